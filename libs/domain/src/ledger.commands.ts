@@ -1,0 +1,74 @@
+/**
+ * The ledger's commands, Emmett style: `{type, data}`. Shapes follow DESIGN.md
+ * "Interfaces". Amounts stay decimal strings in major units until `decide` parses them
+ * with the currency's exponent, so that every refusal is one typed domain error.
+ * Times are strings; `decide` parses them strictly. Nothing here reads a clock.
+ */
+
+export type Command<Type extends string, Data> = { type: Type; data: Data };
+
+export type RegisterDeveloper = Command<'RegisterDeveloper', {
+  developerId: string;
+  name: string;
+  country: string;
+  incomeGroup?: string | null;
+}>;
+
+export type RegisterApp = Command<'RegisterApp', {
+  appId: string;
+  developerId: string;
+  name: string;
+  /** Raw contract terms (JSON as received); parsed and validated by the domain. */
+  contract: unknown;
+}>;
+
+export type AmendContract = Command<'AmendContract', {
+  appId: string;
+  contract: unknown;
+}>;
+
+export type RecordRevenue = Command<'RecordRevenue', {
+  receiptId: string;
+  appId: string;
+  amount: string;
+  currency: string;
+  occurredAt: string;
+}>;
+
+export type RefundRevenue = Command<'RefundRevenue', {
+  refundId: string;
+  receiptId: string;
+  amount: string;
+  occurredAt: string;
+}>;
+
+export type RequestPayout = Command<'RequestPayout', {
+  payoutId: string;
+  developerId: string;
+  currency: string;
+  amount: string;
+  requestedAt: string;
+}>;
+
+export type SettlePayout = Command<'SettlePayout', {
+  payoutId: string;
+  settledAt: string;
+  reference: string;
+}>;
+
+export type FailPayout = Command<'FailPayout', {
+  payoutId: string;
+  failedAt: string;
+  reason: string;
+}>;
+
+/** Every command decided on a developer's stream (`developer-<developerId>`). */
+export type DeveloperCommand =
+  | RegisterDeveloper
+  | RegisterApp
+  | AmendContract
+  | RecordRevenue
+  | RefundRevenue
+  | RequestPayout
+  | SettlePayout
+  | FailPayout;

@@ -1,0 +1,113 @@
+/**
+ * The ledger's domain events, Emmett style: `{type, data}` with plain data.
+ * Money is `bigint` minor units here; `ledger-event.codec.ts` turns it into strings of
+ * minor units for storage, explicitly, field by field.
+ * Times are ISO-8601 UTC strings normalised by `parseInstant` (millisecond precision, `Z`).
+ */
+
+export type DomainEvent<Type extends string, Data> = { type: Type; data: Data };
+
+/** Version of the split rule implemented in `split/`. Recorded in every split event. */
+export const SPLIT_RULE_VERSION = 1;
+
+/** The terms exactly as hashed: canonical JSON (sorted keys, strings for every number). */
+export type ContractTermsDocument = { [key: string]: unknown };
+
+export type ContractVersionRecord = {
+  /** 1 for the registration, +1 per amendment. */
+  version: number;
+  /** SHA-256 hex of the canonical JSON of `terms`. */
+  hash: string;
+  effectiveFrom: string;
+  terms: ContractTermsDocument;
+};
+
+/** One party's part of a split or of a refund reversal. Parties: `platform`, carve-out parties, `developer:<id>`. */
+export type SplitLine = { party: string; amountMinor: bigint };
+
+export type DeveloperRegistered = DomainEvent<'DeveloperRegistered', {
+  developerId: string;
+  name: string;
+  country: string;
+  incomeGroup: string | null;
+}>;
+
+export type AppRegistered = DomainEvent<'AppRegistered', {
+  appId: string;
+  developerId: string;
+  name: string;
+  contract: ContractVersionRecord;
+}>;
+
+export type ContractAmended = DomainEvent<'ContractAmended', {
+  appId: string;
+  developerId: string;
+  contract: ContractVersionRecord;
+}>;
+
+export type RevenueRecorded = DomainEvent<'RevenueRecorded', {
+  receiptId: string;
+  appId: string;
+  developerId: string;
+  currency: string;
+  amountMinor: bigint;
+  occurredAt: string;
+  contractVersion: number;
+  contractHash: string;
+  splitRuleVersion: number;
+  /** Lines in line order: platform, carve-outs in contract order, developer. Sum = amountMinor. */
+  lines: SplitLine[];
+  /** When the developer's credit stops being pending: occurredAt + holdDays. */
+  availableAt: string;
+}>;
+
+export type RevenueRefunded = DomainEvent<'RevenueRefunded', {
+  refundId: string;
+  receiptId: string;
+  appId: string;
+  developerId: string;
+  currency: string;
+  amountMinor: bigint;
+  occurredAt: string;
+  contractVersion: number;
+  contractHash: string;
+  splitRuleVersion: number;
+  /** Reversal per party, in the receipt's line order. Sum = amountMinor. */
+  lines: SplitLine[];
+}>;
+
+export type PayoutRequested = DomainEvent<'PayoutRequested', {
+  payoutId: string;
+  developerId: string;
+  currency: string;
+  amountMinor: bigint;
+  requestedAt: string;
+}>;
+
+export type PayoutSettled = DomainEvent<'PayoutSettled', {
+  payoutId: string;
+  developerId: string;
+  currency: string;
+  amountMinor: bigint;
+  settledAt: string;
+  reference: string;
+}>;
+
+export type PayoutFailed = DomainEvent<'PayoutFailed', {
+  payoutId: string;
+  developerId: string;
+  currency: string;
+  amountMinor: bigint;
+  failedAt: string;
+  reason: string;
+}>;
+
+export type DeveloperEvent =
+  | DeveloperRegistered
+  | AppRegistered
+  | ContractAmended
+  | RevenueRecorded
+  | RevenueRefunded
+  | PayoutRequested
+  | PayoutSettled
+  | PayoutFailed;

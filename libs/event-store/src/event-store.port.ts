@@ -1,0 +1,137 @@
+/**
+ * The one event-store port. Every adapter (PostgreSQL, EventStoreDB) implements it and
+ * passes the shared conformance suite in `conformance/event-store.conformance.ts`.
+ *
+ * The port moves encoded events only: `data` and `metadata` are plain JSON objects that
+ * the domain's explicit codecs produced (bigint amounts are already decimal strings).
+ */
+
+/** JSON values as they travel through the store; no bigint, no Date, no undefined. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/**
+ * Metadata on every event. The hash-chain fields are computed by the ledger layer, which
+ * knows the previous event of the stream because it appends with an expected version.
+ */
+export type EventMetadata = {
+  /** The command's idempotency key; event ids are derived from it. */
+  commandId: string;
+  /** The API key id (or `cli:<user>`) that issued the command. */
+  actor: string;
+  /** When the ledger recorded the event (booking time), ISO-8601 UTC. */
+  recordedAt: string;
+  schemaVersion: number;
+  /** SHA-256 hex of the previous event of the same stream, or 64 zeros for the first. */
+  previousEventHash: string;
+  /** SHA-256 hex of this event's canonical body (type, data, previousEventHash). */
+  eventHash: string;
+} & { [key: string]: JsonValue };
+
+/** An event to append. `eventId` is a UUID derived deterministically from the command. */
+export type NewEvent = {
+  eventId: string;
+  type: string;
+  data: JsonObject;
+  metadata: EventMetadata;
+};
+
+/**
+ * A position in the global order of all events. On EventStoreDB these are the
+ * transaction-log `commit` and `prepare` positions. On PostgreSQL `commit` is the
+ * appending transaction's id (xid8) and `prepare` the row's sequence number; events are
+ * read in (commit, prepare) order and only below the oldest running transaction, so that
+ * a reader never skips an event that a concurrent transaction commits late.
+ */
+export type GlobalPosition = { commit: bigint; prepare: bigint };
+
+export type RecordedEvent = NewEvent & {
+  streamName: string;
+  /** Zero-based revision of the event inside its stream. */
+  streamVersion: bigint;
+  globalPosition: GlobalPosition;
+};
+
+/** `no_stream`: the stream must not exist yet. A bigint: the revision of its last event. */
+export type ExpectedStreamVersion = bigint | 'no_stream';
+
+export type AppendResult = {
+  /** Revision of the stream's last event after the append. */
+  nextExpectedStreamVersion: bigint;
+  /** Global position of the last appended event. */
+  lastPosition: GlobalPosition;
+};
+
+export type ReadStreamResult = {
+  events: RecordedEvent[];
+  /** Revision of the stream's last event, or `no_stream` if the stream does not exist. */
+  currentStreamVersion: ExpectedStreamVersion;
+};
+
+/** Upper bounds so that no single call can hold unbounded memory. */
+export const EVENT_STORE_LIMITS = {
+  appendEventsMaximum: 10_000,
+  readAllBatchMaximum: 10_000,
+} as const;
+
+export interface EventStore {
+  /**
+   * Appends all events atomically, or none. A wrong expected version throws
+   * `StreamVersionConflictError`. Re-appending events whose ids are already stored in the
+   * same stream at the same revisions (a retried command) is a success that writes nothing.
+   */
+  appendToStream(streamName: string, events: NewEvent[], options: { expectedStreamVersion: ExpectedStreamVersion }): Promise<AppendResult>;
+
+  /** Reads a stream in revision order, from `fromStreamVersion` (inclusive, default 0). */
+  readStream(streamName: string, options?: { fromStreamVersion?: bigint; maxCount?: number }): Promise<ReadStreamResult>;
+
+  /**
+   * Reads events of all streams in global order, strictly after `after` (null: from the
+   * beginning), at most `maxCount`. Never returns an event that a later call could see
+   * preceded by an event not yet returned.
+   */
+  readAll(options: { after: GlobalPosition | null; maxCount: number }): Promise<RecordedEvent[]>;
+
+  close(): Promise<void>;
+}
+
+export class StreamVersionConflictError extends Error {
+  readonly code = 'stream_version_conflict';
+  constructor(
+    readonly streamName: string,
+    readonly expectedStreamVersion: ExpectedStreamVersion,
+    readonly actualStreamVersion: ExpectedStreamVersion,
+  ) {
+    super(`stream ${streamName}: expected version ${String(expectedStreamVersion)}, actual ${String(actualStreamVersion)}`);
+    this.name = 'StreamVersionConflictError';
+  }
+}
+
+/** An event id that is already stored in another stream or at another revision. */
+export class DuplicateEventIdError extends Error {
+  readonly code = 'duplicate_event_id';
+  constructor(readonly eventId: string, readonly streamName: string) {
+    super(`event id ${eventId} is already stored (appending to ${streamName})`);
+    this.name = 'DuplicateEventIdError';
+  }
+}
+
+export function compareGlobalPositions(left: GlobalPosition, right: GlobalPosition): number {
+  if (left.commit !== right.commit) return left.commit < right.commit ? -1 : 1;
+  if (left.prepare !== right.prepare) return left.prepare < right.prepare ? -1 : 1;
+  return 0;
+}
+
+/**
+ * A live, ordered feed of all events after a position. Adapters that have a native
+ * subscription (EventStoreDB's catch-up subscription to `$all`) provide it; for the
+ * others the projector polls `readAll`. `onEvents` is awaited before the next batch is
+ * delivered, so handlers are never called concurrently.
+ */
+export interface AllEventsSubscriptionSource {
+  subscribeToAll(options: {
+    after: GlobalPosition | null;
+    onEvents: (events: RecordedEvent[]) => Promise<void>;
+    onError: (error: unknown) => void;
+  }): { stop(): Promise<void> };
+}
