@@ -1,0 +1,54 @@
+// Dependency rules checked in CI (`npm run depcheck`).
+// The domain must stay pure: no framework, no database, no event-store client, no I/O,
+// and nothing that can read a clock or a random source. The clock and randomness rules
+// cover modules; the grep in `.ci/run` covers calls such as Date.now() inside the domain.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'domain-imports-no-framework-or-io',
+      severity: 'error',
+      comment: 'libs/domain is pure: it decides and evolves; adapters live elsewhere.',
+      from: { path: '^libs/domain/' },
+      to: {
+        path: [
+          'node_modules/@nestjs/',
+          'node_modules/typeorm/',
+          'node_modules/pg/',
+          'node_modules/pg-',
+          'node_modules/@eventstore/',
+          'node_modules/@electric-sql/',
+          'node_modules/class-validator/',
+          'node_modules/uuid/',
+          'node_modules/nanoid/',
+        ],
+      },
+    },
+    {
+      name: 'domain-imports-no-node-io-clock-or-randomness',
+      severity: 'error',
+      comment: 'crypto (randomness), fs, net, timers, perf_hooks and process-level modules are adapters\' business.',
+      from: { path: '^libs/domain/' },
+      to: { dependencyTypes: ['core'], path: '^(node:)?(crypto|fs|fs/promises|net|http|https|child_process|timers|timers/promises|perf_hooks|os|worker_threads|dgram|dns|tls|cluster)$' },
+    },
+    {
+      name: 'domain-imports-only-domain',
+      severity: 'error',
+      comment: 'The domain depends on nothing else in this repository.',
+      from: { path: '^libs/domain/' },
+      to: { path: '^(apps|libs/(?!domain/)|migrations|test|bench)/' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)dist/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+  },
+};
