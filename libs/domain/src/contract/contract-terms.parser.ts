@@ -1,0 +1,227 @@
+/**
+ * Parses and validates raw contract terms (JSON as received, or the canonical document of a
+ * recorded version) into `ContractTerms`, and turns terms back into their canonical document.
+ *
+ * Canonical document (what is hashed), chosen so that the same terms hash the same in any
+ * key order and with or without written defaults:
+ * - keys sorted (by `canonicalJson`), every number a string: amounts with exactly the
+ *   currency's decimals ("1000000.00"), rates without trailing zeros ("2.5%"), holdDays as
+ *   a decimal integer string ("14"), effectiveFrom normalised ("2026-01-01T00:00:00.000Z");
+ * - defaults explicit: `rateMultiplier: "100%"`, `platformCap: null`, `carveOuts: []`;
+ * - the open-ended last tier has `upTo: null`.
+ * The parser accepts that canonical form as input too (null `upTo`/`platformCap`, string
+ * `holdDays`), so `parse(canonical(parse(x)))` equals `parse(x)`.
+ */
+import { ContractInvalid, ContractOverHundredPercent, assertInvariant } from '../domain.errors';
+import { formatMoney, parseCurrency, parseMoney } from '../money/money';
+import { RATE_DENOMINATOR, RATE_HUNDRED_PERCENT, Rate, formatRate, parseRate } from '../money/rate';
+import { parseInstant } from '../time/instant';
+import { ContractTermsDocument } from '../ledger.events';
+import { canonicalJson, sha256Hex } from './canonical-json';
+import {
+  CONTRACT_CARVE_OUTS_MAXIMUM, CONTRACT_SCOPES, CONTRACT_TIERS_MAXIMUM, CONTRACT_WINDOWS, CarveOutBase,
+  ContractCarveOut, ContractScope, ContractTerms, ContractTier, ContractWindow, HOLD_DAYS_MAXIMUM,
+} from './contract-terms';
+
+const PARTY_LENGTH_MAXIMUM = 128;
+const PARTY_PATTERN = /^[a-z][a-z0-9_-]*:[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
+const HOLD_DAYS_STRING_PATTERN = /^(0|[1-9][0-9]{0,3})$/;
+
+type RawObject = Record<string, unknown>;
+
+function expectObject(input: unknown, field: string): RawObject {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ContractInvalid(field, 'an object is required');
+  }
+  return input as RawObject;
+}
+
+function refuseUnknownKeys(object: RawObject, allowed: readonly string[], field: string): void {
+  for (const key of Object.keys(object)) {
+    if (!allowed.includes(key)) throw new ContractInvalid(`${field}.${key}`, 'unknown key');
+  }
+}
+
+function parseWindow(input: unknown, field: string): ContractWindow {
+  if (typeof input !== 'string' || !(CONTRACT_WINDOWS as readonly string[]).includes(input)) {
+    throw new ContractInvalid(field, `one of ${CONTRACT_WINDOWS.join(', ')} is required`);
+  }
+  return input as ContractWindow;
+}
+
+function parseScope(input: unknown, field: string): ContractScope {
+  if (typeof input !== 'string' || !(CONTRACT_SCOPES as readonly string[]).includes(input)) {
+    throw new ContractInvalid(field, `one of ${CONTRACT_SCOPES.join(', ')} is required`);
+  }
+  return input as ContractScope;
+}
+
+function parseHoldDays(input: unknown, field: string): number {
+  let holdDays: number;
+  if (typeof input === 'number') holdDays = input;
+  else if (typeof input === 'string' && HOLD_DAYS_STRING_PATTERN.test(input)) holdDays = Number(input);
+  else throw new ContractInvalid(field, `an integer number of days 0..${HOLD_DAYS_MAXIMUM} is required`);
+  if (!Number.isInteger(holdDays) || holdDays < 0 || holdDays > HOLD_DAYS_MAXIMUM) {
+    throw new ContractInvalid(field, `an integer number of days 0..${HOLD_DAYS_MAXIMUM} is required`);
+  }
+  return holdDays;
+}
+
+function parseTiers(input: unknown, currency: string, field: string): ContractTier[] {
+  if (!Array.isArray(input) || input.length === 0) throw new ContractInvalid(field, 'a non-empty array of tiers is required');
+  if (input.length > CONTRACT_TIERS_MAXIMUM) throw new ContractInvalid(field, `at most ${CONTRACT_TIERS_MAXIMUM} tiers`);
+  const tiers: ContractTier[] = [];
+  let previousUpToMinor = 0n;
+  for (let index = 0; index < input.length; index += 1) {
+    const tierField = `${field}[${index}]`;
+    const raw = expectObject(input[index], tierField);
+    refuseUnknownKeys(raw, ['upTo', 'rate'], tierField);
+    const rate = parseRate(raw.rate, `${tierField}.rate`);
+    const last = index === input.length - 1;
+    const upToInput = raw.upTo;
+    if (last) {
+      if (upToInput !== undefined && upToInput !== null) {
+        throw new ContractInvalid(`${tierField}.upTo`, 'the last tier is open-ended and has no upTo');
+      }
+      tiers.push({ upToMinor: null, rate });
+    } else {
+      if (upToInput === undefined || upToInput === null) {
+        throw new ContractInvalid(`${tierField}.upTo`, 'only the last tier may be open-ended');
+      }
+      const upToMinor = parseMoney(upToInput, currency, { field: `${tierField}.upTo` });
+      if (upToMinor <= previousUpToMinor) {
+        throw new ContractInvalid(`${tierField}.upTo`, 'tier bounds are cumulative and must increase strictly');
+      }
+      previousUpToMinor = upToMinor;
+      tiers.push({ upToMinor, rate });
+    }
+  }
+  return tiers;
+}
+
+function parseCarveOuts(input: unknown, field: string): ContractCarveOut[] {
+  if (input === undefined || input === null) return [];
+  if (!Array.isArray(input)) throw new ContractInvalid(field, 'an array is required');
+  if (input.length > CONTRACT_CARVE_OUTS_MAXIMUM) throw new ContractInvalid(field, `at most ${CONTRACT_CARVE_OUTS_MAXIMUM} carve-outs`);
+  const carveOuts: ContractCarveOut[] = [];
+  const parties = new Set<string>();
+  for (let index = 0; index < input.length; index += 1) {
+    const carveOutField = `${field}[${index}]`;
+    const raw = expectObject(input[index], carveOutField);
+    refuseUnknownKeys(raw, ['party', 'rate', 'of'], carveOutField);
+    const party = raw.party;
+    if (typeof party !== 'string' || party.length > PARTY_LENGTH_MAXIMUM || !PARTY_PATTERN.test(party)) {
+      throw new ContractInvalid(`${carveOutField}.party`, 'a party such as "provider:acme-models" is required');
+    }
+    if (party === 'platform' || party.startsWith('developer:')) {
+      throw new ContractInvalid(`${carveOutField}.party`, 'the platform and developers cannot be carve-out parties');
+    }
+    if (parties.has(party)) throw new ContractInvalid(`${carveOutField}.party`, 'each party may appear once');
+    parties.add(party);
+    const rate = parseRate(raw.rate, `${carveOutField}.rate`);
+    if (raw.of !== 'platform' && raw.of !== 'basis') {
+      throw new ContractInvalid(`${carveOutField}.of`, 'one of platform, basis is required');
+    }
+    carveOuts.push({ party, rate, of: raw.of as CarveOutBase });
+  }
+  return carveOuts;
+}
+
+/**
+ * Validates every field of raw contract terms. `field` is the path prefix used in errors
+ * (e.g. "contract" gives "contract.platformShare.tiers[1].rate").
+ */
+export function parseContractTerms(raw: unknown, field = 'contract'): ContractTerms {
+  const object = expectObject(raw, field);
+  refuseUnknownKeys(object,
+    ['currency', 'effectiveFrom', 'platformShare', 'rateMultiplier', 'platformCap', 'carveOuts', 'holdDays', 'minimumPayout'], field);
+  const currency = parseCurrency(object.currency, `${field}.currency`);
+  const effectiveFrom = parseInstant(object.effectiveFrom, `${field}.effectiveFrom`);
+
+  const platformShareField = `${field}.platformShare`;
+  const platformShareRaw = expectObject(object.platformShare, platformShareField);
+  refuseUnknownKeys(platformShareRaw, ['tiers', 'window', 'scope'], platformShareField);
+  const tiers = parseTiers(platformShareRaw.tiers, currency, `${platformShareField}.tiers`);
+  const window = parseWindow(platformShareRaw.window, `${platformShareField}.window`);
+  const scope = parseScope(platformShareRaw.scope, `${platformShareField}.scope`);
+
+  const rateMultiplier: Rate = object.rateMultiplier === undefined
+    ? RATE_HUNDRED_PERCENT
+    : parseRate(object.rateMultiplier, `${field}.rateMultiplier`);
+
+  let platformCap: ContractTerms['platformCap'] = null;
+  if (object.platformCap !== undefined && object.platformCap !== null) {
+    const capField = `${field}.platformCap`;
+    const capRaw = expectObject(object.platformCap, capField);
+    refuseUnknownKeys(capRaw, ['amount', 'window'], capField);
+    platformCap = {
+      amountMinor: parseMoney(capRaw.amount, currency, { field: `${capField}.amount` }),
+      window: parseWindow(capRaw.window, `${capField}.window`),
+    };
+  }
+
+  const carveOuts = parseCarveOuts(object.carveOuts, `${field}.carveOuts`);
+  if (object.holdDays === undefined) throw new ContractInvalid(`${field}.holdDays`, 'required');
+  const holdDays = parseHoldDays(object.holdDays, `${field}.holdDays`);
+  if (object.minimumPayout === undefined) throw new ContractInvalid(`${field}.minimumPayout`, 'required');
+  const minimumPayoutMinor = parseMoney(object.minimumPayout, currency, { field: `${field}.minimumPayout`, allowZero: true });
+
+  // The 100% limits of DESIGN.md, in units of RATE_DENOMINATOR² so that they are exact.
+  let highestRateNumerator = 0n;
+  for (const tier of tiers) if (tier.rate.numerator > highestRateNumerator) highestRateNumerator = tier.rate.numerator;
+  let basisCarveOutNumerator = 0n;
+  let platformCarveOutNumerator = 0n;
+  for (const carveOut of carveOuts) {
+    if (carveOut.of === 'basis') basisCarveOutNumerator += carveOut.rate.numerator;
+    else platformCarveOutNumerator += carveOut.rate.numerator;
+  }
+  if (highestRateNumerator * rateMultiplier.numerator + basisCarveOutNumerator * RATE_DENOMINATOR > RATE_DENOMINATOR * RATE_DENOMINATOR) {
+    throw new ContractOverHundredPercent(field, 'the highest tier rate × rateMultiplier plus the basis carve-outs exceeds 100%');
+  }
+  if (platformCarveOutNumerator > RATE_DENOMINATOR) {
+    throw new ContractOverHundredPercent(`${field}.carveOuts`, 'the platform carve-outs exceed 100% of the platform share');
+  }
+
+  return {
+    currency,
+    effectiveFrom: effectiveFrom.iso,
+    effectiveFromEpochMilliseconds: effectiveFrom.epochMilliseconds,
+    platformShare: { tiers, window, scope },
+    rateMultiplier,
+    platformCap,
+    carveOuts,
+    holdDays,
+    minimumPayoutMinor,
+  };
+}
+
+/** The canonical document of the terms (see the file comment). Keys are sorted by `canonicalJson`. */
+export function canonicalContractDocument(terms: ContractTerms): ContractTermsDocument {
+  const currency = terms.currency;
+  return {
+    currency,
+    effectiveFrom: terms.effectiveFrom,
+    platformShare: {
+      tiers: terms.platformShare.tiers.map((tier) => ({
+        upTo: tier.upToMinor === null ? null : formatMoney(tier.upToMinor, currency),
+        rate: formatRate(tier.rate),
+      })),
+      window: terms.platformShare.window,
+      scope: terms.platformShare.scope,
+    },
+    rateMultiplier: formatRate(terms.rateMultiplier),
+    platformCap: terms.platformCap === null
+      ? null
+      : { amount: formatMoney(terms.platformCap.amountMinor, currency), window: terms.platformCap.window },
+    carveOuts: terms.carveOuts.map((carveOut) => ({ party: carveOut.party, rate: formatRate(carveOut.rate), of: carveOut.of })),
+    holdDays: String(terms.holdDays),
+    minimumPayout: formatMoney(terms.minimumPayoutMinor, currency),
+  };
+}
+
+/** SHA-256 hex of the canonical JSON of the canonical document. */
+export function contractHash(terms: ContractTerms): string {
+  const hash = sha256Hex(canonicalJson(canonicalContractDocument(terms)));
+  assertInvariant(hash.length === 64, 'a SHA-256 hex digest has 64 characters');
+  return hash;
+}

@@ -1,0 +1,294 @@
+/**
+ * The decider of a developer stream: `decideDeveloper(command, state) → events`. Pure: it
+ * reads the state and the command, never mutates the state, never reads a clock. Every
+ * refusal is a typed DomainError. Idempotency: a command whose natural id (developer, app,
+ * receipt, refund, payout) is already in the state with the same content gives no events;
+ * with different content it is refused.
+ */
+import {
+  AmendmentNotAfterPreviousVersion, AmendmentNotAfterRecordedReceipt, AppAlreadyRegistered, CommandUnknown,
+  ContractCurrencyChange, CurrencyMismatch, DeveloperAlreadyRegistered, DeveloperNotRegistered, DuplicatePayout,
+  DuplicateReceipt, DuplicateRefund, FieldInvalid, PayoutAboveAvailable, PayoutBelowMinimum, PayoutNotPending,
+  ReceiptBeforeFirstContractVersion, RefundBeforeReceipt, RefundExceedsRemaining, UnknownApp, UnknownPayout,
+  UnknownReceipt, assertInvariant,
+} from '../domain.errors';
+import {
+  AmendContract, DeveloperCommand, FailPayout, RecordRevenue, RefundRevenue, RegisterApp, RegisterDeveloper,
+  RequestPayout, SettlePayout,
+} from '../ledger.commands';
+import { DeveloperEvent, SPLIT_RULE_VERSION, SplitLine } from '../ledger.events';
+import { formatMoney, parseCurrency, parseMoney } from '../money/money';
+import { addDays, parseInstant } from '../time/instant';
+import { parseIdentifier, parseOptionalText, parseText } from '../identifier';
+import { parseContractTerms } from '../contract/contract-terms.parser';
+import { contractVersionRecord, selectContractVersionIndex } from '../contract/contract-version';
+import { splitReceipt } from '../split/split-receipt.rule';
+import { reverseRefund } from '../split/refund-reversal.rule';
+import {
+  DeveloperRegistration, DeveloperState, availableBalanceMinor, counterKey, scopeKey, windowKey,
+} from './developer.state';
+
+export { initialDeveloperState, evolveDeveloper } from './developer.state';
+
+const NAME_LENGTH_MAXIMUM = 200;
+const COUNTRY_LENGTH_MAXIMUM = 100;
+const INCOME_GROUP_LENGTH_MAXIMUM = 50;
+
+type CommandData = Record<string, unknown>;
+
+function commandData(command: { data: unknown }): CommandData {
+  const data = command.data;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new FieldInvalid('data', 'an object is required');
+  return data as CommandData;
+}
+
+function requireRegistration(state: DeveloperState, developerId: string | null): DeveloperRegistration {
+  const registration = state.registration;
+  if (registration === null) throw new DeveloperNotRegistered(developerId ?? '(this stream)');
+  if (developerId !== null && developerId !== registration.developerId) throw new DeveloperNotRegistered(developerId);
+  return registration;
+}
+
+export function decideDeveloper(command: DeveloperCommand, state: DeveloperState): DeveloperEvent[] {
+  if (typeof command !== 'object' || command === null) throw new CommandUnknown(command);
+  switch (command.type) {
+    case 'RegisterDeveloper': return decideRegisterDeveloper(command, state);
+    case 'RegisterApp': return decideRegisterApp(command, state);
+    case 'AmendContract': return decideAmendContract(command, state);
+    case 'RecordRevenue': return decideRecordRevenue(command, state);
+    case 'RefundRevenue': return decideRefundRevenue(command, state);
+    case 'RequestPayout': return decideRequestPayout(command, state);
+    case 'SettlePayout': return decideSettlePayout(command, state);
+    case 'FailPayout': return decideFailPayout(command, state);
+    default: throw new CommandUnknown((command as { type?: unknown }).type);
+  }
+}
+
+function decideRegisterDeveloper(command: RegisterDeveloper, state: DeveloperState): DeveloperEvent[] {
+  const data = commandData(command);
+  const developerId = parseIdentifier(data.developerId, 'developerId');
+  const name = parseText(data.name, 'name', NAME_LENGTH_MAXIMUM);
+  const country = parseText(data.country, 'country', COUNTRY_LENGTH_MAXIMUM);
+  const incomeGroup = parseOptionalText(data.incomeGroup, 'incomeGroup', INCOME_GROUP_LENGTH_MAXIMUM);
+  const registration = state.registration;
+  if (registration !== null) {
+    const identical = registration.developerId === developerId && registration.name === name
+      && registration.country === country && registration.incomeGroup === incomeGroup;
+    if (identical) return [];
+    throw new DeveloperAlreadyRegistered(registration.developerId);
+  }
+  return [{ type: 'DeveloperRegistered', data: { developerId, name, country, incomeGroup } }];
+}
+
+function decideRegisterApp(command: RegisterApp, state: DeveloperState): DeveloperEvent[] {
+  const data = commandData(command);
+  const appId = parseIdentifier(data.appId, 'appId');
+  const developerId = parseIdentifier(data.developerId, 'developerId');
+  const name = parseText(data.name, 'name', NAME_LENGTH_MAXIMUM);
+  const terms = parseContractTerms(data.contract, 'contract');
+  requireRegistration(state, developerId);
+  const contract = contractVersionRecord(1, terms);
+  const existing = state.apps.get(appId);
+  if (existing !== undefined) {
+    if (existing.name === name && existing.versions[0]!.record.hash === contract.hash) return [];
+    throw new AppAlreadyRegistered(appId);
+  }
+  return [{ type: 'AppRegistered', data: { appId, developerId, name, contract } }];
+}
+
+function decideAmendContract(command: AmendContract, state: DeveloperState): DeveloperEvent[] {
+  const data = commandData(command);
+  const appId = parseIdentifier(data.appId, 'appId');
+  const terms = parseContractTerms(data.contract, 'contract');
+  const registration = requireRegistration(state, null);
+  const app = state.apps.get(appId);
+  if (app === undefined) throw new UnknownApp(appId);
+  const latest = app.versions[app.versions.length - 1]!;
+  const contract = contractVersionRecord(app.versions.length + 1, terms);
+  if (contract.hash === latest.record.hash) return [];
+  if (terms.currency !== latest.terms.currency) throw new ContractCurrencyChange(latest.terms.currency, terms.currency);
+  if (terms.effectiveFromEpochMilliseconds <= latest.terms.effectiveFromEpochMilliseconds) {
+    throw new AmendmentNotAfterPreviousVersion(terms.effectiveFrom, latest.terms.effectiveFrom);
+  }
+  if (app.latestReceiptOccurredAt !== null && terms.effectiveFromEpochMilliseconds <= app.latestReceiptOccurredAtEpochMilliseconds) {
+    throw new AmendmentNotAfterRecordedReceipt(terms.effectiveFrom, app.latestReceiptOccurredAt);
+  }
+  return [{ type: 'ContractAmended', data: { appId, developerId: registration.developerId, contract } }];
+}
+
+function decideRecordRevenue(command: RecordRevenue, state: DeveloperState): DeveloperEvent[] {
+  const data = commandData(command);
+  const receiptId = parseIdentifier(data.receiptId, 'receiptId');
+  const appId = parseIdentifier(data.appId, 'appId');
+  const currency = parseCurrency(data.currency, 'currency');
+  const amountMinor = parseMoney(data.amount, currency, { field: 'amount' });
+  const occurredAt = parseInstant(data.occurredAt, 'occurredAt');
+  const registration = requireRegistration(state, null);
+  const app = state.apps.get(appId);
+  if (app === undefined) throw new UnknownApp(appId);
+
+  const existing = state.receipts.get(receiptId);
+  if (existing !== undefined) {
+    const identical = existing.appId === appId && existing.currency === currency
+      && existing.amountMinor === amountMinor && existing.occurredAt === occurredAt.iso;
+    if (identical) return [];
+    throw new DuplicateReceipt(receiptId);
+  }
+
+  const contractCurrency = app.versions[0]!.terms.currency;
+  if (currency !== contractCurrency) throw new CurrencyMismatch(currency, contractCurrency);
+  const versionIndex = selectContractVersionIndex(app.effectiveFromEpochMilliseconds, occurredAt.epochMilliseconds);
+  if (versionIndex < 0) throw new ReceiptBeforeFirstContractVersion(occurredAt.iso, app.versions[0]!.terms.effectiveFrom);
+  const version = app.versions[versionIndex]!;
+  const terms = version.terms;
+
+  const tierKey = counterKey(scopeKey(terms.platformShare.scope, appId), currency, windowKey(terms.platformShare.window, occurredAt.iso));
+  const tierCounterMinor = state.tierCounters.get(tierKey) ?? 0n;
+  let capUsageMinor = 0n;
+  if (terms.platformCap !== null) {
+    const capKey = counterKey(scopeKey(terms.platformShare.scope, appId), currency, windowKey(terms.platformCap.window, occurredAt.iso));
+    capUsageMinor = state.capUsageCounters.get(capKey) ?? 0n;
+  }
+  const split = splitReceipt({
+    terms,
+    developerId: registration.developerId,
+    basisMinor: amountMinor,
+    tierCounterMinor,
+    capUsageMinor,
+  });
+
+  return [{
+    type: 'RevenueRecorded',
+    data: {
+      receiptId,
+      appId,
+      developerId: registration.developerId,
+      currency,
+      amountMinor,
+      occurredAt: occurredAt.iso,
+      contractVersion: version.record.version,
+      contractHash: version.record.hash,
+      splitRuleVersion: SPLIT_RULE_VERSION,
+      lines: split.lines,
+      availableAt: addDays(occurredAt.iso, terms.holdDays),
+    },
+  }];
+}
+
+function decideRefundRevenue(command: RefundRevenue, state: DeveloperState): DeveloperEvent[] {
+  const data = commandData(command);
+  const refundId = parseIdentifier(data.refundId, 'refundId');
+  const receiptId = parseIdentifier(data.receiptId, 'receiptId');
+  const occurredAt = parseInstant(data.occurredAt, 'occurredAt');
+  const registration = requireRegistration(state, null);
+
+  const existing = state.refunds.get(refundId);
+  if (existing !== undefined) {
+    const existingReceipt = state.receipts.get(existing.receiptId);
+    assertInvariant(existingReceipt !== undefined, 'a recorded refund has its receipt');
+    const amountMinor = parseMoney(data.amount, existingReceipt.currency, { field: 'amount' });
+    const identical = existing.receiptId === receiptId && existing.amountMinor === amountMinor && existing.occurredAt === occurredAt.iso;
+    if (identical) return [];
+    throw new DuplicateRefund(refundId);
+  }
+
+  const receipt = state.receipts.get(receiptId);
+  if (receipt === undefined) throw new UnknownReceipt(receiptId);
+  const amountMinor = parseMoney(data.amount, receipt.currency, { field: 'amount' });
+  if (occurredAt.epochMilliseconds < receipt.occurredAtEpochMilliseconds) throw new RefundBeforeReceipt(occurredAt.iso, receipt.occurredAt);
+  const remainingTotalMinor = receipt.amountMinor - receipt.refundedMinor;
+  if (amountMinor > remainingTotalMinor) throw new RefundExceedsRemaining(receiptId, formatMoney(remainingTotalMinor, receipt.currency));
+
+  const remainingLines: SplitLine[] = receipt.lines.map((line, index) => ({ party: line.party, amountMinor: receipt.remainingMinor[index]! }));
+  const lines = reverseRefund({ remainingLines, refundMinor: amountMinor });
+  return [{
+    type: 'RevenueRefunded',
+    data: {
+      refundId,
+      receiptId,
+      appId: receipt.appId,
+      developerId: registration.developerId,
+      currency: receipt.currency,
+      amountMinor,
+      occurredAt: occurredAt.iso,
+      contractVersion: receipt.contractVersion,
+      contractHash: receipt.contractHash,
+      splitRuleVersion: SPLIT_RULE_VERSION,
+      lines,
+    },
+  }];
+}
+
+/**
+ * The minimum payout in a currency is the largest `minimumPayout` among the latest contract
+ * versions of the developer's apps in that currency (the strictest contract wins, so no
+ * contract's minimum is ever undercut). Without an app in that currency it is zero.
+ */
+export function minimumPayoutMinor(state: DeveloperState, currency: string): bigint {
+  let minimumMinor = 0n;
+  for (const app of state.apps.values()) {
+    const latest = app.versions[app.versions.length - 1]!.terms;
+    if (latest.currency === currency && latest.minimumPayoutMinor > minimumMinor) minimumMinor = latest.minimumPayoutMinor;
+  }
+  return minimumMinor;
+}
+
+function decideRequestPayout(command: RequestPayout, state: DeveloperState): DeveloperEvent[] {
+  const data = commandData(command);
+  const payoutId = parseIdentifier(data.payoutId, 'payoutId');
+  const developerId = parseIdentifier(data.developerId, 'developerId');
+  const currency = parseCurrency(data.currency, 'currency');
+  const amountMinor = parseMoney(data.amount, currency, { field: 'amount' });
+  const requestedAt = parseInstant(data.requestedAt, 'requestedAt');
+  requireRegistration(state, developerId);
+
+  const existing = state.payouts.get(payoutId);
+  if (existing !== undefined) {
+    const identical = existing.currency === currency && existing.amountMinor === amountMinor && existing.requestedAt === requestedAt.iso;
+    if (identical) return [];
+    throw new DuplicatePayout(payoutId);
+  }
+  const minimumMinor = minimumPayoutMinor(state, currency);
+  if (amountMinor < minimumMinor) throw new PayoutBelowMinimum(formatMoney(minimumMinor, currency));
+  const availableMinor = availableBalanceMinor(state, currency, requestedAt.epochMilliseconds);
+  if (amountMinor > availableMinor) throw new PayoutAboveAvailable(formatMoney(availableMinor, currency));
+  return [{ type: 'PayoutRequested', data: { payoutId, developerId, currency, amountMinor, requestedAt: requestedAt.iso } }];
+}
+
+function decideSettlePayout(command: SettlePayout, state: DeveloperState): DeveloperEvent[] {
+  const data = commandData(command);
+  const payoutId = parseIdentifier(data.payoutId, 'payoutId');
+  const settledAt = parseInstant(data.settledAt, 'settledAt');
+  const reference = parseText(data.reference, 'reference');
+  const registration = requireRegistration(state, null);
+  const payout = state.payouts.get(payoutId);
+  if (payout === undefined) throw new UnknownPayout(payoutId);
+  if (payout.status === 'settled' && payout.settledAt === settledAt.iso && payout.reference === reference) return [];
+  if (payout.status !== 'pending') throw new PayoutNotPending(payoutId, payout.status);
+  return [{
+    type: 'PayoutSettled',
+    data: {
+      payoutId, developerId: registration.developerId, currency: payout.currency, amountMinor: payout.amountMinor,
+      settledAt: settledAt.iso, reference,
+    },
+  }];
+}
+
+function decideFailPayout(command: FailPayout, state: DeveloperState): DeveloperEvent[] {
+  const data = commandData(command);
+  const payoutId = parseIdentifier(data.payoutId, 'payoutId');
+  const failedAt = parseInstant(data.failedAt, 'failedAt');
+  const reason = parseText(data.reason, 'reason');
+  const registration = requireRegistration(state, null);
+  const payout = state.payouts.get(payoutId);
+  if (payout === undefined) throw new UnknownPayout(payoutId);
+  if (payout.status === 'failed' && payout.failedAt === failedAt.iso && payout.reason === reason) return [];
+  if (payout.status !== 'pending') throw new PayoutNotPending(payoutId, payout.status);
+  return [{
+    type: 'PayoutFailed',
+    data: {
+      payoutId, developerId: registration.developerId, currency: payout.currency, amountMinor: payout.amountMinor,
+      failedAt: failedAt.iso, reason,
+    },
+  }];
+}

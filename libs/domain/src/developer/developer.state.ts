@@ -1,0 +1,362 @@
+/**
+ * The state of one developer stream (`developer-<developerId>`), and `evolve`.
+ *
+ * Performance choice: an import applies about a million `RevenueRecorded` events, so the
+ * state is made of Maps and arrays that `evolveDeveloper` MUTATES IN PLACE and returns (the
+ * same object). Replaying a stream therefore costs O(events) with no copying. The contract:
+ * a caller that folds events must start from a fresh `initialDeveloperState()` and must not
+ * keep references to an earlier state; `decideDeveloper` never mutates the state it is given.
+ *
+ * Counters (steps 1 and 4 of the split rule) are kept per scope key × currency × window key
+ * for every window at once (lifetime, calendar year, calendar month) and both scopes (the
+ * app, the developer), so that any contract version reads its counter in O(1).
+ */
+import { assertInvariant } from '../domain.errors';
+import {
+  ContractVersionRecord, DeveloperEvent, RevenueRecorded, RevenueRefunded, SplitLine,
+} from '../ledger.events';
+import { ContractScope, ContractTerms, ContractWindow } from '../contract/contract-terms';
+import { parseContractTerms } from '../contract/contract-terms.parser';
+
+export type DeveloperRegistration = {
+  readonly developerId: string;
+  readonly name: string;
+  readonly country: string;
+  readonly incomeGroup: string | null;
+};
+
+export type ContractVersionState = {
+  readonly record: ContractVersionRecord;
+  readonly terms: ContractTerms;
+};
+
+export type AppState = {
+  readonly appId: string;
+  readonly name: string;
+  /** In version order; effectiveFrom strictly increasing. */
+  readonly versions: ContractVersionState[];
+  readonly effectiveFromEpochMilliseconds: number[];
+  /** The latest occurredAt of the app's recorded receipts (an amendment must come after it). */
+  latestReceiptOccurredAt: string | null;
+  latestReceiptOccurredAtEpochMilliseconds: number;
+};
+
+export type ReceiptState = {
+  readonly receiptId: string;
+  readonly appId: string;
+  readonly currency: string;
+  readonly amountMinor: bigint;
+  readonly occurredAt: string;
+  readonly occurredAtEpochMilliseconds: number;
+  readonly contractVersion: number;
+  readonly contractHash: string;
+  /** The split as recorded, in line order. */
+  readonly lines: readonly SplitLine[];
+  /** What is not yet reversed of each line, in line order. */
+  readonly remainingMinor: bigint[];
+  refundedMinor: bigint;
+};
+
+export type RefundState = {
+  readonly refundId: string;
+  readonly receiptId: string;
+  readonly amountMinor: bigint;
+  readonly occurredAt: string;
+};
+
+export type PayoutStatus = 'pending' | 'settled' | 'failed';
+
+export type PayoutState = {
+  readonly payoutId: string;
+  readonly currency: string;
+  readonly amountMinor: bigint;
+  readonly requestedAt: string;
+  status: PayoutStatus;
+  settledAt: string | null;
+  reference: string | null;
+  failedAt: string | null;
+  reason: string | null;
+};
+
+/**
+ * The developer's money in one currency. Credits are kept as parallel arrays (availableAt,
+ * amount) because "available as of requestedAt" needs them by time; the common case (asking
+ * after the latest availableAt) is answered from `creditTotalMinor` in O(1), other cases scan.
+ */
+export type CurrencyBalanceState = {
+  readonly creditAvailableAtEpochMilliseconds: number[];
+  readonly creditAmountMinor: bigint[];
+  creditTotalMinor: bigint;
+  latestCreditAvailableAtEpochMilliseconds: number;
+  /** Σ of the developer's line of every refund reversal (refunds debit at once). */
+  refundDebitTotalMinor: bigint;
+  /** Σ of payouts requested and not failed. */
+  payoutDebitTotalMinor: bigint;
+};
+
+export type DeveloperState = {
+  registration: DeveloperRegistration | null;
+  readonly apps: Map<string, AppState>;
+  readonly receipts: Map<string, ReceiptState>;
+  readonly refunds: Map<string, RefundState>;
+  /** Σ bases, by `counterKey(scopeKey, currency, windowKey)`. */
+  readonly tierCounters: Map<string, bigint>;
+  /** Σ platform shares after cap (P), by the same keys. */
+  readonly capUsageCounters: Map<string, bigint>;
+  readonly balances: Map<string, CurrencyBalanceState>;
+  readonly payouts: Map<string, PayoutState>;
+};
+
+export function initialDeveloperState(): DeveloperState {
+  return {
+    registration: null,
+    apps: new Map(),
+    receipts: new Map(),
+    refunds: new Map(),
+    tierCounters: new Map(),
+    capUsageCounters: new Map(),
+    balances: new Map(),
+    payouts: new Map(),
+  };
+}
+
+// ---- Counter keys ---------------------------------------------------------------------
+
+export const DEVELOPER_SCOPE_KEY = 'developer';
+
+export function scopeKey(scope: ContractScope, appId: string): string {
+  return scope === 'app' ? `app:${appId}` : DEVELOPER_SCOPE_KEY;
+}
+
+/** 'lifetime', '2026' or '2026-03' for a normalised occurredAt. */
+export function windowKey(window: ContractWindow, occurredAtIso: string): string {
+  if (window === 'lifetime') return 'lifetime';
+  if (window === 'calendar_year') return occurredAtIso.slice(0, 4);
+  return occurredAtIso.slice(0, 7);
+}
+
+export function counterKey(scope: string, currency: string, window: string): string {
+  return `${scope}|${currency}|${window}`;
+}
+
+function addToCounter(counters: Map<string, bigint>, key: string, amountMinor: bigint): void {
+  counters.set(key, (counters.get(key) ?? 0n) + amountMinor);
+}
+
+export function balanceOf(state: DeveloperState, currency: string): CurrencyBalanceState | undefined {
+  return state.balances.get(currency);
+}
+
+function balanceFor(state: DeveloperState, currency: string): CurrencyBalanceState {
+  let balance = state.balances.get(currency);
+  if (balance === undefined) {
+    balance = {
+      creditAvailableAtEpochMilliseconds: [],
+      creditAmountMinor: [],
+      creditTotalMinor: 0n,
+      latestCreditAvailableAtEpochMilliseconds: Number.NEGATIVE_INFINITY,
+      refundDebitTotalMinor: 0n,
+      payoutDebitTotalMinor: 0n,
+    };
+    state.balances.set(currency, balance);
+  }
+  return balance;
+}
+
+/** Credits of the developer whose availableAt ≤ asOf, in minor units. */
+export function creditsAvailableMinor(balance: CurrencyBalanceState, asOfEpochMilliseconds: number): bigint {
+  if (asOfEpochMilliseconds >= balance.latestCreditAvailableAtEpochMilliseconds) return balance.creditTotalMinor;
+  let totalMinor = 0n;
+  const times = balance.creditAvailableAtEpochMilliseconds;
+  const amounts = balance.creditAmountMinor;
+  for (let index = 0; index < times.length; index += 1) {
+    if (times[index]! <= asOfEpochMilliseconds) totalMinor += amounts[index]!;
+  }
+  return totalMinor;
+}
+
+/**
+ * Available for a payout as of an instant: credits available by then, minus every recorded
+ * refund's developer reversal, minus payouts requested and not failed. May be negative.
+ */
+export function availableBalanceMinor(state: DeveloperState, currency: string, asOfEpochMilliseconds: number): bigint {
+  const balance = state.balances.get(currency);
+  if (balance === undefined) return 0n;
+  return creditsAvailableMinor(balance, asOfEpochMilliseconds) - balance.refundDebitTotalMinor - balance.payoutDebitTotalMinor;
+}
+
+/** Credits still pending as of an instant (availableAt after it). */
+export function pendingBalanceMinor(state: DeveloperState, currency: string, asOfEpochMilliseconds: number): bigint {
+  const balance = state.balances.get(currency);
+  if (balance === undefined) return 0n;
+  return balance.creditTotalMinor - creditsAvailableMinor(balance, asOfEpochMilliseconds);
+}
+
+// ---- Evolve ---------------------------------------------------------------------------
+
+function contractVersionState(record: ContractVersionRecord): ContractVersionState {
+  // The record was validated when decided (and by the codec when read); parsing again
+  // gives the exact terms the split rule needs.
+  return { record, terms: parseContractTerms(record.terms, 'contract') };
+}
+
+function evolveRevenueRecorded(state: DeveloperState, data: RevenueRecorded['data']): void {
+  const app = state.apps.get(data.appId);
+  assertInvariant(app !== undefined, `RevenueRecorded for unknown app ${data.appId}`);
+  const version = app.versions[data.contractVersion - 1];
+  assertInvariant(version !== undefined, `RevenueRecorded with unknown contract version ${data.contractVersion}`);
+  const occurredAtEpochMilliseconds = Date.parse(data.occurredAt);
+  const lines = data.lines;
+  const remainingMinor: bigint[] = new Array(lines.length);
+  for (let index = 0; index < lines.length; index += 1) remainingMinor[index] = lines[index]!.amountMinor;
+  state.receipts.set(data.receiptId, {
+    receiptId: data.receiptId,
+    appId: data.appId,
+    currency: data.currency,
+    amountMinor: data.amountMinor,
+    occurredAt: data.occurredAt,
+    occurredAtEpochMilliseconds,
+    contractVersion: data.contractVersion,
+    contractHash: data.contractHash,
+    lines,
+    remainingMinor,
+    refundedMinor: 0n,
+  });
+  if (occurredAtEpochMilliseconds > app.latestReceiptOccurredAtEpochMilliseconds) {
+    app.latestReceiptOccurredAtEpochMilliseconds = occurredAtEpochMilliseconds;
+    app.latestReceiptOccurredAt = data.occurredAt;
+  }
+
+  // P (after cap, before platform carve-outs) = platform line + platform carve-out lines.
+  const carveOuts = version.terms.carveOuts;
+  let platformShareMinor = lines[0]!.amountMinor;
+  for (let index = 0; index < carveOuts.length; index += 1) {
+    if (carveOuts[index]!.of === 'platform') platformShareMinor += lines[index + 1]!.amountMinor;
+  }
+
+  const currency = data.currency;
+  const year = data.occurredAt.slice(0, 4);
+  const month = data.occurredAt.slice(0, 7);
+  const appScope = `app:${data.appId}`;
+  for (const scope of [appScope, DEVELOPER_SCOPE_KEY]) {
+    for (const window of ['lifetime', year, month]) {
+      const key = counterKey(scope, currency, window);
+      addToCounter(state.tierCounters, key, data.amountMinor);
+      if (platformShareMinor !== 0n) addToCounter(state.capUsageCounters, key, platformShareMinor);
+    }
+  }
+
+  const developerCreditMinor = lines[lines.length - 1]!.amountMinor;
+  const balance = balanceFor(state, currency);
+  if (developerCreditMinor !== 0n) {
+    const availableAtEpochMilliseconds = Date.parse(data.availableAt);
+    balance.creditAvailableAtEpochMilliseconds.push(availableAtEpochMilliseconds);
+    balance.creditAmountMinor.push(developerCreditMinor);
+    balance.creditTotalMinor += developerCreditMinor;
+    if (availableAtEpochMilliseconds > balance.latestCreditAvailableAtEpochMilliseconds) {
+      balance.latestCreditAvailableAtEpochMilliseconds = availableAtEpochMilliseconds;
+    }
+  }
+}
+
+function evolveRevenueRefunded(state: DeveloperState, data: RevenueRefunded['data']): void {
+  const receipt = state.receipts.get(data.receiptId);
+  assertInvariant(receipt !== undefined, `RevenueRefunded for unknown receipt ${data.receiptId}`);
+  assertInvariant(data.lines.length === receipt.remainingMinor.length, 'a reversal has one line per receipt line');
+  for (let index = 0; index < data.lines.length; index += 1) {
+    const remainingMinor = receipt.remainingMinor[index]! - data.lines[index]!.amountMinor;
+    assertInvariant(remainingMinor >= 0n, 'a reversal never exceeds what is left of a line');
+    receipt.remainingMinor[index] = remainingMinor;
+  }
+  receipt.refundedMinor += data.amountMinor;
+  state.refunds.set(data.refundId, {
+    refundId: data.refundId,
+    receiptId: data.receiptId,
+    amountMinor: data.amountMinor,
+    occurredAt: data.occurredAt,
+  });
+  balanceFor(state, data.currency).refundDebitTotalMinor += data.lines[data.lines.length - 1]!.amountMinor;
+}
+
+/** Applies one event to the state, in place, and returns the same state object. */
+export function evolveDeveloper(state: DeveloperState, event: DeveloperEvent): DeveloperState {
+  switch (event.type) {
+    case 'DeveloperRegistered': {
+      const { developerId, name, country, incomeGroup } = event.data;
+      state.registration = { developerId, name, country, incomeGroup };
+      return state;
+    }
+    case 'AppRegistered': {
+      const versionState = contractVersionState(event.data.contract);
+      state.apps.set(event.data.appId, {
+        appId: event.data.appId,
+        name: event.data.name,
+        versions: [versionState],
+        effectiveFromEpochMilliseconds: [versionState.terms.effectiveFromEpochMilliseconds],
+        latestReceiptOccurredAt: null,
+        latestReceiptOccurredAtEpochMilliseconds: Number.NEGATIVE_INFINITY,
+      });
+      return state;
+    }
+    case 'ContractAmended': {
+      const app = state.apps.get(event.data.appId);
+      assertInvariant(app !== undefined, `ContractAmended for unknown app ${event.data.appId}`);
+      assertInvariant(event.data.contract.version === app.versions.length + 1, 'contract versions are consecutive');
+      const versionState = contractVersionState(event.data.contract);
+      app.versions.push(versionState);
+      app.effectiveFromEpochMilliseconds.push(versionState.terms.effectiveFromEpochMilliseconds);
+      return state;
+    }
+    case 'RevenueRecorded':
+      evolveRevenueRecorded(state, event.data);
+      return state;
+    case 'RevenueRefunded':
+      evolveRevenueRefunded(state, event.data);
+      return state;
+    case 'PayoutRequested': {
+      const data = event.data;
+      state.payouts.set(data.payoutId, {
+        payoutId: data.payoutId,
+        currency: data.currency,
+        amountMinor: data.amountMinor,
+        requestedAt: data.requestedAt,
+        status: 'pending',
+        settledAt: null,
+        reference: null,
+        failedAt: null,
+        reason: null,
+      });
+      balanceFor(state, data.currency).payoutDebitTotalMinor += data.amountMinor;
+      return state;
+    }
+    case 'PayoutSettled': {
+      const payout = state.payouts.get(event.data.payoutId);
+      assertInvariant(payout !== undefined && payout.status === 'pending', 'only a pending payout settles');
+      payout.status = 'settled';
+      payout.settledAt = event.data.settledAt;
+      payout.reference = event.data.reference;
+      return state;
+    }
+    case 'PayoutFailed': {
+      const payout = state.payouts.get(event.data.payoutId);
+      assertInvariant(payout !== undefined && payout.status === 'pending', 'only a pending payout fails');
+      payout.status = 'failed';
+      payout.failedAt = event.data.failedAt;
+      payout.reason = event.data.reason;
+      // A failed payout credits back by no longer being counted.
+      balanceFor(state, payout.currency).payoutDebitTotalMinor -= payout.amountMinor;
+      return state;
+    }
+    default: {
+      // Events of other types (a later schema) do not change this state.
+      return state;
+    }
+  }
+}
+
+/** Folds events into a fresh state. */
+export function developerStateFrom(events: Iterable<DeveloperEvent>): DeveloperState {
+  let state = initialDeveloperState();
+  for (const event of events) state = evolveDeveloper(state, event);
+  return state;
+}

@@ -1,0 +1,93 @@
+/**
+ * Business times come in with the commands as RFC 3339 strings and are normalised to
+ * `YYYY-MM-DDTHH:mm:ss.sssZ`. Nothing here reads the clock: `Date.UTC` only converts
+ * validated fields.
+ */
+import { InstantMalformed, assertInvariant } from '../domain.errors';
+
+export type Instant = { iso: string; epochMilliseconds: number };
+
+/**
+ * Upper-case `T` and `Z` only; fractions of a second up to nine digits, but digits below the
+ * millisecond must be zero, because the ledger keeps milliseconds and would otherwise lose
+ * information silently. No leap seconds (60).
+ */
+const INSTANT_PATTERN = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?(Z|([+-])([0-9]{2}):([0-9]{2}))$/;
+const NORMALISED_PATTERN = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$/;
+
+/** Years accepted after normalisation to UTC, so that every ISO string has four digits. */
+const YEAR_MINIMUM = 1000;
+const YEAR_MAXIMUM = 9999;
+const DAY_MILLISECONDS = 86_400_000;
+/** `addDays` takes at most this many days (ten years, like `holdDays`). */
+export const ADD_DAYS_MAXIMUM = 3650;
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) {
+    const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+    return leap ? 29 : 28;
+  }
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+export function parseInstant(input: unknown, field: string): Instant {
+  if (typeof input !== 'string') throw new InstantMalformed(field, 'an instant must be an RFC 3339 string');
+  if (input.length > 40) throw new InstantMalformed(field, 'the instant is too long');
+  const match = INSTANT_PATTERN.exec(input);
+  if (match === null) {
+    throw new InstantMalformed(field, `${JSON.stringify(input)} is not an RFC 3339 instant such as "2026-01-31T12:00:00Z"`);
+  }
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  const hour = Number(match[4]);
+  const minute = Number(match[5]);
+  const second = Number(match[6]);
+  const fraction = match[7] ?? '';
+  if (month < 1 || month > 12) throw new InstantMalformed(field, 'the month must be 01..12');
+  if (day < 1 || day > daysInMonth(year, month)) throw new InstantMalformed(field, 'the day does not exist in that month');
+  if (hour > 23 || minute > 59 || second > 59) throw new InstantMalformed(field, 'the time of day is out of range');
+  if (fraction.length > 3 && !/^0+$/.test(fraction.slice(3))) {
+    throw new InstantMalformed(field, 'precision finer than a millisecond is not kept');
+  }
+  const milliseconds = Number(fraction.slice(0, 3).padEnd(3, '0'));
+  let offsetMinutes = 0;
+  if (match[8] !== 'Z') {
+    const offsetHours = Number(match[10]);
+    const offsetMinutesPart = Number(match[11]);
+    if (offsetHours > 23 || offsetMinutesPart > 59) throw new InstantMalformed(field, 'the offset is out of range');
+    offsetMinutes = (offsetHours * 60 + offsetMinutesPart) * (match[9] === '-' ? -1 : 1);
+  }
+  const epochMilliseconds = Date.UTC(year, month - 1, day, hour, minute, second, milliseconds) - offsetMinutes * 60_000;
+  // Date.UTC maps years 0..99 to 1900..1999; the year bound below excludes them anyway.
+  const normalised = new Date(epochMilliseconds);
+  const normalisedYear = normalised.getUTCFullYear();
+  if (year < YEAR_MINIMUM || normalisedYear < YEAR_MINIMUM || normalisedYear > YEAR_MAXIMUM) {
+    throw new InstantMalformed(field, `the year must lie in ${YEAR_MINIMUM}..${YEAR_MAXIMUM}`);
+  }
+  return { iso: normalised.toISOString(), epochMilliseconds };
+}
+
+/** True if `iso` is already in the normalised form produced by `parseInstant`. */
+export function isNormalisedInstant(iso: string): boolean {
+  return NORMALISED_PATTERN.test(iso) && parseInstant(iso, 'instant').iso === iso;
+}
+
+/** The normalised instant `days` whole days (of 86,400 s, UTC) after `iso`. */
+export function addDays(iso: string, days: number): string {
+  assertInvariant(Number.isInteger(days) && days >= 0 && days <= ADD_DAYS_MAXIMUM, `addDays takes 0..${ADD_DAYS_MAXIMUM} days`);
+  const instant = parseInstant(iso, 'instant');
+  return new Date(instant.epochMilliseconds + days * DAY_MILLISECONDS).toISOString();
+}
+
+/** "2026-03" for any instant in March 2026 UTC. Expects a normalised instant. */
+export function calendarMonthKey(iso: string): string {
+  assertInvariant(iso.length === 24 && iso.charCodeAt(23) === 90 /* Z */, 'calendarMonthKey takes a normalised instant');
+  return iso.slice(0, 7);
+}
+
+/** "2026" for any instant in 2026 UTC. Expects a normalised instant. */
+export function calendarYearKey(iso: string): string {
+  assertInvariant(iso.length === 24 && iso.charCodeAt(23) === 90 /* Z */, 'calendarYearKey takes a normalised instant');
+  return iso.slice(0, 4);
+}
