@@ -1,0 +1,8 @@
+import { EventStore1700000000001 } from './0001-event-store.migration';
+import { ReadModels1700000000002 } from './0002-read-models.migration';
+
+/**
+ * Every migration, in the order it runs. Append new ones at the end (`0003-…`, …) with a
+ * class name ending in a larger timestamp; never reorder or edit an applied one.
+ */
+export const allMigrations = [EventStore1700000000001, ReadModels1700000000002];
