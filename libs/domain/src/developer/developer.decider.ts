@@ -19,9 +19,9 @@ import {
 import { DeveloperEvent, SPLIT_RULE_VERSION, SplitLine } from '../ledger.events';
 import { formatMoney, parseCurrency, parseMoney } from '../money/money';
 import { addDays, parseInstant } from '../time/instant';
-import { parseIdentifier, parseOptionalText, parseText } from '../identifier';
+import { parseIdentifier, parseOptionalText, parseText } from '../identifier.parser';
 import { parseContractTerms } from '../contract/contract-terms.parser';
-import { contractVersionRecord, selectContractVersionIndex } from '../contract/contract-version';
+import { contractVersionRecord, selectContractVersionIndex } from '../contract/contract-version.selector';
 import { splitReceipt } from '../split/split-receipt.rule';
 import { reverseRefund } from '../split/refund-reversal.rule';
 import {

@@ -1,0 +1,380 @@
+/**
+ * Explicit codecs of the developer events: field by field, bigint ↔ string of minor units
+ * ("1999"), times as normalised ISO strings. Decoding validates everything and throws
+ * `EventMalformed` (a DomainError) on the first bad field, so a corrupt store is noticed at
+ * once instead of producing a wrong state. No generic JSON reviver is involved.
+ */
+import { DomainError, EventMalformed, InvariantViolation } from '../domain.errors';
+import {
+  AppRegistered, ContractAmended, ContractVersionRecord, DeveloperEvent, DeveloperRegistered, PayoutFailed,
+  PayoutRequested, PayoutSettled, RevenueRecorded, RevenueRefunded, SPLIT_RULE_VERSION, SplitLine,
+} from '../ledger.events';
+import { currencyExponent, parseMinorUnits } from '../money/money';
+import { parseInstant } from '../time/instant';
+import { canonicalContractDocument, contractHash, parseContractTerms } from '../contract/contract-terms.parser';
+import { developerParty } from '../split/split-receipt.rule';
+
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonValue = JsonPrimitive | JsonValue[] | JsonObject;
+export type JsonObject = { [key: string]: JsonValue };
+
+export type EncodedDeveloperEvent = { type: string; data: JsonObject };
+
+export const DEVELOPER_EVENT_TYPES = [
+  'DeveloperRegistered', 'AppRegistered', 'ContractAmended', 'RevenueRecorded', 'RevenueRefunded',
+  'PayoutRequested', 'PayoutSettled', 'PayoutFailed',
+] as const;
+
+/** Lines per split are bounded by the contract: platform + carve-outs + developer. */
+const LINES_MAXIMUM = 2 + 16;
+const STRING_LENGTH_MAXIMUM = 1000;
+const HASH_PATTERN = /^[0-9a-f]{64}$/;
+
+// ---- Encoding -------------------------------------------------------------------------
+
+function encodeLines(lines: readonly SplitLine[]): JsonObject[] {
+  return lines.map((line) => ({ party: line.party, amountMinor: line.amountMinor.toString() }));
+}
+
+/** Copies a value that must already be JSON (the canonical contract document). */
+function jsonValueOf(value: unknown, depth = 0): JsonValue {
+  if (depth > 16) throw new InvariantViolation('JSON value nested too deep');
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (Array.isArray(value)) return value.map((item) => jsonValueOf(item, depth + 1));
+  if (typeof value === 'object') {
+    const result: JsonObject = {};
+    for (const [key, member] of Object.entries(value as Record<string, unknown>)) {
+      if (member !== undefined) result[key] = jsonValueOf(member, depth + 1);
+    }
+    return result;
+  }
+  throw new InvariantViolation(`not a JSON value: ${typeof value}`);
+}
+
+function encodeContract(contract: ContractVersionRecord): JsonObject {
+  return {
+    version: contract.version,
+    hash: contract.hash,
+    effectiveFrom: contract.effectiveFrom,
+    terms: jsonValueOf(contract.terms),
+  };
+}
+
+export function encodeDeveloperEvent(event: DeveloperEvent): EncodedDeveloperEvent {
+  switch (event.type) {
+    case 'DeveloperRegistered': {
+      const data = event.data;
+      return { type: event.type, data: { developerId: data.developerId, name: data.name, country: data.country, incomeGroup: data.incomeGroup } };
+    }
+    case 'AppRegistered': {
+      const data = event.data;
+      return { type: event.type, data: { appId: data.appId, developerId: data.developerId, name: data.name, contract: encodeContract(data.contract) } };
+    }
+    case 'ContractAmended': {
+      const data = event.data;
+      return { type: event.type, data: { appId: data.appId, developerId: data.developerId, contract: encodeContract(data.contract) } };
+    }
+    case 'RevenueRecorded': {
+      const data = event.data;
+      return {
+        type: event.type,
+        data: {
+          receiptId: data.receiptId,
+          appId: data.appId,
+          developerId: data.developerId,
+          currency: data.currency,
+          amountMinor: data.amountMinor.toString(),
+          occurredAt: data.occurredAt,
+          contractVersion: data.contractVersion,
+          contractHash: data.contractHash,
+          splitRuleVersion: data.splitRuleVersion,
+          lines: encodeLines(data.lines),
+          availableAt: data.availableAt,
+        },
+      };
+    }
+    case 'RevenueRefunded': {
+      const data = event.data;
+      return {
+        type: event.type,
+        data: {
+          refundId: data.refundId,
+          receiptId: data.receiptId,
+          appId: data.appId,
+          developerId: data.developerId,
+          currency: data.currency,
+          amountMinor: data.amountMinor.toString(),
+          occurredAt: data.occurredAt,
+          contractVersion: data.contractVersion,
+          contractHash: data.contractHash,
+          splitRuleVersion: data.splitRuleVersion,
+          lines: encodeLines(data.lines),
+        },
+      };
+    }
+    case 'PayoutRequested': {
+      const data = event.data;
+      return {
+        type: event.type,
+        data: { payoutId: data.payoutId, developerId: data.developerId, currency: data.currency, amountMinor: data.amountMinor.toString(), requestedAt: data.requestedAt },
+      };
+    }
+    case 'PayoutSettled': {
+      const data = event.data;
+      return {
+        type: event.type,
+        data: {
+          payoutId: data.payoutId, developerId: data.developerId, currency: data.currency, amountMinor: data.amountMinor.toString(),
+          settledAt: data.settledAt, reference: data.reference,
+        },
+      };
+    }
+    case 'PayoutFailed': {
+      const data = event.data;
+      return {
+        type: event.type,
+        data: {
+          payoutId: data.payoutId, developerId: data.developerId, currency: data.currency, amountMinor: data.amountMinor.toString(),
+          failedAt: data.failedAt, reason: data.reason,
+        },
+      };
+    }
+    default:
+      throw new InvariantViolation(`encodeDeveloperEvent: unknown event type ${(event as { type?: unknown }).type}`);
+  }
+}
+
+// ---- Decoding -------------------------------------------------------------------------
+
+/** Reads the fields of one event's data, naming the event and field in every error. */
+class FieldReader {
+  constructor(readonly type: string, readonly data: Record<string, unknown>, readonly prefix = '') {}
+
+  static of(type: string, data: unknown, prefix = ''): FieldReader {
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      throw new EventMalformed(type, prefix === '' ? 'data' : prefix, 'an object is required');
+    }
+    return new FieldReader(type, data as Record<string, unknown>, prefix);
+  }
+
+  fail(field: string, message: string): never {
+    throw new EventMalformed(this.type, `${this.prefix}${field}`, message);
+  }
+
+  string(field: string): string {
+    const value = this.data[field];
+    if (typeof value !== 'string' || value.length === 0 || value.length > STRING_LENGTH_MAXIMUM) {
+      this.fail(field, 'a non-empty string is required');
+    }
+    return value;
+  }
+
+  nullableString(field: string): string | null {
+    const value = this.data[field];
+    if (value === null || value === undefined) return null;
+    return this.string(field);
+  }
+
+  currency(field: string): string {
+    const value = this.string(field);
+    try {
+      currencyExponent(value);
+    } catch {
+      this.fail(field, 'an ISO 4217 currency is required');
+    }
+    return value;
+  }
+
+  instant(field: string): string {
+    const value = this.string(field);
+    let iso: string;
+    try {
+      iso = parseInstant(value, field).iso;
+    } catch {
+      this.fail(field, 'an instant is required');
+    }
+    if (iso !== value) this.fail(field, 'the instant is not normalised');
+    return value;
+  }
+
+  amountMinor(field: string, options: { allowZero: boolean }): bigint {
+    const amountMinor = parseMinorUnits(this.data[field]);
+    if (amountMinor === null) this.fail(field, 'a string of minor units is required');
+    if (amountMinor < 0n || (amountMinor === 0n && !options.allowZero)) this.fail(field, 'the amount is out of range');
+    return amountMinor;
+  }
+
+  positiveInteger(field: string, maximum: number): number {
+    const value = this.data[field];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > maximum) {
+      this.fail(field, `an integer 1..${maximum} is required`);
+    }
+    return value;
+  }
+
+  hash(field: string): string {
+    const value = this.string(field);
+    if (!HASH_PATTERN.test(value)) this.fail(field, 'a SHA-256 hex digest is required');
+    return value;
+  }
+
+  lines(field: string, amountMinor: bigint, developerId: string): SplitLine[] {
+    const value = this.data[field];
+    if (!Array.isArray(value) || value.length < 2 || value.length > LINES_MAXIMUM) this.fail(field, `2..${LINES_MAXIMUM} lines are required`);
+    const lines: SplitLine[] = [];
+    let totalMinor = 0n;
+    for (let index = 0; index < value.length; index += 1) {
+      const line = FieldReader.of(this.type, value[index], `${this.prefix}${field}[${index}].`);
+      const party = line.string('party');
+      const lineAmountMinor = line.amountMinor('amountMinor', { allowZero: true });
+      totalMinor += lineAmountMinor;
+      lines.push({ party, amountMinor: lineAmountMinor });
+    }
+    if (lines[0]!.party !== 'platform') this.fail(field, 'the first line is the platform');
+    if (lines[lines.length - 1]!.party !== developerParty(developerId)) this.fail(field, 'the last line is the developer');
+    if (totalMinor !== amountMinor) this.fail(field, 'the lines do not sum to the amount');
+    return lines;
+  }
+
+  contract(field: string): ContractVersionRecord {
+    const contract = FieldReader.of(this.type, this.data[field], `${this.prefix}${field}.`);
+    const version = contract.positiveInteger('version', 1_000_000);
+    const hash = contract.hash('hash');
+    const effectiveFrom = contract.instant('effectiveFrom');
+    let terms;
+    try {
+      terms = parseContractTerms(contract.data.terms, 'terms');
+    } catch (error) {
+      if (error instanceof DomainError) contract.fail('terms', error.message);
+      throw error;
+    }
+    if (contractHash(terms) !== hash) contract.fail('hash', 'the hash does not match the terms');
+    if (terms.effectiveFrom !== effectiveFrom) contract.fail('effectiveFrom', 'differs from the terms');
+    return { version, hash, effectiveFrom, terms: canonicalContractDocument(terms) };
+  }
+}
+
+export function decodeDeveloperEvent(type: string, data: unknown): DeveloperEvent {
+  const reader = FieldReader.of(type, data);
+  switch (type) {
+    case 'DeveloperRegistered': {
+      const event: DeveloperRegistered = {
+        type,
+        data: {
+          developerId: reader.string('developerId'),
+          name: reader.string('name'),
+          country: reader.string('country'),
+          incomeGroup: reader.nullableString('incomeGroup'),
+        },
+      };
+      return event;
+    }
+    case 'AppRegistered': {
+      const event: AppRegistered = {
+        type,
+        data: { appId: reader.string('appId'), developerId: reader.string('developerId'), name: reader.string('name'), contract: reader.contract('contract') },
+      };
+      if (event.data.contract.version !== 1) reader.fail('contract.version', 'a registration carries version 1');
+      return event;
+    }
+    case 'ContractAmended': {
+      const event: ContractAmended = {
+        type,
+        data: { appId: reader.string('appId'), developerId: reader.string('developerId'), contract: reader.contract('contract') },
+      };
+      if (event.data.contract.version < 2) reader.fail('contract.version', 'an amendment carries version 2 or later');
+      return event;
+    }
+    case 'RevenueRecorded': {
+      const developerId = reader.string('developerId');
+      const amountMinor = reader.amountMinor('amountMinor', { allowZero: false });
+      const event: RevenueRecorded = {
+        type,
+        data: {
+          receiptId: reader.string('receiptId'),
+          appId: reader.string('appId'),
+          developerId,
+          currency: reader.currency('currency'),
+          amountMinor,
+          occurredAt: reader.instant('occurredAt'),
+          contractVersion: reader.positiveInteger('contractVersion', 1_000_000),
+          contractHash: reader.hash('contractHash'),
+          splitRuleVersion: reader.positiveInteger('splitRuleVersion', SPLIT_RULE_VERSION),
+          lines: reader.lines('lines', amountMinor, developerId),
+          availableAt: reader.instant('availableAt'),
+        },
+      };
+      return event;
+    }
+    case 'RevenueRefunded': {
+      const developerId = reader.string('developerId');
+      const amountMinor = reader.amountMinor('amountMinor', { allowZero: false });
+      const event: RevenueRefunded = {
+        type,
+        data: {
+          refundId: reader.string('refundId'),
+          receiptId: reader.string('receiptId'),
+          appId: reader.string('appId'),
+          developerId,
+          currency: reader.currency('currency'),
+          amountMinor,
+          occurredAt: reader.instant('occurredAt'),
+          contractVersion: reader.positiveInteger('contractVersion', 1_000_000),
+          contractHash: reader.hash('contractHash'),
+          splitRuleVersion: reader.positiveInteger('splitRuleVersion', SPLIT_RULE_VERSION),
+          lines: reader.lines('lines', amountMinor, developerId),
+        },
+      };
+      return event;
+    }
+    case 'PayoutRequested': {
+      const event: PayoutRequested = {
+        type,
+        data: {
+          payoutId: reader.string('payoutId'),
+          developerId: reader.string('developerId'),
+          currency: reader.currency('currency'),
+          amountMinor: reader.amountMinor('amountMinor', { allowZero: false }),
+          requestedAt: reader.instant('requestedAt'),
+        },
+      };
+      return event;
+    }
+    case 'PayoutSettled': {
+      const event: PayoutSettled = {
+        type,
+        data: {
+          payoutId: reader.string('payoutId'),
+          developerId: reader.string('developerId'),
+          currency: reader.currency('currency'),
+          amountMinor: reader.amountMinor('amountMinor', { allowZero: false }),
+          settledAt: reader.instant('settledAt'),
+          reference: reader.string('reference'),
+        },
+      };
+      return event;
+    }
+    case 'PayoutFailed': {
+      const event: PayoutFailed = {
+        type,
+        data: {
+          payoutId: reader.string('payoutId'),
+          developerId: reader.string('developerId'),
+          currency: reader.currency('currency'),
+          amountMinor: reader.amountMinor('amountMinor', { allowZero: false }),
+          failedAt: reader.instant('failedAt'),
+          reason: reader.string('reason'),
+        },
+      };
+      return event;
+    }
+    default:
+      throw new EventMalformed(type, 'type', 'unknown developer event type');
+  }
+}
+
+/** True if `type` is one of the developer stream's event types. */
+export function isDeveloperEventType(type: string): type is DeveloperEvent['type'] {
+  return (DEVELOPER_EVENT_TYPES as readonly string[]).includes(type);
+}

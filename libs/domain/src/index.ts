@@ -1,0 +1,38 @@
+/** The public API of the pure domain. Everything else in `libs/domain` is internal. */
+export * from './domain.errors';
+export * from './ledger.events';
+export * from './ledger.commands';
+export {
+  MONEY_MAXIMUM_MINOR, currencyExponent, parseCurrency, parseMoney, formatMoney, parseMinorUnits,
+} from './money/money';
+export type { ParseMoneyOptions } from './money/money';
+export {
+  RATE_DENOMINATOR, RATE_PERCENT_DECIMALS_MAXIMUM, RATE_ZERO, RATE_HUNDRED_PERCENT, parseRate, formatRate,
+} from './money/rate';
+export type { Rate } from './money/rate';
+export {
+  ADD_DAYS_MAXIMUM, parseInstant, isNormalisedInstant, addDays, calendarMonthKey, calendarYearKey,
+} from './time/instant';
+export type { Instant } from './time/instant';
+export { IDENTIFIER_LENGTH_MAXIMUM, TEXT_LENGTH_MAXIMUM, parseIdentifier, parseText, parseOptionalText } from './identifier.parser';
+export * from './contract/contract-terms';
+export { canonicalJson, sha256Hex } from './contract/canonical-json';
+export { parseContractTerms, canonicalContractDocument, contractHash } from './contract/contract-terms.parser';
+export { contractVersionRecord, selectContractVersion, selectContractVersionIndex } from './contract/contract-version.selector';
+export { splitReceipt, developerParty } from './split/split-receipt.rule';
+export type { SplitReceiptInput, SplitReceiptResult } from './split/split-receipt.rule';
+export { reverseRefund } from './split/refund-reversal.rule';
+export type { ReverseRefundInput } from './split/refund-reversal.rule';
+export {
+  initialDeveloperState, evolveDeveloper, developerStateFrom, availableBalanceMinor, pendingBalanceMinor,
+  creditsAvailableMinor, balanceOf, counterKey, scopeKey, windowKey, DEVELOPER_SCOPE_KEY,
+} from './developer/developer.state';
+export type {
+  DeveloperState, DeveloperRegistration, AppState, ContractVersionState, ReceiptState, RefundState, PayoutState,
+  PayoutStatus, CurrencyBalanceState,
+} from './developer/developer.state';
+export { decideDeveloper, minimumPayoutMinor } from './developer/developer.decider';
+export {
+  encodeDeveloperEvent, decodeDeveloperEvent, isDeveloperEventType, DEVELOPER_EVENT_TYPES,
+} from './codec/ledger-event.codec';
+export type { JsonPrimitive, JsonValue, JsonObject, EncodedDeveloperEvent } from './codec/ledger-event.codec';
