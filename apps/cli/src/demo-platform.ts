@@ -1,0 +1,131 @@
+import type { LedgerCommand } from '../../../libs/ledger/src/command-bus';
+
+/** A small deterministic pseudo-random source (mulberry32), so the demo is the same every run. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let mixed = state;
+    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
+    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
+    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const DEMO_RECEIPTS_PER_APP = 75;
+const DEMO_REFUND_EVERY_NTH_RECEIPT = 9;
+
+/**
+ * The demo platform: three developers in different income groups, four apps with tiered
+ * contracts, a multiplier for the low-income region, a cap and carve-outs, a contract
+ * amendment, 300 receipts over 2026 and refunds of about one receipt in nine.
+ */
+export function demoPlatformCommands(): LedgerCommand[] {
+  const random = seededRandom(20260101);
+  const commands: LedgerCommand[] = [
+    { type: 'RegisterDeveloper', data: { developerId: 'amara', name: 'Amara Okafor', country: 'NG', incomeGroup: 'lower-middle' } },
+    { type: 'RegisterDeveloper', data: { developerId: 'lena', name: 'Lena Schmidt', country: 'DE', incomeGroup: 'high' } },
+    { type: 'RegisterDeveloper', data: { developerId: 'rahim', name: 'Rahim Chowdhury', country: 'BD', incomeGroup: 'lower-middle' } },
+    {
+      type: 'RegisterApp',
+      data: {
+        appId: 'tutor-bot', developerId: 'amara', name: 'Tutor Bot',
+        contract: {
+          currency: 'USD', effectiveFrom: '2026-01-01T00:00:00Z',
+          platformShare: { tiers: [{ upTo: '2000.00', rate: '0%' }, { upTo: '10000.00', rate: '10%' }, { rate: '20%' }], window: 'lifetime', scope: 'developer' },
+          rateMultiplier: '50%',
+          carveOuts: [{ party: 'referrer:lagos-hub', rate: '1%', of: 'basis' }],
+          holdDays: 14, minimumPayout: '50.00',
+        },
+      },
+    },
+    {
+      type: 'RegisterApp',
+      data: {
+        appId: 'crop-advisor', developerId: 'amara', name: 'Crop Advisor',
+        contract: {
+          currency: 'USD', effectiveFrom: '2026-01-01T00:00:00Z',
+          platformShare: { tiers: [{ upTo: '2000.00', rate: '0%' }, { upTo: '10000.00', rate: '10%' }, { rate: '20%' }], window: 'lifetime', scope: 'developer' },
+          rateMultiplier: '50%',
+          holdDays: 14, minimumPayout: '50.00',
+        },
+      },
+    },
+    {
+      type: 'RegisterApp',
+      data: {
+        appId: 'legal-drafts', developerId: 'lena', name: 'Legal Drafts',
+        contract: {
+          currency: 'EUR', effectiveFrom: '2026-01-01T00:00:00Z',
+          platformShare: { tiers: [{ upTo: '1000.00', rate: '5%' }, { upTo: '5000.00', rate: '15%' }, { rate: '25%' }], window: 'calendar_month', scope: 'app' },
+          platformCap: { amount: '900.00', window: 'calendar_month' },
+          carveOuts: [{ party: 'provider:acme-models', rate: '30%', of: 'platform' }],
+          holdDays: 30, minimumPayout: '100.00',
+        },
+      },
+    },
+    {
+      type: 'RegisterApp',
+      data: {
+        appId: 'voice-notes', developerId: 'rahim', name: 'Voice Notes',
+        contract: {
+          currency: 'USD', effectiveFrom: '2026-01-01T00:00:00Z',
+          platformShare: { tiers: [{ upTo: '500.00', rate: '0%' }, { rate: '12.5%' }], window: 'calendar_year', scope: 'app' },
+          rateMultiplier: '50%',
+          carveOuts: [{ party: 'provider:acme-models', rate: '20%', of: 'platform' }, { party: 'referrer:dhaka-labs', rate: '0.5%', of: 'basis' }],
+          holdDays: 7, minimumPayout: '25.00',
+        },
+      },
+    },
+  ];
+  const apps = [
+    { appId: 'tutor-bot', currency: 'USD', typicalMinor: 4_000 },
+    { appId: 'crop-advisor', currency: 'USD', typicalMinor: 9_000 },
+    { appId: 'legal-drafts', currency: 'EUR', typicalMinor: 25_000 },
+    { appId: 'voice-notes', currency: 'USD', typicalMinor: 3_000 },
+  ];
+  const receipts: LedgerCommand[] = [];
+  const refunds: LedgerCommand[] = [];
+  for (const app of apps) {
+    for (let index = 0; index < DEMO_RECEIPTS_PER_APP; index += 1) {
+      // Receipts spread over January to October 2026, in time order per app.
+      const dayOfYear = Math.floor((index * 300) / DEMO_RECEIPTS_PER_APP) + Math.floor(random() * 3);
+      const occurredAt = new Date(Date.UTC(2026, 0, 1 + dayOfYear, Math.floor(random() * 24), Math.floor(random() * 60))).toISOString();
+      const amountMinor = BigInt(Math.max(1, Math.round(app.typicalMinor * (0.25 + random() * 1.5))));
+      const receiptId = `${app.appId}-r${String(index + 1).padStart(3, '0')}`;
+      receipts.push({ type: 'RecordRevenue', data: { receiptId, appId: app.appId, amount: minorToDecimal(amountMinor), currency: app.currency, occurredAt } });
+      if (index % DEMO_REFUND_EVERY_NTH_RECEIPT === 4) {
+        const refundMinor = index % 2 === 0 ? amountMinor : (amountMinor * 30n) / 100n || 1n;
+        const refundAt = new Date(Date.parse(occurredAt) + 3 * 86_400_000).toISOString();
+        refunds.push({ type: 'RefundRevenue', data: { refundId: `${receiptId}-refund`, receiptId, amount: minorToDecimal(refundMinor), occurredAt: refundAt } });
+      }
+    }
+  }
+  commands.push(...receipts);
+  // The amendment comes after every receipt of its app so far, as the contract rule demands.
+  commands.push({
+    type: 'AmendContract',
+    data: {
+      appId: 'voice-notes',
+      contract: {
+        currency: 'USD', effectiveFrom: '2026-11-01T00:00:00Z',
+        platformShare: { tiers: [{ upTo: '500.00', rate: '0%' }, { rate: '10%' }], window: 'calendar_year', scope: 'app' },
+        rateMultiplier: '50%',
+        carveOuts: [{ party: 'provider:acme-models', rate: '20%', of: 'platform' }, { party: 'referrer:dhaka-labs', rate: '0.5%', of: 'basis' }],
+        holdDays: 7, minimumPayout: '25.00',
+      },
+    },
+  });
+  commands.push({ type: 'RecordRevenue', data: { receiptId: 'voice-notes-november-1', appId: 'voice-notes', amount: '120.00', currency: 'USD', occurredAt: '2026-11-03T10:00:00Z' } });
+  commands.push(...refunds);
+  commands.push({ type: 'RequestPayout', data: { payoutId: 'amara-2026-06', developerId: 'amara', currency: 'USD', amount: '500.00', requestedAt: '2026-06-30T12:00:00Z' } });
+  commands.push({ type: 'SettlePayout', data: { payoutId: 'amara-2026-06', settledAt: '2026-07-02T09:00:00Z', reference: 'SEPA-000123' } });
+  commands.push({ type: 'RequestPayout', data: { payoutId: 'lena-2026-08', developerId: 'lena', currency: 'EUR', amount: '1000.00', requestedAt: '2026-08-31T12:00:00Z' } });
+  commands.push({ type: 'FailPayout', data: { payoutId: 'lena-2026-08', failedAt: '2026-09-01T09:00:00Z', reason: 'IBAN closed' } });
+  return commands;
+}
+
+function minorToDecimal(amountMinor: bigint): string {
+  const text = amountMinor.toString().padStart(3, '0');
+  return `${text.slice(0, -2)}.${text.slice(-2)}`;
+}

@@ -1,0 +1,6 @@
+import type { LedgerModule } from '../../../libs/ledger/src/ledger-runtime';
+
+/** The modules the `rsi-ledger` binary runs with, beyond the core ledger. */
+export function ledgerModules(): LedgerModule[] {
+  return [];
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { createWriteStream } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { openLedger, type LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
+import { IMPORT_BATCH_DEFAULT, importJsonlFile } from '../../../libs/ledger/src/jsonl-import';
+import { exportNames } from '../../../libs/ledger/src/projection-export';
+import { ledgerModules } from './ledger-modules';
+import { runDemo } from './demo.command';
+
+function integerOption(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a positive integer');
+  return Number(value);
+}
+
+function actorOfThisProcess(): string {
+  return `cli:${process.env.USER ?? 'unknown'}`;
+}
+
+async function withLedger<T>(dataDirectory: string | undefined, work: (runtime: LedgerRuntime) => Promise<T>): Promise<T> {
+  const runtime = await openLedger({ dataDirectory, modules: ledgerModules() });
+  try {
+    return await work(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+const program = new Command();
+program
+  .name('rsi-ledger')
+  .description('Event-sourced revenue-split ledger for Revenue-Sharing-as-Infrastructure platforms')
+  .option('--data-dir <directory>', 'embedded database directory when DATABASE_URL is not set (default ./.rsi-ledger)');
+
+program
+  .command('demo')
+  .description('load a sample platform and print balances, platform share and a statement excerpt')
+  .action(async () => {
+    await withLedger(program.opts().dataDir, (runtime) => runDemo(runtime, (text) => process.stdout.write(text)));
+  });
+
+program
+  .command('import')
+  .description('import a JSONL file of commands, in order, idempotently')
+  .argument('<file>', 'JSONL file, one command per line')
+  .option('--batch <commands>', 'commands per batch (one append per stream per batch)', integerOption, IMPORT_BATCH_DEFAULT)
+  .action(async (filePath: string, options: { batch: number }) => {
+    await withLedger(program.opts().dataDir, async (runtime) => {
+      const showProgress = process.stderr.isTTY === true;
+      const bar = showProgress ? new SingleBar({ format: 'importing [{bar}] {percentage}% | {lines} lines | {eta}s left', stream: process.stderr }) : null;
+      bar?.start(100, 0, { lines: 0 });
+      const summary = await importJsonlFile({
+        filePath,
+        bus: runtime.bus,
+        batchSize: options.batch,
+        context: () => ({ actor: actorOfThisProcess(), recordedAt: new Date().toISOString() }),
+        catchUpReadModels: () => runtime.projector.catchUp(),
+        nowMilliseconds: () => Date.now(),
+        onProgress: (progress) => bar?.update(progress.bytesTotal === 0 ? 100 : Math.floor((progress.bytesRead * 100) / progress.bytesTotal), { lines: progress.linesRead }),
+        onRefusal: (refusal) => {
+          bar?.stop();
+          process.stderr.write(`line ${refusal.lineNumber}: ${refusal.code}: ${refusal.message}\n`);
+        },
+      });
+      bar?.update(100, { lines: summary.linesRead });
+      bar?.stop();
+      const seconds = summary.elapsedMilliseconds / 1000;
+      process.stdout.write(
+        `imported ${filePath}: ${summary.linesRead} lines, ${summary.commandsRecorded} recorded, ` +
+        `${summary.commandsAlreadyRecorded} already recorded, ${summary.linesRefused} refused, ` +
+        `${summary.eventsProjected} events projected, ${seconds.toFixed(2)} s ` +
+        `(${seconds > 0 ? Math.round(summary.linesRead / seconds) : summary.linesRead} lines/s)\n`,
+      );
+      if (summary.linesRefused > 0) process.exitCode = 1;
+    });
+  });
+
+program
+  .command('export')
+  .description(`stream a projection: ${exportNames().join(', ')} (and those of modules)`)
+  .argument('<name>', 'projection name')
+  .option('--format <format>', 'csv or jsonl', 'jsonl')
+  .option('--from <instant>', 'occurredAt at or after (ISO-8601)')
+  .option('--to <instant>', 'occurredAt before (ISO-8601)')
+  .option('--as-of <instant>', 'time at which pending and available are told apart (default now)')
+  .option('--out <file>', 'write to a file instead of standard output')
+  .action(async (name: string, options: { format: string; from?: string; to?: string; asOf?: string; out?: string }) => {
+    if (options.format !== 'csv' && options.format !== 'jsonl') throw new InvalidArgumentError('--format must be csv or jsonl');
+    const format = options.format;
+    await withLedger(program.opts().dataDir, async (runtime) => {
+      await runtime.projector.catchUp();
+      const output = options.out ? createWriteStream(options.out) : process.stdout;
+      const { rowsWritten } = await runtime.exportProjection({ name, format, output, from: options.from, to: options.to, asOf: options.asOf ?? new Date().toISOString() });
+      if (options.out) {
+        await new Promise<void>((resolve, reject) => { output.end(() => resolve()); output.once('error', reject); });
+        process.stderr.write(`exported ${rowsWritten} rows of ${name} to ${options.out}\n`);
+      }
+    });
+  });
+
+program
+  .command('serve')
+  .description('run the HTTP API under /v1 (OpenAPI at /docs) and the projector')
+  .option('--port <port>', 'TCP port', integerOption, 3000)
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .action(async (options: { port: number; host: string }) => {
+    const { startApiServer } = await import('../../api/src/api-server');
+    const runtime = await openLedger({ dataDirectory: program.opts().dataDir, modules: ledgerModules() });
+    const server = await startApiServer(runtime, { port: options.port, host: options.host });
+    process.stderr.write(`rsi-ledger listening on http://${options.host}:${server.port} (${runtime.databaseDescription}, ${runtime.eventStoreDescription})\n`);
+    const shutdown = async () => {
+      await server.close();
+      await runtime.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void shutdown());
+    process.once('SIGTERM', () => void shutdown());
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`rsi-ledger: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 2;
+});

@@ -1,0 +1,91 @@
+import type { Pool } from 'pg';
+import type { DeveloperCommand } from '../../domain/src/ledger.commands';
+
+/** Which id of another stream a command needs resolved to its developer. */
+export type RouteKey = { kind: 'app' | 'receipt' | 'payout'; id: string };
+
+export function developerStreamName(developerId: string): string {
+  return `developer-${developerId}`;
+}
+
+/** The developer a command names itself, or the key to look its developer up by. */
+export function routeOf(command: DeveloperCommand): { developerId: string } | RouteKey {
+  switch (command.type) {
+    case 'RegisterDeveloper':
+    case 'RegisterApp':
+    case 'RequestPayout':
+      return { developerId: command.data.developerId };
+    case 'AmendContract':
+    case 'RecordRevenue':
+      return { kind: 'app', id: command.data.appId };
+    case 'RefundRevenue':
+      return { kind: 'receipt', id: command.data.receiptId };
+    case 'SettlePayout':
+    case 'FailPayout':
+      return { kind: 'payout', id: command.data.payoutId };
+  }
+}
+
+/** Routes that a successful command creates, for the commands after it. */
+export function routesCreatedBy(command: DeveloperCommand, developerId: string): RouteKey[] {
+  switch (command.type) {
+    case 'RegisterApp': return [{ kind: 'app', id: command.data.appId }];
+    case 'RecordRevenue': return [{ kind: 'receipt', id: command.data.receiptId }];
+    case 'RequestPayout': return [{ kind: 'payout', id: command.data.payoutId }];
+    default: void developerId; return [];
+  }
+}
+
+const ROUTE_CACHE_ENTRIES_MAXIMUM = 500_000;
+
+/**
+ * App, receipt and payout ids → developer id. Backed by the `apps`, `directory_receipts`
+ * and `directory_payouts` read models, with a bounded in-process cache of the routes this
+ * process has created or looked up (routes never change once created).
+ */
+export class CommandDirectory {
+  private readonly cache = new Map<string, string>();
+
+  constructor(private readonly pool: Pool) {}
+
+  private static cacheKey(key: RouteKey): string {
+    return `${key.kind}\u0000${key.id}`;
+  }
+
+  remember(key: RouteKey, developerId: string): void {
+    if (this.cache.size >= ROUTE_CACHE_ENTRIES_MAXIMUM) {
+      // Maps iterate in insertion order: drop the oldest tenth at once to amortise the cost.
+      let toDrop = ROUTE_CACHE_ENTRIES_MAXIMUM / 10;
+      for (const cachedKey of this.cache.keys()) {
+        this.cache.delete(cachedKey);
+        toDrop -= 1;
+        if (toDrop === 0) break;
+      }
+    }
+    this.cache.set(CommandDirectory.cacheKey(key), developerId);
+  }
+
+  cached(key: RouteKey): string | undefined {
+    return this.cache.get(CommandDirectory.cacheKey(key));
+  }
+
+  /** Looks up every key not in the cache with one query per kind; fills the cache. */
+  async resolve(keys: readonly RouteKey[]): Promise<void> {
+    const missingByKind = new Map<RouteKey['kind'], Set<string>>();
+    for (const key of keys) {
+      if (this.cached(key) !== undefined) continue;
+      let ids = missingByKind.get(key.kind);
+      if (!ids) { ids = new Set(); missingByKind.set(key.kind, ids); }
+      ids.add(key.id);
+    }
+    const queries: Record<RouteKey['kind'], string> = {
+      app: 'SELECT app_id AS id, developer_id FROM apps WHERE app_id = ANY($1::text[])',
+      receipt: 'SELECT receipt_id AS id, developer_id FROM directory_receipts WHERE receipt_id = ANY($1::text[])',
+      payout: 'SELECT payout_id AS id, developer_id FROM directory_payouts WHERE payout_id = ANY($1::text[])',
+    };
+    for (const [kind, ids] of missingByKind) {
+      const result = await this.pool.query(queries[kind], [[...ids]]);
+      for (const row of result.rows) this.remember({ kind, id: row.id }, row.developer_id);
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import { DomainError } from '../../domain/src';
+import type { DeveloperCommand } from '../../domain/src/ledger.commands';
+
+/** A line longer than this is refused before it is parsed. */
+export const COMMAND_LINE_BYTES_MAXIMUM = 256 * 1024;
+const TEXT_FIELD_CHARACTERS_MAXIMUM = 512;
+
+export class CommandShapeInvalid extends DomainError {
+  constructor(message: string, field?: string) {
+    super('command_invalid', 'invalid', message, field);
+  }
+}
+
+export type FieldKind = 'text' | 'money' | 'time' | 'object' | 'optional-text';
+
+/** The fields of each command: exactly these, no others (DESIGN.md "JSONL commands"). */
+export const COMMAND_FIELDS: Record<DeveloperCommand['type'], Record<string, FieldKind>> = {
+  RegisterDeveloper: { developerId: 'text', name: 'text', country: 'text', incomeGroup: 'optional-text' },
+  RegisterApp: { appId: 'text', developerId: 'text', name: 'text', contract: 'object' },
+  AmendContract: { appId: 'text', contract: 'object' },
+  RecordRevenue: { receiptId: 'text', appId: 'text', amount: 'money', currency: 'text', occurredAt: 'time' },
+  RefundRevenue: { refundId: 'text', receiptId: 'text', amount: 'money', occurredAt: 'time' },
+  RequestPayout: { payoutId: 'text', developerId: 'text', currency: 'text', amount: 'money', requestedAt: 'time' },
+  SettlePayout: { payoutId: 'text', settledAt: 'time', reference: 'text' },
+  FailPayout: { payoutId: 'text', failedAt: 'time', reason: 'text' },
+};
+
+export function isDeveloperCommandType(type: unknown): type is DeveloperCommand['type'] {
+  return typeof type === 'string' && Object.prototype.hasOwnProperty.call(COMMAND_FIELDS, type);
+}
+
+/**
+ * Checks the shape of a command object (`{type, ...fields}` as in a JSONL line or an HTTP
+ * body): known type, every required field present with the right JSON type, no unknown
+ * field, money as strings (a JSON number is refused: it may already have lost precision).
+ * The domain checks the values themselves (decimals, ids, dates, contract terms).
+ */
+export function parseCommandObject(value: unknown, knownTypes: Record<string, Record<string, FieldKind>> = COMMAND_FIELDS): { type: string; data: Record<string, unknown> } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new CommandShapeInvalid('a command must be a JSON object with a "type"');
+  }
+  const record = value as Record<string, unknown>;
+  const type = record.type;
+  if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(knownTypes, type)) {
+    throw new CommandShapeInvalid(`unknown command type ${JSON.stringify(type)}; expected one of ${Object.keys(knownTypes).join(', ')}`, 'type');
+  }
+  const fields = knownTypes[type];
+  const data: Record<string, unknown> = {};
+  for (const key of Object.keys(record)) {
+    if (key !== 'type' && !Object.prototype.hasOwnProperty.call(fields, key)) {
+      throw new CommandShapeInvalid(`${key}: unknown field for ${type}`, key);
+    }
+  }
+  for (const [field, kind] of Object.entries(fields)) {
+    const fieldValue = record[field];
+    if (fieldValue === undefined || (fieldValue === null && kind !== 'optional-text')) {
+      if (kind === 'optional-text') continue;
+      throw new CommandShapeInvalid(`${field}: required`, field);
+    }
+    switch (kind) {
+      case 'money':
+        if (typeof fieldValue !== 'string') {
+          throw new CommandShapeInvalid(`${field}: an amount must be a decimal string such as "19.99", not ${typeof fieldValue === 'number' ? 'a JSON number' : typeof fieldValue}`, field);
+        }
+        break;
+      case 'object':
+        if (typeof fieldValue !== 'object' || Array.isArray(fieldValue)) throw new CommandShapeInvalid(`${field}: must be a JSON object`, field);
+        break;
+      case 'optional-text':
+        if (fieldValue !== null && typeof fieldValue !== 'string') throw new CommandShapeInvalid(`${field}: must be a string or null`, field);
+        break;
+      default:
+        if (typeof fieldValue !== 'string') throw new CommandShapeInvalid(`${field}: must be a string`, field);
+    }
+    if (typeof fieldValue === 'string' && fieldValue.length > TEXT_FIELD_CHARACTERS_MAXIMUM) {
+      throw new CommandShapeInvalid(`${field}: longer than ${TEXT_FIELD_CHARACTERS_MAXIMUM} characters`, field);
+    }
+    data[field] = fieldValue;
+  }
+  return { type, data };
+}

@@ -1,0 +1,315 @@
+import {
+  decideDeveloper,
+  decodeDeveloperEvent,
+  DomainError,
+  encodeDeveloperEvent,
+  evolveDeveloper,
+  initialDeveloperState,
+  type DeveloperState,
+} from '../../domain/src';
+import type { DeveloperCommand } from '../../domain/src/ledger.commands';
+import type { DeveloperEvent } from '../../domain/src/ledger.events';
+import { deriveEventId } from '../../event-store/src/event-id';
+import {
+  DuplicateEventIdError,
+  StreamVersionConflictError,
+  type EventStore,
+  type ExpectedStreamVersion,
+  type NewEvent,
+} from '../../event-store/src/event-store.port';
+import { commandIdOf } from './command-id';
+import type { CommandHandlerGroup, LedgerCommand } from './command-bus';
+import { COMMAND_FIELDS } from './jsonl-command.parser';
+import { CommandDirectory, developerStreamName, routeOf, routesCreatedBy, type RouteKey } from './command-routing';
+import { eventHashOf, GENESIS_EVENT_HASH } from './event-hash';
+
+/** The schema version of the encoded events this code writes. */
+export const EVENT_SCHEMA_VERSION = 1;
+/** Commands decided together and appended in one transaction. */
+export const COMMAND_BATCH_MAXIMUM = 10_000;
+/** Attempts of a batch whose streams were changed concurrently by another writer. */
+const CONFLICT_ATTEMPTS_MAXIMUM = 5;
+const STREAM_READ_PAGE_EVENTS = 10_000;
+/** Decided developer states kept in memory, so that a batch does not re-read its streams. */
+const STATE_CACHE_STREAMS_MAXIMUM = 10_000;
+
+export type CommandContext = {
+  /** API key id or `cli:<user>`. */
+  actor: string;
+  /** Booking time, read from the clock by the caller (never by the domain). */
+  recordedAt: string;
+};
+
+export type CommandOutcome =
+  | { status: 'recorded'; commandId: string; streamName: string; events: DeveloperEvent[] }
+  | { status: 'already_recorded'; commandId: string; streamName: string; events: [] }
+  | { status: 'refused'; commandId: string; error: DomainError };
+
+type BatchItem = { command: DeveloperCommand; context: CommandContext };
+/** Commands of concurrent callers written in one group commit. */
+const GROUP_COMMIT_COMMANDS_MAXIMUM = 1_000;
+
+type StreamSnapshot = { state: DeveloperState; version: ExpectedStreamVersion; lastEventHash: string };
+
+/** A store that can append to several streams in one transaction (the PostgreSQL adapter). */
+type MultiStreamEventStore = EventStore & {
+  appendToStreams?(batch: { streamName: string; events: NewEvent[]; expectedStreamVersion: ExpectedStreamVersion }[]): Promise<unknown>;
+};
+
+export class UnknownRouteError extends DomainError {
+  constructor(key: RouteKey) {
+    const field = key.kind === 'app' ? 'appId' : key.kind === 'receipt' ? 'receiptId' : 'payoutId';
+    super(`unknown_${key.kind}`, 'not_found', `${field}: no ${key.kind} ${JSON.stringify(key.id)} is recorded`, field);
+  }
+}
+
+export class DuplicateIdError extends DomainError {
+  constructor(eventId: string) {
+    super('duplicate_id', 'conflict', `the id of this command is already used by another developer's records (event ${eventId})`);
+  }
+}
+
+/**
+ * Decides commands on developer streams and appends their events. A batch of commands is
+ * decided in order, each on the state its predecessors left, and appended with one call
+ * per stream (one transaction for all streams where the store allows it). A refused
+ * command writes nothing and does not stop the others. On a version conflict the batch's
+ * streams are re-read and the whole batch decided again: the deciders are idempotent, so
+ * what another writer recorded meanwhile comes back as `already_recorded`.
+ */
+export class LedgerCommandService implements CommandHandlerGroup {
+  readonly commandFields = COMMAND_FIELDS;
+
+  private readonly snapshots = new Map<string, StreamSnapshot>();
+
+  constructor(
+    private readonly store: MultiStreamEventStore,
+    private readonly directory: CommandDirectory,
+    /** Brings the read models (and so the directory) up to date with the store. */
+    private readonly catchUpReadModels: () => Promise<unknown>,
+  ) {}
+
+  /**
+   * Decides one command. Concurrent callers are grouped: commands that arrive while a
+   * batch is being written are decided and appended together in the next batch (group
+   * commit), so many small requests cost few transactions.
+   */
+  execute(command: LedgerCommand, context: CommandContext): Promise<CommandOutcome> {
+    return new Promise<CommandOutcome>((resolve, reject) => {
+      this.waiting.push({ item: { command: command as DeveloperCommand, context }, resolve, reject });
+      if (this.waiting.length === 1) void this.drainWaiting();
+    });
+  }
+
+  /** Decides a batch in order and appends it; batches of all callers run one at a time. */
+  executeBatch(commands: readonly LedgerCommand[], context: CommandContext): Promise<CommandOutcome[]> {
+    return this.serialised(() => this.executeItems(commands.map((command) => ({ command: command as DeveloperCommand, context }))));
+  }
+
+  private readonly waiting: { item: BatchItem; resolve: (outcome: CommandOutcome) => void; reject: (error: unknown) => void }[] = [];
+  private lane: Promise<unknown> = Promise.resolve();
+
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.lane.catch(() => undefined).then(work);
+    this.lane = run;
+    return run;
+  }
+
+  private async drainWaiting(): Promise<void> {
+    await this.serialised(async () => {
+      while (this.waiting.length > 0) {
+        const taken = this.waiting.splice(0, GROUP_COMMIT_COMMANDS_MAXIMUM);
+        try {
+          const outcomes = await this.executeItems(taken.map((entry) => entry.item));
+          taken.forEach((entry, index) => entry.resolve(outcomes[index]));
+        } catch (error) {
+          for (const entry of taken) entry.reject(error);
+        }
+      }
+    });
+  }
+
+  private async executeItems(items: readonly BatchItem[]): Promise<CommandOutcome[]> {
+    if (items.length > COMMAND_BATCH_MAXIMUM) throw new Error(`a batch holds at most ${COMMAND_BATCH_MAXIMUM} commands`);
+    await this.resolveRoutes(items.map((item) => item.command));
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.decideAndAppend(items);
+      } catch (error) {
+        if (error instanceof DuplicateEventIdError) return this.isolateDuplicate(items);
+        if (!(error instanceof StreamVersionConflictError) || attempt >= CONFLICT_ATTEMPTS_MAXIMUM) throw error;
+      }
+    }
+  }
+
+  /**
+   * An event id stored in another stream means one command of the batch reuses an id that
+   * belongs to another developer (an app id registered twice, say). Deciding the batch one
+   * command at a time refuses exactly that command and records the others.
+   */
+  private async isolateDuplicate(items: readonly BatchItem[]): Promise<CommandOutcome[]> {
+    const outcomes: CommandOutcome[] = [];
+    for (const item of items) {
+      try {
+        const [outcome] = await this.decideAndAppendWithRetry([item]);
+        outcomes.push(outcome);
+      } catch (error) {
+        if (!(error instanceof DuplicateEventIdError)) throw error;
+        outcomes.push({ status: 'refused', commandId: commandIdOf(item.command), error: new DuplicateIdError(error.eventId) });
+      }
+    }
+    return outcomes;
+  }
+
+  private async decideAndAppendWithRetry(items: readonly BatchItem[]): Promise<CommandOutcome[]> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.decideAndAppend(items);
+      } catch (error) {
+        if (!(error instanceof StreamVersionConflictError) || attempt >= CONFLICT_ATTEMPTS_MAXIMUM) throw error;
+      }
+    }
+  }
+
+  /** Finds the developer of every command that does not name it, catching the read models up once if needed. */
+  private async resolveRoutes(commands: readonly DeveloperCommand[]): Promise<void> {
+    const keys: RouteKey[] = [];
+    for (const command of commands) {
+      const route = routeOf(command);
+      if ('kind' in route) keys.push(route);
+    }
+    if (keys.length === 0) return;
+    await this.directory.resolve(keys);
+    if (keys.some((key) => this.directory.cached(key) === undefined)) {
+      await this.catchUpReadModels();
+      await this.directory.resolve(keys);
+    }
+  }
+
+  private async decideAndAppend(items: readonly BatchItem[]): Promise<CommandOutcome[]> {
+    const working = new Map<string, StreamSnapshot>();
+    const pending = new Map<string, { expected: ExpectedStreamVersion; events: NewEvent[] }>();
+    const batchRoutes = new Map<string, string>();
+    const outcomes: CommandOutcome[] = [];
+    const routeKeyString = (key: RouteKey) => `${key.kind}\u0000${key.id}`;
+
+    for (const { command, context } of items) {
+      const commandId = commandIdOf(command);
+      const route = routeOf(command);
+      let developerId: string | undefined;
+      if ('kind' in route) {
+        developerId = batchRoutes.get(routeKeyString(route)) ?? this.directory.cached(route);
+        if (developerId === undefined) {
+          outcomes.push({ status: 'refused', commandId, error: new UnknownRouteError(route) });
+          continue;
+        }
+      } else {
+        developerId = route.developerId;
+      }
+      const streamName = developerStreamName(developerId);
+      let snapshot = working.get(streamName);
+      if (!snapshot) {
+        snapshot = await this.loadSnapshot(streamName);
+        working.set(streamName, snapshot);
+      }
+      let decided: DeveloperEvent[];
+      try {
+        decided = decideDeveloper(command, snapshot.state);
+      } catch (error) {
+        if (error instanceof DomainError) {
+          outcomes.push({ status: 'refused', commandId, error });
+          continue;
+        }
+        throw error;
+      }
+      if (decided.length === 0) {
+        outcomes.push({ status: 'already_recorded', commandId, streamName, events: [] });
+        continue;
+      }
+      let streamPending = pending.get(streamName);
+      if (!streamPending) {
+        streamPending = { expected: snapshot.version, events: [] };
+        pending.set(streamName, streamPending);
+      }
+      decided.forEach((event, eventIndex) => {
+        const encoded = encodeDeveloperEvent(event);
+        const eventHash = eventHashOf(encoded.type, encoded.data, snapshot!.lastEventHash);
+        streamPending!.events.push({
+          eventId: deriveEventId(commandId, eventIndex),
+          type: encoded.type,
+          data: encoded.data,
+          metadata: {
+            commandId,
+            actor: context.actor,
+            recordedAt: context.recordedAt,
+            schemaVersion: EVENT_SCHEMA_VERSION,
+            previousEventHash: snapshot!.lastEventHash,
+            eventHash,
+          },
+        });
+        snapshot!.state = evolveDeveloper(snapshot!.state, event);
+        snapshot!.lastEventHash = eventHash;
+        snapshot!.version = snapshot!.version === 'no_stream' ? 0n : snapshot!.version + 1n;
+      });
+      for (const key of routesCreatedBy(command, developerId)) batchRoutes.set(routeKeyString(key), developerId);
+      outcomes.push({ status: 'recorded', commandId, streamName, events: decided });
+    }
+
+    try {
+      const appends = [...pending].map(([streamName, { expected, events }]) => ({ streamName, events, expectedStreamVersion: expected }));
+      if (appends.length > 1 && this.store.appendToStreams) {
+        await this.store.appendToStreams(appends);
+      } else {
+        for (const append of appends) {
+          await this.store.appendToStream(append.streamName, append.events, { expectedStreamVersion: append.expectedStreamVersion });
+        }
+      }
+    } catch (error) {
+      // The working states were evolved with events that may not be stored: forget them.
+      for (const streamName of working.keys()) this.snapshots.delete(streamName);
+      throw error;
+    }
+    for (const [streamName, snapshot] of working) this.rememberSnapshot(streamName, snapshot);
+    for (const [key, developerId] of batchRoutes) {
+      const [kind, id] = key.split('\u0000') as [RouteKey['kind'], string];
+      this.directory.remember({ kind, id }, developerId);
+    }
+    return outcomes;
+  }
+
+  private rememberSnapshot(streamName: string, snapshot: StreamSnapshot): void {
+    this.snapshots.delete(streamName);
+    if (this.snapshots.size >= STATE_CACHE_STREAMS_MAXIMUM) {
+      const oldest = this.snapshots.keys().next().value;
+      if (oldest !== undefined) this.snapshots.delete(oldest);
+    }
+    this.snapshots.set(streamName, snapshot);
+  }
+
+  /**
+   * The cached state if it is still the stream's latest (checked by reading from the next
+   * revision), else the state rebuilt from the stream. The cached entry is taken out of
+   * the cache while a batch works on it, so a failed batch cannot leave it half-evolved.
+   */
+  private async loadSnapshot(streamName: string): Promise<StreamSnapshot> {
+    const cached = this.snapshots.get(streamName);
+    this.snapshots.delete(streamName);
+    let snapshot: StreamSnapshot = cached ?? { state: initialDeveloperState(), version: 'no_stream', lastEventHash: GENESIS_EVENT_HASH };
+    for (;;) {
+      const fromStreamVersion = snapshot.version === 'no_stream' ? 0n : snapshot.version + 1n;
+      const page = await this.store.readStream(streamName, { fromStreamVersion, maxCount: STREAM_READ_PAGE_EVENTS });
+      for (const recorded of page.events) {
+        if (recorded.metadata.previousEventHash !== snapshot.lastEventHash) {
+          throw new Error(`integrity: ${streamName}@${recorded.streamVersion} does not chain to the previous event`);
+        }
+        const event = decodeDeveloperEvent(recorded.type, recorded.data);
+        snapshot = {
+          state: evolveDeveloper(snapshot.state, event),
+          version: recorded.streamVersion,
+          lastEventHash: recorded.metadata.eventHash,
+        };
+      }
+      if (page.events.length < STREAM_READ_PAGE_EVENTS) return snapshot;
+    }
+  }
+}

@@ -1,0 +1,179 @@
+import type { Pool } from 'pg';
+import type { Writable } from 'node:stream';
+import { formatMoney, parseInstant } from '../../domain/src';
+import { csvRow } from './csv';
+
+export type ExportFormat = 'csv' | 'jsonl';
+/** Rows fetched per round trip from the server-side cursor: bounds the memory of an export. */
+const CURSOR_FETCH_ROWS = 5_000;
+
+type ExportRow = Record<string, unknown>;
+
+/**
+ * One export: its SQL (with `$1` = from, `$2` = to as timestamptz or null, `$3` = as-of),
+ * its columns, and how a database row becomes the exported object.
+ */
+type ExportDefinition = {
+  sql: string;
+  columns: string[];
+  toObject(row: Record<string, string | null>): ExportRow;
+};
+
+function linesOut(linesJson: unknown, currency: string): { party: string; amount: string }[] {
+  const lines = (typeof linesJson === 'string' ? JSON.parse(linesJson) : linesJson) as { party: string; amountMinor: string }[];
+  return lines.map((line) => ({ party: line.party, amount: formatMoney(BigInt(line.amountMinor), currency) }));
+}
+
+function isoOf(value: string | null): string | null {
+  return value === null ? null : new Date(value).toISOString();
+}
+
+const TIME_FILTER = (column: string) => `($1::timestamptz IS NULL OR ${column} >= $1::timestamptz) AND ($2::timestamptz IS NULL OR ${column} < $2::timestamptz) AND $3::timestamptz IS NOT NULL`;
+
+export const EXPORT_DEFINITIONS: Record<string, ExportDefinition> = {
+  splits: {
+    sql: `SELECT receipt_id, app_id, developer_id, currency, amount_minor::text AS amount_minor, occurred_at::text AS occurred_at,
+                 recorded_at::text AS recorded_at, contract_version::text AS contract_version, contract_hash, lines::text AS lines
+            FROM splits WHERE ${TIME_FILTER('occurred_at')} ORDER BY commit_position, prepare_position`,
+    columns: ['receiptId', 'appId', 'developerId', 'currency', 'amount', 'occurredAt', 'recordedAt', 'contractVersion', 'contractHash', 'lines'],
+    toObject: (row) => ({
+      receiptId: row.receipt_id, appId: row.app_id, developerId: row.developer_id, currency: row.currency,
+      amount: formatMoney(BigInt(row.amount_minor!), row.currency!), occurredAt: isoOf(row.occurred_at), recordedAt: isoOf(row.recorded_at),
+      contractVersion: Number(row.contract_version), contractHash: row.contract_hash, lines: linesOut(row.lines, row.currency!),
+    }),
+  },
+  refunds: {
+    sql: `SELECT refund_id, receipt_id, app_id, developer_id, currency, amount_minor::text AS amount_minor, occurred_at::text AS occurred_at,
+                 recorded_at::text AS recorded_at, contract_version::text AS contract_version, contract_hash, lines::text AS lines
+            FROM refunds WHERE ${TIME_FILTER('occurred_at')} ORDER BY commit_position, prepare_position`,
+    columns: ['refundId', 'receiptId', 'appId', 'developerId', 'currency', 'amount', 'occurredAt', 'recordedAt', 'contractVersion', 'contractHash', 'lines'],
+    toObject: (row) => ({
+      refundId: row.refund_id, receiptId: row.receipt_id, appId: row.app_id, developerId: row.developer_id, currency: row.currency,
+      amount: formatMoney(BigInt(row.amount_minor!), row.currency!), occurredAt: isoOf(row.occurred_at), recordedAt: isoOf(row.recorded_at),
+      contractVersion: Number(row.contract_version), contractHash: row.contract_hash, lines: linesOut(row.lines, row.currency!),
+    }),
+  },
+  balances: {
+    // Pending: developer credits whose hold has not ended at the as-of time.
+    sql: `SELECT b.developer_id, b.currency, b.credited_minor::text AS credited_minor,
+                 COALESCE(p.pending_minor, 0)::text AS pending_minor,
+                 (b.credited_minor - COALESCE(p.pending_minor, 0) - b.refunded_minor - b.payouts_in_flight_minor - b.paid_minor)::text AS available_minor,
+                 b.refunded_minor::text AS refunded_minor, b.payouts_in_flight_minor::text AS in_flight_minor, b.paid_minor::text AS paid_minor
+            FROM developer_balances b
+            LEFT JOIN LATERAL (
+              SELECT sum(s.developer_minor) AS pending_minor FROM splits s
+               WHERE s.developer_id = b.developer_id AND s.currency = b.currency AND s.available_at > $3::timestamptz
+            ) p ON true
+           WHERE ($1::timestamptz IS NULL OR true) AND ($2::timestamptz IS NULL OR true)
+           ORDER BY b.developer_id, b.currency`,
+    columns: ['developerId', 'currency', 'pending', 'available', 'refunded', 'payoutsInFlight', 'paid', 'credited', 'asOf'],
+    toObject: (row) => ({
+      developerId: row.developer_id, currency: row.currency,
+      pending: formatMoney(BigInt(row.pending_minor!), row.currency!), available: formatMoney(BigInt(row.available_minor!), row.currency!),
+      refunded: formatMoney(BigInt(row.refunded_minor!), row.currency!), payoutsInFlight: formatMoney(BigInt(row.in_flight_minor!), row.currency!),
+      paid: formatMoney(BigInt(row.paid_minor!), row.currency!), credited: formatMoney(BigInt(row.credited_minor!), row.currency!),
+      asOf: isoOf(row.as_of),
+    }),
+  },
+  'platform-share': {
+    sql: `SELECT currency, month, party, split_minor::text AS split_minor, reversed_minor::text AS reversed_minor,
+                 (split_minor - reversed_minor)::text AS net_minor
+            FROM platform_share_monthly
+           WHERE ($1::timestamptz IS NULL OR month >= to_char($1::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM'))
+             AND ($2::timestamptz IS NULL OR month < to_char($2::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM')) AND $3::timestamptz IS NOT NULL
+           ORDER BY currency, month, party`,
+    columns: ['currency', 'month', 'party', 'split', 'reversed', 'net'],
+    toObject: (row) => ({
+      currency: row.currency, month: row.month, party: row.party, split: formatMoney(BigInt(row.split_minor!), row.currency!),
+      reversed: formatMoney(BigInt(row.reversed_minor!), row.currency!), net: formatMoney(BigInt(row.net_minor!), row.currency!),
+    }),
+  },
+  'ledger-entries': {
+    sql: `SELECT event_id::text AS event_id, posting_index::text AS posting_index, commit_position::text AS commit_position,
+                 prepare_position::text AS prepare_position, event_type, account, currency, amount_minor::text AS amount_minor,
+                 occurred_at::text AS occurred_at, recorded_at::text AS recorded_at
+            FROM ledger_entries WHERE ${TIME_FILTER('occurred_at')}
+           ORDER BY commit_position, prepare_position, posting_index`,
+    columns: ['eventId', 'postingIndex', 'commitPosition', 'preparePosition', 'eventType', 'account', 'currency', 'amount', 'occurredAt', 'recordedAt'],
+    toObject: (row) => ({
+      eventId: row.event_id, postingIndex: Number(row.posting_index), commitPosition: row.commit_position, preparePosition: row.prepare_position,
+      eventType: row.event_type, account: row.account, currency: row.currency, amount: formatMoney(BigInt(row.amount_minor!), row.currency!),
+      occurredAt: isoOf(row.occurred_at), recordedAt: isoOf(row.recorded_at),
+    }),
+  },
+};
+
+export function exportNames(): string[] {
+  return Object.keys(EXPORT_DEFINITIONS);
+}
+
+/** Registers more exports (consumption, unit economics…) from other modules. */
+export function registerExport(name: string, definition: ExportDefinition): void {
+  if (EXPORT_DEFINITIONS[name]) throw new Error(`export ${name} is defined twice`);
+  EXPORT_DEFINITIONS[name] = definition;
+}
+export type { ExportDefinition };
+
+function writeChunk(output: Writable, chunk: string): Promise<void> {
+  if (output.write(chunk)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onDrain = () => { output.off('error', onError); resolve(); };
+    const onError = (error: unknown) => { output.off('drain', onDrain); reject(error); };
+    output.once('drain', onDrain);
+    output.once('error', onError);
+  });
+}
+
+/**
+ * Streams a projection through a server-side cursor, `CURSOR_FETCH_ROWS` rows at a time,
+ * waiting for the output to drain, so that memory stays flat whatever the row count.
+ * `from`/`to` bound the business time (`occurredAt`) as [from, to); `asOf` is the time at
+ * which pending and available are told apart (balances).
+ */
+export async function exportProjection(options: {
+  pool: Pool;
+  name: string;
+  format: ExportFormat;
+  output: Writable;
+  from?: string;
+  to?: string;
+  asOf: string;
+}): Promise<{ rowsWritten: number }> {
+  const definition = EXPORT_DEFINITIONS[options.name];
+  if (!definition) throw new Error(`unknown export ${JSON.stringify(options.name)}; known: ${exportNames().join(', ')}`);
+  const from = options.from === undefined ? null : parseInstant(options.from, 'from').iso;
+  const to = options.to === undefined ? null : parseInstant(options.to, 'to').iso;
+  const asOf = parseInstant(options.asOf, 'asOf').iso;
+  const client = await options.pool.connect();
+  let rowsWritten = 0;
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await client.query(`DECLARE export_cursor NO SCROLL CURSOR FOR SELECT q.*, $3::timestamptz::text AS as_of FROM (${definition.sql}) q`, [from, to, asOf]);
+    if (options.format === 'csv') await writeChunk(options.output, csvRow(definition.columns));
+    for (;;) {
+      const result = await client.query(`FETCH ${CURSOR_FETCH_ROWS} FROM export_cursor`);
+      if (result.rows.length === 0) break;
+      let chunk = '';
+      for (const row of result.rows) {
+        const object = definition.toObject(row);
+        if (options.format === 'jsonl') {
+          chunk += `${JSON.stringify(object)}\n`;
+        } else {
+          chunk += csvRow(definition.columns.map((column) => {
+            const value = object[column];
+            return value === null || value === undefined ? null : typeof value === 'object' ? JSON.stringify(value) : String(value);
+          }));
+        }
+      }
+      rowsWritten += result.rows.length;
+      await writeChunk(options.output, chunk);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+  return { rowsWritten };
+}

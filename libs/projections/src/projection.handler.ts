@@ -1,0 +1,17 @@
+import type { PoolClient } from 'pg';
+import type { RecordedEvent } from '../../event-store/src/event-store.port';
+
+/** Where a projection writes: a transaction's client and the schema of its tables. */
+export type ProjectionContext = { client: PoolClient; schema: string };
+
+/**
+ * One projection's part of the projector. The projector calls `applyBatch` inside the
+ * transaction that also moves the checkpoint, with the batch's events in global order
+ * (all of them: a handler ignores the types it does not know).
+ */
+export interface ProjectionHandler {
+  readonly name: string;
+  /** Tables this projection writes, in creation order, for replay into fresh tables. */
+  readonly tables: readonly string[];
+  applyBatch(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void>;
+}
