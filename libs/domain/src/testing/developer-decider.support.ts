@@ -1,0 +1,125 @@
+/**
+ * Test support (used by specs only): fixtures and a given/when/then helper for the
+ * developer decider.
+ */
+import { DomainError } from '../domain.errors';
+import { DeveloperCommand } from '../ledger.commands';
+import { DeveloperEvent } from '../ledger.events';
+import { decideDeveloper } from '../developer/developer.decider';
+import { DeveloperState, developerStateFrom, evolveDeveloper } from '../developer/developer.state';
+
+export const DEVELOPER_ID = 'dev-1';
+export const DEVELOPER_PARTY = `developer:${DEVELOPER_ID}`;
+
+type RawObject = Record<string, unknown>;
+
+/** Default USD contract: 0% up to 1000.00, 15% above, lifetime, app scope, 14 hold days. */
+export function contractTerms(overrides: RawObject = {}): RawObject {
+  return {
+    currency: 'USD',
+    effectiveFrom: '2026-01-01T00:00:00Z',
+    platformShare: {
+      tiers: [{ upTo: '1000.00', rate: '0%' }, { rate: '15%' }],
+      window: 'lifetime',
+      scope: 'app',
+    },
+    holdDays: 14,
+    minimumPayout: '50.00',
+    ...overrides,
+  };
+}
+
+export function platformShare(tiers: RawObject[], window = 'lifetime', scope = 'app'): RawObject {
+  return { tiers, window, scope };
+}
+
+export const registerDeveloper = (developerId = DEVELOPER_ID): DeveloperCommand => ({
+  type: 'RegisterDeveloper', data: { developerId, name: 'Ada Labs', country: 'NG', incomeGroup: 'lower-middle' },
+});
+
+export const registerApp = (appId: string, contract: unknown = contractTerms(), developerId = DEVELOPER_ID): DeveloperCommand => ({
+  type: 'RegisterApp', data: { appId, developerId, name: `App ${appId}`, contract },
+});
+
+export const amendContract = (appId: string, contract: unknown): DeveloperCommand => ({
+  type: 'AmendContract', data: { appId, contract },
+});
+
+export const recordRevenue = (receiptId: string, appId: string, amount: string, occurredAt: string, currency = 'USD'): DeveloperCommand => ({
+  type: 'RecordRevenue', data: { receiptId, appId, amount, currency, occurredAt },
+});
+
+export const refundRevenue = (refundId: string, receiptId: string, amount: string, occurredAt: string): DeveloperCommand => ({
+  type: 'RefundRevenue', data: { refundId, receiptId, amount, occurredAt },
+});
+
+export const requestPayout = (payoutId: string, amount: string, requestedAt: string, currency = 'USD', developerId = DEVELOPER_ID): DeveloperCommand => ({
+  type: 'RequestPayout', data: { payoutId, developerId, currency, amount, requestedAt },
+});
+
+export const settlePayout = (payoutId: string, settledAt: string, reference = 'bank-ref-1'): DeveloperCommand => ({
+  type: 'SettlePayout', data: { payoutId, settledAt, reference },
+});
+
+export const failPayout = (payoutId: string, failedAt: string, reason = 'account closed'): DeveloperCommand => ({
+  type: 'FailPayout', data: { payoutId, failedAt, reason },
+});
+
+/**
+ * Decides and applies commands in order, like the application layer does, and returns every
+ * event and the final state. A refused command throws.
+ */
+export function run(commands: DeveloperCommand[], state: DeveloperState = developerStateFrom([])): { events: DeveloperEvent[]; state: DeveloperState } {
+  const events: DeveloperEvent[] = [];
+  for (const command of commands) {
+    for (const event of decideDeveloper(command, state)) {
+      events.push(event);
+      evolveDeveloper(state, event);
+    }
+  }
+  return { events, state };
+}
+
+/** Events produced by running commands from an empty stream (for `given`). */
+export function history(commands: DeveloperCommand[]): DeveloperEvent[] {
+  return run(commands).events;
+}
+
+function captureError(action: () => unknown): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+export function given(events: DeveloperEvent[]) {
+  return {
+    when(command: DeveloperCommand) {
+      const decide = () => decideDeveloper(command, developerStateFrom(events));
+      return {
+        then(expected: DeveloperEvent[]): void {
+          expect(decide()).toEqual(expected);
+        },
+        thenEvents(): DeveloperEvent[] {
+          return decide();
+        },
+        thenRefused(code: string, kind?: DomainError['kind'], field?: string): DomainError {
+          const error = captureError(decide);
+          expect(error).toBeInstanceOf(DomainError);
+          const domainError = error as DomainError;
+          expect(domainError.code).toBe(code);
+          if (kind !== undefined) expect(domainError.kind).toBe(kind);
+          if (field !== undefined) expect(domainError.field).toBe(field);
+          return domainError;
+        },
+      };
+    },
+  };
+}
+
+/** The amounts of lines as plain strings, for compact expectations: ["platform=0", ...]. */
+export function lineSummary(lines: readonly { party: string; amountMinor: bigint }[]): string[] {
+  return lines.map((line) => `${line.party}=${line.amountMinor}`);
+}
