@@ -72,7 +72,17 @@ export type ReadStreamResult = {
 export const EVENT_STORE_LIMITS = {
   appendEventsMaximum: 10_000,
   readAllBatchMaximum: 10_000,
+  /** `appendToStreams`: streams in one call, and events of all its streams together. */
+  appendToStreamsStreamsMaximum: 10_000,
+  appendToStreamsEventsMaximum: 100_000,
 } as const;
+
+/** One stream's part of a multi-stream append (`appendToStreams`). */
+export type StreamAppend = {
+  streamName: string;
+  events: NewEvent[];
+  expectedStreamVersion: ExpectedStreamVersion;
+};
 
 export interface EventStore {
   /**
@@ -81,6 +91,14 @@ export interface EventStore {
    * same stream at the same revisions (a retried command) is a success that writes nothing.
    */
   appendToStream(streamName: string, events: NewEvent[], options: { expectedStreamVersion: ExpectedStreamVersion }): Promise<AppendResult>;
+
+  /**
+   * Optional (the PostgreSQL adapter has it): appends to several streams in ONE transaction,
+   * all or nothing; each stream's part behaves exactly like `appendToStream` (expected
+   * version, re-appended events written nothing). Results are in the order of `batch`. A
+   * stream name may appear once per batch.
+   */
+  appendToStreams?(batch: StreamAppend[]): Promise<AppendResult[]>;
 
   /** Reads a stream in revision order, from `fromStreamVersion` (inclusive, default 0). */
   readStream(streamName: string, options?: { fromStreamVersion?: bigint; maxCount?: number }): Promise<ReadStreamResult>;

@@ -1,0 +1,397 @@
+import type pg from 'pg';
+import {
+  DuplicateEventIdError,
+  EVENT_STORE_LIMITS,
+  StreamVersionConflictError,
+  type AppendResult,
+  type EventStore,
+  type ExpectedStreamVersion,
+  type GlobalPosition,
+  type JsonObject,
+  type EventMetadata,
+  type NewEvent,
+  type ReadStreamResult,
+  type RecordedEvent,
+  type StreamAppend,
+} from '../event-store.port';
+
+/**
+ * The event store on PostgreSQL (a server, or the embedded PGlite), schema in
+ * `migrations/0001-event-store.migration.ts`.
+ *
+ * - Append: one transaction per call. The `streams` row of each stream is locked and
+ *   compared with the expected version; the events of all streams are inserted by ONE
+ *   statement per chunk (a JSON array unpacked by `jsonb_to_recordset`), so that a batch of
+ *   10,000 events costs a handful of round trips.
+ * - Global order: (transaction_id, position), and only rows of transactions older than the
+ *   oldest one still running (`pg_snapshot_xmin(pg_current_snapshot())`). A position is
+ *   drawn before commit, so a transaction that commits late leaves a lower position behind
+ *   a reader that ordered by position alone; a transaction id below the snapshot's xmin
+ *   belongs to a transaction that has finished, so nothing can appear before it later.
+ * - Event ids are unique (`events_event_id_unique`). Re-appending the same ids at the same
+ *   revisions (a command retried after a crash whose first append committed) writes nothing
+ *   and succeeds; an id stored anywhere else is a `DuplicateEventIdError`.
+ */
+export class PostgresEventStore implements EventStore {
+  private closed = false;
+
+  /**
+   * @param pool a pool shared with the rest of the process (see `database-connection.ts`);
+   *   `close()` ends it only if `ownsPool`.
+   */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: { ownsPool?: boolean } = {},
+  ) {}
+
+  async appendToStream(streamName: string, events: NewEvent[], options: { expectedStreamVersion: ExpectedStreamVersion }): Promise<AppendResult> {
+    const [result] = await this.appendToStreams([{ streamName, events, expectedStreamVersion: options.expectedStreamVersion }]);
+    return result;
+  }
+
+  async appendToStreams(batch: StreamAppend[]): Promise<AppendResult[]> {
+    this.assertOpen();
+    validateBatch(batch);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.appendInOneTransaction(batch);
+      } catch (error) {
+        // Two batches that lock overlapping streams in a different order (a stream one of them
+        // creates) can deadlock; PostgreSQL aborts one, which is safe to run again as a whole.
+        if (attempt < DEADLOCK_ATTEMPTS_MAXIMUM && isRetryableTransactionFailure(error)) continue;
+        throw error;
+      }
+    }
+  }
+
+  async readStream(streamName: string, options: { fromStreamVersion?: bigint; maxCount?: number } = {}): Promise<ReadStreamResult> {
+    this.assertOpen();
+    validateStreamName(streamName);
+    const fromStreamVersion = options.fromStreamVersion ?? 0n;
+    if (typeof fromStreamVersion !== 'bigint' || fromStreamVersion < 0n) throw new RangeError(`fromStreamVersion must be a bigint >= 0, got ${String(fromStreamVersion)}`);
+    const maxCount = options.maxCount ?? Number.POSITIVE_INFINITY;
+    if (maxCount !== Number.POSITIVE_INFINITY && (!Number.isSafeInteger(maxCount) || maxCount < 1)) {
+      throw new RangeError(`maxCount must be a positive integer, got ${maxCount}`);
+    }
+
+    // First page and the stream's version from one statement (one snapshot).
+    const firstPageSize = Math.min(maxCount, READ_PAGE_SIZE);
+    const first = await this.pool.query<StreamVersionRow & Partial<EventRow>>(
+      `SELECT s.stream_version::text AS current_stream_version, e.*
+         FROM streams s
+         LEFT JOIN LATERAL (
+           SELECT ${EVENT_COLUMNS} FROM events
+            WHERE events.stream_name = s.stream_name AND events.stream_version >= $2
+            ORDER BY events.stream_version
+            LIMIT $3
+         ) e ON true
+        WHERE s.stream_name = $1`,
+      [streamName, fromStreamVersion.toString(), firstPageSize],
+    );
+    if (first.rows.length === 0) return { events: [], currentStreamVersion: 'no_stream' };
+    const currentStreamVersion = BigInt(first.rows[0].current_stream_version);
+    const events = first.rows.filter((row): row is StreamVersionRow & EventRow => row.event_id != null).map(toRecordedEvent);
+
+    // Later pages stop at the version seen above: events are immutable, so the result is
+    // exactly the stream as of the first statement, however much is appended meanwhile.
+    while (events.length < maxCount && events.length > 0 && events.length % READ_PAGE_SIZE === 0) {
+      const next = events[events.length - 1].streamVersion + 1n;
+      if (next > currentStreamVersion) break;
+      const page = await this.pool.query<EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events
+          WHERE stream_name = $1 AND stream_version >= $2 AND stream_version <= $3
+          ORDER BY stream_version
+          LIMIT $4`,
+        [streamName, next.toString(), currentStreamVersion.toString(), Math.min(maxCount - events.length, READ_PAGE_SIZE)],
+      );
+      if (page.rows.length === 0) break;
+      for (const row of page.rows) events.push(toRecordedEvent(row));
+    }
+    return { events, currentStreamVersion };
+  }
+
+  async readAll(options: { after: GlobalPosition | null; maxCount: number }): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const { after, maxCount } = options;
+    if (!Number.isSafeInteger(maxCount) || maxCount < 1 || maxCount > EVENT_STORE_LIMITS.readAllBatchMaximum) {
+      throw new RangeError(`maxCount must be an integer from 1 to ${EVENT_STORE_LIMITS.readAllBatchMaximum}, got ${maxCount}`);
+    }
+    // `transaction_id < xmin`: every transaction below the oldest running one has ended, so
+    // no event can later appear before the last one returned here.
+    const visible = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
+    const result =
+      after === null
+        ? await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${visible} ORDER BY transaction_id, position LIMIT $1`, [maxCount])
+        : await this.pool.query<EventRow>(
+            `SELECT ${EVENT_COLUMNS} FROM events
+              WHERE ${visible} AND (transaction_id, position) > ($1::text::xid8, $2::bigint)
+              ORDER BY transaction_id, position
+              LIMIT $3`,
+            [after.commit.toString(), after.prepare.toString(), maxCount],
+          );
+    return result.rows.map(toRecordedEvent);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.options.ownsPool) await this.pool.end();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the event store is closed');
+  }
+
+  private async appendInOneTransaction(batch: StreamAppend[]): Promise<AppendResult[]> {
+    const client = await this.pool.connect();
+    let clientBroken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      try {
+        const results = await appendWithin(client, batch);
+        await client.query('COMMIT');
+        return results;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => {
+          // The connection is unusable (lost); the pool must not hand it out again.
+          clientBroken = rollbackError;
+        });
+        throw error;
+      }
+    } finally {
+      client.release(clientBroken);
+    }
+  }
+}
+
+type StreamVersionRow = { current_stream_version: string };
+type EventRow = {
+  stream_name: string;
+  stream_version: string;
+  position: string;
+  transaction_id: string;
+  event_id: string;
+  type: string;
+  data: JsonObject;
+  metadata: EventMetadata;
+};
+
+const EVENT_COLUMNS = `stream_name, stream_version::text AS stream_version, position::text AS position,
+  transaction_id::text AS transaction_id, event_id::text AS event_id, type, data, metadata`;
+
+/** Rows per statement, reading and inserting: bounds the memory of one round trip (~10 MB of JSON). */
+const READ_PAGE_SIZE = 10_000;
+const INSERT_CHUNK_EVENTS = 10_000;
+const DEADLOCK_ATTEMPTS_MAXIMUM = 3;
+const STREAM_NAME_LENGTH_MAXIMUM = 1_000;
+const EVENT_TYPE_LENGTH_MAXIMUM = 200;
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function appendWithin(client: pg.PoolClient, batch: StreamAppend[]): Promise<AppendResult[]> {
+  // Lock in name order, so that two batches over the same streams cannot deadlock on them.
+  const streamNames = batch.map((append) => append.streamName).sort();
+  const locked = await client.query<{ stream_name: string; stream_version: string }>(
+    `SELECT stream_name, stream_version::text AS stream_version FROM streams
+      WHERE stream_name = ANY($1::text[]) ORDER BY stream_name FOR UPDATE`,
+    [streamNames],
+  );
+  const currentVersions = new Map(locked.rows.map((row) => [row.stream_name, BigInt(row.stream_version)]));
+
+  const toCreate: StreamAppend[] = [];
+  const toUpdate: StreamAppend[] = [];
+  const mismatched: StreamAppend[] = [];
+  for (const append of batch) {
+    const current = currentVersions.get(append.streamName);
+    if (append.expectedStreamVersion === 'no_stream' && current === undefined) toCreate.push(append);
+    else if (append.expectedStreamVersion !== 'no_stream' && current === append.expectedStreamVersion) toUpdate.push(append);
+    else mismatched.push(append);
+  }
+
+  if (toCreate.length > 0) {
+    toCreate.sort((left, right) => (left.streamName < right.streamName ? -1 : 1));
+    // ON CONFLICT DO NOTHING waits for a concurrent creator and then skips: that stream is a mismatch.
+    const created = await client.query<{ stream_name: string }>(
+      `INSERT INTO streams (stream_name, stream_version)
+       SELECT * FROM unnest($1::text[], $2::bigint[])
+       ON CONFLICT (stream_name) DO NOTHING
+       RETURNING stream_name`,
+      [toCreate.map((append) => append.streamName), toCreate.map((append) => String(append.events.length - 1))],
+    );
+    const createdNames = new Set(created.rows.map((row) => row.stream_name));
+    for (const append of toCreate) if (!createdNames.has(append.streamName)) mismatched.push(append);
+  }
+
+  // A mismatch is either a retried append that already committed (same ids at the same
+  // revisions: success, nothing written) or a real conflict.
+  const alreadyStored = new Map<string, AppendResult>();
+  for (const append of mismatched) {
+    const stored = await findSameEventsAlreadyStored(client, append);
+    if (stored === undefined) {
+      const actual = await client.query<{ stream_version: string }>(`SELECT stream_version::text AS stream_version FROM streams WHERE stream_name = $1`, [
+        append.streamName,
+      ]);
+      const actualStreamVersion = actual.rows.length === 0 ? 'no_stream' : BigInt(actual.rows[0].stream_version);
+      throw new StreamVersionConflictError(append.streamName, append.expectedStreamVersion, actualStreamVersion);
+    }
+    alreadyStored.set(append.streamName, stored);
+  }
+
+  if (toUpdate.length > 0) {
+    await client.query(
+      `UPDATE streams SET stream_version = next.stream_version
+         FROM unnest($1::text[], $2::bigint[]) AS next(stream_name, stream_version)
+        WHERE streams.stream_name = next.stream_name`,
+      [toUpdate.map((append) => append.streamName), toUpdate.map((append) => String((append.expectedStreamVersion as bigint) + BigInt(append.events.length)))],
+    );
+  }
+
+  const toWrite = [...toCreate.filter((append) => !alreadyStored.has(append.streamName)), ...toUpdate];
+  const lastPositions = await insertEvents(client, toWrite);
+
+  return batch.map((append) => {
+    const stored = alreadyStored.get(append.streamName);
+    if (stored) return stored;
+    const lastPosition = lastPositions.get(append.streamName);
+    if (!lastPosition) throw new Error(`no position returned for stream ${append.streamName}`);
+    return { nextExpectedStreamVersion: firstRevision(append) + BigInt(append.events.length) - 1n, lastPosition };
+  });
+}
+
+async function findSameEventsAlreadyStored(client: pg.PoolClient, append: StreamAppend): Promise<AppendResult | undefined> {
+  const first = firstRevision(append);
+  const last = first + BigInt(append.events.length) - 1n;
+  const stored = await client.query<{ event_id: string; position: string; transaction_id: string }>(
+    `SELECT event_id::text AS event_id, position::text AS position, transaction_id::text AS transaction_id FROM events
+      WHERE stream_name = $1 AND stream_version BETWEEN $2 AND $3
+      ORDER BY stream_version`,
+    [append.streamName, first.toString(), last.toString()],
+  );
+  if (stored.rows.length !== append.events.length) return undefined;
+  const same = stored.rows.every((row, index) => row.event_id === append.events[index].eventId.toLowerCase());
+  if (!same) return undefined;
+  const lastRow = stored.rows[stored.rows.length - 1];
+  return { nextExpectedStreamVersion: last, lastPosition: { commit: BigInt(lastRow.transaction_id), prepare: BigInt(lastRow.position) } };
+}
+
+/** Inserts in chunks of one statement each; returns the last position per stream. */
+async function insertEvents(client: pg.PoolClient, appends: StreamAppend[]): Promise<Map<string, GlobalPosition>> {
+  const lastPositions = new Map<string, GlobalPosition>();
+  let chunk: object[] = [];
+  const flush = async () => {
+    if (chunk.length === 0) return;
+    const eventIdsInChunk = chunk as { event_id: string; stream_name: string }[];
+    try {
+      const inserted = await client.query<{ stream_name: string; last_position: string; transaction_id: string }>(
+        `WITH inserted AS (
+           INSERT INTO events (stream_name, stream_version, event_id, type, data, metadata)
+           SELECT e.stream_name, e.stream_version, e.event_id, e.type, e.data, e.metadata
+             FROM ROWS FROM (jsonb_to_recordset($1::jsonb)
+                    AS (stream_name text, stream_version bigint, event_id uuid, type text, data jsonb, metadata jsonb))
+                  WITH ORDINALITY AS e(stream_name, stream_version, event_id, type, data, metadata, ordinal)
+            ORDER BY e.ordinal
+           RETURNING stream_name, position
+         )
+         SELECT stream_name, max(position)::text AS last_position, pg_current_xact_id()::text AS transaction_id
+           FROM inserted GROUP BY stream_name`,
+        [JSON.stringify(chunk)],
+      );
+      for (const row of inserted.rows) {
+        lastPositions.set(row.stream_name, { commit: BigInt(row.transaction_id), prepare: BigInt(row.last_position) });
+      }
+    } catch (error) {
+      throw toDuplicateEventIdError(error, eventIdsInChunk) ?? error;
+    }
+    chunk = [];
+  };
+  for (const append of appends) {
+    const first = firstRevision(append);
+    for (let index = 0; index < append.events.length; index += 1) {
+      const event = append.events[index];
+      chunk.push({
+        stream_name: append.streamName,
+        // A string: JSON numbers lose precision beyond 2^53; bigint's input parses the text exactly.
+        stream_version: (first + BigInt(index)).toString(),
+        event_id: event.eventId,
+        type: event.type,
+        data: event.data,
+        metadata: event.metadata,
+      });
+      if (chunk.length >= INSERT_CHUNK_EVENTS) await flush();
+    }
+  }
+  await flush();
+  return lastPositions;
+}
+
+function toDuplicateEventIdError(error: unknown, rows: { event_id: string; stream_name: string }[]): DuplicateEventIdError | undefined {
+  const databaseError = error as { code?: string; constraint?: string; detail?: string };
+  if (databaseError.code !== '23505' || databaseError.constraint !== 'events_event_id_unique') return undefined;
+  const eventId = /\(event_id\)=\(([^)]+)\)/.exec(databaseError.detail ?? '')?.[1] ?? 'unknown';
+  const streamName = rows.find((row) => row.event_id.toLowerCase() === eventId.toLowerCase())?.stream_name ?? rows[0]?.stream_name ?? 'unknown';
+  return new DuplicateEventIdError(eventId, streamName);
+}
+
+function firstRevision(append: StreamAppend): bigint {
+  return append.expectedStreamVersion === 'no_stream' ? 0n : append.expectedStreamVersion + 1n;
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    eventId: row.event_id,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    streamName: row.stream_name,
+    streamVersion: BigInt(row.stream_version),
+    globalPosition: { commit: BigInt(row.transaction_id), prepare: BigInt(row.position) },
+  };
+}
+
+function isRetryableTransactionFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  // deadlock_detected, serialization_failure
+  return code === '40P01' || code === '40001';
+}
+
+function validateStreamName(streamName: string): void {
+  if (typeof streamName !== 'string' || streamName.length === 0 || streamName.length > STREAM_NAME_LENGTH_MAXIMUM) {
+    throw new RangeError(`a stream name must be a string of 1 to ${STREAM_NAME_LENGTH_MAXIMUM} characters`);
+  }
+}
+
+function validateBatch(batch: StreamAppend[]): void {
+  if (!Array.isArray(batch) || batch.length === 0) throw new RangeError('appendToStreams needs at least one stream');
+  if (batch.length > EVENT_STORE_LIMITS.appendToStreamsStreamsMaximum) {
+    throw new RangeError(`at most ${EVENT_STORE_LIMITS.appendToStreamsStreamsMaximum} streams per append, got ${batch.length}`);
+  }
+  const streamNames = new Set<string>();
+  const eventIds = new Set<string>();
+  let eventCount = 0;
+  for (const append of batch) {
+    validateStreamName(append.streamName);
+    if (streamNames.has(append.streamName)) throw new RangeError(`stream ${append.streamName} appears twice in one append`);
+    streamNames.add(append.streamName);
+    const expected = append.expectedStreamVersion;
+    if (expected !== 'no_stream' && (typeof expected !== 'bigint' || expected < 0n)) {
+      throw new RangeError(`expectedStreamVersion must be 'no_stream' or a bigint >= 0, got ${String(expected)}`);
+    }
+    const events = append.events;
+    // An empty append has no position to return and nothing to make atomic: the caller skips it.
+    if (!Array.isArray(events) || events.length === 0 || events.length > EVENT_STORE_LIMITS.appendEventsMaximum) {
+      throw new RangeError(`an append needs 1 to ${EVENT_STORE_LIMITS.appendEventsMaximum} events per stream (stream ${append.streamName})`);
+    }
+    eventCount += events.length;
+    for (const event of events) {
+      if (typeof event.eventId !== 'string' || !UUID_PATTERN.test(event.eventId)) throw new RangeError(`event id ${String(event.eventId)} is not a UUID`);
+      if (typeof event.type !== 'string' || event.type.length === 0 || event.type.length > EVENT_TYPE_LENGTH_MAXIMUM) {
+        throw new RangeError(`event type must be a string of 1 to ${EVENT_TYPE_LENGTH_MAXIMUM} characters`);
+      }
+      const normalizedId = event.eventId.toLowerCase();
+      if (eventIds.has(normalizedId)) throw new DuplicateEventIdError(event.eventId, append.streamName);
+      eventIds.add(normalizedId);
+    }
+  }
+  if (eventCount > EVENT_STORE_LIMITS.appendToStreamsEventsMaximum) {
+    throw new RangeError(`at most ${EVENT_STORE_LIMITS.appendToStreamsEventsMaximum} events per append, got ${eventCount}`);
+  }
+}
