@@ -95,7 +95,7 @@ export class Projector {
   async applyBatch(after: GlobalPosition | null, events: readonly RecordedEvent[]): Promise<'applied' | 'checkpoint_moved'> {
     for (let index = 1; index < events.length; index += 1) {
       if (compareGlobalPositions(events[index - 1].globalPosition, events[index].globalPosition) >= 0) {
-        throw new Error('invariant: the event store returned events out of global order');
+        throw new Error(`invariant: the event store returned events out of global order: ${events[index - 1].globalPosition.commit}/${events[index - 1].globalPosition.prepare} then ${events[index].globalPosition.commit}/${events[index].globalPosition.prepare}`);
       }
     }
     if (after && events.length > 0 && compareGlobalPositions(after, events[0].globalPosition) >= 0) {
