@@ -11,7 +11,7 @@ export {
 } from './money/rate';
 export type { Rate } from './money/rate';
 export {
-  ADD_DAYS_MAXIMUM, parseInstant, isNormalisedInstant, addDays, calendarMonthKey, calendarYearKey,
+  ADD_DAYS_MAXIMUM, parseInstant, isNormalisedInstant, addDays, addDaysToEpochMilliseconds, calendarMonthKey, calendarYearKey,
 } from './time/instant';
 export type { Instant } from './time/instant';
 export { IDENTIFIER_LENGTH_MAXIMUM, TEXT_LENGTH_MAXIMUM, parseIdentifier, parseText, parseOptionalText } from './identifier.parser';

@@ -18,7 +18,7 @@ import {
 } from '../ledger.commands';
 import { DeveloperEvent, SPLIT_RULE_VERSION, SplitLine } from '../ledger.events';
 import { formatMoney, parseCurrency, parseMoney } from '../money/money';
-import { addDays, parseInstant } from '../time/instant';
+import { addDaysToEpochMilliseconds, parseInstant } from '../time/instant';
 import { parseIdentifier, parseOptionalText, parseText } from '../identifier.parser';
 import { parseContractTerms } from '../contract/contract-terms.parser';
 import { contractVersionRecord, selectContractVersionIndex } from '../contract/contract-version.selector';
@@ -170,7 +170,7 @@ function decideRecordRevenue(command: RecordRevenue, state: DeveloperState): Dev
       contractHash: version.record.hash,
       splitRuleVersion: SPLIT_RULE_VERSION,
       lines: split.lines,
-      availableAt: addDays(occurredAt.iso, terms.holdDays),
+      availableAt: addDaysToEpochMilliseconds(occurredAt.epochMilliseconds, terms.holdDays),
     },
   }];
 }

@@ -105,14 +105,13 @@ export function given(events: DeveloperEvent[]) {
         thenEvents(): DeveloperEvent[] {
           return decide();
         },
-        thenRefused(code: string, kind?: DomainError['kind'], field?: string): DomainError {
+        thenRefused(code: string, kind?: DomainError['kind'], field?: string): void {
           const error = captureError(decide);
           expect(error).toBeInstanceOf(DomainError);
           const domainError = error as DomainError;
           expect(domainError.code).toBe(code);
           if (kind !== undefined) expect(domainError.kind).toBe(kind);
           if (field !== undefined) expect(domainError.field).toBe(field);
-          return domainError;
         },
       };
     },

@@ -80,6 +80,12 @@ export function addDays(iso: string, days: number): string {
   return new Date(instant.epochMilliseconds + days * DAY_MILLISECONDS).toISOString();
 }
 
+/** Like `addDays` for an already validated epoch; the decider's hot path uses it. */
+export function addDaysToEpochMilliseconds(epochMilliseconds: number, days: number): string {
+  assertInvariant(Number.isInteger(days) && days >= 0 && days <= ADD_DAYS_MAXIMUM, `addDays takes 0..${ADD_DAYS_MAXIMUM} days`);
+  return new Date(epochMilliseconds + days * DAY_MILLISECONDS).toISOString();
+}
+
 /** "2026-03" for any instant in March 2026 UTC. Expects a normalised instant. */
 export function calendarMonthKey(iso: string): string {
   assertInvariant(iso.length === 24 && iso.charCodeAt(23) === 90 /* Z */, 'calendarMonthKey takes a normalised instant');
