@@ -7,6 +7,9 @@
  *   stream's last event), never `ANY`. EventStoreDB guarantees idempotency by event id only
  *   then: a retried command re-appends the same deterministic event ids at the same expected
  *   revision and the server acknowledges it without writing anything twice.
+ * - An event id already stored in another stream is refused (`DuplicateEventIdError`), which
+ *   EventStoreDB alone does not do: each id is first claimed in its own reservation stream
+ *   (see `judgeExistingClaim` in the mapping file).
  * - Revisions and positions stay `bigint`; they are never passed through `Number()`.
  * - `readAll` is strictly after `after`, although the server's read is inclusive.
  * - The subscription delivers batches strictly in order and awaits each `onEvents` call.
@@ -17,8 +20,11 @@ import {
   EventStoreDBClient,
   eventTypeFilter,
   FORWARDS,
+  jsonEvent,
+  NO_STREAM,
   StreamNotFoundError,
   streamNameFilter,
+  WrongExpectedVersionError,
 } from '@eventstore/db-client';
 import type {
   AllStreamResolvedEvent,
@@ -27,7 +33,7 @@ import type {
   ResolvedEvent,
   StreamingRead,
 } from '@eventstore/db-client';
-import { EVENT_STORE_LIMITS } from '../event-store.port';
+import { DuplicateEventIdError, EVENT_STORE_LIMITS } from '../event-store.port';
 import type {
   AllEventsSubscriptionSource,
   AppendResult,
@@ -40,16 +46,26 @@ import type {
 } from '../event-store.port';
 import { bufferedBatches } from './buffered-batches';
 import {
+  EVENT_ID_RESERVATION_EVENT_TYPE,
+  EVENT_ID_RESERVATION_STREAM_PREFIX,
+  eventIdReservationEventId,
+  eventIdReservationStreamName,
+  fromEventIdClaimData,
   fromEventStoreDbPosition,
   fromEventStoreDbRecordedEvent,
   isEventStoreDbStreamNotFound,
+  isLedgerEvent,
+  isSameClaim,
   isStrictlyAfter,
-  isSystemEvent,
+  judgeExistingClaim,
   mapEventStoreDbAppendError,
+  revisionsOfAppend,
+  toEventIdClaimData,
   toEventStoreDbEventData,
   toEventStoreDbExpectedRevision,
   toEventStoreDbReadPosition,
 } from './eventstoredb-event.mapping';
+import type { EventIdClaim } from './eventstoredb-event.mapping';
 
 export type EventStoreDbEventStoreOptions = {
   /**
@@ -71,6 +87,35 @@ export const EVENTSTOREDB_SUBSCRIPTION_BATCH_MAXIMUM = 500;
  * dropped, so very small pages would cost one round trip for few ledger events.
  */
 const READ_ALL_PAGE_MINIMUM = 256;
+
+/** Event-id claims written at the same time for one append (bounded: an append may hold 10,000 events). */
+const RESERVATION_CONCURRENCY = 32;
+
+/** Claims that lose a race for a stale reservation are retried this often before giving up. */
+const RESERVATION_ATTEMPTS_MAXIMUM = 5;
+
+async function forEachConcurrently<Item>(
+  items: readonly Item[],
+  concurrency: number,
+  action: (item: Item, index: number) => Promise<void>,
+): Promise<void> {
+  let nextIndex = 0;
+  let failed = false;
+  const worker = async () => {
+    // After the first failure no further item is started: the caller gets that error at once.
+    while (!failed && nextIndex < items.length) {
+      const index = nextIndex;
+      nextIndex += 1;
+      try {
+        await action(items[index]!, index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
 
 async function collect<Item>(read: StreamingRead<Item>): Promise<Item[]> {
   const items: Item[] = [];
@@ -109,6 +154,18 @@ export class EventStoreDbEventStore implements EventStore, AllEventsSubscription
     const serverStreamName = this.toServerStreamName(streamName);
     // Throws for anything but `no_stream` or a non-negative bigint: ANY is never sent.
     const expectedRevision = toEventStoreDbExpectedRevision(options.expectedStreamVersion);
+    const seenEventIds = new Set<string>();
+    for (const event of events) {
+      const eventId = event.eventId.toLowerCase();
+      if (seenEventIds.has(eventId)) throw new DuplicateEventIdError(event.eventId, streamName);
+      seenEventIds.add(eventId);
+    }
+    // Claim every id for its place first: nothing is appended to the stream unless all ids
+    // are free or already this append's (all or nothing, also for DuplicateEventIdError).
+    const revisions = revisionsOfAppend(options.expectedStreamVersion, events.length);
+    await forEachConcurrently(events, RESERVATION_CONCURRENCY, (event, index) =>
+      this.reserveEventId(event.eventId, { streamName: serverStreamName, streamVersion: revisions[index]! }, streamName),
+    );
     let result;
     try {
       // One call, one server-side transaction: the events are written atomically, or none.
@@ -116,12 +173,12 @@ export class EventStoreDbEventStore implements EventStore, AllEventsSubscription
     } catch (error) {
       throw mapEventStoreDbAppendError(error, streamName, options.expectedStreamVersion);
     }
-    // An idempotent re-append (a retried command) writes nothing, and the server then reports
-    // no position; the position of the already-stored last event is read back instead.
-    const lastPosition =
-      result.position !== undefined
-        ? fromEventStoreDbPosition(result.position)
-        : await this.readPositionAtRevision(serverStreamName, result.nextExpectedRevision);
+    // The position is read back from the stored last event instead of taken from the append
+    // result: an idempotent re-append reports no position at all, and the result's position
+    // of a multi-event append is the write's log position, which is not guaranteed to equal
+    // the last event's `$all` position that `readAll` and subscriptions report. One extra
+    // read per append (the ledger appends once per stream per batch) buys an exact position.
+    const lastPosition = await this.readPositionAtRevision(serverStreamName, result.nextExpectedRevision);
     return { nextExpectedStreamVersion: result.nextExpectedRevision, lastPosition };
   }
 
@@ -175,7 +232,7 @@ export class EventStoreDbEventStore implements EventStore, AllEventsSubscription
         const position = fromEventStoreDbPosition(recorded.position);
         lastPositionInPage = position;
         if (!isStrictlyAfter(position, after)) continue;
-        if (isSystemEvent(recorded) || !this.isInNamespace(recorded.streamId)) continue;
+        if (!isLedgerEvent(recorded) || !this.isInNamespace(recorded.streamId)) continue;
         events.push(this.toPortEvent(recorded));
         if (events.length === options.maxCount) break;
       }
@@ -217,7 +274,7 @@ export class EventStoreDbEventStore implements EventStore, AllEventsSubscription
           for (const resolved of batch) {
             const recorded = resolved.event;
             if (recorded === undefined) continue;
-            if (isSystemEvent(recorded) || !this.isInNamespace(recorded.streamId)) continue;
+            if (!isLedgerEvent(recorded) || !this.isInNamespace(recorded.streamId)) continue;
             const event = this.toPortEvent(recorded);
             if (!isStrictlyAfter(event.globalPosition, lastDelivered)) continue;
             events.push(event);
@@ -255,6 +312,9 @@ export class EventStoreDbEventStore implements EventStore, AllEventsSubscription
 
   private toServerStreamName(streamName: string): string {
     if (streamName.length === 0) throw new RangeError('stream name must not be empty');
+    if (streamName.startsWith(EVENT_ID_RESERVATION_STREAM_PREFIX)) {
+      throw new RangeError(`stream name ${streamName} is reserved for the adapter's event-id reservations`);
+    }
     if (this.streamNamePrefix === '' && streamName.startsWith('$')) {
       throw new RangeError(`stream name ${streamName} starts with $, which EventStoreDB reserves for system streams`);
     }
@@ -268,6 +328,57 @@ export class EventStoreDbEventStore implements EventStore, AllEventsSubscription
   private toPortEvent(recorded: EventStoreDbRecordedEvent): RecordedEvent {
     const event = fromEventStoreDbRecordedEvent(recorded);
     return { ...event, streamName: event.streamName.slice(this.streamNamePrefix.length) };
+  }
+
+  /**
+   * Claims `eventId` for `intendedClaim` (see `judgeExistingClaim`). Every claim append has
+   * an explicit expected revision, so two writers racing for one id cannot both win.
+   */
+  private async reserveEventId(eventId: string, intendedClaim: EventIdClaim, streamName: string): Promise<void> {
+    const reservationStreamName = `${this.streamNamePrefix}${eventIdReservationStreamName(eventId)}`;
+    const claimEvent = jsonEvent({
+      id: eventIdReservationEventId(eventId, intendedClaim),
+      type: EVENT_ID_RESERVATION_EVENT_TYPE,
+      data: toEventIdClaimData(intendedClaim),
+    });
+    // Optimistic first: a fresh id (the common case) costs one append and no read.
+    let expectedRevision: typeof NO_STREAM | bigint = NO_STREAM;
+    for (let attempt = 1; attempt <= RESERVATION_ATTEMPTS_MAXIMUM; attempt += 1) {
+      try {
+        await this.client.appendToStream(reservationStreamName, claimEvent, { expectedRevision });
+        return;
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+      }
+      const [resolved] = await collect(
+        this.client.readStream(reservationStreamName, { fromRevision: END, direction: BACKWARDS, maxCount: 1 }),
+      );
+      if (resolved?.event === undefined) throw new Error(`event-id reservation ${reservationStreamName} cannot be read`);
+      const existingClaim = fromEventIdClaimData(resolved.event.data);
+      const verdict = judgeExistingClaim(
+        eventId,
+        existingClaim,
+        intendedClaim,
+        isSameClaim(existingClaim, intendedClaim) ? null : await this.readEventIdAt(existingClaim),
+      );
+      if (verdict === 'same_claim') return;
+      if (verdict === 'duplicate' || verdict === 'pending') throw new DuplicateEventIdError(eventId, streamName);
+      // Stale: replace it, expecting exactly the claim just judged.
+      expectedRevision = resolved.event.revision;
+    }
+    throw new Error(`could not reserve event id ${eventId}: the reservation kept changing`);
+  }
+
+  private async readEventIdAt(claim: EventIdClaim): Promise<string | null> {
+    try {
+      const [resolved] = await collect(
+        this.client.readStream(claim.streamName, { fromRevision: claim.streamVersion, direction: FORWARDS, maxCount: 1 }),
+      );
+      return resolved?.event !== undefined && resolved.event.revision === claim.streamVersion ? resolved.event.id : null;
+    } catch (error) {
+      if (isEventStoreDbStreamNotFound(error)) return null;
+      throw error;
+    }
   }
 
   private async readPositionAtRevision(serverStreamName: string, revision: bigint): Promise<GlobalPosition> {

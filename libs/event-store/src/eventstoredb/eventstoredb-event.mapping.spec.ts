@@ -4,7 +4,15 @@ import { deriveEventId } from '../event-id';
 import { StreamVersionConflictError } from '../event-store.port';
 import type { EventMetadata, GlobalPosition, NewEvent } from '../event-store.port';
 import {
+  EVENT_ID_RESERVATION_EVENT_TYPE,
+  eventIdReservationEventId,
+  eventIdReservationStreamName,
   EventStoreDbEventFormatError,
+  fromEventIdClaimData,
+  isLedgerEvent,
+  judgeExistingClaim,
+  revisionsOfAppend,
+  toEventIdClaimData,
   eventsStrictlyAfter,
   fromEventStoreDbCurrentRevision,
   fromEventStoreDbExpectedRevision,
@@ -211,5 +219,56 @@ describe('error mapping', () => {
   it('recognises a missing stream', () => {
     expect(isEventStoreDbStreamNotFound(new StreamNotFoundError(undefined, 'developer-d1'))).toBe(true);
     expect(isEventStoreDbStreamNotFound(new Error('other'))).toBe(false);
+  });
+});
+
+describe('event-id reservations', () => {
+  const eventId = deriveEventId('RegisterApp:app-1', 0);
+  const claimInA = { streamName: 'developer-a', streamVersion: 3n };
+  const claimInB = { streamName: 'developer-b', streamVersion: 0n };
+
+  it('names one reservation stream per event id, case-insensitively', () => {
+    expect(eventIdReservationStreamName(eventId.toUpperCase())).toBe(`event-id-reservation-${eventId}`);
+  });
+
+  it('derives the claim event id deterministically, per claim', () => {
+    expect(eventIdReservationEventId(eventId, claimInA)).toBe(eventIdReservationEventId(eventId, { ...claimInA }));
+    expect(eventIdReservationEventId(eventId, claimInA)).not.toBe(eventIdReservationEventId(eventId, claimInB));
+  });
+
+  it('stores claims with exact bigint stream versions as strings', () => {
+    const claim = { streamName: 'developer-a', streamVersion: NEAR_INT64_MAXIMUM };
+    expect(toEventIdClaimData(claim)).toEqual({ streamName: 'developer-a', streamVersion: NEAR_INT64_MAXIMUM.toString() });
+    expect(fromEventIdClaimData(toEventIdClaimData(claim))).toEqual(claim);
+    expect(() => fromEventIdClaimData({ streamName: 'x', streamVersion: 3 })).toThrow(TypeError);
+    expect(() => fromEventIdClaimData({ streamName: 'x', streamVersion: '-1' })).toThrow(TypeError);
+  });
+
+  it('accepts its own claim again (a retried command)', () => {
+    expect(judgeExistingClaim(eventId, claimInA, { ...claimInA }, null)).toBe('same_claim');
+  });
+
+  it('refuses an id stored in another stream, or at another revision of the same stream', () => {
+    expect(judgeExistingClaim(eventId, claimInA, claimInB, eventId)).toBe('duplicate');
+    expect(judgeExistingClaim(eventId, claimInA, { streamName: 'developer-a', streamVersion: 9n }, eventId.toUpperCase())).toBe('duplicate');
+  });
+
+  it('refuses an id whose claimant may still be appending', () => {
+    expect(judgeExistingClaim(eventId, claimInA, claimInB, null)).toBe('pending');
+  });
+
+  it('replaces a claim whose place another event took (its append can never succeed)', () => {
+    expect(judgeExistingClaim(eventId, claimInA, claimInB, deriveEventId('RegisterApp:other', 0))).toBe('stale');
+  });
+
+  it('computes the revisions an append gives its events', () => {
+    expect(revisionsOfAppend('no_stream', 3)).toEqual([0n, 1n, 2n]);
+    expect(revisionsOfAppend(ABOVE_TWO_TO_THE_53, 2)).toEqual([ABOVE_TWO_TO_THE_53 + 1n, ABOVE_TWO_TO_THE_53 + 2n]);
+  });
+
+  it('never hands reservations or system events to the ledger', () => {
+    expect(isLedgerEvent({ type: EVENT_ID_RESERVATION_EVENT_TYPE, streamId: eventIdReservationStreamName(eventId) })).toBe(false);
+    expect(isLedgerEvent({ type: '$metadata', streamId: '$$developer-a' })).toBe(false);
+    expect(isLedgerEvent({ type: 'AppRegistered', streamId: 'developer-a' })).toBe(true);
   });
 });

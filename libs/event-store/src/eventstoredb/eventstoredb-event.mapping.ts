@@ -23,10 +23,8 @@ import type {
   ReadPosition,
   RecordedEvent as EventStoreDbRecordedEvent,
 } from '@eventstore/db-client';
-import {
-  compareGlobalPositions,
-  StreamVersionConflictError,
-} from '../event-store.port';
+import { LEDGER_EVENT_ID_NAMESPACE, uuidVersion5 } from '../event-id';
+import { compareGlobalPositions, StreamVersionConflictError } from '../event-store.port';
 import type {
   EventMetadata,
   ExpectedStreamVersion,
@@ -127,6 +125,86 @@ export function fromEventStoreDbRecordedEvent(recorded: EventStoreDbRecordedEven
  */
 export function isSystemEvent(event: { type: string; streamId: string }): boolean {
   return event.type.startsWith('$') || event.streamId.startsWith('$');
+}
+
+/** Events that readers of `$all` hand to the ledger: neither system events nor the adapter's own reservations. */
+export function isLedgerEvent(event: { type: string; streamId: string }): boolean {
+  return !isSystemEvent(event) && event.type !== EVENT_ID_RESERVATION_EVENT_TYPE;
+}
+
+// ---------------------------------------------------------------------------------------
+// Event-id reservations
+// ---------------------------------------------------------------------------------------
+//
+// EventStoreDB recognises a known event id only inside the stream and revisions being
+// appended; it would store an id that already exists in ANOTHER stream. The port (and the
+// ledger, which relies on it to refuse e.g. one app id under two developers) requires
+// `DuplicateEventIdError` then. So before an append, the adapter claims every event id in a
+// small stream of its own, `event-id-reservation-<eventId>`, with an explicit expected
+// revision: a claim says "this id goes to stream S at revision R". The decision about an
+// existing claim is pure and lives here.
+
+export const EVENT_ID_RESERVATION_EVENT_TYPE = 'rsi-ledger.EventIdReserved';
+export const EVENT_ID_RESERVATION_STREAM_PREFIX = 'event-id-reservation-';
+
+export type EventIdClaim = { streamName: string; streamVersion: bigint };
+
+export function eventIdReservationStreamName(eventId: string): string {
+  return `${EVENT_ID_RESERVATION_STREAM_PREFIX}${eventId.toLowerCase()}`;
+}
+
+/** Deterministic, so that a retried claim is itself an idempotent append. */
+export function eventIdReservationEventId(eventId: string, claim: EventIdClaim): string {
+  return uuidVersion5(LEDGER_EVENT_ID_NAMESPACE, `reservation#${eventId}#${claim.streamName}#${claim.streamVersion.toString()}`);
+}
+
+/** Stream versions are stored as decimal strings: JSON numbers lose precision above 2^53. */
+export function toEventIdClaimData(claim: EventIdClaim): JsonObject {
+  return { streamName: claim.streamName, streamVersion: claim.streamVersion.toString() };
+}
+
+export function fromEventIdClaimData(data: unknown): EventIdClaim {
+  if (
+    !isPlainJsonObject(data) ||
+    typeof data.streamName !== 'string' ||
+    typeof data.streamVersion !== 'string' ||
+    !/^(0|[1-9][0-9]*)$/.test(data.streamVersion)
+  ) {
+    throw new TypeError(`not an event-id claim: ${JSON.stringify(data)}`);
+  }
+  return { streamName: data.streamName, streamVersion: BigInt(data.streamVersion) };
+}
+
+export function isSameClaim(left: EventIdClaim, right: EventIdClaim): boolean {
+  return left.streamName === right.streamName && left.streamVersion === right.streamVersion;
+}
+
+/**
+ * - `same_claim`: the existing claim is this append's own (a retried command): go on.
+ * - `duplicate`: the id is stored at the claimed place, which is another stream or revision.
+ * - `pending`: nothing is stored at the claimed place yet; its claimant may still be
+ *   appending (or crashed). Taking the id over could store it twice, so it is refused.
+ * - `stale`: another event occupies the claimed place, so the claimant's append can never
+ *   succeed there; the claim may be replaced.
+ */
+export type ExistingClaimVerdict = 'same_claim' | 'duplicate' | 'pending' | 'stale';
+
+export function judgeExistingClaim(
+  eventId: string,
+  existingClaim: EventIdClaim,
+  intendedClaim: EventIdClaim,
+  /** Id of the event stored at the existing claim's place; null when there is none. */
+  eventIdAtClaimedPlace: string | null,
+): ExistingClaimVerdict {
+  if (isSameClaim(existingClaim, intendedClaim)) return 'same_claim';
+  if (eventIdAtClaimedPlace === null) return 'pending';
+  return eventIdAtClaimedPlace.toLowerCase() === eventId.toLowerCase() ? 'duplicate' : 'stale';
+}
+
+/** The revisions an append with this expected version gives its events. */
+export function revisionsOfAppend(expectedStreamVersion: ExpectedStreamVersion, eventCount: number): bigint[] {
+  const first = expectedStreamVersion === 'no_stream' ? 0n : expectedStreamVersion + 1n;
+  return Array.from({ length: eventCount }, (_, index) => first + BigInt(index));
 }
 
 // ---------------------------------------------------------------------------------------
