@@ -2,13 +2,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
-import {
-  decideDeveloper, evolveDeveloper, formatMoney, initialDeveloperState, type DeveloperCommand, type DeveloperState,
-} from '../libs/domain/src';
 import { importJsonlFile } from '../libs/ledger/src/jsonl-import';
 import { writeSampleLedgerFile } from '../libs/ledger/src/sample-ledger-file';
 import type { LedgerRuntime } from '../libs/ledger/src/ledger-runtime';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
+import { decideFileInMemory } from './support/domain-reference';
 
 const RECEIPT_COUNT = 3_000;
 
@@ -28,31 +26,6 @@ function importFile(runtime: LedgerRuntime, filePath: string, batchSize = 500) {
     catchUpReadModels: () => runtime.projector.catchUp(),
     nowMilliseconds: () => Date.now(),
   });
-}
-
-/** The same file decided by the pure domain alone, in memory: the reference for every split. */
-function decideFileInMemory(filePath: string): Map<string, { party: string; amount: string }[]> {
-  const states = new Map<string, DeveloperState>();
-  const developerOfApp = new Map<string, string>();
-  const developerOfReceipt = new Map<string, string>();
-  const splits = new Map<string, { party: string; amount: string }[]>();
-  for (const line of fs.readFileSync(filePath, 'utf8').split('\n')) {
-    if (line === '') continue;
-    const { type, ...data } = JSON.parse(line) as { type: DeveloperCommand['type'] } & Record<string, string>;
-    const developerId = data.developerId ?? developerOfApp.get(data.appId) ?? developerOfReceipt.get(data.receiptId);
-    const command = { type, data } as unknown as DeveloperCommand;
-    let state = states.get(developerId) ?? initialDeveloperState();
-    for (const event of decideDeveloper(command, state)) {
-      state = evolveDeveloper(state, event);
-      if (event.type === 'AppRegistered') developerOfApp.set(event.data.appId, developerId);
-      if (event.type === 'RevenueRecorded') {
-        developerOfReceipt.set(event.data.receiptId, developerId);
-        splits.set(event.data.receiptId, event.data.lines.map((split) => ({ party: split.party, amount: formatMoney(split.amountMinor, event.data.currency) })));
-      }
-    }
-    states.set(developerId, state);
-  }
-  return splits;
 }
 
 describe('import a generated ledger file, export it, and check it against the domain', () => {

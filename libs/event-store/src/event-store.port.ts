@@ -110,6 +110,13 @@ export interface EventStore {
    */
   readAll(options: { after: GlobalPosition | null; maxCount: number }): Promise<RecordedEvent[]>;
 
+  /**
+   * The position of the last event committed before the call, or null for an empty store.
+   * `readAll` may hold events back while older transactions run (anywhere in the database
+   * cluster); a reader that must see its own writes reads until it has passed this position.
+   */
+  readHeadPosition?(): Promise<GlobalPosition | null>;
+
   close(): Promise<void>;
 }
 

@@ -18,6 +18,10 @@ export type ProjectorOptions = {
   batchSize: number;
 };
 
+/** How long a catch-up waits for committed events that older running transactions hold back. */
+const HEAD_WAIT_MILLISECONDS_MAXIMUM = 60_000;
+const HEAD_POLL_MILLISECONDS = 5;
+
 export type CatchUpResult = { eventsApplied: number; checkpoint: GlobalPosition | null };
 
 /**
@@ -77,10 +81,23 @@ export class Projector {
 
   private async runUntilCaughtUp(): Promise<CatchUpResult> {
     let eventsApplied = 0;
+    // Events committed before this call must be projected when it returns, even if an older
+    // transaction still running elsewhere keeps `readAll` from returning them yet.
+    const head = this.store.readHeadPosition ? await this.store.readHeadPosition() : null;
     let checkpoint = await this.readCheckpoint();
+    let waitedMilliseconds = 0;
     for (;;) {
       const events = await this.store.readAll({ after: checkpoint, maxCount: this.options.batchSize });
-      if (events.length === 0) return { eventsApplied, checkpoint };
+      if (events.length === 0) {
+        const headReached = head === null || (checkpoint !== null && compareGlobalPositions(checkpoint, head) >= 0);
+        if (headReached) return { eventsApplied, checkpoint };
+        if (waitedMilliseconds >= HEAD_WAIT_MILLISECONDS_MAXIMUM) {
+          throw new Error(`projector: events up to ${head.commit}/${head.prepare} stayed invisible for ${HEAD_WAIT_MILLISECONDS_MAXIMUM} ms; a long transaction is holding them back`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, HEAD_POLL_MILLISECONDS));
+        waitedMilliseconds += HEAD_POLL_MILLISECONDS;
+        continue;
+      }
       const applied = await this.applyBatch(checkpoint, events);
       if (applied === 'checkpoint_moved') {
         checkpoint = await this.readCheckpoint();
