@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { describeEventStoreConformance } from '../conformance/event-store.conformance';
 import { deriveEventId } from '../event-id';
-import { StreamVersionConflictError } from '../event-store.port';
+import { DuplicateEventIdError, StreamVersionConflictError } from '../event-store.port';
 import type { GlobalPosition, NewEvent, RecordedEvent } from '../event-store.port';
 import { connectEventStoreDb, redactConnectionString } from './eventstoredb-event-store';
 import type { EventStoreDbEventStore } from './eventstoredb-event-store';
@@ -134,6 +134,24 @@ if (!serverAvailable) {
       const oneAfterFirst = await store.readAll({ after: all[0]!.globalPosition, maxCount: 1 });
       expect(oneAfterFirst.map((event) => event.data.commandId)).toEqual(['e1']);
       expect(await store.readAll({ after: all[2]!.globalPosition, maxCount: 100 })).toEqual([]);
+    });
+
+    it('reports the head position of its namespace', async () => {
+      expect(await store.readHeadPosition()).toBeNull();
+      await store.appendToStream('developer-h', [testEvent('h1', 0, 'developer-h')], { expectedStreamVersion: 'no_stream' });
+      const last = await store.appendToStream('developer-h', [testEvent('h2', 0, 'developer-h')], { expectedStreamVersion: 0n });
+      expect(await store.readHeadPosition()).toEqual(last.lastPosition);
+    });
+
+    it('refuses an event id stored in another stream and appends nothing', async () => {
+      const shared = testEvent('RegisterApp:app-1', 0, 'developer-i');
+      await store.appendToStream('developer-i', [shared], { expectedStreamVersion: 'no_stream' });
+      const refused = store.appendToStream('developer-j', [testEvent('j1', 0, 'developer-j'), shared], { expectedStreamVersion: 'no_stream' });
+      await expect(refused).rejects.toBeInstanceOf(DuplicateEventIdError);
+      expect((await store.readStream('developer-j')).currentStreamVersion).toBe('no_stream');
+      // The reservations are invisible to readers of all events.
+      const all = await store.readAll({ after: null, maxCount: 100 });
+      expect(all.map((event) => event.streamName)).toEqual(['developer-i']);
     });
 
     it('subscribes after a checkpoint, in order, one handler call at a time', async () => {

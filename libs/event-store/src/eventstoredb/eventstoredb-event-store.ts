@@ -33,7 +33,7 @@ import type {
   ResolvedEvent,
   StreamingRead,
 } from '@eventstore/db-client';
-import { DuplicateEventIdError, EVENT_STORE_LIMITS } from '../event-store.port';
+import { compareGlobalPositions, DuplicateEventIdError, EVENT_STORE_LIMITS } from '../event-store.port';
 import type {
   AllEventsSubscriptionSource,
   AppendResult,
@@ -63,6 +63,7 @@ import {
   toEventIdClaimData,
   toEventStoreDbEventData,
   toEventStoreDbExpectedRevision,
+  toEventStoreDbPosition,
   toEventStoreDbReadPosition,
 } from './eventstoredb-event.mapping';
 import type { EventIdClaim } from './eventstoredb-event.mapping';
@@ -241,6 +242,34 @@ export class EventStoreDbEventStore implements EventStore, AllEventsSubscription
       after = lastPositionInPage;
     }
     return events;
+  }
+
+  /**
+   * The position of the newest ledger event (of this store's namespace), or null if there is
+   * none. EventStoreDB's `$all` has no events held back, so this is simply the head; it is
+   * found by reading `$all` backwards past system events and other namespaces.
+   */
+  async readHeadPosition(): Promise<GlobalPosition | null> {
+    let before: GlobalPosition | null = null;
+    for (;;) {
+      const page: AllStreamResolvedEvent[] = await collect(
+        this.client.readAll({
+          fromPosition: before === null ? END : toEventStoreDbPosition(before),
+          direction: BACKWARDS,
+          maxCount: READ_ALL_PAGE_MINIMUM,
+        }),
+      );
+      for (const resolved of page) {
+        const recorded = resolved.event;
+        if (recorded === undefined) continue;
+        const position = fromEventStoreDbPosition(recorded.position);
+        // A backwards read from a position also starts with the event at that position.
+        if (before !== null && compareGlobalPositions(position, before) >= 0) continue;
+        before = position;
+        if (isLedgerEvent(recorded) && this.isInNamespace(recorded.streamId)) return position;
+      }
+      if (page.length < READ_ALL_PAGE_MINIMUM) return null;
+    }
   }
 
   /**
