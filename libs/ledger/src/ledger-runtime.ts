@@ -26,6 +26,8 @@ export type LedgerRuntime = {
   connection: DatabaseConnection;
   store: EventStore;
   projector: Projector;
+  /** Every projection the projector applies, for replay and verification. */
+  projectionHandlers: ProjectionHandler[];
   bus: CommandBus;
   ledger: LedgerCommandService;
   databaseDescription: string;
@@ -56,14 +58,15 @@ export async function openLedger(options: LedgerRuntimeOptions = {}): Promise<Le
     await runMigrations(connection);
     const { store, description } = await openEventStore(connection, environment);
     const modules = options.modules ?? [];
-    const projector = new Projector(connection.pool, store, [new LedgerProjection(), ...modules.flatMap((module) => module.projections)], {
+    const projectionHandlers = [new LedgerProjection(), ...modules.flatMap((module) => module.projections)];
+    const projector = new Projector(connection.pool, store, projectionHandlers, {
       projectionName: 'ledger', schema: 'public', batchSize: 5_000,
     });
     const catchUpReadModels = () => projector.catchUp();
     const ledger = new LedgerCommandService(store, new CommandDirectory(connection.pool), catchUpReadModels);
     const bus = new CommandBus([ledger, ...modules.flatMap((module) => module.commandGroups({ store, connection, catchUpReadModels }))]);
     return {
-      connection, store, projector, bus, ledger,
+      connection, store, projector, projectionHandlers, bus, ledger,
       databaseDescription: describeDatabaseSettings(settings),
       eventStoreDescription: description,
       exportProjection: (exportOptions) => exportProjection({ pool: connection.pool, ...exportOptions }),

@@ -1,0 +1,126 @@
+import {
+  canonicalJson, decideDeveloper, decodeDeveloperEvent, encodeDeveloperEvent, evolveDeveloper, formatMoney,
+  initialDeveloperState, isDeveloperEventType, type DeveloperCommand, type DeveloperEvent, type DeveloperState,
+} from '../../../domain/src';
+import type { GlobalPosition, RecordedEvent } from '../../../event-store/src/event-store.port';
+import { eventHashOf, GENESIS_EVENT_HASH } from '../event-hash';
+import type { LedgerRuntime } from '../ledger-runtime';
+import { compareWithLive, replayIntoFreshSchema } from './projection-replay';
+
+const VERIFY_READ_BATCH_EVENTS = 10_000;
+/** Failures listed in the report per check; the count goes on beyond it. */
+const FAILURES_LISTED_MAXIMUM = 50;
+
+export type VerifyCheck = { name: string; ok: boolean; checked: number; failures: number; examples: string[] };
+export type VerifyReport = { ok: boolean; eventsRead: number; checks: VerifyCheck[]; elapsedMilliseconds: number };
+
+class Check {
+  checked = 0;
+  failures = 0;
+  readonly examples: string[] = [];
+  constructor(readonly name: string) {}
+  pass(): void { this.checked += 1; }
+  fail(message: string): void {
+    this.checked += 1;
+    this.failures += 1;
+    if (this.examples.length < FAILURES_LISTED_MAXIMUM) this.examples.push(message);
+  }
+  result(): VerifyCheck {
+    return { name: this.name, ok: this.failures === 0, checked: this.checked, failures: this.failures, examples: this.examples };
+  }
+}
+
+/** The command that must have produced a recorded split or reversal, rebuilt from its event. */
+function commandBehind(event: DeveloperEvent): DeveloperCommand | null {
+  if (event.type === 'RevenueRecorded') {
+    const data = event.data;
+    return { type: 'RecordRevenue', data: { receiptId: data.receiptId, appId: data.appId, amount: formatMoney(data.amountMinor, data.currency), currency: data.currency, occurredAt: data.occurredAt } };
+  }
+  if (event.type === 'RevenueRefunded') {
+    const data = event.data;
+    return { type: 'RefundRevenue', data: { refundId: data.refundId, receiptId: data.receiptId, amount: formatMoney(data.amountMinor, data.currency), occurredAt: data.occurredAt } };
+  }
+  return null;
+}
+
+/**
+ * The auditor's check of the whole ledger, from the events alone:
+ * - every stream's hash chain and versions are unbroken;
+ * - every split and every refund reversal is recomputed by the domain from the state before
+ *   it (so with the contract version recorded then) and must equal the recorded event;
+ * - every split and reversal sums to its amount, with no negative line;
+ * - every event's postings sum to zero per currency;
+ * - the read models rebuilt from position 0 equal the live ones.
+ */
+export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () => number): Promise<VerifyReport> {
+  const startedAt = nowMilliseconds();
+  const chain = new Check('hash chains and stream versions');
+  const recompute = new Check('splits and reversals recomputed by the domain');
+  const sums = new Check('lines sum to the amount, none negative');
+  const postings = new Check('postings sum to zero per event and currency');
+  const rebuild = new Check('rebuilt projections equal the live ones');
+
+  const streams = new Map<string, { version: bigint; lastEventHash: string }>();
+  const developerStates = new Map<string, DeveloperState>();
+  let eventsRead = 0;
+  let after: GlobalPosition | null = null;
+  for (;;) {
+    const events: RecordedEvent[] = await runtime.store.readAll({ after, maxCount: VERIFY_READ_BATCH_EVENTS });
+    if (events.length === 0) break;
+    for (const recorded of events) {
+      eventsRead += 1;
+      const stream = streams.get(recorded.streamName) ?? { version: -1n, lastEventHash: GENESIS_EVENT_HASH };
+      const expectedHash = eventHashOf(recorded.type, recorded.data, stream.lastEventHash);
+      if (recorded.streamVersion !== stream.version + 1n) chain.fail(`${recorded.streamName}@${recorded.streamVersion}: expected version ${stream.version + 1n}`);
+      else if (recorded.metadata.previousEventHash !== stream.lastEventHash) chain.fail(`${recorded.streamName}@${recorded.streamVersion}: previous hash does not match`);
+      else if (recorded.metadata.eventHash !== expectedHash) chain.fail(`${recorded.streamName}@${recorded.streamVersion}: event hash does not match its body`);
+      else chain.pass();
+      streams.set(recorded.streamName, { version: recorded.streamVersion, lastEventHash: recorded.metadata.eventHash });
+
+      if (!isDeveloperEventType(recorded.type)) continue;
+      const event = decodeDeveloperEvent(recorded.type, recorded.data);
+      const state = developerStates.get(recorded.streamName) ?? initialDeveloperState();
+      const command = commandBehind(event);
+      if (command) {
+        try {
+          const decided = decideDeveloper(command, state);
+          const same = decided.length === 1 && canonicalJson(encodeDeveloperEvent(decided[0]).data) === canonicalJson(recorded.data);
+          if (same) recompute.pass();
+          else recompute.fail(`${recorded.streamName}@${recorded.streamVersion} ${recorded.type}: recomputed ${canonicalJson(decided.map((item) => encodeDeveloperEvent(item)))} differs from recorded`);
+        } catch (error) {
+          recompute.fail(`${recorded.streamName}@${recorded.streamVersion} ${recorded.type}: the domain refuses it now: ${(error as Error).message}`);
+        }
+        const data = event.data as { amountMinor: bigint; lines: { party: string; amountMinor: bigint }[] };
+        const total = data.lines.reduce((sum, line) => sum + line.amountMinor, 0n);
+        if (total !== data.amountMinor || data.lines.some((line) => line.amountMinor < 0n)) sums.fail(`${recorded.streamName}@${recorded.streamVersion}: lines sum to ${total}, amount ${data.amountMinor}`);
+        else sums.pass();
+      }
+      developerStates.set(recorded.streamName, evolveDeveloper(state, event));
+    }
+    after = events[events.length - 1].globalPosition;
+  }
+
+  const pool = runtime.connection.pool;
+  await runtime.projector.catchUp();
+  const unbalanced = await pool.query(
+    `SELECT event_id::text AS event_id, currency, sum(amount_minor)::text AS total FROM ledger_entries GROUP BY event_id, currency HAVING sum(amount_minor) <> 0 LIMIT ${FAILURES_LISTED_MAXIMUM}`,
+  );
+  const postedEvents = await pool.query('SELECT count(DISTINCT event_id)::int AS count FROM ledger_entries');
+  postings.checked = postedEvents.rows[0].count;
+  for (const row of unbalanced.rows) postings.fail(`event ${row.event_id}: postings sum to ${row.total} ${row.currency}`);
+
+  const scratchSchema = `verify_${nowMilliseconds()}`;
+  const replay = await replayIntoFreshSchema({ pool, store: runtime.store, handlers: runtime.projectionHandlers, schema: scratchSchema, nowMilliseconds });
+  try {
+    await runtime.projector.catchUp();
+    for (const difference of await compareWithLive(pool, replay)) {
+      if (difference.onlyLive === 0 && difference.onlyRebuilt === 0) rebuild.pass();
+      else rebuild.fail(`${difference.table}: ${difference.onlyLive} rows only live, ${difference.onlyRebuilt} only rebuilt`);
+    }
+  } finally {
+    await pool.query(`DROP SCHEMA IF EXISTS ${scratchSchema} CASCADE`);
+  }
+
+  const checks = [chain, recompute, sums, postings, rebuild].map((check) => check.result());
+  return { ok: checks.every((check) => check.ok), eventsRead, checks, elapsedMilliseconds: nowMilliseconds() - startedAt };
+}
