@@ -1,0 +1,139 @@
+import pg from 'pg';
+import type { AllEventsSubscriptionSource, EventStore, RecordedEvent } from '../../event-store/src/event-store.port';
+import { compareGlobalPositions } from '../../event-store/src/event-store.port';
+import type { Projector } from './projector';
+
+export type ProjectorRunnerOptions = {
+  /** Name whose hash keys the advisory lock: one active runner per projection. */
+  projectionName: string;
+  /** Where the lock's own session connects; null when the database is embedded (one process). */
+  lockConnectionString: string | null;
+  pollIntervalMilliseconds: number;
+  /** How often a standby tries to take over. */
+  standbyRetryMilliseconds: number;
+  log: (message: string) => void;
+};
+
+function isSubscriptionSource(store: EventStore): store is EventStore & AllEventsSubscriptionSource {
+  return typeof (store as Partial<AllEventsSubscriptionSource>).subscribeToAll === 'function';
+}
+
+/**
+ * Runs the projector continuously in `serve`. Only the holder of a PostgreSQL advisory
+ * lock (session-level, on a connection of its own) runs it; other instances are standbys
+ * that retry, and take over when the holder's session ends. With EventStoreDB the runner
+ * follows a catch-up subscription to `$all` from the checkpoint; otherwise it polls.
+ *
+ * Requests may still call `projector.catchUp()` on any instance to read their own writes:
+ * every batch locks the checkpoint row and checks it, so two writers never apply an event twice.
+ */
+export class ProjectorRunner {
+  private lockClient: pg.Client | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+  private subscription: { stop(): Promise<void> } | null = null;
+  private stopped = false;
+  private leader = false;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly projector: Projector,
+    private readonly options: ProjectorRunnerOptions,
+  ) {}
+
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => undefined);
+    await this.subscription?.stop().catch(() => undefined);
+    this.subscription = null;
+    await this.lockClient?.end().catch(() => undefined);
+    this.lockClient = null;
+    this.leader = false;
+  }
+
+  private schedule(delayMilliseconds: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.running = this.tick().finally(() => { this.running = null; });
+    }, delayMilliseconds);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      if (!this.leader) {
+        this.leader = await this.tryToLead();
+        if (!this.leader) {
+          this.schedule(this.options.standbyRetryMilliseconds);
+          return;
+        }
+        this.options.log(`projector ${this.options.projectionName}: active on this instance`);
+        if (isSubscriptionSource(this.store)) {
+          await this.projector.catchUp();
+          this.subscribe(this.store);
+          return;
+        }
+      }
+      await this.projector.catchUp();
+      this.schedule(this.options.pollIntervalMilliseconds);
+    } catch (error) {
+      this.options.log(`projector ${this.options.projectionName}: ${error instanceof Error ? error.message : String(error)}`);
+      this.schedule(this.options.standbyRetryMilliseconds);
+    }
+  }
+
+  private async tryToLead(): Promise<boolean> {
+    if (this.options.lockConnectionString === null) return true;
+    if (!this.lockClient) {
+      const client = new pg.Client({ connectionString: this.options.lockConnectionString });
+      // If the lock's session dies, so does the leadership: step down and retry.
+      client.on('error', () => { this.leader = false; this.lockClient = null; });
+      await client.connect();
+      this.lockClient = client;
+    }
+    const result = await this.lockClient.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`projector:${this.options.projectionName}`]);
+    return result.rows[0].locked === true;
+  }
+
+  /**
+   * Applies what the subscription delivers, in order and one batch at a time (the source
+   * awaits `onEvents`). Events at or before the stored checkpoint were already applied by
+   * a request's catch-up, so they are dropped; a batch that finds the checkpoint moved is
+   * filtered again against the new checkpoint.
+   */
+  private subscribe(source: AllEventsSubscriptionSource): void {
+    void this.projector.readCheckpoint().then((checkpoint) => {
+      if (this.stopped) return;
+      this.subscription = source.subscribeToAll({
+        after: checkpoint,
+        onEvents: async (events: RecordedEvent[]) => {
+          for (let attempt = 0; attempt < 10; attempt += 1) {
+            const stored = await this.projector.readCheckpoint();
+            const fresh = stored === null ? events : events.filter((event) => compareGlobalPositions(event.globalPosition, stored) > 0);
+            if (fresh.length === 0) return;
+            if ((await this.projector.applyBatch(stored, fresh)) === 'applied') return;
+          }
+          throw new Error('the checkpoint kept moving under the subscription');
+        },
+        onError: (error: unknown) => {
+          this.options.log(`projector ${this.options.projectionName}: subscription failed, resubscribing from the checkpoint: ${error instanceof Error ? error.message : String(error)}`);
+          this.subscription = null;
+          this.leader = false;
+          void this.lockClient?.query('SELECT pg_advisory_unlock(hashtext($1))', [`projector:${this.options.projectionName}`]).catch(() => undefined);
+          this.schedule(this.options.standbyRetryMilliseconds);
+        },
+      });
+    });
+  }
+}
