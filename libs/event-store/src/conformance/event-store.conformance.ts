@@ -139,7 +139,8 @@ export function describeEventStoreConformance(
       await append(streamA, 1n, 1);
       await append(streamB, 0n, 3);
 
-      const all = (await readAllFrom(store, head)).filter((event) => event.streamName === streamA || event.streamName === streamB);
+      const isOwn = (event: RecordedEvent) => event.streamName === streamA || event.streamName === streamB;
+      const all = (await readAllUntil(store, head, (events) => events.filter(isOwn).length >= appended.length)).filter(isOwn);
       expect(all.map((event) => event.eventId)).toEqual(appended);
       expectStrictlyIncreasing(all.map((event) => event.globalPosition));
       expect(all.find((event) => event.streamName === streamB && event.streamVersion === 3n)).toBeDefined();
@@ -153,9 +154,14 @@ export function describeEventStoreConformance(
 
       const seen: RecordedEvent[] = [];
       let checkpoint = head;
-      for (let page = 0; page < 100; page += 1) {
+      const deadline = Date.now() + VISIBILITY_WAIT_MAXIMUM_MILLISECONDS;
+      for (let page = 0; page < READ_TO_END_PAGES_MAXIMUM; page += 1) {
         const batch = await store.readAll({ after: checkpoint, maxCount: 2 });
-        if (batch.length === 0) break;
+        if (batch.length === 0) {
+          if (seen.filter((event) => event.streamName === streamName).length >= events.length || Date.now() > deadline) break;
+          await sleep(VISIBILITY_POLL_MILLISECONDS);
+          continue;
+        }
         expect(batch.length).toBeLessThanOrEqual(2);
         for (const event of batch) if (checkpoint) expect(compareGlobalPositions(event.globalPosition, checkpoint)).toBe(1);
         seen.push(...batch);
@@ -205,7 +211,8 @@ export function describeEventStoreConformance(
 
       const later = [newEvent('Changed', { n: 1 }), newEvent('Changed', { n: 2 })];
       await store.appendToStream(streamName, later, { expectedStreamVersion: 0n });
-      const tail = (await readAllFrom(store, checkpoint)).filter((event) => event.streamName === streamName);
+      const isOwn = (event: RecordedEvent) => event.streamName === streamName;
+      const tail = (await readAllUntil(store, checkpoint, (events) => events.filter(isOwn).length >= later.length)).filter(isOwn);
       expect(tail.map((event) => event.eventId)).toEqual(later.map((event) => event.eventId));
     });
 
@@ -241,6 +248,8 @@ export function describeEventStoreConformance(
 
 const READ_TO_END_PAGES_MAXIMUM = 10_000;
 const READ_PAGE_SIZE = 1_000;
+const VISIBILITY_WAIT_MAXIMUM_MILLISECONDS = 30_000;
+const VISIBILITY_POLL_MILLISECONDS = 20;
 
 /** The position of the last event readable now (null: the store is empty). */
 async function readHead(store: EventStore): Promise<GlobalPosition | null> {
@@ -253,16 +262,31 @@ async function readHead(store: EventStore): Promise<GlobalPosition | null> {
   throw new Error(`more than ${READ_TO_END_PAGES_MAXIMUM * READ_PAGE_SIZE} events in the store under test`);
 }
 
-async function readAllFrom(store: EventStore, after: GlobalPosition | null): Promise<RecordedEvent[]> {
+/**
+ * Reads `$all` after `after` until `isComplete` holds (or the wait is over). An appended
+ * event need not be readable at once: the PostgreSQL adapter holds readers back while an
+ * older transaction anywhere on the server is still open, and EventStoreDB's `$all` may
+ * lag too. Never reading it at all is the failure.
+ */
+async function readAllUntil(store: EventStore, after: GlobalPosition | null, isComplete: (events: RecordedEvent[]) => boolean): Promise<RecordedEvent[]> {
   const events: RecordedEvent[] = [];
   let checkpoint = after;
+  const deadline = Date.now() + VISIBILITY_WAIT_MAXIMUM_MILLISECONDS;
   for (let page = 0; page < READ_TO_END_PAGES_MAXIMUM; page += 1) {
     const batch = await store.readAll({ after: checkpoint, maxCount: READ_PAGE_SIZE });
-    if (batch.length === 0) return events;
+    if (batch.length === 0) {
+      if (isComplete(events) || Date.now() > deadline) return events;
+      await sleep(VISIBILITY_POLL_MILLISECONDS);
+      continue;
+    }
     events.push(...batch);
     checkpoint = batch[batch.length - 1].globalPosition;
   }
-  throw new Error(`more than ${READ_TO_END_PAGES_MAXIMUM * READ_PAGE_SIZE} events in the store under test`);
+  throw new Error(`more than ${READ_TO_END_PAGES_MAXIMUM} reads of the store under test`);
+}
+
+function sleep(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }
 
 function expectStrictlyIncreasing(positions: GlobalPosition[]): void {

@@ -21,7 +21,7 @@ import {
  *
  * - Append: one transaction per call. The `streams` row of each stream is locked and
  *   compared with the expected version; the events of all streams are inserted by ONE
- *   statement per chunk (a JSON array unpacked by `jsonb_to_recordset`), so that a batch of
+ *   statement per chunk (a JSON array unpacked by `json_to_recordset`), so that a batch of
  *   10,000 events costs a handful of round trips.
  * - Global order: (transaction_id, position), and only rows of transactions older than the
  *   oldest one still running (`pg_snapshot_xmin(pg_current_snapshot())`). A position is
@@ -100,7 +100,7 @@ export class PostgresEventStore implements EventStore {
       const page = await this.pool.query<EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM events
           WHERE stream_name = $1 AND stream_version >= $2 AND stream_version <= $3
-          ORDER BY stream_version
+          ORDER BY events.stream_version
           LIMIT $4`,
         [streamName, next.toString(), currentStreamVersion.toString(), Math.min(maxCount - events.length, READ_PAGE_SIZE)],
       );
@@ -121,15 +121,27 @@ export class PostgresEventStore implements EventStore {
     const visible = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
     const result =
       after === null
-        ? await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${visible} ORDER BY transaction_id, position LIMIT $1`, [maxCount])
+        ? await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${visible} ORDER BY events.transaction_id, events.position LIMIT $1`, [maxCount])
         : await this.pool.query<EventRow>(
             `SELECT ${EVENT_COLUMNS} FROM events
               WHERE ${visible} AND (transaction_id, position) > ($1::text::xid8, $2::bigint)
-              ORDER BY transaction_id, position
+              ORDER BY events.transaction_id, events.position
               LIMIT $3`,
             [after.commit.toString(), after.prepare.toString(), maxCount],
           );
     return result.rows.map(toRecordedEvent);
+  }
+
+  async readHeadPosition(): Promise<GlobalPosition | null> {
+    this.assertOpen();
+    // Every row visible to this statement's snapshot is committed; the greatest of them is
+    // the head that a reader of its own writes must reach.
+    const result = await this.pool.query<{ transaction_id: string; position: string }>(
+      `SELECT transaction_id::text AS transaction_id, position::text AS position FROM events
+        ORDER BY events.transaction_id DESC, events.position DESC LIMIT 1`,
+    );
+    if (result.rows.length === 0) return null;
+    return { commit: BigInt(result.rows[0].transaction_id), prepare: BigInt(result.rows[0].position) };
   }
 
   async close(): Promise<void> {
@@ -285,7 +297,7 @@ async function insertEvents(client: pg.PoolClient, appends: StreamAppend[]): Pro
         `WITH inserted AS (
            INSERT INTO events (stream_name, stream_version, event_id, type, data, metadata)
            SELECT e.stream_name, e.stream_version, e.event_id, e.type, e.data, e.metadata
-             FROM ROWS FROM (jsonb_to_recordset($1::jsonb)
+             FROM ROWS FROM (json_to_recordset($1::json)
                     AS (stream_name text, stream_version bigint, event_id uuid, type text, data jsonb, metadata jsonb))
                   WITH ORDINALITY AS e(stream_name, stream_version, event_id, type, data, metadata, ordinal)
             ORDER BY e.ordinal
