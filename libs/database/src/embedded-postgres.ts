@@ -54,6 +54,8 @@ export async function startEmbeddedPostgres(options: { dataDirectory: string }):
         socketConnectionsMaximum: SOCKET_CONNECTIONS_MAXIMUM,
       } satisfies EmbeddedPostgresWorkerData,
     });
+    // A worker 'error' with no listener would crash the whole process; the pool reports the lost database instead.
+    worker.on('error', (error) => console.error(`rsi-ledger: embedded PostgreSQL failed: ${error.message}`));
     const started = await nextWorkerMessage(worker, START_TIMEOUT_MILLISECONDS);
     if (started.kind !== 'started') throw new Error(`embedded PostgreSQL did not start: ${started.kind === 'failed' ? started.message : started.kind}`);
     const startedWorker = worker;
