@@ -36,3 +36,26 @@ export {
   encodeDeveloperEvent, decodeDeveloperEvent, isDeveloperEventType, DEVELOPER_EVENT_TYPES,
 } from './codec/ledger-event.codec';
 export type { JsonPrimitive, JsonValue, JsonObject, EncodedDeveloperEvent } from './codec/ledger-event.codec';
+export * from './consumption/consumption.errors';
+export type { RecordConsumption, PublishPriceBook, PriceBookMeterInput, ConsumptionCommand } from './consumption/consumption.commands';
+export type {
+  PriceBookMeter, PriceBookPublished, ConsumptionRecord, ConsumptionRecorded, ConsumptionEvent,
+} from './consumption/consumption.events';
+export { formatExactDecimal, parseExactDecimal, roundHalfUp, parseSignedScaledDecimal } from './consumption/exact-decimal';
+export {
+  QUANTITY_DECIMALS_MAXIMUM, QUANTITY_MAXIMUM_UNITS, QUANTITY_MAXIMUM_NANOUNITS, UNIT_PRICE_DECIMALS_MAXIMUM, UNIT_PRICE_MAXIMUM_MAJOR,
+  UNIT_PRICE_MAXIMUM_PICOUNITS, EXACT_AMOUNT_DECIMALS, METER_NAME_LENGTH_MAXIMUM, METER_NAME_PATTERN, parseQuantity, formatQuantity,
+  parseUnitPrice, formatUnitPrice, parseMeterName, exactAmountZeptounits, roundZeptounitsToMinor, formatZeptounits, minorToZeptounits,
+} from './consumption/consumption-units';
+export {
+  PRICE_BOOK_METERS_MAXIMUM, PRICE_BOOK_VERSIONS_MAXIMUM, initialPriceBookState, decidePublishPriceBook, evolvePriceBooks,
+  priceBookInEffect, parsePriceBookMeters,
+} from './consumption/price-book';
+export type { PriceBookState, PriceBookVersion, PublishPriceBookContext } from './consumption/price-book';
+export {
+  CONSUMPTION_RECORDS_PER_EVENT_MAXIMUM, initialConsumptionState, decideRecordConsumption, consumptionRecordedEvent, evolveConsumption,
+} from './consumption/consumption.decider';
+export type { ConsumptionState, ConsumptionApp, RecordConsumptionContext } from './consumption/consumption.decider';
+export {
+  CONSUMPTION_EVENT_TYPES, isConsumptionEventType, encodeConsumptionEvent, decodeConsumptionEvent,
+} from './consumption/consumption-event.codec';

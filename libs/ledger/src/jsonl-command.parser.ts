@@ -11,7 +11,8 @@ export class CommandShapeInvalid extends DomainError {
   }
 }
 
-export type FieldKind = 'text' | 'money' | 'time' | 'object' | 'optional-text';
+/** `quantity`: an exact decimal string (consumption), refused as a JSON number like money. */
+export type FieldKind = 'text' | 'money' | 'quantity' | 'time' | 'object' | 'optional-text';
 
 /** The fields of each command: exactly these, no others (DESIGN.md "JSONL commands"). */
 export const COMMAND_FIELDS: Record<DeveloperCommand['type'], Record<string, FieldKind>> = {
@@ -61,6 +62,11 @@ export function parseCommandObject(value: unknown, knownTypes: Record<string, Re
       case 'money':
         if (typeof fieldValue !== 'string') {
           throw new CommandShapeInvalid(`${field}: an amount must be a decimal string such as "19.99", not ${typeof fieldValue === 'number' ? 'a JSON number' : typeof fieldValue}`, field);
+        }
+        break;
+      case 'quantity':
+        if (typeof fieldValue !== 'string') {
+          throw new CommandShapeInvalid(`${field}: a quantity must be a decimal string such as "1500" or "0.25", not ${typeof fieldValue === 'number' ? 'a JSON number' : typeof fieldValue}`, field);
         }
         break;
       case 'object':

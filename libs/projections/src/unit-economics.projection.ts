@@ -1,0 +1,201 @@
+import type { PoolClient } from 'pg';
+import {
+  decodeConsumptionEvent, decodeDeveloperEvent, exactAmountZeptounits, formatQuantity, formatUnitPrice, formatZeptounits,
+  parseUnitPrice, type ConsumptionRecorded, type DeveloperEvent,
+} from '../../domain/src';
+import type { RecordedEvent } from '../../event-store/src/event-store.port';
+import type { ProjectionContext, ProjectionHandler } from './projection.handler';
+import { bulkInsert, quoteIdentifier } from './sql-bulk';
+
+type MeterPrices = { listPricePicounits: bigint; unitCostPicounits: bigint };
+/** Price books are immutable once published: kept in memory by id, bounded. */
+const PRICE_BOOK_CACHE_ENTRIES_MAXIMUM = 10_000;
+
+type DailyDelta = { developerId: string; quantityNanounits: bigint; records: bigint };
+type MonthlyDelta = {
+  developerId: string;
+  currency: string;
+  grossRevenueMinor: bigint;
+  refundsMinor: bigint;
+  platformSplitMinor: bigint;
+  platformReversedMinor: bigint;
+  carveOutsSplitMinor: bigint;
+  carveOutsReversedMinor: bigint;
+  payPerUseZeptounits: bigint;
+  infrastructureCostZeptounits: bigint;
+};
+
+/**
+ * The RSI side's read models, written in the projector's transaction with the batch:
+ * - `price_books`: every published price book with its meters;
+ * - `consumption_daily`: quantity per app, meter and UTC day of occurredAt (exact numeric);
+ * - `consumption_latest`: the latest consumption occurredAt per currency (the price-book rule);
+ * - `unit_economics_monthly`: per app and UTC month of occurredAt, in the contract currency,
+ *   revenue-side sums in minor units and consumption priced EXACTLY (numeric(60,21), major
+ *   units) by the price book each record names. Rounding to the minor unit happens once per
+ *   figure at read time (`unit-economics.read.ts`), never here, so sums never drift.
+ */
+export class UnitEconomicsProjection implements ProjectionHandler {
+  readonly name = 'unit-economics';
+  readonly tables = ['price_books', 'consumption_daily', 'consumption_latest', 'unit_economics_monthly'] as const;
+
+  private readonly priceBooks = new Map<string, Map<string, MeterPrices>>();
+
+  async applyBatch(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void> {
+    const priceBookRows: (string | number)[][] = [];
+    const daily = new Map<string, DailyDelta>();
+    const monthly = new Map<string, MonthlyDelta>();
+    const latestByCurrency = new Map<string, string>();
+
+    const monthlyOf = (appId: string, month: string, developerId: string, currency: string): MonthlyDelta => {
+      const key = `${appId}\u0000${month}`;
+      let delta = monthly.get(key);
+      if (!delta) {
+        delta = {
+          developerId, currency, grossRevenueMinor: 0n, refundsMinor: 0n, platformSplitMinor: 0n, platformReversedMinor: 0n,
+          carveOutsSplitMinor: 0n, carveOutsReversedMinor: 0n, payPerUseZeptounits: 0n, infrastructureCostZeptounits: 0n,
+        };
+        monthly.set(key, delta);
+      }
+      if (delta.currency !== currency) throw new Error(`invariant: app ${appId} has figures in ${delta.currency} and ${currency}`);
+      return delta;
+    };
+
+    // First pass: price books (in order) and the price-book ids the consumption names.
+    const neededPriceBookIds = new Set<string>();
+    const decoded: ({ kind: 'developer'; event: DeveloperEvent } | { kind: 'consumption'; event: ConsumptionRecorded })[] = [];
+    for (const recorded of events) {
+      if (recorded.type === 'PriceBookPublished') {
+        const event = decodeConsumptionEvent(recorded.type, recorded.data);
+        if (event.type !== 'PriceBookPublished') continue;
+        const data = event.data;
+        this.rememberPriceBook(data.priceBookId, new Map(data.meters.map((meter) => [meter.meter, meter])));
+        priceBookRows.push([
+          data.priceBookId, data.currency, data.version, data.effectiveFrom,
+          JSON.stringify(data.meters.map((meter) => ({ meter: meter.meter, listPrice: formatUnitPrice(meter.listPricePicounits), unitCost: formatUnitPrice(meter.unitCostPicounits) }))),
+          recorded.metadata.recordedAt,
+        ]);
+      } else if (recorded.type === 'ConsumptionRecorded') {
+        const event = decodeConsumptionEvent(recorded.type, recorded.data) as ConsumptionRecorded;
+        decoded.push({ kind: 'consumption', event });
+        for (const record of event.data.records) if (!this.priceBooks.has(record.priceBookId)) neededPriceBookIds.add(record.priceBookId);
+      } else if (recorded.type === 'RevenueRecorded' || recorded.type === 'RevenueRefunded') {
+        decoded.push({ kind: 'developer', event: decodeDeveloperEvent(recorded.type, recorded.data) });
+      }
+    }
+    await this.loadPriceBooks(context, [...neededPriceBookIds]);
+
+    for (const item of decoded) {
+      if (item.kind === 'developer') {
+        const event = item.event;
+        if (event.type !== 'RevenueRecorded' && event.type !== 'RevenueRefunded') continue;
+        const data = event.data;
+        const developerParty = `developer:${data.developerId}`;
+        let platformMinor = 0n;
+        let carveOutsMinor = 0n;
+        for (const line of data.lines) {
+          if (line.party === 'platform') platformMinor += line.amountMinor;
+          else if (line.party !== developerParty) carveOutsMinor += line.amountMinor;
+        }
+        const delta = monthlyOf(data.appId, data.occurredAt.slice(0, 7), data.developerId, data.currency);
+        if (event.type === 'RevenueRecorded') {
+          delta.grossRevenueMinor += data.amountMinor;
+          delta.platformSplitMinor += platformMinor;
+          delta.carveOutsSplitMinor += carveOutsMinor;
+        } else {
+          delta.refundsMinor += data.amountMinor;
+          delta.platformReversedMinor += platformMinor;
+          delta.carveOutsReversedMinor += carveOutsMinor;
+        }
+        continue;
+      }
+      const data = item.event.data;
+      for (const record of data.records) {
+        const prices = this.priceBooks.get(record.priceBookId)?.get(record.meter);
+        if (prices === undefined) throw new Error(`invariant: record ${record.recordId} names price book ${record.priceBookId} without meter ${record.meter}`);
+        const dailyKey = `${data.appId}\u0000${record.meter}\u0000${record.occurredAt.slice(0, 10)}`;
+        let dailyDelta = daily.get(dailyKey);
+        if (!dailyDelta) { dailyDelta = { developerId: data.developerId, quantityNanounits: 0n, records: 0n }; daily.set(dailyKey, dailyDelta); }
+        dailyDelta.quantityNanounits += record.quantityNanounits;
+        dailyDelta.records += 1n;
+        const delta = monthlyOf(data.appId, record.occurredAt.slice(0, 7), data.developerId, data.currency);
+        delta.payPerUseZeptounits += exactAmountZeptounits(record.quantityNanounits, prices.listPricePicounits);
+        delta.infrastructureCostZeptounits += exactAmountZeptounits(record.quantityNanounits, prices.unitCostPicounits);
+        const latest = latestByCurrency.get(data.currency);
+        if (latest === undefined || latest < record.occurredAt) latestByCurrency.set(data.currency, record.occurredAt);
+      }
+    }
+
+    const { client, schema } = context;
+    await bulkInsert(client, schema, 'price_books', [
+      { name: 'price_book_id', type: 'text' }, { name: 'currency', type: 'text' }, { name: 'version', type: 'int4' },
+      { name: 'effective_from', type: 'timestamptz' }, { name: 'meters', type: 'jsonb' }, { name: 'recorded_at', type: 'timestamptz' },
+    ], priceBookRows);
+    if (daily.size > 0) {
+      const rows = [...daily].map(([key, delta]) => {
+        const [appId, meter, day] = key.split('\u0000');
+        return [appId!, delta.developerId, meter!, day!, formatQuantity(delta.quantityNanounits), delta.records.toString()];
+      });
+      await bulkInsert(client, schema, 'consumption_daily', [
+        { name: 'app_id', type: 'text' }, { name: 'developer_id', type: 'text' }, { name: 'meter', type: 'text' }, { name: 'day', type: 'date' },
+        { name: 'quantity', type: 'numeric' }, { name: 'records', type: 'int8' },
+      ], rows, `ON CONFLICT (app_id, meter, day) DO UPDATE SET
+          quantity = consumption_daily.quantity + EXCLUDED.quantity,
+          records = consumption_daily.records + EXCLUDED.records`);
+    }
+    if (latestByCurrency.size > 0) {
+      await bulkInsert(client, schema, 'consumption_latest', [
+        { name: 'currency', type: 'text' }, { name: 'latest_occurred_at', type: 'timestamptz' },
+      ], [...latestByCurrency], `ON CONFLICT (currency) DO UPDATE SET
+          latest_occurred_at = GREATEST(consumption_latest.latest_occurred_at, EXCLUDED.latest_occurred_at)`);
+    }
+    if (monthly.size > 0) {
+      const rows = [...monthly].map(([key, delta]) => {
+        const [appId, month] = key.split('\u0000');
+        return [
+          appId!, month!, delta.developerId, delta.currency, delta.grossRevenueMinor.toString(), delta.refundsMinor.toString(),
+          delta.platformSplitMinor.toString(), delta.platformReversedMinor.toString(), delta.carveOutsSplitMinor.toString(),
+          delta.carveOutsReversedMinor.toString(), formatZeptounits(delta.payPerUseZeptounits), formatZeptounits(delta.infrastructureCostZeptounits),
+        ];
+      });
+      await bulkInsert(client, schema, 'unit_economics_monthly', [
+        { name: 'app_id', type: 'text' }, { name: 'month', type: 'text' }, { name: 'developer_id', type: 'text' }, { name: 'currency', type: 'text' },
+        { name: 'gross_revenue_minor', type: 'numeric' }, { name: 'refunds_minor', type: 'numeric' },
+        { name: 'platform_split_minor', type: 'numeric' }, { name: 'platform_reversed_minor', type: 'numeric' },
+        { name: 'carve_outs_split_minor', type: 'numeric' }, { name: 'carve_outs_reversed_minor', type: 'numeric' },
+        { name: 'pay_per_use_exact', type: 'numeric' }, { name: 'infrastructure_cost_exact', type: 'numeric' },
+      ], rows, `ON CONFLICT (app_id, month) DO UPDATE SET
+          gross_revenue_minor = unit_economics_monthly.gross_revenue_minor + EXCLUDED.gross_revenue_minor,
+          refunds_minor = unit_economics_monthly.refunds_minor + EXCLUDED.refunds_minor,
+          platform_split_minor = unit_economics_monthly.platform_split_minor + EXCLUDED.platform_split_minor,
+          platform_reversed_minor = unit_economics_monthly.platform_reversed_minor + EXCLUDED.platform_reversed_minor,
+          carve_outs_split_minor = unit_economics_monthly.carve_outs_split_minor + EXCLUDED.carve_outs_split_minor,
+          carve_outs_reversed_minor = unit_economics_monthly.carve_outs_reversed_minor + EXCLUDED.carve_outs_reversed_minor,
+          pay_per_use_exact = unit_economics_monthly.pay_per_use_exact + EXCLUDED.pay_per_use_exact,
+          infrastructure_cost_exact = unit_economics_monthly.infrastructure_cost_exact + EXCLUDED.infrastructure_cost_exact`);
+    }
+  }
+
+  private rememberPriceBook(priceBookId: string, meters: Map<string, MeterPrices>): void {
+    if (this.priceBooks.size >= PRICE_BOOK_CACHE_ENTRIES_MAXIMUM) this.priceBooks.clear();
+    this.priceBooks.set(priceBookId, meters);
+  }
+
+  /** Price books published in earlier batches, read in this transaction. */
+  private async loadPriceBooks(context: { client: PoolClient; schema: string }, priceBookIds: string[]): Promise<void> {
+    if (priceBookIds.length === 0) return;
+    const result = await context.client.query(
+      `SELECT price_book_id, meters::text AS meters FROM ${quoteIdentifier(context.schema)}.${quoteIdentifier('price_books')} WHERE price_book_id = ANY($1::text[])`,
+      [priceBookIds],
+    );
+    for (const row of result.rows as { price_book_id: string; meters: string }[]) {
+      const meters = JSON.parse(row.meters) as { meter: string; listPrice: string; unitCost: string }[];
+      this.rememberPriceBook(row.price_book_id, new Map(meters.map((meter) => [meter.meter, {
+        listPricePicounits: parseUnitPrice(meter.listPrice, 'listPrice'), unitCostPicounits: parseUnitPrice(meter.unitCost, 'unitCost'),
+      }])));
+    }
+    for (const priceBookId of priceBookIds) {
+      if (!this.priceBooks.has(priceBookId)) throw new Error(`invariant: consumption names price book ${priceBookId}, which is not projected`);
+    }
+  }
+}
