@@ -118,6 +118,7 @@ export function demoPlatformCommands(): LedgerCommand[] {
   });
   commands.push({ type: 'RecordRevenue', data: { receiptId: 'voice-notes-november-1', appId: 'voice-notes', amount: '120.00', currency: 'USD', occurredAt: '2026-11-03T10:00:00Z' } });
   commands.push(...refunds);
+  commands.push(...demoConsumptionCommands());
   commands.push({ type: 'RequestPayout', data: { payoutId: 'amara-2026-06', developerId: 'amara', currency: 'USD', amount: '500.00', requestedAt: '2026-06-30T12:00:00Z' } });
   commands.push({ type: 'SettlePayout', data: { payoutId: 'amara-2026-06', settledAt: '2026-07-02T09:00:00Z', reference: 'SEPA-000123' } });
   commands.push({ type: 'RequestPayout', data: { payoutId: 'lena-2026-08', developerId: 'lena', currency: 'EUR', amount: '1000.00', requestedAt: '2026-08-31T12:00:00Z' } });
@@ -128,4 +129,58 @@ export function demoPlatformCommands(): LedgerCommand[] {
 function minorToDecimal(amountMinor: bigint): string {
   const text = amountMinor.toString().padStart(3, '0');
   return `${text.slice(0, -2)}.${text.slice(-2)}`;
+}
+
+const DEMO_CONSUMPTION_WEEKS = 43;
+
+/**
+ * The RSI side of the demo: a USD and a EUR price book, a cheaper USD price book from July,
+ * and weekly consumption of every app. Voice Notes burns GPU seconds on little revenue, so
+ * its platform margin is negative: the revenue share of the other apps carries it.
+ */
+function demoConsumptionCommands(): LedgerCommand[] {
+  const commands: LedgerCommand[] = [
+    {
+      type: 'PublishPriceBook',
+      data: {
+        priceBookId: 'usd-2026-01', effectiveFrom: '2026-01-01T00:00:00Z', currency: 'USD',
+        meters: {
+          'tokens.input': { listPrice: '0.000003', unitCost: '0.000001' }, 'tokens.output': { listPrice: '0.000015', unitCost: '0.000005' },
+          'gpu.seconds': { listPrice: '0.0011', unitCost: '0.0006' }, requests: { listPrice: '0.0005', unitCost: '0.0001' },
+        },
+      },
+    },
+    {
+      type: 'PublishPriceBook',
+      data: {
+        priceBookId: 'usd-2026-07', effectiveFrom: '2026-07-01T00:00:00Z', currency: 'USD',
+        meters: {
+          'tokens.input': { listPrice: '0.0000025', unitCost: '0.0000008' }, 'tokens.output': { listPrice: '0.000012', unitCost: '0.000004' },
+          'gpu.seconds': { listPrice: '0.0011', unitCost: '0.0005' }, requests: { listPrice: '0.0005', unitCost: '0.0001' },
+        },
+      },
+    },
+    {
+      type: 'PublishPriceBook',
+      data: {
+        priceBookId: 'eur-2026-01', effectiveFrom: '2026-01-01T00:00:00Z', currency: 'EUR',
+        meters: { 'tokens.input': { listPrice: '0.0000028', unitCost: '0.0000009' }, 'tokens.output': { listPrice: '0.000014', unitCost: '0.0000046' } },
+      },
+    },
+  ];
+  const weeklyUse: Record<string, Record<string, string>> = {
+    'tutor-bot': { 'tokens.input': '2000000', 'tokens.output': '500000' },
+    'crop-advisor': { 'tokens.input': '1000000', requests: '5000' },
+    'legal-drafts': { 'tokens.input': '5000000', 'tokens.output': '2000000' },
+    'voice-notes': { 'gpu.seconds': '20000.5', 'tokens.output': '1000000' },
+  };
+  for (let week = 0; week < DEMO_CONSUMPTION_WEEKS; week += 1) {
+    const occurredAt = new Date(Date.UTC(2026, 0, 3 + week * 7, 23, 0)).toISOString();
+    for (const [appId, meters] of Object.entries(weeklyUse)) {
+      for (const [meter, quantity] of Object.entries(meters)) {
+        commands.push({ type: 'RecordConsumption', data: { recordId: `${appId}-${meter}-w${String(week + 1).padStart(2, '0')}`, appId, meter, quantity, occurredAt } });
+      }
+    }
+  }
+  return commands;
 }

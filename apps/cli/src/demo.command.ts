@@ -1,5 +1,6 @@
 import { formatMoney } from '../../../libs/domain/src';
 import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
+import { unitEconomicsFiguresOf } from '../../../libs/ledger/src/consumption/unit-economics.read';
 import { demoPlatformCommands } from './demo-platform';
 import { formatTable } from './table-format';
 
@@ -49,6 +50,25 @@ export async function runDemo(runtime: LedgerRuntime, write: (text: string) => v
     ['currency', 'party', 'split', 'reversed', 'net'],
     share.rows.map((row) => [row.currency, row.party, formatMoney(BigInt(row.split), row.currency), formatMoney(BigInt(row.reversed), row.currency),
       formatMoney(BigInt(row.split) - BigInt(row.reversed), row.currency)]),
+  ));
+  write('\n\n');
+
+  // Exact sums over the year per app, rounded once (the same figures as the unit-economics export).
+  const economics = await pool.query(
+    `SELECT app_id, developer_id, currency, '2026' AS month, sum(gross_revenue_minor)::text AS gross_revenue_minor, sum(refunds_minor)::text AS refunds_minor,
+            sum(platform_split_minor)::text AS platform_split_minor, sum(platform_reversed_minor)::text AS platform_reversed_minor,
+            sum(carve_outs_split_minor)::text AS carve_outs_split_minor, sum(carve_outs_reversed_minor)::text AS carve_outs_reversed_minor,
+            sum(pay_per_use_exact)::text AS pay_per_use_exact, sum(infrastructure_cost_exact)::text AS infrastructure_cost_exact
+       FROM unit_economics_monthly WHERE month LIKE '2026-%' GROUP BY app_id, developer_id, currency ORDER BY app_id`,
+  );
+  write('Unit economics per app, 2026 (margin = platform share - infrastructure cost; saving = pay-per-use equivalent - platform share)\n');
+  write(formatTable(
+    ['app', 'currency', 'revenue', 'platform share', 'pay-per-use equiv.', 'infra cost', 'platform margin', 'developer saving'],
+    economics.rows.map((row) => {
+      const figures = unitEconomicsFiguresOf(row);
+      return [figures.appId, figures.currency, figures.grossRevenue, figures.platformShare, figures.payPerUseEquivalent, figures.infrastructureCost,
+        figures.platformMargin.startsWith('-') ? `${figures.platformMargin} (carried)` : figures.platformMargin, figures.developerSaving];
+    }),
   ));
   write('\n\n');
 
