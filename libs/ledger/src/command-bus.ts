@@ -1,4 +1,4 @@
-import type { CommandContext, CommandOutcome } from './ledger-command.service';
+import type { CommandContext, CommandOutcome } from './command-outcome';
 import { CommandShapeInvalid, COMMAND_LINE_BYTES_MAXIMUM, parseCommandObject, type FieldKind } from './jsonl-command.parser';
 
 export type LedgerCommand = { type: string; data: Record<string, unknown> };

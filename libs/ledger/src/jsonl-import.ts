@@ -2,7 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { DomainError } from '../../domain/src';
 import type { CommandBus, LedgerCommand } from './command-bus';
-import type { CommandContext } from './ledger-command.service';
+import type { CommandContext } from './command-outcome';
 
 export const IMPORT_BATCH_DEFAULT = 2_000;
 export const IMPORT_BATCH_MAXIMUM = 10_000;
@@ -56,9 +56,28 @@ export async function importJsonlFile(options: {
     options.onRefusal?.(refusal);
   };
 
+  // The read models catch up in the background while the next batches are parsed, decided
+  // and appended: the projector's transaction (rows + checkpoint) runs on its own
+  // connection, so the import's CPU work and the database's projection work overlap instead
+  // of taking turns. At most one catch-up runs at a time (the projector serialises them
+  // anyway); the last one, awaited below, reaches the head the import wrote.
+  let projecting: Promise<void> | null = null;
+  let projectionFailure: { error: unknown } | null = null;
+  const projectInBackground = () => {
+    if (projecting !== null) return;
+    projecting = options.catchUpReadModels()
+      .then((result) => { summary.eventsProjected += result.eventsApplied; })
+      .catch((error: unknown) => { projectionFailure ??= { error }; })
+      .finally(() => { projecting = null; });
+  };
+  const throwIfProjectionFailed = () => {
+    if (projectionFailure !== null) throw projectionFailure.error;
+  };
+
   let bytesRead = 0;
   let batch: { lineNumber: number; command: LedgerCommand }[] = [];
   const flush = async () => {
+    throwIfProjectionFailed();
     if (batch.length === 0) return;
     const outcomes = await options.bus.executeBatch(batch.map((entry) => entry.command), options.context());
     outcomes.forEach((outcome, index) => {
@@ -68,6 +87,7 @@ export async function importJsonlFile(options: {
     });
     batch = [];
     options.onProgress?.({ bytesRead, bytesTotal, linesRead: summary.linesRead });
+    projectInBackground();
   };
 
   const lines = createInterface({ input: createReadStream(options.filePath, { encoding: 'utf8' }), crlfDelay: Infinity });
@@ -86,7 +106,9 @@ export async function importJsonlFile(options: {
     if (batch.length >= batchSize) await flush();
   }
   await flush();
-  summary.eventsProjected = (await options.catchUpReadModels()).eventsApplied;
+  await projecting;
+  throwIfProjectionFailed();
+  summary.eventsProjected += (await options.catchUpReadModels()).eventsApplied;
   summary.elapsedMilliseconds = options.nowMilliseconds() - startedAt;
   return summary;
 }

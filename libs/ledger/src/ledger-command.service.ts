@@ -18,6 +18,8 @@ import {
   type NewEvent,
 } from '../../event-store/src/event-store.port';
 import { commandIdOf } from './command-id';
+import type { CommandContext, CommandOutcome } from './command-outcome';
+export type { CommandContext, CommandOutcome } from './command-outcome';
 import type { CommandHandlerGroup, LedgerCommand } from './command-bus';
 import { COMMAND_FIELDS } from './jsonl-command.parser';
 import { CommandDirectory, developerStreamName, routeOf, routesCreatedBy, type RouteKey } from './command-routing';
@@ -32,18 +34,6 @@ const CONFLICT_ATTEMPTS_MAXIMUM = 5;
 const STREAM_READ_PAGE_EVENTS = 10_000;
 /** Decided developer states kept in memory, so that a batch does not re-read its streams. */
 const STATE_CACHE_STREAMS_MAXIMUM = 10_000;
-
-export type CommandContext = {
-  /** API key id or `cli:<user>`. */
-  actor: string;
-  /** Booking time, read from the clock by the caller (never by the domain). */
-  recordedAt: string;
-};
-
-export type CommandOutcome =
-  | { status: 'recorded'; commandId: string; streamName: string; events: DeveloperEvent[] }
-  | { status: 'already_recorded'; commandId: string; streamName: string; events: [] }
-  | { status: 'refused'; commandId: string; error: DomainError };
 
 type BatchItem = { command: DeveloperCommand; context: CommandContext };
 /** Commands of concurrent callers written in one group commit. */
