@@ -1,0 +1,63 @@
+import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { DomainError } from '../../../libs/domain/src';
+import { ApiError, STATUS_OF_DOMAIN_ERROR_KIND, type ErrorBody } from './api-error';
+
+/** Codes of the HTTP errors the framework itself raises (unknown route, wrong method…). */
+const CODE_OF_HTTP_STATUS: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  413: 'body_too_large',
+  415: 'unsupported_media_type',
+  422: 'unprocessable',
+  429: 'too_many_requests',
+};
+
+/** Turns any error into a domain-shaped error body. */
+export function errorBodyOf(exception: unknown): ErrorBody | null {
+  if (exception instanceof ApiError) return exception.toBody();
+  if (exception instanceof DomainError) {
+    const body: ErrorBody = { statusCode: STATUS_OF_DOMAIN_ERROR_KIND[exception.kind], code: exception.code, message: exception.message };
+    if (exception.field !== undefined) body.field = exception.field;
+    return body;
+  }
+  if (exception instanceof HttpException) {
+    const statusCode = exception.getStatus();
+    // 5xx HttpExceptions are ours (framework internals): they are answered as internal errors.
+    if (statusCode >= 500) return null;
+    const code = CODE_OF_HTTP_STATUS[statusCode] ?? `http_${statusCode}`;
+    const message = statusCode === 404 ? 'no such route' : exception.message;
+    return { statusCode, code, message };
+  }
+  return null;
+}
+
+/**
+ * The one exception filter: every error leaves as `{statusCode, code, message, field?}`.
+ * Unexpected errors are logged with their stack and answered with a generic 500, so that
+ * no internal detail (SQL, paths, stack) reaches the client.
+ */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ApiExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    let body = errorBodyOf(exception);
+    if (body === null) {
+      this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+      body = { statusCode: 500, code: 'internal_error', message: 'internal error; it has been logged' };
+    }
+    if (response.headersSent) {
+      // A stream (an export) failed after its first bytes: the status is gone, so the
+      // connection is cut to tell the client the body is incomplete.
+      response.destroy();
+      return;
+    }
+    response.status(body.statusCode).json(body);
+  }
+}

@@ -1,0 +1,92 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { DomainError, encodeDeveloperEvent, formatMoney, type DeveloperEvent } from '../../../libs/domain/src';
+import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
+import { ApiError, STATUS_OF_DOMAIN_ERROR_KIND } from './api-error';
+import { errorBodyOf } from './api-exception.filter';
+import { actorOf } from './api-key.guard';
+import { LEDGER_RUNTIME } from './api-settings';
+import { idempotencyKeyOf, IdempotencyKeyStore, requestHashOf, type StoredResponse } from './idempotency-key.store';
+import type { RequestWithRawBody } from './request-body';
+
+export type CommandResponse = { statusCode: number; body: unknown; replayed: boolean };
+
+type SplitLineOut = { party: string; amount: string };
+
+/** The split lines of a receipt, or the reversal lines of a refund, as decimal strings. */
+function linesOf(events: readonly DeveloperEvent[]): SplitLineOut[] | undefined {
+  for (const event of events) {
+    if (event.type === 'RevenueRecorded' || event.type === 'RevenueRefunded') {
+      return event.data.lines.map((line) => ({ party: line.party, amount: formatMoney(line.amountMinor, event.data.currency) }));
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Runs one command for an HTTP request: honours its Idempotency-Key (replay of the stored
+ * response, 422 on reuse with another request), executes it on the command bus with the
+ * request's actor and the server's clock, and maps the outcome to a status and body.
+ */
+@Injectable()
+export class CommandEndpointService {
+  private readonly idempotencyKeys: IdempotencyKeyStore;
+
+  constructor(@Inject(LEDGER_RUNTIME) private readonly runtime: LedgerRuntime) {
+    this.idempotencyKeys = new IdempotencyKeyStore(runtime.connection.pool);
+  }
+
+  async handle(request: Request, type: string, data: Record<string, unknown>): Promise<CommandResponse> {
+    const actor = actorOf(request);
+    const idempotencyKey = idempotencyKeyOf(request.headers);
+    const path = request.originalUrl;
+    const requestHash = requestHashOf(request.method, path, (request as RequestWithRawBody).rawBody);
+    if (idempotencyKey !== undefined) {
+      const stored = await this.idempotencyKeys.find(actor, idempotencyKey);
+      if (stored !== null) return this.replay(stored, requestHash);
+    }
+    const { statusCode, body } = await this.execute(actor, type, data);
+    if (idempotencyKey !== undefined) {
+      const existing = await this.idempotencyKeys.saveOrGetExisting({
+        actor, idempotencyKey, method: request.method, path, requestHash, statusCode, body,
+      });
+      if (existing !== null) return this.replay(existing, requestHash);
+    }
+    return { statusCode, body, replayed: false };
+  }
+
+  private replay(stored: StoredResponse, requestHash: string): CommandResponse {
+    if (stored.requestHash !== requestHash) {
+      throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used for another request (method, path or body differ)', 'Idempotency-Key');
+    }
+    return { statusCode: stored.statusCode, body: stored.body, replayed: true };
+  }
+
+  /** Refusals are responses (stored with the key); any other error propagates as a 500, not stored. */
+  private async execute(actor: string, type: string, data: Record<string, unknown>): Promise<{ statusCode: number; body: unknown }> {
+    try {
+      // The bus checks the shape once more, exactly as for a JSONL line.
+      const command = this.runtime.bus.parse({ ...data, type });
+      const outcome = await this.runtime.bus.execute(command, { actor, recordedAt: new Date().toISOString() });
+      switch (outcome.status) {
+        case 'recorded': {
+          const lines = linesOf(outcome.events);
+          const body: Record<string, unknown> = {
+            status: 'recorded',
+            commandId: outcome.commandId,
+            events: outcome.events.map((event) => encodeDeveloperEvent(event)),
+          };
+          if (lines !== undefined) body.lines = lines;
+          return { statusCode: 201, body };
+        }
+        case 'already_recorded':
+          return { statusCode: 200, body: { status: 'already_recorded', commandId: outcome.commandId, events: [] } };
+        case 'refused':
+          return { statusCode: STATUS_OF_DOMAIN_ERROR_KIND[outcome.error.kind], body: errorBodyOf(outcome.error) };
+      }
+    } catch (error) {
+      if (error instanceof DomainError) return { statusCode: STATUS_OF_DOMAIN_ERROR_KIND[error.kind], body: errorBodyOf(error) };
+      throw error;
+    }
+  }
+}

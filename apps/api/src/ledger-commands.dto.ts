@@ -1,0 +1,158 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsObject, IsOptional, IsString, Matches, MaxLength, type ValidationArguments } from 'class-validator';
+import { IDENTIFIER_LENGTH_MAXIMUM, TEXT_LENGTH_MAXIMUM } from '../../../libs/domain/src';
+
+/** The alphabet of the domain's `parseIdentifier`: ids become parts of stream and party names. */
+export const IDENTIFIER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
+/** A non-negative decimal in major units; the currency's number of decimals is checked by the domain. */
+export const DECIMAL_AMOUNT_PATTERN = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
+/** Longer than any amount the domain accepts (16 digits and a point). */
+const AMOUNT_LENGTH_MAXIMUM = 40;
+/** Longer than any RFC 3339 instant. */
+const INSTANT_LENGTH_MAXIMUM = 40;
+const CURRENCY_PATTERN = /^[A-Z]{3}$/;
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a JSON ${typeof value}`;
+}
+
+/** A string-typed field: "required" when missing, else which JSON type was sent instead. */
+function stringRequired(what: string) {
+  return IsString({
+    message: (arguments_: ValidationArguments) => arguments_.value === undefined
+      ? `${arguments_.property}: required`
+      : `${arguments_.property}: must be ${what}, not ${typeName(arguments_.value)}`,
+  });
+}
+
+export function IdentifierField(description: string, example: string) {
+  return applyDecorators(
+    stringRequired('an identifier string'),
+    MaxLength(IDENTIFIER_LENGTH_MAXIMUM, { message: `$property: at most ${IDENTIFIER_LENGTH_MAXIMUM} characters` }),
+    Matches(IDENTIFIER_PATTERN, { message: '$property: letters, digits and _ . : @ - only, starting with a letter or digit' }),
+    ApiProperty({ description, example, pattern: IDENTIFIER_PATTERN.source, maxLength: IDENTIFIER_LENGTH_MAXIMUM }),
+  );
+}
+
+export function TextField(description: string, example: string) {
+  return applyDecorators(
+    stringRequired('a string'),
+    MaxLength(TEXT_LENGTH_MAXIMUM, { message: `$property: at most ${TEXT_LENGTH_MAXIMUM} characters` }),
+    ApiProperty({ description, example, maxLength: TEXT_LENGTH_MAXIMUM }),
+  );
+}
+
+export function MoneyField(description: string, example: string) {
+  return applyDecorators(
+    IsString({
+      message: (arguments_: ValidationArguments) => arguments_.value === undefined
+        ? `${arguments_.property}: required`
+        : `${arguments_.property}: an amount must be a decimal string such as "19.99", not ${typeName(arguments_.value)}`,
+    }),
+    MaxLength(AMOUNT_LENGTH_MAXIMUM, { message: `$property: at most ${AMOUNT_LENGTH_MAXIMUM} characters` }),
+    Matches(DECIMAL_AMOUNT_PATTERN, {
+      message: (arguments_: ValidationArguments) => String(arguments_.value).startsWith('-')
+        ? `${arguments_.property}: the amount must be positive, ${JSON.stringify(arguments_.value)} is negative`
+        : `${arguments_.property}: ${JSON.stringify(arguments_.value)} is not a plain decimal amount such as "19.99" (digits and an optional decimal point; no sign, exponent or spaces)`,
+    }),
+    ApiProperty({ description: `${description} Decimal string in major units; never a JSON number.`, example, pattern: DECIMAL_AMOUNT_PATTERN.source, maxLength: AMOUNT_LENGTH_MAXIMUM, type: String }),
+  );
+}
+
+export function InstantField(description: string, example: string) {
+  return applyDecorators(
+    stringRequired('an RFC 3339 instant string'),
+    MaxLength(INSTANT_LENGTH_MAXIMUM, { message: `$property: at most ${INSTANT_LENGTH_MAXIMUM} characters` }),
+    ApiProperty({ description: `${description} RFC 3339 instant, at most millisecond precision.`, example, format: 'date-time', maxLength: INSTANT_LENGTH_MAXIMUM }),
+  );
+}
+
+export function CurrencyField() {
+  return applyDecorators(
+    stringRequired('a currency code string'),
+    Matches(CURRENCY_PATTERN, { message: '$property: an ISO 4217 code of three capital letters such as "USD"' }),
+    ApiProperty({ description: 'ISO 4217 currency code.', example: 'USD', pattern: CURRENCY_PATTERN.source }),
+  );
+}
+
+/** The contract terms are checked field by field by the domain's contract parser. */
+export function ContractField() {
+  return applyDecorators(
+    IsObject({
+      message: (arguments_: ValidationArguments) => arguments_.value === undefined
+        ? `${arguments_.property}: required`
+        : `${arguments_.property}: must be a JSON object, not ${typeName(arguments_.value)}`,
+    }),
+    ApiProperty({
+      description: 'Contract terms (DESIGN.md "Domain"): rates are percent strings, amounts decimal strings in the contract currency.',
+      type: 'object',
+      additionalProperties: true,
+      example: {
+        currency: 'USD', effectiveFrom: '2026-01-01T00:00:00Z',
+        platformShare: { tiers: [{ upTo: '1000.00', rate: '0%' }, { rate: '15%' }], window: 'lifetime', scope: 'app' },
+        holdDays: 14, minimumPayout: '50.00',
+      },
+    }),
+  );
+}
+
+export class RegisterDeveloperDto {
+  @IdentifierField('Developer id.', 'dev-1') developerId!: string;
+  @TextField('Display name.', 'Ada Apps') name!: string;
+  @TextField('Country (ISO 3166 code or name).', 'NG') country!: string;
+  @IsOptional()
+  @IsString({ message: (arguments_: ValidationArguments) => `${arguments_.property}: must be a string or null, not ${typeName(arguments_.value)}` })
+  @MaxLength(TEXT_LENGTH_MAXIMUM, { message: `$property: at most ${TEXT_LENGTH_MAXIMUM} characters` })
+  @ApiPropertyOptional({ description: 'World Bank income group.', example: 'lower-middle', nullable: true, maxLength: TEXT_LENGTH_MAXIMUM })
+  incomeGroup?: string | null;
+}
+
+export class RegisterAppDto {
+  @IdentifierField('App id.', 'app-1') appId!: string;
+  @IdentifierField('Developer id of the owner.', 'dev-1') developerId!: string;
+  @TextField('App name.', 'Story Writer') name!: string;
+  @ContractField() contract!: Record<string, unknown>;
+}
+
+/** AmendContract: the app id is in the path. */
+export class AmendContractDto {
+  @ContractField() contract!: Record<string, unknown>;
+}
+
+export class RecordRevenueDto {
+  @IdentifierField('Receipt id (natural key: a retry with the same content is harmless).', 'rcpt-1') receiptId!: string;
+  @IdentifierField('App id.', 'app-1') appId!: string;
+  @MoneyField('Receipt amount.', '1200.00') amount!: string;
+  @CurrencyField() currency!: string;
+  @InstantField('When the revenue occurred.', '2026-02-01T10:00:00Z') occurredAt!: string;
+}
+
+export class RefundRevenueDto {
+  @IdentifierField('Refund id.', 'refund-1') refundId!: string;
+  @IdentifierField('Receipt id refunded.', 'rcpt-1') receiptId!: string;
+  @MoneyField('Refunded amount, in the receipt currency.', '100.00') amount!: string;
+  @InstantField('When the refund occurred.', '2026-02-05T10:00:00Z') occurredAt!: string;
+}
+
+export class RequestPayoutDto {
+  @IdentifierField('Payout id.', 'payout-1') payoutId!: string;
+  @IdentifierField('Developer id.', 'dev-1') developerId!: string;
+  @CurrencyField() currency!: string;
+  @MoneyField('Payout amount; at least the minimum payout and at most the available balance.', '500.00') amount!: string;
+  @InstantField('When the payout was requested (available balance as of then).', '2026-03-01T00:00:00Z') requestedAt!: string;
+}
+
+/** SettlePayout: the payout id is in the path. */
+export class SettlePayoutDto {
+  @InstantField('When the payout was settled.', '2026-03-02T00:00:00Z') settledAt!: string;
+  @TextField('Bank or payment reference.', 'wire-123') reference!: string;
+}
+
+/** FailPayout: the payout id is in the path. */
+export class FailPayoutDto {
+  @InstantField('When the payout failed.', '2026-03-02T00:00:00Z') failedAt!: string;
+  @TextField('Why it failed.', 'account closed') reason!: string;
+}

@@ -1,0 +1,119 @@
+import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
+import {
+  ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags, ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { parseInstant } from '../../../libs/domain/src';
+import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
+import { EXPORT_DEFINITIONS } from '../../../libs/ledger/src/projection-export';
+import { ApiError, validationFailed } from './api-error';
+import { ApiKeyGuard } from './api-key.guard';
+import { DeveloperBalancesDto, ErrorResponseDto, SplitDto, SplitPageDto } from './api-responses.dto';
+import { LEDGER_RUNTIME } from './api-settings';
+import { BalancesQueryDto, ListSplitsQueryDto, SPLITS_PAGE_LIMIT_DEFAULT, SPLITS_PAGE_LIMIT_MAXIMUM } from './ledger-reads.dto';
+import { identifierParameter } from './path-parameters';
+
+const CURSOR_PATTERN = /^([0-9]{1,20})\.([0-9]{1,20})$/;
+
+/** The page cursor: the (commit, prepare) position of the last split of the page, opaque to clients. */
+function encodeCursor(commitPosition: string, preparePosition: string): string {
+  return Buffer.from(`${commitPosition}.${preparePosition}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): { commitPosition: string; preparePosition: string } {
+  const match = CURSOR_PATTERN.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (match === null) throw validationFailed('after: not a cursor given by this API (use nextCursor of the previous page)', 'after');
+  return { commitPosition: match[1]!, preparePosition: match[2]! };
+}
+
+/** The same columns as the `splits` export, plus the positions for the cursor. */
+const SPLITS_PAGE_SQL = `
+  SELECT receipt_id, app_id, developer_id, currency, amount_minor::text AS amount_minor, occurred_at::text AS occurred_at,
+         recorded_at::text AS recorded_at, contract_version::text AS contract_version, contract_hash, lines::text AS lines,
+         commit_position::text AS commit_position, prepare_position::text AS prepare_position
+    FROM splits
+   WHERE ($1::text IS NULL OR developer_id = $1::text)
+     AND ($2::text IS NULL OR app_id = $2::text)
+     AND ($3::timestamptz IS NULL OR occurred_at >= $3::timestamptz)
+     AND ($4::timestamptz IS NULL OR occurred_at < $4::timestamptz)
+     AND ($5::numeric IS NULL OR (commit_position, prepare_position) > ($5::numeric, $6::numeric))
+   ORDER BY commit_position, prepare_position
+   LIMIT $7`;
+
+/**
+ * Reads of the projections. Each first catches the projector up, so that a client reads
+ * its own writes even between two ticks of the background projector.
+ */
+@ApiTags('reads')
+@ApiSecurity('api-key')
+@UseGuards(ApiKeyGuard)
+@ApiBadRequestResponse({ type: ErrorResponseDto })
+@ApiUnauthorizedResponse({ type: ErrorResponseDto })
+@Controller('v1')
+export class LedgerReadsController {
+  constructor(@Inject(LEDGER_RUNTIME) private readonly runtime: LedgerRuntime) {}
+
+  @Get('developers/:developerId/balances')
+  @ApiOperation({ summary: 'Balances of a developer per currency, as of an instant (same computation as the balances export)' })
+  @ApiOkResponse({ type: DeveloperBalancesDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'unknown_developer' })
+  async balances(@Param('developerId') developerIdParameter: string, @Query() query: BalancesQueryDto): Promise<DeveloperBalancesDto> {
+    const developerId = identifierParameter(developerIdParameter, 'developerId');
+    const asOf = parseInstant(query.asOf ?? new Date().toISOString(), 'asOf').iso;
+    await this.runtime.projector.catchUp();
+    const pool = this.runtime.connection.pool;
+    const developer = await pool.query('SELECT 1 FROM developers WHERE developer_id = $1', [developerId]);
+    if (developer.rows.length === 0) {
+      throw new ApiError(404, 'unknown_developer', `developerId: no developer ${JSON.stringify(developerId)} is registered`, 'developerId');
+    }
+    const definition = EXPORT_DEFINITIONS.balances!;
+    const result = await pool.query(
+      `SELECT q.*, $3::timestamptz::text AS as_of FROM (${definition.sql}) q WHERE q.developer_id = $4::text`,
+      [null, null, asOf, developerId],
+    );
+    const balances = result.rows.map((row) => {
+      const { developerId: _developerId, asOf: _asOf, ...balance } = definition.toObject(row) as Record<string, unknown>;
+      return balance;
+    });
+    return { developerId, asOf, balances } as unknown as DeveloperBalancesDto;
+  }
+
+  @Get('receipts/:receiptId/split')
+  @ApiOperation({ summary: 'The split of one receipt (shape of the splits export)' })
+  @ApiOkResponse({ type: SplitDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'unknown_receipt' })
+  async split(@Param('receiptId') receiptIdParameter: string): Promise<SplitDto> {
+    const receiptId = identifierParameter(receiptIdParameter, 'receiptId');
+    await this.runtime.projector.catchUp();
+    const definition = EXPORT_DEFINITIONS.splits!;
+    const result = await this.runtime.connection.pool.query(
+      `SELECT q.* FROM (${definition.sql}) q WHERE q.receipt_id = $4::text`,
+      [null, null, new Date().toISOString(), receiptId],
+    );
+    if (result.rows.length === 0) {
+      throw new ApiError(404, 'unknown_receipt', `receiptId: no receipt ${JSON.stringify(receiptId)} is recorded`, 'receiptId');
+    }
+    return definition.toObject(result.rows[0]) as unknown as SplitDto;
+  }
+
+  @Get('splits')
+  @ApiOperation({ summary: 'Splits in booking order, filtered and paginated by cursor' })
+  @ApiOkResponse({ type: SplitPageDto })
+  async splits(@Query() query: ListSplitsQueryDto): Promise<SplitPageDto> {
+    const limit = query.limit === undefined ? SPLITS_PAGE_LIMIT_DEFAULT : Number(query.limit);
+    if (limit > SPLITS_PAGE_LIMIT_MAXIMUM) throw validationFailed(`limit: an integer from 1 to ${SPLITS_PAGE_LIMIT_MAXIMUM}`, 'limit');
+    const from = query.from === undefined ? null : parseInstant(query.from, 'from').iso;
+    const to = query.to === undefined ? null : parseInstant(query.to, 'to').iso;
+    const after = query.after === undefined ? null : decodeCursor(query.after);
+    await this.runtime.projector.catchUp();
+    // One row more than the page tells whether there is a next page.
+    const result = await this.runtime.connection.pool.query(SPLITS_PAGE_SQL, [
+      query.developerId ?? null, query.appId ?? null, from, to,
+      after?.commitPosition ?? null, after?.preparePosition ?? null, limit + 1,
+    ]);
+    const rows = result.rows.slice(0, limit);
+    const last = rows[rows.length - 1];
+    const nextCursor = result.rows.length > limit && last !== undefined ? encodeCursor(last.commit_position, last.prepare_position) : null;
+    const definition = EXPORT_DEFINITIONS.splits!;
+    return { items: rows.map((row) => definition.toObject(row)), nextCursor } as unknown as SplitPageDto;
+  }
+}

@@ -1,0 +1,83 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IDENTIFIER_LENGTH_MAXIMUM } from '../../../libs/domain/src';
+import { IDENTIFIER_PATTERN } from './ledger-commands.dto';
+
+export const SPLITS_PAGE_LIMIT_MAXIMUM = 1000;
+export const SPLITS_PAGE_LIMIT_DEFAULT = 100;
+const INSTANT_LENGTH_MAXIMUM = 40;
+const CURSOR_LENGTH_MAXIMUM = 128;
+const LIMIT_PATTERN = /^[1-9][0-9]{0,3}$/;
+
+export class BalancesQueryDto {
+  @IsOptional()
+  @IsString({ message: '$property: must be a single RFC 3339 instant' })
+  @MaxLength(INSTANT_LENGTH_MAXIMUM, { message: `$property: at most ${INSTANT_LENGTH_MAXIMUM} characters` })
+  @ApiPropertyOptional({ description: 'Instant at which pending and available are told apart (default now).', format: 'date-time' })
+  asOf?: string;
+}
+
+export class ListSplitsQueryDto {
+  @IsOptional()
+  @IsString({ message: '$property: must be a single identifier' })
+  @MaxLength(IDENTIFIER_LENGTH_MAXIMUM, { message: `$property: at most ${IDENTIFIER_LENGTH_MAXIMUM} characters` })
+  @Matches(IDENTIFIER_PATTERN, { message: '$property: letters, digits and _ . : @ - only, starting with a letter or digit' })
+  @ApiPropertyOptional({ pattern: IDENTIFIER_PATTERN.source })
+  developerId?: string;
+
+  @IsOptional()
+  @IsString({ message: '$property: must be a single identifier' })
+  @MaxLength(IDENTIFIER_LENGTH_MAXIMUM, { message: `$property: at most ${IDENTIFIER_LENGTH_MAXIMUM} characters` })
+  @Matches(IDENTIFIER_PATTERN, { message: '$property: letters, digits and _ . : @ - only, starting with a letter or digit' })
+  @ApiPropertyOptional({ pattern: IDENTIFIER_PATTERN.source })
+  appId?: string;
+
+  @IsOptional()
+  @IsString({ message: '$property: must be a single RFC 3339 instant' })
+  @MaxLength(INSTANT_LENGTH_MAXIMUM, { message: `$property: at most ${INSTANT_LENGTH_MAXIMUM} characters` })
+  @ApiPropertyOptional({ description: 'occurredAt at or after this instant.', format: 'date-time' })
+  from?: string;
+
+  @IsOptional()
+  @IsString({ message: '$property: must be a single RFC 3339 instant' })
+  @MaxLength(INSTANT_LENGTH_MAXIMUM, { message: `$property: at most ${INSTANT_LENGTH_MAXIMUM} characters` })
+  @ApiPropertyOptional({ description: 'occurredAt before this instant.', format: 'date-time' })
+  to?: string;
+
+  @IsOptional()
+  @IsString({ message: '$property: must be a single integer' })
+  @Matches(LIMIT_PATTERN, { message: `$property: an integer from 1 to ${SPLITS_PAGE_LIMIT_MAXIMUM}` })
+  @ApiPropertyOptional({ description: `Items per page, 1..${SPLITS_PAGE_LIMIT_MAXIMUM} (default ${SPLITS_PAGE_LIMIT_DEFAULT}).`, type: String, example: '100' })
+  limit?: string;
+
+  @IsOptional()
+  @IsString({ message: '$property: must be a single cursor' })
+  @MaxLength(CURSOR_LENGTH_MAXIMUM, { message: `$property: at most ${CURSOR_LENGTH_MAXIMUM} characters` })
+  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.' })
+  after?: string;
+}
+
+export class ExportQueryDto {
+  @IsOptional()
+  @IsIn(['csv', 'jsonl'], { message: '$property: csv or jsonl' })
+  @ApiPropertyOptional({ enum: ['csv', 'jsonl'], description: 'Default jsonl.' })
+  format?: 'csv' | 'jsonl';
+
+  @IsOptional()
+  @IsString({ message: '$property: must be a single RFC 3339 instant' })
+  @MaxLength(INSTANT_LENGTH_MAXIMUM, { message: `$property: at most ${INSTANT_LENGTH_MAXIMUM} characters` })
+  @ApiPropertyOptional({ description: 'occurredAt at or after this instant.', format: 'date-time' })
+  from?: string;
+
+  @IsOptional()
+  @IsString({ message: '$property: must be a single RFC 3339 instant' })
+  @MaxLength(INSTANT_LENGTH_MAXIMUM, { message: `$property: at most ${INSTANT_LENGTH_MAXIMUM} characters` })
+  @ApiPropertyOptional({ description: 'occurredAt before this instant.', format: 'date-time' })
+  to?: string;
+
+  @IsOptional()
+  @IsString({ message: '$property: must be a single RFC 3339 instant' })
+  @MaxLength(INSTANT_LENGTH_MAXIMUM, { message: `$property: at most ${INSTANT_LENGTH_MAXIMUM} characters` })
+  @ApiPropertyOptional({ description: 'Pending versus available as of this instant (default now).', format: 'date-time' })
+  asOf?: string;
+}
