@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { createApiApplication } from '../apps/api/src/api-server';
+import { createApiApplication, startApiServer } from '../apps/api/src/api-server';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 
 const CONTRACT = {
@@ -422,5 +422,40 @@ describe('HTTP API with API keys', () => {
     await request(server).post('/v1/developers').set('X-Api-Key', 'ops-secret-1').set('Idempotency-Key', 'shared').send({ developerId: 'dev-b', name: 'B', country: 'NG' }).expect(201);
     // The same key from another actor is another key.
     await request(server).post('/v1/developers').set('X-Api-Key', 'finance-secret-2').set('Idempotency-Key', 'shared').send({ developerId: 'dev-c', name: 'C', country: 'NG' }).expect(201);
+  });
+});
+
+describe('startApiServer', () => {
+  let ledger: TestLedger;
+
+  beforeAll(async () => {
+    ledger = await openTestLedger();
+  });
+
+  afterAll(async () => {
+    await ledger?.cleanup();
+  });
+
+  it('listens on a free port, keeps the read models following the writes in the background, and closes', async () => {
+    const server = await startApiServer(ledger.runtime, { port: 0, host: '127.0.0.1', environment: QUIET, projectorIntervalMilliseconds: 50 });
+    try {
+      expect(server.port).toBeGreaterThan(0);
+      const base = `http://127.0.0.1:${server.port}`;
+      await request(base).get('/health').expect(200, { status: 'ok' });
+      // Written through the bus directly: only the background projector can bring it to the read model.
+      const bus = ledger.runtime.bus;
+      await bus.execute(bus.parse({ type: 'RegisterDeveloper', developerId: 'dev-bg', name: 'Background', country: 'NG' }), { actor: 'test', recordedAt: new Date().toISOString() });
+      const deadline = Date.now() + 10_000;
+      let projected = false;
+      while (!projected && Date.now() < deadline) {
+        const result = await ledger.runtime.connection.pool.query('SELECT 1 FROM developers WHERE developer_id = $1', ['dev-bg']);
+        projected = result.rows.length === 1;
+        if (!projected) await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(projected).toBe(true);
+    } finally {
+      await server.close();
+    }
+    await expect(request(`http://127.0.0.1:${server.port}`).get('/health')).rejects.toThrow();
   });
 });
