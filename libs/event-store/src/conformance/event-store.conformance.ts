@@ -253,6 +253,9 @@ const VISIBILITY_POLL_MILLISECONDS = 20;
 
 /** The position of the last event readable now (null: the store is empty). */
 async function readHead(store: EventStore): Promise<GlobalPosition | null> {
+  // readAll may still hold back committed events (an older transaction elsewhere on the
+  // server), so reading to its end is not the head; the store's own head position is.
+  if (store.readHeadPosition) return store.readHeadPosition();
   let checkpoint: GlobalPosition | null = null;
   for (let page = 0; page < READ_TO_END_PAGES_MAXIMUM; page += 1) {
     const batch = await store.readAll({ after: checkpoint, maxCount: READ_PAGE_SIZE });
