@@ -28,6 +28,8 @@ export async function createApiApplication(runtime: LedgerRuntime, options: ApiO
     bodyParser: false,
     logger: options.environment?.RSI_API_LOG === 'quiet' ? ['error', 'warn'] : undefined,
   });
+  // Nothing about the server's software is advertised.
+  (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
   app.use(jsonBodyParser(settings.bodyLimitBytes));
   app.useGlobalFilters(new ApiExceptionFilter());
   app.useGlobalPipes(new StrictValidationPipe());
