@@ -1,26 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { consumptionModule } from '../libs/ledger/src/consumption/consumption.module';
 import { writeSampleConsumptionFile } from '../libs/ledger/src/consumption/sample-consumption-file';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
+import { CLI_PATH, runCli } from './support/cli-process';
 
-const CLI_PATH = path.resolve(__dirname, '../dist/apps/cli/src/main.js');
 const APP_COUNT = 7;
 const RECORD_COUNT = 60_000;
 
-function runCli(arguments_: string[], environment: NodeJS.ProcessEnv): { child: ChildProcess; finished: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, [CLI_PATH, ...arguments_], { env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => { stdout += chunk; });
-  child.stderr!.on('data', (chunk) => { stderr += chunk; });
-  const finished = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-  return { child, finished };
-}
 
 // The built CLI is killed with SIGKILL mid-import: that needs a PostgreSQL server (the
 // embedded PGlite is not promised to survive a kill mid-write). Run `npm run build` first.

@@ -1,26 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeSampleLedgerFile } from '../libs/ledger/src/sample-ledger-file';
 import { decideFileInMemory } from './support/domain-reference';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
+import { CLI_PATH, runCli } from './support/cli-process';
 
-const CLI_PATH = path.resolve(__dirname, '../dist/apps/cli/src/main.js');
 const RECEIPT_COUNT = 20_000;
 const REFUND_EVERY_NTH_RECEIPT = 10;
 
-function runCli(arguments_: string[], environment: NodeJS.ProcessEnv): { child: ChildProcess; finished: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, [CLI_PATH, ...arguments_], { env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => { stdout += chunk; });
-  child.stderr!.on('data', (chunk) => { stderr += chunk; });
-  const finished = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-  return { child, finished };
-}
 
 // SIGKILL of a process that holds the embedded PGlite in the middle of a write is not a
 // crash PGlite promises to survive; the crash test therefore needs a PostgreSQL server.

@@ -1,16 +1,5 @@
 import type { LedgerCommand } from '../../../libs/ledger/src/command-bus';
-
-/** A small deterministic pseudo-random source (mulberry32), so the demo is the same every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = state;
-    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../../libs/ledger/src/seeded-random';
 
 const DEMO_RECEIPTS_PER_APP = 75;
 const DEMO_REFUND_EVERY_NTH_RECEIPT = 9;

@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { seededRandom } from './seeded-random';
 
 /**
  * Writes a synthetic ledger as a JSONL command file: developers, apps with three-tier
@@ -21,17 +22,6 @@ export type SampleLedgerOptions = {
 };
 
 const SAMPLE_LIMITS = { developerCountMaximum: 10_000, appCountMaximum: 100_000, receiptCountMaximum: 20_000_000 };
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = state;
-    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function sampleContract(appIndex: number, effectiveFrom: string): Record<string, unknown> {
   return {
