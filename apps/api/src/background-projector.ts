@@ -1,54 +1,41 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
+import { ProjectorRunner } from '../../../libs/projections/src/projector-runner';
 import { API_SETTINGS, LEDGER_RUNTIME, type ApiSettings } from './api-settings';
 
+/** How often a standby instance tries to become the active projector. */
+const STANDBY_RETRY_MILLISECONDS = 2_000;
+
 /**
- * Keeps the read models following the writes: catches the projector up every interval.
- * The next run is scheduled only when the previous one has ended, so runs never overlap;
- * a failed run is logged and retried at the next tick. Stopped (and awaited) on close, so
- * that the database is not closed under a running batch.
+ * Keeps the read models following the writes. One instance per projection is active (it
+ * holds a PostgreSQL advisory lock); the others stand by and take over when its session
+ * ends. The active one follows EventStoreDB's subscription when the store has one, else it
+ * polls every interval. Stopped (and awaited) on close, so that the database is not closed
+ * under a running batch. Reads still catch up on any instance to see their own writes.
  */
 @Injectable()
 export class BackgroundProjector implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('BackgroundProjector');
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = false;
+  private readonly runner: ProjectorRunner;
 
   constructor(
-    @Inject(LEDGER_RUNTIME) private readonly runtime: LedgerRuntime,
-    @Inject(API_SETTINGS) private readonly settings: ApiSettings,
-  ) {}
+    @Inject(LEDGER_RUNTIME) runtime: LedgerRuntime,
+    @Inject(API_SETTINGS) settings: ApiSettings,
+  ) {
+    this.runner = new ProjectorRunner(runtime.store, runtime.projector, {
+      projectionName: 'ledger',
+      lockConnectionString: runtime.connection.embedded ? null : runtime.connection.connectionString,
+      pollIntervalMilliseconds: settings.projectorIntervalMilliseconds,
+      standbyRetryMilliseconds: STANDBY_RETRY_MILLISECONDS,
+      log: (message) => this.logger.log(message),
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.schedule();
+    this.runner.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.running = this.runOnce().finally(() => {
-        this.running = null;
-        this.schedule();
-      });
-    }, this.settings.projectorIntervalMilliseconds);
-    // The loop alone must not keep the process alive.
-    this.timer.unref();
-  }
-
-  private async runOnce(): Promise<void> {
-    try {
-      await this.runtime.projector.catchUp();
-    } catch (error) {
-      this.logger.error(`projector catch-up failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
-    }
+    await this.runner.stop();
   }
 }
