@@ -21,11 +21,12 @@ export type TestLedger = {
  * server (so that parallel test files never share tables), or an embedded PGlite in a
  * fresh temporary directory when `DATABASE_URL` is not set.
  */
-export async function openTestLedger(modules: LedgerModule[] = []): Promise<TestLedger> {
+/** `environmentOverrides` selects, for one, `EVENT_STORE=eventstoredb` for this ledger alone. */
+export async function openTestLedger(modules: LedgerModule[] = [], environmentOverrides: NodeJS.ProcessEnv = {}): Promise<TestLedger> {
   const serverUrl = process.env.DATABASE_URL?.trim();
   if (!serverUrl) {
     const dataDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'rsi-ledger-test-'));
-    const environment = { ...process.env };
+    const environment = { ...process.env, ...environmentOverrides };
     delete environment.DATABASE_URL;
     const runtime = await openLedger({ dataDirectory, environment, modules });
     return {
@@ -42,7 +43,7 @@ export async function openTestLedger(modules: LedgerModule[] = []): Promise<Test
   const url = new URL(serverUrl);
   url.pathname = `/${databaseName}`;
   const databaseUrl = url.toString();
-  const environment = { ...process.env, DATABASE_URL: databaseUrl };
+  const environment = { ...process.env, ...environmentOverrides, DATABASE_URL: databaseUrl };
   const runtime = await openLedger({ environment, modules });
   return {
     runtime, databaseUrl, dataDirectory: undefined,

@@ -19,6 +19,8 @@ export type SampleLedgerOptions = {
   /** First receipt's time; receipts advance by `receiptSpacingSeconds`. */
   startEpochMilliseconds?: number;
   receiptSpacingSeconds?: number;
+  /** Prefix of every id, so that several files can share one event store (EventStoreDB streams cannot be dropped). */
+  idPrefix?: string;
 };
 
 const SAMPLE_LIMITS = { developerCountMaximum: 10_000, appCountMaximum: 100_000, receiptCountMaximum: 20_000_000 };
@@ -53,6 +55,7 @@ export async function writeSampleLedgerFile(options: SampleLedgerOptions): Promi
   if (options.appCount < 1 || options.appCount > SAMPLE_LIMITS.appCountMaximum) throw new Error('appCount out of range');
   if (options.receiptCount < 0 || options.receiptCount > SAMPLE_LIMITS.receiptCountMaximum) throw new Error('receiptCount out of range');
   const random = seededRandom(options.seed);
+  const prefix = options.idPrefix ?? '';
   const startEpochMilliseconds = options.startEpochMilliseconds ?? Date.UTC(2026, 0, 1);
   const spacingMilliseconds = (options.receiptSpacingSeconds ?? 30) * 1000;
   const output = createWriteStream(options.filePath, { encoding: 'utf8' });
@@ -68,19 +71,19 @@ export async function writeSampleLedgerFile(options: SampleLedgerOptions): Promi
   };
   const effectiveFrom = new Date(startEpochMilliseconds).toISOString();
   for (let developerIndex = 0; developerIndex < options.developerCount; developerIndex += 1) {
-    await write({ type: 'RegisterDeveloper', developerId: `dev-${developerIndex}`, name: `Developer ${developerIndex}`, country: ['NG', 'DE', 'BD', 'BR', 'IN'][developerIndex % 5], incomeGroup: ['lower-middle', 'high', 'lower-middle', 'upper-middle', 'lower-middle'][developerIndex % 5] });
+    await write({ type: 'RegisterDeveloper', developerId: `${prefix}dev-${developerIndex}`, name: `Developer ${developerIndex}`, country: ['NG', 'DE', 'BD', 'BR', 'IN'][developerIndex % 5], incomeGroup: ['lower-middle', 'high', 'lower-middle', 'upper-middle', 'lower-middle'][developerIndex % 5] });
   }
   for (let appIndex = 0; appIndex < options.appCount; appIndex += 1) {
-    await write({ type: 'RegisterApp', appId: `app-${appIndex}`, developerId: `dev-${appIndex % options.developerCount}`, name: `App ${appIndex}`, contract: sampleContract(appIndex, effectiveFrom) });
+    await write({ type: 'RegisterApp', appId: `${prefix}app-${appIndex}`, developerId: `${prefix}dev-${appIndex % options.developerCount}`, name: `App ${appIndex}`, contract: sampleContract(appIndex, effectiveFrom) });
   }
   for (let receiptIndex = 0; receiptIndex < options.receiptCount; receiptIndex += 1) {
     const appIndex = receiptIndex % options.appCount;
     const amountMinor = 1 + Math.floor(random() * random() * 200_000);
     const occurredAt = new Date(startEpochMilliseconds + receiptIndex * spacingMilliseconds).toISOString();
-    await write({ type: 'RecordRevenue', receiptId: `r-${receiptIndex}`, appId: `app-${appIndex}`, amount: minorToDecimal(amountMinor), currency: 'USD', occurredAt });
+    await write({ type: 'RecordRevenue', receiptId: `${prefix}r-${receiptIndex}`, appId: `${prefix}app-${appIndex}`, amount: minorToDecimal(amountMinor), currency: 'USD', occurredAt });
     if (options.refundEveryNthReceipt > 0 && receiptIndex % options.refundEveryNthReceipt === options.refundEveryNthReceipt - 1) {
       const refundMinor = Math.max(1, Math.floor(amountMinor * random()));
-      await write({ type: 'RefundRevenue', refundId: `f-${receiptIndex}`, receiptId: `r-${receiptIndex}`, amount: minorToDecimal(refundMinor), occurredAt: new Date(startEpochMilliseconds + receiptIndex * spacingMilliseconds + 3_600_000).toISOString() });
+      await write({ type: 'RefundRevenue', refundId: `${prefix}f-${receiptIndex}`, receiptId: `${prefix}r-${receiptIndex}`, amount: minorToDecimal(refundMinor), occurredAt: new Date(startEpochMilliseconds + receiptIndex * spacingMilliseconds + 3_600_000).toISOString() });
     }
   }
   output.write(buffer);
