@@ -108,7 +108,7 @@ program
   .action(async (options: { keepLive?: boolean }) => {
     await withLedger(program.opts().dataDir, async (runtime) => {
       const schema = `replay_${Date.now()}`;
-      const replay = await replayIntoFreshSchema({ pool: runtime.connection.pool, store: runtime.store, handlers: runtime.projectionHandlers, schema, nowMilliseconds: () => Date.now() });
+      const replay = await replayIntoFreshSchema({ pool: runtime.connection.pool, store: runtime.store, handlers: runtime.projectionHandlers, schema, nowMilliseconds: () => Date.now(), copyFromStdin: !runtime.connection.embedded });
       const seconds = replay.elapsedMilliseconds / 1000;
       process.stdout.write(`replayed ${replay.eventsApplied} events into ${replay.tables.length} fresh tables in ${seconds.toFixed(2)} s (${seconds > 0 ? Math.round(replay.eventsApplied / seconds) : replay.eventsApplied} events/s)\n`);
       if (options.keepLive) {

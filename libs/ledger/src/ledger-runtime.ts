@@ -60,7 +60,7 @@ export async function openLedger(options: LedgerRuntimeOptions = {}): Promise<Le
     const modules = options.modules ?? [];
     const projectionHandlers = [new LedgerProjection(), ...modules.flatMap((module) => module.projections)];
     const projector = new Projector(connection.pool, store, projectionHandlers, {
-      projectionName: 'ledger', schema: 'public', batchSize: 5_000,
+      projectionName: 'ledger', schema: 'public', batchSize: 5_000, copyFromStdin: !connection.embedded,
     });
     const catchUpReadModels = () => projector.catchUp();
     const ledger = new LedgerCommandService(store, new CommandDirectory(connection.pool), catchUpReadModels);

@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '../../event-store/src/event-store.port';
 import { decodeDeveloperEvent } from '../../domain/src';
 import type { DeveloperEvent, SplitLine } from '../../domain/src/ledger.events';
-import { bulkInsert } from './sql-bulk';
+import { bulkAppend, bulkInsert } from './sql-bulk';
 import type { ProjectionContext, ProjectionHandler } from './projection.handler';
 import { quoteIdentifier } from './sql-bulk';
 
@@ -208,22 +208,22 @@ export class LedgerProjection implements ProjectionHandler {
 
     const { client, schema } = context;
     const table = (name: string) => `${quoteIdentifier(schema)}.${quoteIdentifier(name)}`;
-    await bulkInsert(client, schema, 'developers', [
+    await bulkAppend(context, 'developers', [
       { name: 'developer_id', type: 'text' }, { name: 'name', type: 'text' }, { name: 'country', type: 'text' },
       { name: 'income_group', type: 'text' }, { name: 'registered_at', type: 'timestamptz' },
     ], developers);
-    await bulkInsert(client, schema, 'apps', [
+    await bulkAppend(context, 'apps', [
       { name: 'app_id', type: 'text' }, { name: 'developer_id', type: 'text' }, { name: 'name', type: 'text' },
       { name: 'currency', type: 'text' }, { name: 'latest_contract_version', type: 'int4' }, { name: 'registered_at', type: 'timestamptz' },
     ], apps);
-    await bulkInsert(client, schema, 'contract_versions', [
+    await bulkAppend(context, 'contract_versions', [
       { name: 'app_id', type: 'text' }, { name: 'contract_version', type: 'int4' }, { name: 'contract_hash', type: 'text' },
       { name: 'effective_from', type: 'timestamptz' }, { name: 'terms', type: 'jsonb' }, { name: 'recorded_at', type: 'timestamptz' },
     ], contractVersions);
     for (const [appId, version] of appVersionUpdates) {
       await client.query(`UPDATE ${table('apps')} SET latest_contract_version = $2 WHERE app_id = $1`, [appId, version]);
     }
-    await bulkInsert(client, schema, 'splits', [
+    await bulkAppend(context, 'splits', [
       { name: 'receipt_id', type: 'text' }, { name: 'app_id', type: 'text' }, { name: 'developer_id', type: 'text' },
       { name: 'currency', type: 'text' }, { name: 'amount_minor', type: 'numeric' }, { name: 'occurred_at', type: 'timestamptz' },
       { name: 'available_at', type: 'timestamptz' }, { name: 'recorded_at', type: 'timestamptz' },
@@ -231,10 +231,10 @@ export class LedgerProjection implements ProjectionHandler {
       { name: 'platform_minor', type: 'numeric' }, { name: 'developer_minor', type: 'numeric' }, { name: 'lines', type: 'jsonb' },
       { name: 'event_id', type: 'uuid' }, { name: 'commit_position', type: 'numeric' }, { name: 'prepare_position', type: 'numeric' },
     ], splits);
-    await bulkInsert(client, schema, 'directory_receipts', [
+    await bulkAppend(context, 'directory_receipts', [
       { name: 'receipt_id', type: 'text' }, { name: 'developer_id', type: 'text' },
     ], receiptDirectory);
-    await bulkInsert(client, schema, 'refunds', [
+    await bulkAppend(context, 'refunds', [
       { name: 'refund_id', type: 'text' }, { name: 'receipt_id', type: 'text' }, { name: 'app_id', type: 'text' },
       { name: 'developer_id', type: 'text' }, { name: 'currency', type: 'text' }, { name: 'amount_minor', type: 'numeric' },
       { name: 'occurred_at', type: 'timestamptz' }, { name: 'recorded_at', type: 'timestamptz' },
@@ -242,11 +242,11 @@ export class LedgerProjection implements ProjectionHandler {
       { name: 'developer_minor', type: 'numeric' }, { name: 'lines', type: 'jsonb' },
       { name: 'event_id', type: 'uuid' }, { name: 'commit_position', type: 'numeric' }, { name: 'prepare_position', type: 'numeric' },
     ], refunds);
-    await bulkInsert(client, schema, 'payouts', [
+    await bulkAppend(context, 'payouts', [
       { name: 'payout_id', type: 'text' }, { name: 'developer_id', type: 'text' }, { name: 'currency', type: 'text' },
       { name: 'amount_minor', type: 'numeric' }, { name: 'status', type: 'text' }, { name: 'requested_at', type: 'timestamptz' },
     ], payoutRequests);
-    await bulkInsert(client, schema, 'directory_payouts', [
+    await bulkAppend(context, 'directory_payouts', [
       { name: 'payout_id', type: 'text' }, { name: 'developer_id', type: 'text' },
     ], payoutDirectory);
     for (const [payoutId, status, at, reference, reason] of payoutOutcomes) {
@@ -283,7 +283,7 @@ export class LedgerProjection implements ProjectionHandler {
           split_minor = platform_share_monthly.split_minor + EXCLUDED.split_minor,
           reversed_minor = platform_share_monthly.reversed_minor + EXCLUDED.reversed_minor`);
     }
-    await bulkInsert(client, schema, 'ledger_entries', [
+    await bulkAppend(context, 'ledger_entries', [
       { name: 'event_id', type: 'uuid' }, { name: 'posting_index', type: 'int2' }, { name: 'commit_position', type: 'numeric' },
       { name: 'prepare_position', type: 'numeric' }, { name: 'event_type', type: 'text' }, { name: 'account', type: 'text' },
       { name: 'currency', type: 'text' }, { name: 'amount_minor', type: 'numeric' }, { name: 'occurred_at', type: 'timestamptz' },

@@ -1,8 +1,12 @@
 import type { PoolClient } from 'pg';
 import type { RecordedEvent } from '../../event-store/src/event-store.port';
 
-/** Where a projection writes: a transaction's client and the schema of its tables. */
-export type ProjectionContext = { client: PoolClient; schema: string };
+/**
+ * Where a projection writes: a transaction's client and the schema of its tables.
+ * `copyFromStdin`: the server takes `COPY … FROM STDIN` (a PostgreSQL server does; the
+ * embedded PGlite behind its socket does not), so inserted rows may be streamed by COPY.
+ */
+export type ProjectionContext = { client: PoolClient; schema: string; copyFromStdin?: boolean };
 
 /**
  * One projection's part of the projector. The projector calls `applyBatch` inside the

@@ -16,6 +16,8 @@ export type ProjectorOptions = {
   schema: string;
   /** Events per transaction. */
   batchSize: number;
+  /** The server takes `COPY … FROM STDIN` (not the embedded PGlite): inserted rows are streamed by COPY. */
+  copyFromStdin?: boolean;
 };
 
 /** How long a catch-up waits for committed events that older running transactions hold back. */
@@ -86,8 +88,10 @@ export class Projector {
     const head = this.store.readHeadPosition ? await this.store.readHeadPosition() : null;
     let checkpoint = await this.readCheckpoint();
     let waitedMilliseconds = 0;
+    let prefetched: Promise<RecordedEvent[]> | null = null;
     for (;;) {
-      const events = await this.store.readAll({ after: checkpoint, maxCount: this.options.batchSize });
+      const events = await (prefetched ?? this.store.readAll({ after: checkpoint, maxCount: this.options.batchSize }));
+      prefetched = null;
       if (events.length === 0) {
         const headReached = head === null || (checkpoint !== null && compareGlobalPositions(checkpoint, head) >= 0);
         if (headReached) return { eventsApplied, checkpoint };
@@ -98,8 +102,17 @@ export class Projector {
         waitedMilliseconds += HEAD_POLL_MILLISECONDS;
         continue;
       }
+      if (events.length === this.options.batchSize) {
+        // A full batch: more are likely. The next one is read (and parsed) while this one is
+        // written, on another connection of the pool; it follows the last event of this
+        // batch, so it is exactly what the next iteration would read, and it is dropped if
+        // this batch is not applied. (Embedded: one connection, so it simply runs first.)
+        prefetched = this.store.readAll({ after: events[events.length - 1].globalPosition, maxCount: this.options.batchSize });
+        prefetched.catch(() => undefined);
+      }
       const applied = await this.applyBatch(checkpoint, events);
       if (applied === 'checkpoint_moved') {
+        prefetched = null;
         checkpoint = await this.readCheckpoint();
         continue;
       }
@@ -138,7 +151,7 @@ export class Projector {
         await client.query('ROLLBACK');
         return 'checkpoint_moved';
       }
-      const context = { client, schema: this.options.schema };
+      const context = { client, schema: this.options.schema, copyFromStdin: this.options.copyFromStdin === true };
       for (const handler of this.handlers) await handler.applyBatch(events, context);
       const last = events[events.length - 1].globalPosition;
       await client.query(

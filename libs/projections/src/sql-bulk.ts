@@ -1,4 +1,8 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { ProjectionContext } from './projection.handler';
 
 /**
  * Bulk writes through `unnest` of typed arrays: one statement and one round trip per
@@ -33,4 +37,49 @@ export async function bulkInsert(
       arrays,
     );
   }
+}
+
+/** COPY's text format: these four characters are escaped, NULL is `\N`. */
+const COPY_TEXT_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const COPY_TEXT_SPECIAL = /[\\\n\r\t]/;
+const COPY_TEXT_SPECIAL_ALL = /[\\\n\r\t]/g;
+/** Characters handed to the COPY stream per write: bounds the memory of one table's rows. */
+const COPY_CHUNK_CHARACTERS = 1 << 20;
+
+function copyTextValue(value: string | number | null): string {
+  if (value === null) return '\\N';
+  const text = typeof value === 'string' ? value : String(value);
+  return COPY_TEXT_SPECIAL.test(text) ? text.replace(COPY_TEXT_SPECIAL_ALL, (character) => COPY_TEXT_ESCAPES[character]!) : text;
+}
+
+function* copyTextChunks(rows: (string | number | null)[][]): Generator<string> {
+  let chunk = '';
+  for (const row of rows) {
+    let line = '';
+    for (let index = 0; index < row.length; index += 1) line += (index === 0 ? '' : '\t') + copyTextValue(row[index]!);
+    chunk += `${line}\n`;
+    if (chunk.length >= COPY_CHUNK_CHARACTERS) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/**
+ * Rows that are only inserted (no conflict clause): streamed by `COPY … FROM STDIN` where
+ * the server takes it — one statement, no array parameters to build and unpack — else written
+ * by `bulkInsert` (the embedded PGlite).
+ * Same columns, same text-to-type conversions, same constraints: a duplicate key fails
+ * the COPY, and so the projector's transaction, exactly as it fails the INSERT.
+ */
+export async function bulkAppend(context: ProjectionContext, table: string, columns: BulkColumn[], rows: (string | number | null)[][]): Promise<void> {
+  if (rows.length === 0) return;
+  if (!context.copyFromStdin) {
+    await bulkInsert(context.client, context.schema, table, columns, rows);
+    return;
+  }
+  const columnList = columns.map((column) => quoteIdentifier(column.name)).join(', ');
+  const sink = context.client.query(copyFrom(`COPY ${quoteIdentifier(context.schema)}.${quoteIdentifier(table)} (${columnList}) FROM STDIN`));
+  await pipeline(Readable.from(copyTextChunks(rows)), sink);
 }

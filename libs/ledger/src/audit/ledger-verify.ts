@@ -110,7 +110,7 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
   for (const row of unbalanced.rows) postings.fail(`event ${row.event_id}: postings sum to ${row.total} ${row.currency}`);
 
   const scratchSchema = `verify_${nowMilliseconds()}`;
-  const replay = await replayIntoFreshSchema({ pool, store: runtime.store, handlers: runtime.projectionHandlers, schema: scratchSchema, nowMilliseconds });
+  const replay = await replayIntoFreshSchema({ pool, store: runtime.store, handlers: runtime.projectionHandlers, schema: scratchSchema, nowMilliseconds, copyFromStdin: !runtime.connection.embedded });
   try {
     await runtime.projector.catchUp();
     for (const difference of await compareWithLive(pool, replay)) {

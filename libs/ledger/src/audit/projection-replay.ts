@@ -25,6 +25,8 @@ export async function replayIntoFreshSchema(options: {
   handlers: readonly ProjectionHandler[];
   schema: string;
   nowMilliseconds: () => number;
+  /** The server takes `COPY … FROM STDIN` (not the embedded PGlite); see `ProjectorOptions`. */
+  copyFromStdin?: boolean;
 }): Promise<ReplayResult> {
   const startedAt = options.nowMilliseconds();
   const schema = quoteIdentifier(options.schema);
@@ -35,7 +37,7 @@ export async function replayIntoFreshSchema(options: {
     await options.pool.query(`CREATE TABLE ${schema}.${quoteIdentifier(table)} (LIKE public.${quoteIdentifier(table)} INCLUDING ALL)`);
   }
   const projector = new Projector(options.pool, options.store, options.handlers, {
-    projectionName: 'ledger', schema: options.schema, batchSize: REPLAY_BATCH_EVENTS,
+    projectionName: 'ledger', schema: options.schema, batchSize: REPLAY_BATCH_EVENTS, copyFromStdin: options.copyFromStdin,
   });
   const { eventsApplied } = await projector.catchUp();
   return { schema: options.schema, eventsApplied, elapsedMilliseconds: options.nowMilliseconds() - startedAt, tables };

@@ -1,0 +1,191 @@
+import 'reflect-metadata';
+import { createReadStream, createWriteStream, writeFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { parseContractTerms, splitReceipt, type ContractTerms } from '../libs/domain/src';
+import { openLedger } from '../libs/ledger/src/ledger-runtime';
+import { importJsonlFile } from '../libs/ledger/src/jsonl-import';
+import { replayIntoFreshSchema } from '../libs/ledger/src/audit/projection-replay';
+import { sampleContract } from '../libs/ledger/src/sample-ledger-file';
+import { EVENT_ROW_COLUMNS } from './bench-database';
+import { appendThroughEmmett } from './peer-emmett';
+
+/**
+ * One measurement in its own process, so that its peak RSS is its own and no measurement
+ * warms the JIT or the heap of another. Usage: `node dist/bench/bench-child.js '<json spec>'`;
+ * the result is written as JSON to `spec.resultPath` (stdout is left to the libraries' logs).
+ */
+export type ChildSpec =
+  | { kind: 'split'; iterations: number; resultPath: string }
+  | { kind: 'import'; filePath: string; databaseUrl: string | null; dataDirectory: string | null; resultPath: string }
+  | { kind: 'copy'; databaseUrl: string; eventRowsPath: string; withIndexes: boolean; resultPath: string }
+  | { kind: 'peer'; databaseUrl: string; sourceDatabaseUrl: string; resultPath: string }
+  | { kind: 'replay'; databaseUrl: string; resultPath: string }
+  | { kind: 'export'; databaseUrl: string; name: string; to: string | null; resultPath: string };
+
+export type ChildResult = { elapsedSeconds: number; count: number; peakRssMebibytes: number; detail?: Record<string, unknown> };
+
+function peakRssMebibytes(): number {
+  // maxRSS is in kibibytes (getrusage).
+  return Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
+}
+
+function secondsSince(startedAt: bigint): number {
+  return Number(process.hrtime.bigint() - startedAt) / 1e9;
+}
+
+/** The split rule alone, on the contracts the sample ledger uses (three tiers, a cap, two carve-outs). */
+function measureSplit(iterations: number): ChildResult {
+  const appCount = 50;
+  const termsByApp: ContractTerms[] = [];
+  for (let appIndex = 0; appIndex < appCount; appIndex += 1) {
+    termsByApp.push(parseContractTerms(sampleContract(appIndex, '2026-01-01T00:00:00.000Z')));
+  }
+  // Inputs prepared beforehand, so that the loop measures the rule and not the generator.
+  // Counters sweep 0..600,000.00 so that receipts fall in every tier, straddle tier
+  // boundaries and hit the cap.
+  const inputCount = 65_536;
+  const basisMinor: bigint[] = [];
+  const tierCounterMinor: bigint[] = [];
+  const capUsageMinor: bigint[] = [];
+  let state = 12345;
+  const nextRandom = () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state / 4294967296;
+  };
+  for (let index = 0; index < inputCount; index += 1) {
+    basisMinor.push(BigInt(1 + Math.floor(nextRandom() * nextRandom() * 200_000)));
+    tierCounterMinor.push(BigInt(Math.floor(nextRandom() * 60_000_000)));
+    capUsageMinor.push(BigInt(Math.floor(nextRandom() * 2_100_000)));
+  }
+  let sinkMinor = 0n;
+  const run = (count: number) => {
+    for (let index = 0; index < count; index += 1) {
+      const slot = index & (inputCount - 1);
+      const result = splitReceipt({
+        terms: termsByApp[index % appCount]!,
+        developerId: 'dev-1',
+        basisMinor: basisMinor[slot]!,
+        tierCounterMinor: tierCounterMinor[slot]!,
+        capUsageMinor: capUsageMinor[slot]!,
+      });
+      sinkMinor += result.platformShareMinor;
+    }
+  };
+  run(Math.min(500_000, iterations));
+  const startedAt = process.hrtime.bigint();
+  run(iterations);
+  const elapsedSeconds = secondsSince(startedAt);
+  return { elapsedSeconds, count: iterations, peakRssMebibytes: peakRssMebibytes(), detail: { sinkMinor: sinkMinor.toString() } };
+}
+
+async function measureImport(spec: Extract<ChildSpec, { kind: 'import' }>): Promise<ChildResult> {
+  const environment: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: spec.databaseUrl ?? '', EVENT_STORE: 'postgres' };
+  const runtime = await openLedger({ environment, dataDirectory: spec.dataDirectory ?? undefined });
+  try {
+    const startedAt = process.hrtime.bigint();
+    const summary = await importJsonlFile({
+      filePath: spec.filePath,
+      bus: runtime.bus,
+      context: () => ({ actor: 'cli:bench', recordedAt: new Date().toISOString() }),
+      catchUpReadModels: () => runtime.projector.catchUp(),
+      nowMilliseconds: () => Date.now(),
+    });
+    const elapsedSeconds = secondsSince(startedAt);
+    if (summary.linesRefused > 0) throw new Error(`import refused ${summary.linesRefused} lines: ${JSON.stringify(summary.refusals.slice(0, 3))}`);
+    return {
+      elapsedSeconds, count: summary.linesRead, peakRssMebibytes: peakRssMebibytes(),
+      detail: { commandsRecorded: summary.commandsRecorded, eventsProjected: summary.eventsProjected },
+    };
+  } finally {
+    await runtime.close();
+  }
+}
+
+/**
+ * The physical limit: the same event rows loaded by COPY into a table with the columns and
+ * types of `events` and no logic (no version check, no projection; `withIndexes` adds the
+ * primary key, the event-id unique index and the global-order index that `events` has).
+ */
+async function measureCopy(spec: Extract<ChildSpec, { kind: 'copy' }>): Promise<ChildResult> {
+  const client = new pg.Client({ connectionString: spec.databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`
+      CREATE TABLE events_copy (
+        position bigserial NOT NULL,
+        transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+        stream_name text NOT NULL,
+        stream_version bigint NOT NULL,
+        event_id uuid NOT NULL,
+        type text NOT NULL,
+        data jsonb NOT NULL,
+        metadata jsonb NOT NULL,
+        recorded_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    if (spec.withIndexes) {
+      await client.query('ALTER TABLE events_copy ADD PRIMARY KEY (stream_name, stream_version), ADD UNIQUE (event_id)');
+      await client.query('CREATE INDEX ON events_copy (transaction_id, position)');
+    }
+    const startedAt = process.hrtime.bigint();
+    const sink = client.query(copyFrom(`COPY events_copy (${EVENT_ROW_COLUMNS.join(', ')}) FROM STDIN`));
+    await pipeline(createReadStream(spec.eventRowsPath), sink);
+    const elapsedSeconds = secondsSince(startedAt);
+    return { elapsedSeconds, count: Number(sink.rowCount), peakRssMebibytes: peakRssMebibytes() };
+  } finally {
+    await client.end();
+  }
+}
+
+async function measureReplay(spec: Extract<ChildSpec, { kind: 'replay' }>): Promise<ChildResult> {
+  const runtime = await openLedger({ environment: { ...process.env, DATABASE_URL: spec.databaseUrl, EVENT_STORE: 'postgres' } });
+  try {
+    const startedAt = process.hrtime.bigint();
+    const replay = await replayIntoFreshSchema({
+      pool: runtime.connection.pool, store: runtime.store, handlers: runtime.projectionHandlers, schema: 'bench_replay', nowMilliseconds: () => Date.now(), copyFromStdin: true,
+    });
+    const elapsedSeconds = secondsSince(startedAt);
+    await runtime.connection.pool.query('DROP SCHEMA bench_replay CASCADE');
+    return { elapsedSeconds, count: replay.eventsApplied, peakRssMebibytes: peakRssMebibytes() };
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function measureExport(spec: Extract<ChildSpec, { kind: 'export' }>): Promise<ChildResult> {
+  const runtime = await openLedger({ environment: { ...process.env, DATABASE_URL: spec.databaseUrl, EVENT_STORE: 'postgres' } });
+  try {
+    // What `rsi-ledger export ledger-entries --format csv --out /dev/null` does.
+    const output = createWriteStream('/dev/null');
+    const startedAt = process.hrtime.bigint();
+    const { rowsWritten } = await runtime.exportProjection({
+      name: spec.name, format: 'csv', output, to: spec.to ?? undefined, asOf: '2030-01-01T00:00:00.000Z',
+    });
+    await new Promise<void>((resolve, reject) => { output.end(() => resolve()); output.once('error', reject); });
+    const elapsedSeconds = secondsSince(startedAt);
+    return { elapsedSeconds, count: rowsWritten, peakRssMebibytes: peakRssMebibytes() };
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.argv[2] ?? '{}') as ChildSpec;
+  let result: ChildResult;
+  switch (spec.kind) {
+    case 'split': result = measureSplit(spec.iterations); break;
+    case 'import': result = await measureImport(spec); break;
+    case 'copy': result = await measureCopy(spec); break;
+    case 'peer': result = await appendThroughEmmett(spec.databaseUrl, spec.sourceDatabaseUrl); break;
+    case 'replay': result = await measureReplay(spec); break;
+    case 'export': result = await measureExport(spec); break;
+    default: throw new Error(`unknown bench child kind ${JSON.stringify((spec as { kind: unknown }).kind)}`);
+  }
+  writeFileSync(spec.resultPath, JSON.stringify(result));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench child: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,142 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { BenchSettings, MachineDescription } from './bench-settings';
+import type { HttpRun } from './http-bench';
+
+export type Measurement = {
+  name: string;
+  unit: string;
+  perSecond: number | null;
+  seconds: number | null;
+  count: number | null;
+  peakRssMebibytes: number | null;
+  /** The machine's one-minute load per core around the measurement (above ~1: contended). */
+  loadPerCore: number;
+  note?: string;
+  group?: string;
+  role?: string;
+};
+
+export type BenchResults = {
+  date: string;
+  command: string;
+  scale: string;
+  machine: MachineDescription;
+  dataset: Record<string, unknown>;
+  measurements: Measurement[];
+  http: (HttpRun & { loadPerCore: number })[];
+  growth: { postgres: number | null; embedded: number | null };
+  elapsedSeconds: number;
+  targets?: Target[];
+};
+
+export type Target = { target: string; measured: string; met: boolean | null };
+
+const BEGIN_MARKER = '<!-- bench:figures:begin (written by npm run bench) -->';
+const END_MARKER = '<!-- bench:figures:end -->';
+
+function formatCount(value: number | null): string {
+  return value === null ? '—' : value.toLocaleString('en-US');
+}
+
+function find(results: BenchResults, group: string, role: string): Measurement | undefined {
+  return results.measurements.find((measurement) => measurement.group === group && measurement.role === role);
+}
+
+function percent(value: number): string {
+  return `${Math.round(value * 1000) / 10}%`;
+}
+
+/** Each target of issue #5 against what this run measured. */
+export function evaluateTargets(results: BenchResults): Target[] {
+  const targets: Target[] = [];
+  const split = results.measurements.find((measurement) => measurement.name.startsWith('split rule'));
+  if (split) targets.push({ target: 'split rule ≥ 1,000,000 receipts/s on one core', measured: `${formatCount(split.perSecond)}/s`, met: split.perSecond === null ? null : split.perSecond >= 1_000_000 });
+  const groups = [...new Set(results.measurements.map((measurement) => measurement.group).filter((group): group is string => group?.startsWith('import-') ?? false))];
+  for (const group of groups) {
+    const ours = find(results, group, 'ours');
+    const copy = find(results, group, 'copy');
+    const peer = find(results, group, 'peer');
+    const label = group.replace('import-', '');
+    if (ours?.perSecond && copy?.perSecond) {
+      const value = ours.perSecond / copy.perSecond;
+      targets.push({ target: `import ${label}: ours ≥ 50% of COPY`, measured: percent(value), met: value >= 0.5 });
+    }
+    if (ours?.perSecond && peer?.perSecond) {
+      const value = ours.perSecond / peer.perSecond;
+      targets.push({ target: `import ${label}: ours ≥ 3× the peer (Emmett)`, measured: `${Math.round(value * 100) / 100}×`, met: value >= 3 });
+    }
+  }
+  const replay = results.measurements.find((measurement) => measurement.group === 'replay');
+  if (replay) targets.push({ target: 'replay ≥ 100,000 events/s', measured: replay.perSecond === null ? replay.note ?? '—' : `${formatCount(replay.perSecond)}/s`, met: replay.perSecond === null ? null : replay.perSecond >= 100_000 });
+  const exports = results.measurements.filter((measurement) => measurement.group === 'export' && measurement.peakRssMebibytes !== null);
+  if (exports.length === 2) {
+    const [smaller, larger] = exports;
+    const growth = larger.peakRssMebibytes! / smaller.peakRssMebibytes!;
+    targets.push({ target: 'export peak RSS flat (larger/smaller ≤ 1.25)', measured: `${smaller.peakRssMebibytes} MiB → ${larger.peakRssMebibytes} MiB (${Math.round(growth * 100) / 100}×)`, met: growth <= 1.25 });
+  }
+  const rated = results.http.find((run) => run.targetRate !== null);
+  if (rated) {
+    const reached = rated.requestsPerSecond >= rated.targetRate! * 0.95;
+    targets.push({
+      target: `HTTP p99 < 50 ms at ${rated.targetRate} requests/s`,
+      measured: `p99 ${rated.latencyP99Milliseconds} ms at ${rated.requestsPerSecond}/s${rated.non2xx + rated.errors > 0 ? ` (${rated.non2xx} non-2xx, ${rated.errors} errors)` : ''}`,
+      met: reached && rated.latencyP99Milliseconds < 50 && rated.non2xx + rated.errors === 0,
+    });
+  }
+  if (results.growth.postgres !== null) targets.push({ target: 'cost of growth, PostgreSQL: rate at the larger import ≥ 80% of the smaller', measured: percent(results.growth.postgres), met: results.growth.postgres >= 0.8 });
+  if (results.growth.embedded !== null) targets.push({ target: 'cost of growth, embedded: rate at the larger import ≥ 80% of the smaller', measured: percent(results.growth.embedded), met: results.growth.embedded >= 0.8 });
+  return targets;
+}
+
+function metText(met: boolean | null): string {
+  return met === null ? 'not measured' : met ? 'met' : '**missed**';
+}
+
+export function markdownFigures(results: BenchResults): string {
+  const lines: string[] = [];
+  const machine = results.machine;
+  lines.push(`Run of ${results.date} (${results.elapsedSeconds} s), command \`${results.command}\`.`);
+  lines.push(`Machine: ${machine.logicalCores} logical cores (${machine.cpuModel}), ${machine.memoryGibibytes} GiB; ${machine.platform}; Node ${machine.node}; PostgreSQL ${machine.postgres ?? '?'} on 127.0.0.1 (default settings).`);
+  lines.push(`Data: ${JSON.stringify(results.dataset)} — the file of \`writeSampleLedgerFile\` (contracts with three tiers, a cap and two carve-outs).`);
+  lines.push('');
+  lines.push('| Measurement | Rate | Time (s) | Count | Peak RSS (MiB) | Load/core | Note |');
+  lines.push('|---|---:|---:|---:|---:|---:|---|');
+  for (const measurement of results.measurements) {
+    const ours = measurement.group ? find(results, measurement.group, 'ours') : undefined;
+    let note = measurement.note ?? '';
+    if (ours?.perSecond && measurement.perSecond && measurement.role && measurement.role !== 'ours') {
+      note = `ours/this = ${Math.round((ours.perSecond / measurement.perSecond) * 100) / 100}` + (note ? `; ${note}` : '');
+    }
+    lines.push(`| ${measurement.name} | ${measurement.perSecond === null ? '—' : `${formatCount(measurement.perSecond)} ${measurement.unit}/s`} | ${measurement.seconds ?? '—'} | ${formatCount(measurement.count)} | ${measurement.peakRssMebibytes ?? '—'} | ${measurement.loadPerCore} | ${note} |`);
+  }
+  for (const run of results.http) {
+    lines.push(`| HTTP POST /v1/receipts, ${run.mode}, ${run.connections} connections, ${run.durationSeconds} s | ${formatCount(run.requestsPerSecond)} requests/s | ${run.durationSeconds} | ${formatCount(run.requestsTotal)} | — | ${run.loadPerCore} | p50 ${run.latencyP50Milliseconds} ms, p99 ${run.latencyP99Milliseconds} ms, max ${run.latencyMaximumMilliseconds} ms; ${run.non2xx} non-2xx, ${run.errors} errors |`);
+  }
+  lines.push('');
+  lines.push('| Target (issue #5) | Measured | |');
+  lines.push('|---|---|---|');
+  for (const target of results.targets ?? []) lines.push(`| ${target.target} | ${target.measured} | ${metText(target.met)} |`);
+  return lines.join('\n');
+}
+
+/** Writes bench/results/latest.json and replaces the figures section of docs/benchmarks.md (the analysis around it stays). */
+export function writeReport(settings: BenchSettings, results: BenchResults): void {
+  results.targets = evaluateTargets(results);
+  mkdirSync(settings.resultsDirectory, { recursive: true });
+  const jsonName = results.scale === 'small' ? 'latest-small.json' : 'latest.json';
+  writeFileSync(path.join(settings.resultsDirectory, jsonName), `${JSON.stringify(results, null, 2)}\n`);
+  const figures = markdownFigures(results);
+  process.stdout.write(`${figures}\n`);
+  // A quick run checks the harness; only the full run's figures go into the document.
+  if (results.scale !== 'full') return;
+  const documentPath = path.join(settings.repositoryRoot, 'docs', 'benchmarks.md');
+  const section = `${BEGIN_MARKER}\n${figures}\n${END_MARKER}`;
+  const existing = existsSync(documentPath) ? readFileSync(documentPath, 'utf8') : '';
+  const begin = existing.indexOf(BEGIN_MARKER);
+  const end = existing.indexOf(END_MARKER);
+  const updated = begin >= 0 && end > begin
+    ? `${existing.slice(0, begin)}${section}${existing.slice(end + END_MARKER.length)}`
+    : `# Benchmarks\n\nFigures of \`npm run bench\` (issue #5).\n\n${section}\n${existing}`;
+  writeFileSync(documentPath, updated);
+}
