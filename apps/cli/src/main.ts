@@ -10,6 +10,7 @@ import { ledgerModules } from './ledger-modules';
 import { runDemo } from './demo.command';
 import { compareWithLive, promoteReplay, replayIntoFreshSchema } from '../../../libs/ledger/src/audit/projection-replay';
 import { verifyLedger } from '../../../libs/ledger/src/audit/ledger-verify';
+import { registerAuditCommands } from './audit.commands';
 
 function integerOption(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a positive integer');
@@ -153,6 +154,12 @@ program
     process.once('SIGINT', () => void shutdown());
     process.once('SIGTERM', () => void shutdown());
   });
+
+registerAuditCommands(program, {
+  withLedger: (work) => withLedger(program.opts().dataDir, work),
+  dataDirectory: () => program.opts().dataDir,
+  actor: actorOfThisProcess,
+});
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`rsi-ledger: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -6,6 +6,7 @@ import type { GlobalPosition, RecordedEvent } from '../../../event-store/src/eve
 import { eventHashOf, GENESIS_EVENT_HASH } from '../event-hash';
 import type { LedgerRuntime } from '../ledger-runtime';
 import { compareWithLive, replayIntoFreshSchema } from './projection-replay';
+import { SealAudit } from './seal-audit';
 
 const VERIFY_READ_BATCH_EVENTS = 10_000;
 /** Failures listed in the report per check; the count goes on beyond it. */
@@ -50,7 +51,8 @@ function commandBehind(event: DeveloperEvent): DeveloperCommand | null {
  *   it (so with the contract version recorded then) and must equal the recorded event;
  * - every split and reversal sums to its amount, with no negative line;
  * - every event's postings sum to zero per currency;
- * - the read models rebuilt from position 0 equal the live ones.
+ * - the read models rebuilt from position 0 equal the live ones;
+ * - every period seal's Merkle root is recomputed from the events and its signature checked.
  */
 export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () => number): Promise<VerifyReport> {
   const startedAt = nowMilliseconds();
@@ -59,6 +61,8 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
   const sums = new Check('lines sum to the amount, none negative');
   const postings = new Check('postings sum to zero per event and currency');
   const rebuild = new Check('rebuilt projections equal the live ones');
+  const sealCheck = new Check('seals: Merkle roots recomputed, signatures, order, nothing booked into a sealed period after its seal');
+  const sealAudit = await SealAudit.start(runtime.store, (message) => sealCheck.fail(message));
 
   const streams = new Map<string, { version: bigint; lastEventHash: string }>();
   const developerStates = new Map<string, DeveloperState>();
@@ -76,6 +80,7 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
       else if (recorded.metadata.eventHash !== expectedHash) chain.fail(`${recorded.streamName}@${recorded.streamVersion}: event hash does not match its body`);
       else chain.pass();
       streams.set(recorded.streamName, { version: recorded.streamVersion, lastEventHash: recorded.metadata.eventHash });
+      sealAudit.observe(recorded);
 
       if (!isDeveloperEventType(recorded.type)) continue;
       const event = decodeDeveloperEvent(recorded.type, recorded.data);
@@ -100,6 +105,8 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
     after = events[events.length - 1].globalPosition;
   }
 
+  sealAudit.finish(() => sealCheck.pass());
+
   const pool = runtime.connection.pool;
   await runtime.projector.catchUp();
   const unbalanced = await pool.query(
@@ -121,6 +128,6 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
     await pool.query(`DROP SCHEMA IF EXISTS ${scratchSchema} CASCADE`);
   }
 
-  const checks = [chain, recompute, sums, postings, rebuild].map((check) => check.result());
+  const checks = [chain, recompute, sums, postings, rebuild, sealCheck].map((check) => check.result());
   return { ok: checks.every((check) => check.ok), eventsRead, checks, elapsedMilliseconds: nowMilliseconds() - startedAt };
 }

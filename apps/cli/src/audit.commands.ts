@@ -1,0 +1,142 @@
+import * as fs from 'node:fs';
+import type { Command } from 'commander';
+import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
+import { parsePeriod } from '../../../libs/ledger/src/audit/accounting-period';
+import { buildDeveloperStatement } from '../../../libs/ledger/src/audit/developer-statement';
+import { sealPeriod, SealRefusedError } from '../../../libs/ledger/src/audit/period-seal.service';
+import { publicKeyPemOf, readOrCreateSealPrivateKey, readSealPrivateKey, sealPrivateKeyPath } from '../../../libs/ledger/src/audit/seal-signing-key';
+import { formatStatement, STATEMENT_FORMATS, type StatementFormat } from '../../../libs/ledger/src/audit/statement-format';
+import { verifyStatement } from '../../../libs/ledger/src/audit/statement-verify';
+import { runWhatIf } from './what-if.command';
+
+/** A statement file larger than this is not one the verifier was made for (200,000 lines × ~2 kB). */
+const STATEMENT_FILE_BYTES_MAXIMUM = 512 * 1024 * 1024;
+const PUBLIC_KEY_FILE_BYTES_MAXIMUM = 16_384;
+
+export type AuditCommandContext = {
+  withLedger<T>(work: (runtime: LedgerRuntime) => Promise<T>): Promise<T>;
+  dataDirectory(): string | undefined;
+  actor(): string;
+};
+
+/**
+ * Options are checked in the actions, not by commander's parsers: commander exits with 1 on
+ * a bad argument, and this CLI's usage errors exit with 2 (1 means refused or failed).
+ */
+function requiredPeriod(value: string | undefined): string {
+  if (value === undefined) throw new UsageError('--period YYYY-MM is required');
+  return parsePeriod(value).name;
+}
+
+function statementFormatOf(value: string): StatementFormat {
+  if (!(STATEMENT_FORMATS as readonly string[]).includes(value)) throw new UsageError(`--format must be one of ${STATEMENT_FORMATS.join(', ')}, not ${JSON.stringify(value)}`);
+  return value as StatementFormat;
+}
+
+class UsageError extends Error {}
+
+function readBoundedFile(filePath: string, bytesMaximum: number, what: string): string {
+  const size = fs.statSync(filePath).size;
+  if (size > bytesMaximum) throw new Error(`${filePath}: a ${what} file holds at most ${bytesMaximum} bytes`);
+  return fs.readFileSync(filePath, 'utf8');
+}
+
+function keyPath(context: AuditCommandContext): string {
+  return sealPrivateKeyPath({ environment: process.env, dataDirectory: context.dataDirectory(), workingDirectory: process.cwd() });
+}
+
+/** statement, seal, seal-public-key, verify-statement and what-if (docs/audit.md). */
+export function registerAuditCommands(program: Command, context: AuditCommandContext): void {
+  program
+    .command('statement')
+    .description("a developer's statement for a booking period (UTC month), with Merkle inclusion proofs once the period is sealed")
+    .option('--developer <id>', 'developer id (required)')
+    .option('--period <YYYY-MM>', 'UTC calendar month of booking time (required)')
+    .option('--format <format>', 'json, csv or html', 'json')
+    .option('--out <file>', 'write to a file instead of standard output')
+    .action(async (options: { developer?: string; period?: string; format: string; out?: string }) => {
+      const period = requiredPeriod(options.period);
+      const format = statementFormatOf(options.format);
+      const developerId = options.developer;
+      if (developerId === undefined || developerId.length === 0) throw new UsageError('--developer ID is required');
+      await context.withLedger(async (runtime) => {
+        const statement = await buildDeveloperStatement(runtime.store, { developerId, period });
+        const text = formatStatement(statement, format);
+        if (options.out) {
+          fs.writeFileSync(options.out, text);
+          process.stderr.write(`statement ${statement.period} of ${statement.developerId}: ${statement.lines.length} lines, ` +
+            `${statement.seal ? `sealed by ${statement.seal.period}` : 'not sealed'}, written to ${options.out}\n`);
+        } else {
+          process.stdout.write(text);
+        }
+      });
+    });
+
+  program
+    .command('seal')
+    .description('close a booking period: sign the Merkle root of every event booked up to its end, and append it as an event')
+    .option('--period <YYYY-MM>', 'UTC calendar month of booking time (required)')
+    .action(async (options: { period?: string }) => {
+      const period = requiredPeriod(options.period);
+      await context.withLedger(async (runtime) => {
+        const filePath = keyPath(context);
+        try {
+          const outcome = await sealPeriod(runtime.store, {
+            period,
+            sealedAt: new Date().toISOString(),
+            signingKey: () => {
+              const { privateKey, created } = readOrCreateSealPrivateKey(filePath);
+              if (created) process.stderr.write(`created the seal key ${filePath} (mode 0600); publish "rsi-ledger seal-public-key"\n`);
+              return privateKey;
+            },
+            actor: context.actor(),
+          });
+          process.stdout.write(`${JSON.stringify({ status: outcome.status, eventId: outcome.eventId, ...outcome.seal }, null, 2)}\n`);
+        } catch (error) {
+          if (!(error instanceof SealRefusedError)) throw error;
+          process.stderr.write(`rsi-ledger: seal refused: ${error.code}: ${error.message}\n`);
+          process.exitCode = 1;
+        }
+      });
+    });
+
+  program
+    .command('seal-public-key')
+    .description("print the platform's Ed25519 seal public key (PEM) to publish")
+    .action(() => {
+      process.stdout.write(publicKeyPemOf(readSealPrivateKey(keyPath(context))));
+    });
+
+  program
+    .command('verify-statement')
+    .description('check a JSON statement offline: seal signature, event hashes, inclusion proofs, balances; exit 0 only if all hold')
+    .argument('<file>', 'statement written by "statement --format json"')
+    .option('--public-key <file>', "the platform's published public key (PEM); without it the key the statement names is used")
+    .action((filePath: string, options: { publicKey?: string }) => {
+      const publicKeyPem = options.publicKey === undefined ? undefined : readBoundedFile(options.publicKey, PUBLIC_KEY_FILE_BYTES_MAXIMUM, 'public key');
+      let statement: unknown;
+      try {
+        statement = JSON.parse(readBoundedFile(filePath, STATEMENT_FILE_BYTES_MAXIMUM, 'statement'));
+      } catch (error) {
+        throw new Error(`${filePath}: not a JSON statement: ${(error as Error).message}`);
+      }
+      const report = verifyStatement(statement, { publicKeyPem });
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      if (!report.ok) process.exitCode = 1;
+    });
+
+  program
+    .command('what-if')
+    .description("replay an app's recorded receipts under other contract terms and compare platform and developer income")
+    .requiredOption('--app <id>', 'app id')
+    .requiredOption('--contract <file>', 'contract terms (JSON) to replay under')
+    .option('--from <instant>', 'receipts whose occurredAt is at or after (ISO-8601)')
+    .option('--to <instant>', 'receipts whose occurredAt is before (ISO-8601)')
+    .action(async (options: { app: string; contract: string; from?: string; to?: string }) => {
+      const contractTerms: unknown = JSON.parse(readBoundedFile(options.contract, PUBLIC_KEY_FILE_BYTES_MAXIMUM * 64, 'contract'));
+      await context.withLedger(async (runtime) => {
+        const report = await runWhatIf(runtime, { appId: options.app, contractTerms, from: options.from, to: options.to });
+        process.stdout.write(report.text);
+      });
+    });
+}

@@ -1,0 +1,23 @@
+import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
+import { whatIfContract, type WhatIfReport } from '../../../libs/ledger/src/audit/what-if';
+import { formatTable } from './table-format';
+
+/** Finds the app's developer through the directory read model, replays, and renders a side-by-side table. */
+export async function runWhatIf(
+  runtime: LedgerRuntime,
+  options: { appId: string; contractTerms: unknown; from?: string; to?: string },
+): Promise<{ report: WhatIfReport; text: string }> {
+  await runtime.projector.catchUp();
+  const found = await runtime.connection.pool.query('SELECT developer_id FROM apps WHERE app_id = $1', [options.appId]);
+  if (found.rows.length === 0) throw new Error(`no app ${JSON.stringify(options.appId)} is registered in this ledger`);
+  const report = await whatIfContract(runtime.store, { ...options, developerId: found.rows[0].developer_id as string });
+  const window = `${report.from ?? 'the beginning'} to ${report.to ?? 'now'}`;
+  let text = `What-if for app ${report.appId} (developer ${report.developerId}), receipts from ${window}: ` +
+    `${report.receiptsCompared} receipts and ${report.refundsCompared} refunds, net of refunds, ${report.currency}\n`;
+  text += formatTable(['party', 'recorded', 'what-if', 'difference'], report.parties.map((party) => [party.party, party.recorded, party.whatIf, party.difference]));
+  text += '\n';
+  if (report.refusedCount > 0) {
+    text += `\n${report.refusedCount} receipts or refunds are refused under the what-if terms and left out:\n${report.refusals.join('\n')}\n`;
+  }
+  return { report, text };
+}

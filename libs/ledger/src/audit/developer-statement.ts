@@ -1,0 +1,181 @@
+import {
+  availableBalanceMinor, decodeDeveloperEvent, evolveDeveloper, formatMoney, initialDeveloperState, isDeveloperEventType,
+  pendingBalanceMinor, type DeveloperState,
+} from '../../../domain/src';
+import type { EventStore, ExpectedStreamVersion } from '../../../event-store/src/event-store.port';
+import { developerStreamName } from '../command-routing';
+import { bookedBefore, parsePeriod } from './accounting-period';
+import { MERKLE_SCHEME, MerkleTree } from './merkle-tree';
+import type { PeriodSeal } from './period-seal';
+import { forEachSealLeaf, readSeals, sealCovering } from './period-seal.service';
+import { balanceEffectOf, statementFiguresOfEvent, type EventBody, type StatementLine } from './statement-line';
+
+export const STATEMENT_FORMAT = 'rsi-ledger/statement/v1';
+/** Lines one statement may hold: a JSON statement with proofs takes ~2 kB a line. */
+export const STATEMENT_LINES_MAXIMUM = 200_000;
+const STREAM_READ_PAGE_EVENTS = 10_000;
+const HASH_BYTES = 32;
+
+export type StatementBalance = {
+  currency: string;
+  /** Everything booked before the period. */
+  opening: string;
+  /** Σ of the period's positive lines. */
+  credits: string;
+  /** Σ of the period's negative lines, as a positive amount. */
+  debits: string;
+  /** opening + credits − debits. */
+  closing: string;
+  /** Of the closing balance: credits still on hold at the period's end, and the rest. */
+  pending: string;
+  available: string;
+};
+
+export type DeveloperStatement = {
+  statementFormat: typeof STATEMENT_FORMAT;
+  developerId: string;
+  developerName: string;
+  period: string;
+  periodStart: string;
+  periodEnd: string;
+  /** Lines are selected by booking time, `periodStart <= recordedAt < periodEnd`. */
+  bookingBasis: 'recordedAt';
+  /** Pending and available are told apart at this instant (the period's end). */
+  balancesAsOf: string;
+  balances: StatementBalance[];
+  lines: StatementLine[];
+  merkleScheme: string;
+  /** The seal that covers the period (its own, or the first later one), or null if none does yet. */
+  seal: PeriodSeal | null;
+};
+
+export class UnknownDeveloperError extends Error {
+  readonly code = 'unknown_developer';
+  constructor(developerId: string) {
+    super(`no developer ${JSON.stringify(developerId)} is registered in this ledger`);
+    this.name = 'UnknownDeveloperError';
+  }
+}
+
+/** A byte buffer that doubles as it fills, for millions of 32-byte leaves without millions of objects. */
+class GrowingBuffer {
+  private buffer = Buffer.alloc(HASH_BYTES * 1024);
+  private length = 0;
+  append(bytes: Buffer): void {
+    if (this.length + bytes.length > this.buffer.length) {
+      const larger = Buffer.alloc(this.buffer.length * 2);
+      this.buffer.copy(larger, 0, 0, this.length);
+      this.buffer = larger;
+    }
+    bytes.copy(this.buffer, this.length);
+    this.length += bytes.length;
+  }
+  contents(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
+}
+
+/**
+ * A developer's statement for a booking period, from the events alone (the developer's
+ * stream, and the global order for the proofs), so it holds on either event store and
+ * needs no read model.
+ */
+export async function buildDeveloperStatement(store: EventStore, options: { developerId: string; period: string }): Promise<DeveloperStatement> {
+  const period = parsePeriod(options.period);
+  const streamName = developerStreamName(options.developerId);
+  let state: DeveloperState = initialDeveloperState();
+  let developerName: string | null = null;
+  const totals = new Map<string, { openingMinor: bigint; creditsMinor: bigint; debitsMinor: bigint }>();
+  const totalsOf = (currency: string) => {
+    let total = totals.get(currency);
+    if (!total) { total = { openingMinor: 0n, creditsMinor: 0n, debitsMinor: 0n }; totals.set(currency, total); }
+    return total;
+  };
+  const lines: StatementLine[] = [];
+
+  let fromStreamVersion = 0n;
+  let current: ExpectedStreamVersion = 'no_stream';
+  for (;;) {
+    const page = await store.readStream(streamName, { fromStreamVersion, maxCount: STREAM_READ_PAGE_EVENTS });
+    current = page.currentStreamVersion;
+    for (const recorded of page.events) {
+      if (!isDeveloperEventType(recorded.type)) continue;
+      const event = decodeDeveloperEvent(recorded.type, recorded.data);
+      if (event.type === 'DeveloperRegistered') developerName = event.data.name;
+      const bookedAt = recorded.metadata.recordedAt;
+      if (!bookedBefore(bookedAt, period.endIso)) continue;
+      state = evolveDeveloper(state, event);
+      const effect = balanceEffectOf(event);
+      if (effect === null) continue;
+      const total = totalsOf(effect.currency);
+      if (bookedBefore(bookedAt, period.startIso)) {
+        total.openingMinor += effect.amountMinor;
+        continue;
+      }
+      if (effect.amountMinor >= 0n) total.creditsMinor += effect.amountMinor;
+      else total.debitsMinor -= effect.amountMinor;
+      if (lines.length >= STATEMENT_LINES_MAXIMUM) throw new Error(`a statement holds at most ${STATEMENT_LINES_MAXIMUM} lines; this period has more`);
+      const eventBody: EventBody = { type: recorded.type, data: recorded.data, previousEventHash: recorded.metadata.previousEventHash };
+      lines.push({
+        ...statementFiguresOfEvent(event, bookedAt)!,
+        eventId: recorded.eventId, eventHash: recorded.metadata.eventHash, eventBody,
+        leafIndex: null, proof: null, merkleRoot: null, sealPeriod: null,
+      });
+    }
+    if (page.events.length < STREAM_READ_PAGE_EVENTS) break;
+    fromStreamVersion = page.events[page.events.length - 1]!.streamVersion + 1n;
+  }
+  if (current === 'no_stream' || developerName === null) throw new UnknownDeveloperError(options.developerId);
+
+  const asOfEpochMilliseconds = Date.parse(period.endIso);
+  const balances: StatementBalance[] = [...totals.keys()].sort().map((currency) => {
+    const total = totals.get(currency)!;
+    const money = (amountMinor: bigint) => formatMoney(amountMinor, currency);
+    return {
+      currency,
+      opening: money(total.openingMinor),
+      credits: money(total.creditsMinor),
+      debits: money(total.debitsMinor),
+      closing: money(total.openingMinor + total.creditsMinor - total.debitsMinor),
+      pending: money(pendingBalanceMinor(state, currency, asOfEpochMilliseconds)),
+      available: money(availableBalanceMinor(state, currency, asOfEpochMilliseconds)),
+    };
+  });
+
+  const { seals } = await readSeals(store);
+  const covering = sealCovering(seals, period);
+  if (covering !== null) await attachProofs(store, covering.seal, lines);
+
+  return {
+    statementFormat: STATEMENT_FORMAT,
+    developerId: options.developerId, developerName, period: period.name, periodStart: period.startIso, periodEnd: period.endIso,
+    bookingBasis: 'recordedAt', balancesAsOf: period.endIso, balances, lines, merkleScheme: MERKLE_SCHEME,
+    seal: covering?.seal ?? null,
+  };
+}
+
+/**
+ * Rebuilds the covering seal's tree from the store and draws each line's inclusion proof.
+ * The rebuilt root must be the sealed one: if it is not, the ledger changed under the seal
+ * and no proof would verify, so the statement refuses rather than print false proofs.
+ */
+async function attachProofs(store: EventStore, seal: PeriodSeal, lines: StatementLine[]): Promise<void> {
+  const wanted = new Map<string, StatementLine>();
+  for (const line of lines) wanted.set(line.eventId, line);
+  const leaves = new GrowingBuffer();
+  await forEachSealLeaf(store, { periodEndIso: seal.periodEnd, lastPosition: seal.lastPosition }, (leaf, recorded, leafIndex) => {
+    leaves.append(leaf);
+    const line = wanted.get(recorded.eventId);
+    if (line) line.leafIndex = leafIndex;
+  });
+  const tree = MerkleTree.fromLeafBuffer(leaves.contents());
+  if (tree.rootHex() !== seal.merkleRoot || tree.leafCount !== seal.eventCount) {
+    throw new Error(`integrity: the events no longer give the root of seal ${seal.period} (${seal.merkleRoot}); run "rsi-ledger verify"`);
+  }
+  for (const line of lines) {
+    if (line.leafIndex === null) continue;
+    line.proof = tree.proofOf(line.leafIndex);
+    line.merkleRoot = seal.merkleRoot;
+    line.sealPeriod = seal.period;
+  }
+}

@@ -1,0 +1,121 @@
+import { currencyExponent, decodeDeveloperEvent, formatMoney, type DeveloperEvent } from '../../../domain/src';
+import type { ProofStep } from './merkle-tree';
+
+/**
+ * One line of a developer's statement and how it follows from its event. Pure: the
+ * statement builder and the offline verifier both derive a line's figures from the event's
+ * body with `statementFiguresOf`, so a line whose figures were edited no longer matches the
+ * body that its hash, and so its Merkle proof, vouch for.
+ */
+export type StatementLineKind = 'receipt_credit' | 'refund_debit' | 'payout_requested' | 'payout_settled' | 'payout_failed';
+
+/** What a line says, all derived from the event body and its booking time. */
+export type StatementFigures = {
+  kind: StatementLineKind;
+  /** receiptId, refundId or payoutId. */
+  reference: string;
+  appId: string | null;
+  /** The receipt a refund reverses. */
+  receiptId: string | null;
+  currency: string;
+  /** Effect on the developer's balance, signed decimal string ("-3.10"). */
+  amount: string;
+  /** The receipt's or refund's whole amount (all parties), or the payout's. */
+  grossAmount: string;
+  /** Business time: occurredAt, requestedAt, settledAt or failedAt. */
+  occurredAt: string;
+  /** Booking time: the event's recordedAt. */
+  bookedAt: string;
+  /** When a receipt credit stops being pending. */
+  availableAt: string | null;
+  contractVersion: number | null;
+  contractHash: string | null;
+};
+
+/** The body an event hash covers: `eventHash = SHA-256(canonicalJson(eventBody))`. */
+export type EventBody = { type: string; data: { [key: string]: unknown }; previousEventHash: string };
+
+export type StatementLine = StatementFigures & {
+  eventId: string;
+  eventHash: string;
+  eventBody: EventBody;
+  /** Position of the event's leaf in the covering seal's tree, or null when not sealed. */
+  leafIndex: number | null;
+  proof: ProofStep[] | null;
+  merkleRoot: string | null;
+  sealPeriod: string | null;
+};
+
+function developerLineMinor(lines: readonly { party: string; amountMinor: bigint }[], developerId: string): bigint {
+  const party = `developer:${developerId}`;
+  let amountMinor = 0n;
+  for (const line of lines) if (line.party === party) amountMinor += line.amountMinor;
+  return amountMinor;
+}
+
+/** The signed effect of an event on the developer's balance, or null if it is no statement line. */
+export function balanceEffectOf(event: DeveloperEvent): { currency: string; amountMinor: bigint } | null {
+  switch (event.type) {
+    case 'RevenueRecorded': return { currency: event.data.currency, amountMinor: developerLineMinor(event.data.lines, event.data.developerId) };
+    case 'RevenueRefunded': return { currency: event.data.currency, amountMinor: -developerLineMinor(event.data.lines, event.data.developerId) };
+    case 'PayoutRequested': return { currency: event.data.currency, amountMinor: -event.data.amountMinor };
+    // Settling moves money from in-flight to paid: the developer's balance was debited at the request.
+    case 'PayoutSettled': return { currency: event.data.currency, amountMinor: 0n };
+    case 'PayoutFailed': return { currency: event.data.currency, amountMinor: event.data.amountMinor };
+    default: return null;
+  }
+}
+
+export function statementFiguresOfEvent(event: DeveloperEvent, bookedAt: string): StatementFigures | null {
+  const effect = balanceEffectOf(event);
+  if (effect === null) return null;
+  const money = (amountMinor: bigint) => formatMoney(amountMinor, effect.currency);
+  const common = { currency: effect.currency, amount: money(effect.amountMinor), bookedAt };
+  switch (event.type) {
+    case 'RevenueRecorded': return {
+      ...common, kind: 'receipt_credit', reference: event.data.receiptId, appId: event.data.appId, receiptId: event.data.receiptId,
+      grossAmount: money(event.data.amountMinor), occurredAt: event.data.occurredAt, availableAt: event.data.availableAt,
+      contractVersion: event.data.contractVersion, contractHash: event.data.contractHash,
+    };
+    case 'RevenueRefunded': return {
+      ...common, kind: 'refund_debit', reference: event.data.refundId, appId: event.data.appId, receiptId: event.data.receiptId,
+      grossAmount: money(event.data.amountMinor), occurredAt: event.data.occurredAt, availableAt: null,
+      contractVersion: event.data.contractVersion, contractHash: event.data.contractHash,
+    };
+    case 'PayoutRequested': return {
+      ...common, kind: 'payout_requested', reference: event.data.payoutId, appId: null, receiptId: null,
+      grossAmount: money(event.data.amountMinor), occurredAt: event.data.requestedAt, availableAt: null, contractVersion: null, contractHash: null,
+    };
+    case 'PayoutSettled': return {
+      ...common, kind: 'payout_settled', reference: event.data.payoutId, appId: null, receiptId: null,
+      grossAmount: money(event.data.amountMinor), occurredAt: event.data.settledAt, availableAt: null, contractVersion: null, contractHash: null,
+    };
+    case 'PayoutFailed': return {
+      ...common, kind: 'payout_failed', reference: event.data.payoutId, appId: null, receiptId: null,
+      grossAmount: money(event.data.amountMinor), occurredAt: event.data.failedAt, availableAt: null, contractVersion: null, contractHash: null,
+    };
+    default: return null;
+  }
+}
+
+/** The figures of a line recomputed from an event body (throws if the body is no developer event). */
+export function statementFiguresOf(body: EventBody, bookedAt: string): { figures: StatementFigures | null; developerId: string } {
+  const event = decodeDeveloperEvent(body.type, body.data);
+  return { figures: statementFiguresOfEvent(event, bookedAt), developerId: event.data.developerId };
+}
+
+export const STATEMENT_FIGURE_FIELDS: readonly (keyof StatementFigures)[] = [
+  'kind', 'reference', 'appId', 'receiptId', 'currency', 'amount', 'grossAmount', 'occurredAt', 'bookedAt', 'availableAt', 'contractVersion', 'contractHash',
+];
+
+/** A decimal string as formatted by `formatMoney` back to minor units, or null if it is not one. */
+export function minorOfDecimal(text: unknown, currency: string): bigint | null {
+  if (typeof text !== 'string' || text.length > 48) return null;
+  const match = /^(-?)([0-9]+)(?:\.([0-9]+))?$/.exec(text);
+  if (!match) return null;
+  const exponent = currencyExponent(currency);
+  const fraction = match[3] ?? '';
+  if (fraction.length !== exponent) return null;
+  const magnitude = BigInt(match[2]! + fraction);
+  return match[1] === '-' ? -magnitude : magnitude;
+}
