@@ -67,6 +67,13 @@ export function balanceEffectOf(event: DeveloperEvent): { currency: string; amou
 }
 
 export function statementFiguresOfEvent(event: DeveloperEvent, bookedAt: string): StatementFigures | null {
+  const figures = unorderedFiguresOf(event, bookedAt);
+  if (figures === null) return null;
+  // Fields in reading order (kind, reference, … bookedAt …), whatever order they were built in.
+  return Object.fromEntries(STATEMENT_FIGURE_FIELDS.map((field) => [field, figures[field]])) as StatementFigures;
+}
+
+function unorderedFiguresOf(event: DeveloperEvent, bookedAt: string): StatementFigures | null {
   const effect = balanceEffectOf(event);
   if (effect === null) return null;
   const money = (amountMinor: bigint) => formatMoney(amountMinor, effect.currency);
