@@ -23,7 +23,10 @@ export type { CommandContext, CommandOutcome } from './command-outcome';
 import type { CommandHandlerGroup, LedgerCommand } from './command-bus';
 import { COMMAND_FIELDS } from './jsonl-command.parser';
 import { CommandDirectory, developerStreamName, routeOf, routesCreatedBy, type RouteKey } from './command-routing';
-import { eventHashOf, GENESIS_EVENT_HASH } from './event-hash';
+import { eventHashOf } from './event-hash';
+import { StreamSnapshotCache, type StreamFold, type StreamSnapshot as GenericStreamSnapshot } from './stream-snapshot.cache';
+
+type DeveloperStreamSnapshot = GenericStreamSnapshot<DeveloperState>;
 
 /** The schema version of the encoded events this code writes. */
 export const EVENT_SCHEMA_VERSION = 1;
@@ -39,7 +42,12 @@ type BatchItem = { command: DeveloperCommand; context: CommandContext };
 /** Commands of concurrent callers written in one group commit. */
 const GROUP_COMMIT_COMMANDS_MAXIMUM = 1_000;
 
-type StreamSnapshot = { state: DeveloperState; version: ExpectedStreamVersion; lastEventHash: string };
+type StreamSnapshot = DeveloperStreamSnapshot;
+
+const DEVELOPER_STREAM_FOLD: StreamFold<DeveloperState> = {
+  initial: initialDeveloperState,
+  evolveRecorded: (state, type, data) => evolveDeveloper(state, decodeDeveloperEvent(type, data)),
+};
 
 /** A store that can append to several streams in one transaction (the PostgreSQL adapter). */
 type MultiStreamEventStore = EventStore & {
@@ -70,14 +78,16 @@ export class DuplicateIdError extends DomainError {
 export class LedgerCommandService implements CommandHandlerGroup {
   readonly commandFields = COMMAND_FIELDS;
 
-  private readonly snapshots = new Map<string, StreamSnapshot>();
+  private readonly snapshots: StreamSnapshotCache;
 
   constructor(
     private readonly store: MultiStreamEventStore,
     private readonly directory: CommandDirectory,
     /** Brings the read models (and so the directory) up to date with the store. */
     private readonly catchUpReadModels: () => Promise<unknown>,
-  ) {}
+  ) {
+    this.snapshots = new StreamSnapshotCache(store, STATE_CACHE_STREAMS_MAXIMUM, STREAM_READ_PAGE_EVENTS);
+  }
 
   /**
    * Decides one command. Concurrent callers are grouped: commands that arrive while a
@@ -199,7 +209,7 @@ export class LedgerCommandService implements CommandHandlerGroup {
       const streamName = developerStreamName(developerId);
       let snapshot = working.get(streamName);
       if (!snapshot) {
-        snapshot = await this.loadSnapshot(streamName);
+        snapshot = await this.snapshots.take(streamName, DEVELOPER_STREAM_FOLD);
         working.set(streamName, snapshot);
       }
       let decided: DeveloperEvent[];
@@ -256,50 +266,14 @@ export class LedgerCommandService implements CommandHandlerGroup {
       }
     } catch (error) {
       // The working states were evolved with events that may not be stored: forget them.
-      for (const streamName of working.keys()) this.snapshots.delete(streamName);
+      for (const streamName of working.keys()) this.snapshots.forget(streamName);
       throw error;
     }
-    for (const [streamName, snapshot] of working) this.rememberSnapshot(streamName, snapshot);
+    for (const [streamName, snapshot] of working) this.snapshots.putBack(streamName, snapshot);
     for (const [key, developerId] of batchRoutes) {
       const [kind, id] = key.split('\u0000') as [RouteKey['kind'], string];
       this.directory.remember({ kind, id }, developerId);
     }
     return outcomes;
-  }
-
-  private rememberSnapshot(streamName: string, snapshot: StreamSnapshot): void {
-    this.snapshots.delete(streamName);
-    if (this.snapshots.size >= STATE_CACHE_STREAMS_MAXIMUM) {
-      const oldest = this.snapshots.keys().next().value;
-      if (oldest !== undefined) this.snapshots.delete(oldest);
-    }
-    this.snapshots.set(streamName, snapshot);
-  }
-
-  /**
-   * The cached state if it is still the stream's latest (checked by reading from the next
-   * revision), else the state rebuilt from the stream. The cached entry is taken out of
-   * the cache while a batch works on it, so a failed batch cannot leave it half-evolved.
-   */
-  private async loadSnapshot(streamName: string): Promise<StreamSnapshot> {
-    const cached = this.snapshots.get(streamName);
-    this.snapshots.delete(streamName);
-    let snapshot: StreamSnapshot = cached ?? { state: initialDeveloperState(), version: 'no_stream', lastEventHash: GENESIS_EVENT_HASH };
-    for (;;) {
-      const fromStreamVersion = snapshot.version === 'no_stream' ? 0n : snapshot.version + 1n;
-      const page = await this.store.readStream(streamName, { fromStreamVersion, maxCount: STREAM_READ_PAGE_EVENTS });
-      for (const recorded of page.events) {
-        if (recorded.metadata.previousEventHash !== snapshot.lastEventHash) {
-          throw new Error(`integrity: ${streamName}@${recorded.streamVersion} does not chain to the previous event`);
-        }
-        const event = decodeDeveloperEvent(recorded.type, recorded.data);
-        snapshot = {
-          state: evolveDeveloper(snapshot.state, event),
-          version: recorded.streamVersion,
-          lastEventHash: recorded.metadata.eventHash,
-        };
-      }
-      if (page.events.length < STREAM_READ_PAGE_EVENTS) return snapshot;
-    }
   }
 }

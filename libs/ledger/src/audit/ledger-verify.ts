@@ -1,12 +1,13 @@
 import {
-  canonicalJson, decideDeveloper, decodeDeveloperEvent, encodeDeveloperEvent, evolveDeveloper, formatMoney,
-  initialDeveloperState, isDeveloperEventType, type DeveloperCommand, type DeveloperEvent, type DeveloperState,
+  canonicalJson, decideDeveloper, decodeDeveloperEvent, encodeDeveloperEvent, evolveDeveloper,
+  initialDeveloperState, isDeveloperEventType, type DeveloperState,
 } from '../../../domain/src';
 import type { GlobalPosition, RecordedEvent } from '../../../event-store/src/event-store.port';
 import { eventHashOf, GENESIS_EVENT_HASH } from '../event-hash';
 import type { LedgerRuntime } from '../ledger-runtime';
 import { compareWithLive, replayIntoFreshSchema } from './projection-replay';
 import { SealAudit } from './seal-audit';
+import { commandBehind } from './command-behind';
 
 const VERIFY_READ_BATCH_EVENTS = 10_000;
 /** Failures listed in the report per check; the count goes on beyond it. */
@@ -29,19 +30,6 @@ class Check {
   result(): VerifyCheck {
     return { name: this.name, ok: this.failures === 0, checked: this.checked, failures: this.failures, examples: this.examples };
   }
-}
-
-/** The command that must have produced a recorded split or reversal, rebuilt from its event. */
-function commandBehind(event: DeveloperEvent): DeveloperCommand | null {
-  if (event.type === 'RevenueRecorded') {
-    const data = event.data;
-    return { type: 'RecordRevenue', data: { receiptId: data.receiptId, appId: data.appId, amount: formatMoney(data.amountMinor, data.currency), currency: data.currency, occurredAt: data.occurredAt } };
-  }
-  if (event.type === 'RevenueRefunded') {
-    const data = event.data;
-    return { type: 'RefundRevenue', data: { refundId: data.refundId, receiptId: data.receiptId, amount: formatMoney(data.amountMinor, data.currency), occurredAt: data.occurredAt } };
-  }
-  return null;
 }
 
 /**

@@ -1,9 +1,10 @@
 import {
   contractVersionRecord, decideDeveloper, decodeDeveloperEvent, DomainError, evolveDeveloper, formatMoney, initialDeveloperState,
-  isDeveloperEventType, parseContractTerms, parseInstant, type DeveloperCommand, type DeveloperEvent, type DeveloperState, type SplitLine,
+  isDeveloperEventType, parseContractTerms, parseInstant, type DeveloperEvent, type DeveloperState, type SplitLine,
 } from '../../../domain/src';
 import type { EventStore } from '../../../event-store/src/event-store.port';
 import { developerStreamName } from '../command-routing';
+import { commandBehind } from './command-behind';
 
 const STREAM_READ_PAGE_EVENTS = 10_000;
 /** Refusals listed in the report; the count goes on. */
@@ -24,18 +25,6 @@ export type WhatIfReport = {
   /** Net of refunds, per party; `platform share` is platform + carve-outs of the platform. */
   parties: WhatIfPartyFigures[];
 };
-
-function commandBehind(event: DeveloperEvent): DeveloperCommand | null {
-  if (event.type === 'RevenueRecorded') {
-    const data = event.data;
-    return { type: 'RecordRevenue', data: { receiptId: data.receiptId, appId: data.appId, amount: formatMoney(data.amountMinor, data.currency), currency: data.currency, occurredAt: data.occurredAt } };
-  }
-  if (event.type === 'RevenueRefunded') {
-    const data = event.data;
-    return { type: 'RefundRevenue', data: { refundId: data.refundId, receiptId: data.receiptId, amount: formatMoney(data.amountMinor, data.currency), occurredAt: data.occurredAt } };
-  }
-  return null;
-}
 
 /**
  * Replays the developer's recorded receipts and refunds, in their recorded order, through

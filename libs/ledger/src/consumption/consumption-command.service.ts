@@ -11,7 +11,8 @@ import {
   DuplicateEventIdError, StreamVersionConflictError, type EventStore, type ExpectedStreamVersion, type NewEvent, type StreamAppend,
 } from '../../../event-store/src/event-store.port';
 import type { CommandHandlerGroup, LedgerCommand } from '../command-bus';
-import { eventHashOf, GENESIS_EVENT_HASH } from '../event-hash';
+import { eventHashOf } from '../event-hash';
+import { StreamSnapshotCache, type StreamSnapshot } from '../stream-snapshot.cache';
 import type { FieldKind } from '../jsonl-command.parser';
 import { COMMAND_BATCH_MAXIMUM, EVENT_SCHEMA_VERSION, type CommandContext, type CommandOutcome } from '../ledger-command.service';
 
@@ -46,7 +47,7 @@ export class UnknownConsumptionApp extends DomainError {
   }
 }
 
-type Snapshot<State> = { state: State; version: ExpectedStreamVersion; lastEventHash: string };
+type Snapshot<State> = StreamSnapshot<State>;
 
 type PendingStream = {
   snapshot: Snapshot<ConsumptionState> | Snapshot<PriceBookState>;
@@ -74,7 +75,7 @@ type AppendPlan = { appends: StreamAppend[]; working: Map<string, Snapshot<unkno
 export class ConsumptionCommandService implements CommandHandlerGroup {
   readonly commandFields = CONSUMPTION_COMMAND_FIELDS;
 
-  private readonly snapshots = new Map<string, Snapshot<unknown>>();
+  private readonly snapshots: StreamSnapshotCache;
   private readonly apps = new Map<string, ConsumptionApp>();
   private lane: Promise<unknown> = Promise.resolve();
 
@@ -82,7 +83,9 @@ export class ConsumptionCommandService implements CommandHandlerGroup {
     private readonly store: EventStore,
     private readonly pool: Pool,
     private readonly catchUpReadModels: () => Promise<unknown>,
-  ) {}
+  ) {
+    this.snapshots = new StreamSnapshotCache(store, STATE_CACHE_STREAMS_MAXIMUM, STREAM_READ_PAGE_EVENTS);
+  }
 
   async execute(command: LedgerCommand, context: CommandContext): Promise<CommandOutcome> {
     const [outcome] = await this.executeBatch([command], context);
@@ -170,7 +173,10 @@ export class ConsumptionCommandService implements CommandHandlerGroup {
     const streamOf = async <State>(streamName: string, initial: () => State, evolve: (state: State, event: ConsumptionEvent) => State): Promise<PendingStream> => {
       let entry = pending.get(streamName);
       if (!entry) {
-        const snapshot = await this.loadSnapshot(streamName, initial, evolve);
+        const snapshot = await this.snapshots.take(streamName, {
+          initial,
+          evolveRecorded: (state: State, type: string, data: unknown) => evolve(state, decodeConsumptionEvent(type, data)),
+        });
         entry = { snapshot: snapshot as PendingStream['snapshot'], expected: snapshot.version, priceBookEvents: [] };
         pending.set(streamName, entry);
       }
@@ -251,10 +257,10 @@ export class ConsumptionCommandService implements CommandHandlerGroup {
       }
     } catch (error) {
       // The working states hold records that may not be stored: forget them all.
-      for (const streamName of pending.keys()) this.snapshots.delete(streamName);
+      for (const streamName of pending.keys()) this.snapshots.forget(streamName);
       throw error;
     }
-    for (const [streamName, snapshot] of plan.working) this.rememberSnapshot(streamName, snapshot);
+    for (const [streamName, snapshot] of plan.working) this.snapshots.putBack(streamName, snapshot);
     return outcomes;
   }
 
@@ -296,38 +302,5 @@ export class ConsumptionCommandService implements CommandHandlerGroup {
       snapshot.lastEventHash = lastEventHash;
     }
     return { appends, working };
-  }
-
-  private rememberSnapshot(streamName: string, snapshot: Snapshot<unknown>): void {
-    this.snapshots.delete(streamName);
-    if (this.snapshots.size >= STATE_CACHE_STREAMS_MAXIMUM) {
-      const oldest = this.snapshots.keys().next().value;
-      if (oldest !== undefined) this.snapshots.delete(oldest);
-    }
-    this.snapshots.set(streamName, snapshot);
-  }
-
-  /**
-   * The cached state brought up to the stream's latest event (read from the next version),
-   * or the state rebuilt from the stream. Taken out of the cache while a batch works on it,
-   * so that a failed batch cannot leave it half-evolved.
-   */
-  private async loadSnapshot<State>(streamName: string, initial: () => State, evolve: (state: State, event: ConsumptionEvent) => State): Promise<Snapshot<State>> {
-    const cached = this.snapshots.get(streamName) as Snapshot<State> | undefined;
-    this.snapshots.delete(streamName);
-    const snapshot: Snapshot<State> = cached ?? { state: initial(), version: 'no_stream', lastEventHash: GENESIS_EVENT_HASH };
-    for (;;) {
-      const fromStreamVersion = snapshot.version === 'no_stream' ? 0n : snapshot.version + 1n;
-      const page = await this.store.readStream(streamName, { fromStreamVersion, maxCount: STREAM_READ_PAGE_EVENTS });
-      for (const recorded of page.events) {
-        if (recorded.metadata.previousEventHash !== snapshot.lastEventHash) {
-          throw new Error(`integrity: ${streamName}@${recorded.streamVersion} does not chain to the previous event`);
-        }
-        snapshot.state = evolve(snapshot.state, decodeConsumptionEvent(recorded.type, recorded.data));
-        snapshot.version = recorded.streamVersion;
-        snapshot.lastEventHash = recorded.metadata.eventHash;
-      }
-      if (page.events.length < STREAM_READ_PAGE_EVENTS) return snapshot;
-    }
   }
 }

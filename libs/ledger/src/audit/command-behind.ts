@@ -1,0 +1,18 @@
+import { formatMoney, type DeveloperCommand, type DeveloperEvent } from '../../../domain/src';
+
+/**
+ * The command that must have produced a recorded split or refund reversal, rebuilt from
+ * its event: deciding it again on the state before the event must give the event back
+ * (verify), or give another split under other terms (what-if).
+ */
+export function commandBehind(event: DeveloperEvent): DeveloperCommand | null {
+  if (event.type === 'RevenueRecorded') {
+    const data = event.data;
+    return { type: 'RecordRevenue', data: { receiptId: data.receiptId, appId: data.appId, amount: formatMoney(data.amountMinor, data.currency), currency: data.currency, occurredAt: data.occurredAt } };
+  }
+  if (event.type === 'RevenueRefunded') {
+    const data = event.data;
+    return { type: 'RefundRevenue', data: { refundId: data.refundId, receiptId: data.receiptId, amount: formatMoney(data.amountMinor, data.currency), occurredAt: data.occurredAt } };
+  }
+  return null;
+}
