@@ -67,7 +67,8 @@ async function createEmbeddedTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-async function runAsAdministrator(serverUrl: string, statement: string): Promise<void> {
+/** Runs one statement (CREATE or DROP DATABASE) on its own connection to the server. */
+export async function runAsAdministrator(serverUrl: string, statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {

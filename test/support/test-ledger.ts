@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import pg from 'pg';
+import { runAsAdministrator } from './test-database';
 import { openLedger, type LedgerModule, type LedgerRuntime } from '../../libs/ledger/src/ledger-runtime';
 
 export type TestLedger = {
@@ -39,7 +39,7 @@ export async function openTestLedger(modules: LedgerModule[] = [], environmentOv
     };
   }
   const databaseName = `rsi_test_${process.pid}_${crypto.randomBytes(6).toString('hex')}`;
-  await administer(serverUrl, `CREATE DATABASE ${databaseName}`);
+  await runAsAdministrator(serverUrl, `CREATE DATABASE ${databaseName}`);
   const url = new URL(serverUrl);
   url.pathname = `/${databaseName}`;
   const databaseUrl = url.toString();
@@ -50,17 +50,8 @@ export async function openTestLedger(modules: LedgerModule[] = [], environmentOv
     childEnvironment: environment,
     async cleanup() {
       await runtime.close();
-      await administer(serverUrl, `DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
+      await runAsAdministrator(serverUrl, `DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
     },
   };
 }
 
-async function administer(serverUrl: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
