@@ -1,5 +1,6 @@
 import type { LedgerCommand } from '../../../libs/ledger/src/command-bus';
 import { seededRandom } from '../../../libs/ledger/src/seeded-random';
+import { formatMoney } from '../../../libs/domain/src';
 
 const DEMO_RECEIPTS_PER_APP = 75;
 const DEMO_REFUND_EVERY_NTH_RECEIPT = 9;
@@ -82,11 +83,11 @@ export function demoPlatformCommands(): LedgerCommand[] {
       const occurredAt = new Date(Date.UTC(2026, 0, 1 + dayOfYear, Math.floor(random() * 24), Math.floor(random() * 60))).toISOString();
       const amountMinor = BigInt(Math.max(1, Math.round(app.typicalMinor * (0.25 + random() * 1.5))));
       const receiptId = `${app.appId}-r${String(index + 1).padStart(3, '0')}`;
-      receipts.push({ type: 'RecordRevenue', data: { receiptId, appId: app.appId, amount: minorToDecimal(amountMinor), currency: app.currency, occurredAt } });
+      receipts.push({ type: 'RecordRevenue', data: { receiptId, appId: app.appId, amount: formatMoney(amountMinor, app.currency), currency: app.currency, occurredAt } });
       if (index % DEMO_REFUND_EVERY_NTH_RECEIPT === 4) {
         const refundMinor = index % 2 === 0 ? amountMinor : (amountMinor * 30n) / 100n || 1n;
         const refundAt = new Date(Date.parse(occurredAt) + 3 * 86_400_000).toISOString();
-        refunds.push({ type: 'RefundRevenue', data: { refundId: `${receiptId}-refund`, receiptId, amount: minorToDecimal(refundMinor), occurredAt: refundAt } });
+        refunds.push({ type: 'RefundRevenue', data: { refundId: `${receiptId}-refund`, receiptId, amount: formatMoney(refundMinor, app.currency), occurredAt: refundAt } });
       }
     }
   }
@@ -113,11 +114,6 @@ export function demoPlatformCommands(): LedgerCommand[] {
   commands.push({ type: 'RequestPayout', data: { payoutId: 'lena-2026-08', developerId: 'lena', currency: 'EUR', amount: '1000.00', requestedAt: '2026-08-31T12:00:00Z' } });
   commands.push({ type: 'FailPayout', data: { payoutId: 'lena-2026-08', failedAt: '2026-09-01T09:00:00Z', reason: 'IBAN closed' } });
   return commands;
-}
-
-function minorToDecimal(amountMinor: bigint): string {
-  const text = amountMinor.toString().padStart(3, '0');
-  return `${text.slice(0, -2)}.${text.slice(-2)}`;
 }
 
 const DEMO_CONSUMPTION_WEEKS = 43;

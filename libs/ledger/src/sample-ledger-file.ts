@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { seededRandom } from './seeded-random';
+import { formatMoney } from '../../domain/src';
 
 /**
  * Writes a synthetic ledger as a JSONL command file: developers, apps with three-tier
@@ -45,11 +46,6 @@ export function sampleContract(appIndex: number, effectiveFrom: string): Record<
   };
 }
 
-function minorToDecimal(amountMinor: number): string {
-  const text = String(amountMinor).padStart(3, '0');
-  return `${text.slice(0, -2)}.${text.slice(-2)}`;
-}
-
 export async function writeSampleLedgerFile(options: SampleLedgerOptions): Promise<{ lineCount: number }> {
   if (options.developerCount < 1 || options.developerCount > SAMPLE_LIMITS.developerCountMaximum) throw new Error('developerCount out of range');
   if (options.appCount < 1 || options.appCount > SAMPLE_LIMITS.appCountMaximum) throw new Error('appCount out of range');
@@ -78,12 +74,14 @@ export async function writeSampleLedgerFile(options: SampleLedgerOptions): Promi
   }
   for (let receiptIndex = 0; receiptIndex < options.receiptCount; receiptIndex += 1) {
     const appIndex = receiptIndex % options.appCount;
-    const amountMinor = 1 + Math.floor(random() * random() * 200_000);
+    // Random draws are small integers (≤ 200,000), exact in a double; money is bigint at once.
+    const amountDraw = 1 + Math.floor(random() * random() * 200_000);
+    const amountMinor = BigInt(amountDraw);
     const occurredAt = new Date(startEpochMilliseconds + receiptIndex * spacingMilliseconds).toISOString();
-    await write({ type: 'RecordRevenue', receiptId: `${prefix}r-${receiptIndex}`, appId: `${prefix}app-${appIndex}`, amount: minorToDecimal(amountMinor), currency: 'USD', occurredAt });
+    await write({ type: 'RecordRevenue', receiptId: `${prefix}r-${receiptIndex}`, appId: `${prefix}app-${appIndex}`, amount: formatMoney(amountMinor, 'USD'), currency: 'USD', occurredAt });
     if (options.refundEveryNthReceipt > 0 && receiptIndex % options.refundEveryNthReceipt === options.refundEveryNthReceipt - 1) {
-      const refundMinor = Math.max(1, Math.floor(amountMinor * random()));
-      await write({ type: 'RefundRevenue', refundId: `${prefix}f-${receiptIndex}`, receiptId: `${prefix}r-${receiptIndex}`, amount: minorToDecimal(refundMinor), occurredAt: new Date(startEpochMilliseconds + receiptIndex * spacingMilliseconds + 3_600_000).toISOString() });
+      const refundMinor = BigInt(Math.max(1, Math.floor(amountDraw * random())));
+      await write({ type: 'RefundRevenue', refundId: `${prefix}f-${receiptIndex}`, receiptId: `${prefix}r-${receiptIndex}`, amount: formatMoney(refundMinor, 'USD'), occurredAt: new Date(startEpochMilliseconds + receiptIndex * spacingMilliseconds + 3_600_000).toISOString() });
     }
   }
   output.write(buffer);
