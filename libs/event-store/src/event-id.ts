@@ -34,6 +34,10 @@ export function uuidVersion5(namespaceUuid: string, name: string): string {
     .update(uuidToBytes(namespaceUuid))
     .update(Buffer.from(name, 'utf8'))
     .digest();
+  return uuidFromDigest(digest);
+}
+
+function uuidFromDigest(digest: Buffer): string {
   const bytes = digest.subarray(0, 16);
   // Version 5 in the high nibble of byte 6; RFC 4122 variant (binary 10) in byte 8.
   bytes[6] = (bytes[6]! & 0x0f) | 0x50;
@@ -41,11 +45,15 @@ export function uuidVersion5(namespaceUuid: string, name: string): string {
   return bytesToUuid(bytes);
 }
 
+/** The ledger namespace's bytes, converted once: every event id of an import needs them. */
+const LEDGER_NAMESPACE_BYTES = uuidToBytes(LEDGER_EVENT_ID_NAMESPACE);
+
 /** The id of the `eventIndex`-th (zero-based) event that the command `commandId` produced. */
 export function deriveEventId(commandId: string, eventIndex: number): string {
   if (commandId.length === 0) throw new TypeError('commandId must not be empty');
   if (!Number.isSafeInteger(eventIndex) || eventIndex < 0) {
     throw new RangeError(`eventIndex must be a non-negative integer, got ${String(eventIndex)}`);
   }
-  return uuidVersion5(LEDGER_EVENT_ID_NAMESPACE, `${commandId}#${eventIndex}`);
+  const digest = createHash('sha1').update(LEDGER_NAMESPACE_BYTES).update(`${commandId}#${eventIndex}`, 'utf8').digest();
+  return uuidFromDigest(digest);
 }

@@ -26,23 +26,32 @@ function canonicalJsonAt(value: unknown, depth: number): string {
       if (!Number.isFinite(value)) throw new InvariantViolation('canonicalJson: non-finite number');
       return JSON.stringify(value);
     case 'object': {
+      // Built by concatenation rather than arrays and joins: this runs once per event of
+      // an import (the event hash), so its allocations matter.
       if (Array.isArray(value)) {
-        const items: string[] = [];
-        for (const item of value) {
+        let text = '[';
+        for (let index = 0; index < value.length; index += 1) {
+          const item: unknown = value[index];
           if (item === undefined) throw new InvariantViolation('canonicalJson: undefined in an array');
-          items.push(canonicalJsonAt(item, depth + 1));
+          if (index > 0) text += ',';
+          text += canonicalJsonAt(item, depth + 1);
         }
-        return `[${items.join(',')}]`;
+        return `${text}]`;
       }
       const record = value as Record<string, unknown>;
-      const keys = Object.keys(record).sort();
-      const members: string[] = [];
-      for (const key of keys) {
+      const keys = Object.keys(record);
+      if (keys.length > 1) keys.sort();
+      let text = '{';
+      let first = true;
+      for (let index = 0; index < keys.length; index += 1) {
+        const key = keys[index]!;
         const member = record[key];
         if (member === undefined) continue;
-        members.push(`${JSON.stringify(key)}:${canonicalJsonAt(member, depth + 1)}`);
+        if (!first) text += ',';
+        first = false;
+        text += `${JSON.stringify(key)}:${canonicalJsonAt(member, depth + 1)}`;
       }
-      return `{${members.join(',')}}`;
+      return `${text}}`;
     }
     default:
       // bigint, function, symbol, undefined: a caller forgot to encode.

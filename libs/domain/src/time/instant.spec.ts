@@ -52,6 +52,10 @@ describe('parseInstant', () => {
   it('knows normalised instants', () => {
     expect(isNormalisedInstant('2026-01-01T00:00:00.000Z')).toBe(true);
     expect(isNormalisedInstant('2026-01-01T00:00:00Z')).toBe(false);
+    expect(isNormalisedInstant('2026-02-30T00:00:00.000Z')).toBe(false);
+    expect(isNormalisedInstant('2026-12-31T24:00:00.000Z')).toBe(false);
+    expect(isNormalisedInstant('0999-01-01T00:00:00.000Z')).toBe(false);
+    expect(isNormalisedInstant('2024-02-29T23:59:59.999Z')).toBe(true);
   });
 });
 

@@ -70,7 +70,12 @@ export function parseInstant(input: unknown, field: string): Instant {
 
 /** True if `iso` is already in the normalised form produced by `parseInstant`. */
 export function isNormalisedInstant(iso: string): boolean {
-  return NORMALISED_PATTERN.test(iso) && parseInstant(iso, 'instant').iso === iso;
+  // Every decoded event checks its instants, so this avoids the full parser: the pattern
+  // fixes the shape, a year below 1000 is refused by its first digit, and the round trip
+  // through Date refuses days and times that do not exist (they would come back changed).
+  if (!NORMALISED_PATTERN.test(iso) || iso.charCodeAt(0) === 48 /* 0 */) return false;
+  const epochMilliseconds = Date.parse(iso);
+  return Number.isFinite(epochMilliseconds) && new Date(epochMilliseconds).toISOString() === iso;
 }
 
 /** The normalised instant `days` whole days (of 86,400 s, UTC) after `iso`. */
