@@ -29,7 +29,11 @@ export async function createApiApplication(runtime: LedgerRuntime, options: ApiO
     logger: options.environment?.RSI_API_LOG === 'quiet' ? ['error', 'warn'] : undefined,
   });
   // Nothing about the server's software is advertised.
-  (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
+  const express = app.getHttpAdapter().getInstance() as { disable(setting: string): void };
+  express.disable('x-powered-by');
+  // Every response is a fresh command outcome or read: a weak ETag (a hash of each body)
+  // would cost CPU on every request and never save a transfer.
+  express.disable('etag');
   app.use(jsonBodyParser(settings.bodyLimitBytes));
   app.useGlobalFilters(new ApiExceptionFilter());
   app.useGlobalPipes(new StrictValidationPipe());

@@ -255,6 +255,16 @@ export class LedgerCommandService implements CommandHandlerGroup {
       outcomes.push({ status: 'recorded', commandId, streamName, events: decided });
     }
 
+    // A stream whose commands appended nothing has no expected version to prove that the
+    // state they were decided on is current: check it, and decide again if it is not.
+    for (const [streamName, snapshot] of working) {
+      if (pending.has(streamName)) continue;
+      if (!(await this.snapshots.isLatest(streamName, snapshot))) {
+        for (const workingStream of working.keys()) this.snapshots.forget(workingStream);
+        throw new StreamVersionConflictError(streamName, snapshot.version, snapshot.version);
+      }
+    }
+
     try {
       const appends = [...pending].map(([streamName, { expected, events }]) => ({ streamName, events, expectedStreamVersion: expected }));
       if (appends.length > 1 && this.store.appendToStreams) {

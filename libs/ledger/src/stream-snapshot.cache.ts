@@ -17,9 +17,8 @@ const STREAM_READ_PAGE_EVENTS_DEFAULT = 10_000;
  * Decided states per stream, bounded, so that a batch does not re-read its streams. An
  * entry is taken out while a batch works on it and put back only after its append
  * succeeded: evolve may mutate a state in place, so a failed batch must not leave a
- * half-evolved state behind. A taken entry is brought up to the stream's latest event (read
- * from its next version), so another writer's appends are never missed, and every event
- * read must chain to the one before it.
+ * half-evolved state behind. A state read from the stream must chain every event to the
+ * one before it.
  */
 export class StreamSnapshotCache {
   private readonly snapshots = new Map<string, StreamSnapshot<unknown>>();
@@ -33,7 +32,11 @@ export class StreamSnapshotCache {
   async take<State>(streamName: string, fold: StreamFold<State>): Promise<StreamSnapshot<State>> {
     const cached = this.snapshots.get(streamName) as StreamSnapshot<State> | undefined;
     this.snapshots.delete(streamName);
-    const snapshot: StreamSnapshot<State> = cached ?? { state: fold.initial(), version: 'no_stream', lastEventHash: GENESIS_EVENT_HASH };
+    // A cached state is used as it is (optimistic): the append's expected version proves it
+    // is still the stream's latest, and a conflict makes the caller forget it and read the
+    // stream again. That saves a read per stream per batch on the hot path.
+    if (cached) return cached;
+    const snapshot: StreamSnapshot<State> = { state: fold.initial(), version: 'no_stream', lastEventHash: GENESIS_EVENT_HASH };
     for (;;) {
       const fromStreamVersion = snapshot.version === 'no_stream' ? 0n : snapshot.version + 1n;
       const page = await this.store.readStream(streamName, { fromStreamVersion, maxCount: this.readPageEvents });
@@ -47,6 +50,17 @@ export class StreamSnapshotCache {
       }
       if (page.events.length < this.readPageEvents) return snapshot;
     }
+  }
+
+  /**
+   * True if no event was appended to the stream after the snapshot. A batch that appends
+   * nothing to a stream (its commands were all refused or already recorded) has no expected
+   * version to prove its cached state fresh, so it asks before answering.
+   */
+  async isLatest(streamName: string, snapshot: StreamSnapshot<unknown>): Promise<boolean> {
+    const fromStreamVersion = snapshot.version === 'no_stream' ? 0n : snapshot.version + 1n;
+    const page = await this.store.readStream(streamName, { fromStreamVersion, maxCount: 1 });
+    return page.events.length === 0;
   }
 
   /** Puts a snapshot back after its batch was appended; the least recently used goes first. */

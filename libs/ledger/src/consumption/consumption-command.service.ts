@@ -247,6 +247,16 @@ export class ConsumptionCommandService implements CommandHandlerGroup {
     }
 
     const plan = this.planAppends(pending, context);
+    // A stream that appends nothing has no expected version to prove its cached state
+    // current (cached states are used optimistically): check it, and decide again if not.
+    const appended = new Set(plan.appends.map((append) => append.streamName));
+    for (const [streamName, snapshot] of plan.working) {
+      if (appended.has(streamName)) continue;
+      if (!(await this.snapshots.isLatest(streamName, snapshot))) {
+        for (const workingStream of plan.working.keys()) this.snapshots.forget(workingStream);
+        throw new StreamVersionConflictError(streamName, snapshot.version, snapshot.version);
+      }
+    }
     try {
       if (plan.appends.length > 1 && this.store.appendToStreams) {
         await this.store.appendToStreams(plan.appends);
