@@ -38,7 +38,7 @@ if (!serverAvailable) {
     const pool = ledger.runtime.connection.pool;
     const storedRecords = async () => (await pool.query(
       `SELECT count(*)::int AS count, count(DISTINCT r->>'recordId')::int AS distinct_ids
-         FROM events, jsonb_array_elements(data->'records') r WHERE type = 'ConsumptionRecorded'`,
+         FROM events, json_array_elements(data->'records') r WHERE type = 'ConsumptionRecorded'`,
     )).rows[0] as { count: number; distinct_ids: number };
     const first = runCli(['import', filePath, '--batch', '500'], ledger.childEnvironment);
     for (;;) {

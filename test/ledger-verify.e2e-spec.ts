@@ -55,8 +55,8 @@ describe('verify and replay a ledger', () => {
     // An insider moves one cent from the developer to the platform in a stored event.
     const target = await pool.query(`SELECT position FROM events WHERE type = 'RevenueRecorded' ORDER BY position LIMIT 1 OFFSET 10`);
     await pool.query(
-      `UPDATE events SET data = jsonb_set(jsonb_set(data, '{lines,0,amountMinor}', to_jsonb(((data->'lines'->0->>'amountMinor')::numeric + 1)::text)),
-         '{lines,-1,amountMinor}', to_jsonb(((data->'lines'->-1->>'amountMinor')::numeric - 1)::text)) WHERE position = $1`,
+      `UPDATE events SET data = jsonb_set(jsonb_set(data::jsonb, '{lines,0,amountMinor}', to_jsonb(((data->'lines'->0->>'amountMinor')::numeric + 1)::text)),
+         '{lines,-1,amountMinor}', to_jsonb(((data->'lines'->-1->>'amountMinor')::numeric - 1)::text))::json WHERE position = $1`,
       [target.rows[0].position],
     );
     const report = await verifyLedger(ledger.runtime, () => Date.now());

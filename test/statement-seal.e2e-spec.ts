@@ -181,7 +181,7 @@ describe('statements by booking time, period seals and inclusion proofs', () => 
     // not the metadata) still holds, the seals do not.
     const pool = ledger.runtime.connection.pool;
     await pool.query(
-      `UPDATE events SET metadata = jsonb_set(metadata, '{recordedAt}', to_jsonb('2026-03-02T00:00:00.000Z'::text))
+      `UPDATE events SET metadata = jsonb_set(metadata::jsonb, '{recordedAt}', to_jsonb('2026-03-02T00:00:00.000Z'::text))::json
         WHERE stream_name = 'developer-ada' AND type = 'RevenueRecorded' AND data->>'receiptId' = 'r2'`,
     );
     const tampered = await verifyLedger(ledger.runtime, () => Date.now());
@@ -196,7 +196,7 @@ describe('statements by booking time, period seals and inclusion proofs', () => 
 
   it("verify fails when a seal's recorded root is changed", async () => {
     const pool = ledger.runtime.connection.pool;
-    await pool.query(`UPDATE events SET data = jsonb_set(data, '{merkleRoot}', to_jsonb(repeat('a', 64))) WHERE stream_name = 'seals' AND data->>'period' = '2026-02'`);
+    await pool.query(`UPDATE events SET data = jsonb_set(data::jsonb, '{merkleRoot}', to_jsonb(repeat('a', 64)))::json WHERE stream_name = 'seals' AND data->>'period' = '2026-02'`);
     const report = await verifyLedger(ledger.runtime, () => Date.now());
     const sealCheck = report.checks.find((check) => check.name === SEAL_CHECK)!;
     expect(sealCheck.examples.join('\n')).toMatch(/seal 2026-02: the events give root [0-9a-f]{64} over \d+ events, the seal says a{64} over 12/);

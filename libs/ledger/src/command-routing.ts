@@ -39,7 +39,7 @@ export function routesCreatedBy(command: DeveloperCommand, developerId: string):
 const ROUTE_CACHE_ENTRIES_MAXIMUM = 500_000;
 
 /**
- * App, receipt and payout ids → developer id. Backed by the `apps`, `directory_receipts`
+ * App, receipt and payout ids → developer id. Backed by the `apps`, `splits`
  * and `directory_payouts` read models, with a bounded in-process cache of the routes this
  * process has created or looked up (routes never change once created).
  */
@@ -80,7 +80,8 @@ export class CommandDirectory {
     }
     const queries: Record<RouteKey['kind'], string> = {
       app: 'SELECT app_id AS id, developer_id FROM apps WHERE app_id = ANY($1::text[])',
-      receipt: 'SELECT receipt_id AS id, developer_id FROM directory_receipts WHERE receipt_id = ANY($1::text[])',
+      // A receipt's split row names its developer: `splits` is the receipt directory.
+      receipt: 'SELECT receipt_id AS id, developer_id FROM splits WHERE receipt_id = ANY($1::text[])',
       payout: 'SELECT payout_id AS id, developer_id FROM directory_payouts WHERE payout_id = ANY($1::text[])',
     };
     for (const [kind, ids] of missingByKind) {

@@ -89,6 +89,7 @@ export const EXPORT_DEFINITIONS: Record<string, ExportDefinition> = {
     }),
   },
   'ledger-entries': {
+    // The view unnests ledger_postings (one row per event) into one row per posting.
     sql: `SELECT event_id::text AS event_id, posting_index::text AS posting_index, commit_position::text AS commit_position,
                  prepare_position::text AS prepare_position, event_type, account, currency, amount_minor::text AS amount_minor,
                  occurred_at::text AS occurred_at, recorded_at::text AS recorded_at

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../../event-store/src/event-store.port';
-import { decodeDeveloperEvent } from '../../domain/src';
+import { assertInvariant, decodeDeveloperEvent } from '../../domain/src';
 import type { DeveloperEvent, SplitLine } from '../../domain/src/ledger.events';
 import { bulkAppend, bulkInsert } from './sql-bulk';
 import type { ProjectionContext, ProjectionHandler } from './projection.handler';
@@ -56,6 +56,16 @@ export function postingsOf(event: DeveloperEvent): Posting[] {
   return postings;
 }
 
+/** A PostgreSQL array literal of text: every element quoted, `"` and `\` escaped. */
+export function textArrayLiteral(values: readonly string[]): string {
+  return `{${values.map((value) => `"${value.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+}
+
+/** A PostgreSQL array literal of integers (minor units): decimal digits and a sign, nothing to quote. */
+export function numericArrayLiteral(values: readonly bigint[]): string {
+  return `{${values.join(',')}}`;
+}
+
 function developerPartyOf(developerId: string): string {
   return `developer:${developerId}`;
 }
@@ -75,14 +85,15 @@ type BalanceDelta = { creditedMinor: bigint; refundedMinor: bigint; inFlightMino
 type ShareDelta = { splitMinor: bigint; reversedMinor: bigint };
 
 /**
- * Splits, refunds, payouts, developer balances, platform share per month, ledger entries,
- * and the directory that routes commands by app, receipt and payout id.
+ * Splits, refunds, payouts, developer balances, platform share per month, ledger postings
+ * (one row per event; the view `ledger_entries` has one row per posting), and the payout
+ * directory. Commands that name only a receipt are routed by `splits`, only an app by `apps`.
  */
 export class LedgerProjection implements ProjectionHandler {
   readonly name = 'ledger';
   readonly tables = [
-    'developers', 'apps', 'contract_versions', 'directory_receipts', 'directory_payouts', 'splits', 'refunds',
-    'payouts', 'developer_balances', 'platform_share_monthly', 'ledger_entries',
+    'developers', 'apps', 'contract_versions', 'directory_payouts', 'splits', 'refunds',
+    'payouts', 'developer_balances', 'platform_share_monthly', 'ledger_postings',
   ] as const;
 
   async applyBatch(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void> {
@@ -91,12 +102,11 @@ export class LedgerProjection implements ProjectionHandler {
     const contractVersions: (string | number)[][] = [];
     const appVersionUpdates: (string | number)[][] = [];
     const splits: (string | number)[][] = [];
-    const receiptDirectory: string[][] = [];
     const refunds: (string | number)[][] = [];
     const payoutRequests: string[][] = [];
     const payoutDirectory: string[][] = [];
     const payoutOutcomes: (string | null)[][] = [];
-    const ledgerEntries: (string | number)[][] = [];
+    const ledgerPostings: string[][] = [];
     const balanceDeltas = new Map<string, BalanceDelta>();
     const shareDeltas = new Map<string, ShareDelta>();
 
@@ -147,7 +157,6 @@ export class LedgerProjection implements ProjectionHandler {
             data.availableAt, recordedAt, data.contractVersion, data.contractHash, data.splitRuleVersion,
             platformMinor.toString(), developerMinor.toString(), linesJson(data.lines), recorded.eventId, commit, prepare,
           ]);
-          receiptDirectory.push([data.receiptId, data.developerId]);
           balanceDelta(data.developerId, data.currency).creditedMinor += developerMinor;
           const month = data.occurredAt.slice(0, 7);
           for (const line of data.lines) {
@@ -198,12 +207,15 @@ export class LedgerProjection implements ProjectionHandler {
           break;
         }
       }
-      postingsOf(event).forEach((posting, postingIndex) => {
-        ledgerEntries.push([
-          recorded.eventId, postingIndex, commit, prepare, event.type, posting.account, posting.currency,
-          posting.amountMinor.toString(), occurredAt, recordedAt,
+      const postings = postingsOf(event);
+      if (postings.length > 0) {
+        const currency = postings[0]!.currency;
+        assertInvariant(postings.every((posting) => posting.currency === currency), `postings of ${event.type} are in one currency`);
+        ledgerPostings.push([
+          commit, prepare, recorded.eventId, event.type, currency, textArrayLiteral(postings.map((posting) => posting.account)),
+          numericArrayLiteral(postings.map((posting) => posting.amountMinor)), occurredAt, recordedAt,
         ]);
-      });
+      }
     }
 
     const { client, schema } = context;
@@ -231,9 +243,6 @@ export class LedgerProjection implements ProjectionHandler {
       { name: 'platform_minor', type: 'numeric' }, { name: 'developer_minor', type: 'numeric' }, { name: 'lines', type: 'jsonb' },
       { name: 'event_id', type: 'uuid' }, { name: 'commit_position', type: 'numeric' }, { name: 'prepare_position', type: 'numeric' },
     ], splits);
-    await bulkAppend(context, 'directory_receipts', [
-      { name: 'receipt_id', type: 'text' }, { name: 'developer_id', type: 'text' },
-    ], receiptDirectory);
     await bulkAppend(context, 'refunds', [
       { name: 'refund_id', type: 'text' }, { name: 'receipt_id', type: 'text' }, { name: 'app_id', type: 'text' },
       { name: 'developer_id', type: 'text' }, { name: 'currency', type: 'text' }, { name: 'amount_minor', type: 'numeric' },
@@ -283,11 +292,11 @@ export class LedgerProjection implements ProjectionHandler {
           split_minor = platform_share_monthly.split_minor + EXCLUDED.split_minor,
           reversed_minor = platform_share_monthly.reversed_minor + EXCLUDED.reversed_minor`);
     }
-    await bulkAppend(context, 'ledger_entries', [
-      { name: 'event_id', type: 'uuid' }, { name: 'posting_index', type: 'int2' }, { name: 'commit_position', type: 'numeric' },
-      { name: 'prepare_position', type: 'numeric' }, { name: 'event_type', type: 'text' }, { name: 'account', type: 'text' },
-      { name: 'currency', type: 'text' }, { name: 'amount_minor', type: 'numeric' }, { name: 'occurred_at', type: 'timestamptz' },
+    await bulkAppend(context, 'ledger_postings', [
+      { name: 'commit_position', type: 'numeric' }, { name: 'prepare_position', type: 'numeric' }, { name: 'event_id', type: 'uuid' },
+      { name: 'event_type', type: 'text' }, { name: 'currency', type: 'text' }, { name: 'accounts', type: 'text', cast: 'text[]' },
+      { name: 'amounts_minor', type: 'text', cast: 'numeric[]' }, { name: 'occurred_at', type: 'timestamptz' },
       { name: 'recorded_at', type: 'timestamptz' },
-    ], ledgerEntries);
+    ], ledgerPostings);
   }
 }

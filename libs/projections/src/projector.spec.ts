@@ -23,10 +23,10 @@ describe('Projector: rows and checkpoint move together, an event is applied once
     expect(outcomes.every((outcome) => outcome.status === 'recorded')).toBe(true);
     await runtime.projector.catchUp();
     const pool = runtime.connection.pool;
-    const count = async () => (await pool.query(`SELECT (SELECT count(*) FROM splits)::int AS splits, (SELECT count(*) FROM ledger_entries)::int AS entries,
+    const count = async () => (await pool.query(`SELECT (SELECT count(*) FROM splits)::int AS splits, (SELECT count(*) FROM ledger_entries)::int AS entries, (SELECT count(*) FROM ledger_postings)::int AS postings,
       (SELECT credited_minor::text FROM developer_balances WHERE developer_id = 'p-dev') AS credited`)).rows[0];
     const before = await count();
-    expect(before).toEqual({ splits: 1, entries: 3, credited: '900' });
+    expect(before).toEqual({ splits: 1, entries: 3, postings: 1, credited: '900' });
 
     // The same events again, as a projector that read them before the checkpoint moved would.
     const events = await runtime.store.readAll({ after: null, maxCount: 100 });

@@ -9,7 +9,16 @@ import type { ProjectionContext } from './projection.handler';
  * table per batch, whatever the number of rows. Values are strings (numeric and
  * timestamptz are cast by PostgreSQL) so that no amount ever passes through a JS number.
  */
-export type BulkColumn = { name: string; type: string };
+export type BulkColumn = {
+  name: string;
+  /** The type of the values as sent (the array parameter's element type). */
+  type: string;
+  /**
+   * The column's type when it differs from `type`: an array column is sent as its text
+   * literal (`{…}`), because `unnest` would flatten an array of arrays.
+   */
+  cast?: string;
+};
 
 /** PostgreSQL's limit is 65,535 parameters, but arrays are one parameter each: bound the rows instead. */
 export const BULK_ROWS_MAXIMUM = 50_000;
@@ -32,8 +41,11 @@ export async function bulkInsert(
     const arrays = columns.map((_, columnIndex) => chunk.map((row) => row[columnIndex]));
     const columnList = columns.map((column) => quoteIdentifier(column.name)).join(', ');
     const unnestList = columns.map((column, index) => `$${index + 1}::${column.type}[]`).join(', ');
+    const selectList = columns.map((column, index) => `u.c${index}${column.cast === undefined ? '' : `::${column.cast}`}`).join(', ');
+    const aliasList = columns.map((_, index) => `c${index}`).join(', ');
     await client.query(
-      `INSERT INTO ${quoteIdentifier(schema)}.${quoteIdentifier(table)} (${columnList}) SELECT * FROM unnest(${unnestList}) ${conflictClause}`,
+      `INSERT INTO ${quoteIdentifier(schema)}.${quoteIdentifier(table)} (${columnList})
+       SELECT ${selectList} FROM unnest(${unnestList}) AS u(${aliasList}) ${conflictClause}`,
       arrays,
     );
   }
@@ -46,7 +58,7 @@ const COPY_TEXT_SPECIAL_ALL = /[\\\n\r\t]/g;
 /** Characters handed to the COPY stream per write: bounds the memory of one table's rows. */
 const COPY_CHUNK_CHARACTERS = 1 << 20;
 
-function copyTextValue(value: string | number | null): string {
+export function copyTextValue(value: string | number | null): string {
   if (value === null) return '\\N';
   const text = typeof value === 'string' ? value : String(value);
   return COPY_TEXT_SPECIAL.test(text) ? text.replace(COPY_TEXT_SPECIAL_ALL, (character) => COPY_TEXT_ESCAPES[character]!) : text;
