@@ -43,6 +43,16 @@ describe('verify and replay a ledger', () => {
     const before = await pool.query(`SELECT count(*)::int AS count, sum(amount_minor)::text AS total FROM ledger_entries`);
     const replay = await replayIntoFreshSchema({ pool, store: ledger.runtime.store, handlers: ledger.runtime.projectionHandlers, schema: 'replay_test', nowMilliseconds: () => Date.now() });
     expect(replay.eventsApplied).toBe(3 + 6 + 1_500 + 300);
+    // Insert-only tables were loaded without indexes and got them after: the same definitions as live.
+    const indexes = await pool.query(
+      `SELECT n.nspname AS schema, t.relname AS table, pg_get_indexdef(i.indexrelid) AS definition
+         FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+        WHERE n.nspname IN ('public', 'replay_test') AND t.relname IN ('splits', 'refunds', 'ledger_postings')`,
+    );
+    const definitionsOf = (schema: string) => indexes.rows.filter((row) => row.schema === schema)
+      .map((row) => `${row.table}: ${String(row.definition).replace(` ON ${schema}.`, ' ON ')}`).sort();
+    expect(definitionsOf('replay_test')).toEqual(definitionsOf('public'));
+    expect(definitionsOf('public').length).toBe(4 + 3 + 1);
     await promoteReplay(pool, replay);
     const after = await pool.query(`SELECT count(*)::int AS count, sum(amount_minor)::text AS total FROM ledger_entries`);
     expect(after.rows[0]).toEqual(before.rows[0]);

@@ -95,6 +95,7 @@ export class LedgerProjection implements ProjectionHandler {
     'developers', 'apps', 'contract_versions', 'directory_payouts', 'splits', 'refunds',
     'payouts', 'developer_balances', 'platform_share_monthly', 'ledger_postings',
   ] as const;
+  readonly insertOnlyTables = ['splits', 'refunds', 'ledger_postings'] as const;
 
   async applyBatch(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void> {
     const developers: (string | null)[][] = [];

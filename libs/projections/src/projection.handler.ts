@@ -17,5 +17,13 @@ export interface ProjectionHandler {
   readonly name: string;
   /** Tables this projection writes, in creation order, for replay into fresh tables. */
   readonly tables: readonly string[];
+  /**
+   * Of `tables`, those this projection only inserts into: never read, updated or upserted
+   * while projecting. A rebuild loads them without indexes and builds the indexes after,
+   * which is several times cheaper than maintaining them row by row; a constraint the rows
+   * break (a duplicate key) then fails the rebuild when the index is built, instead of at
+   * the row.
+   */
+  readonly insertOnlyTables?: readonly string[];
   applyBatch(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void>;
 }

@@ -3,6 +3,7 @@ import type { EventStore } from '../../../event-store/src/event-store.port';
 import type { ProjectionHandler } from '../../../projections/src/projection.handler';
 import { Projector } from '../../../projections/src/projector';
 import { quoteIdentifier } from '../../../projections/src/sql-bulk';
+import { assertInvariant } from '../../../domain/src';
 
 /** Events per transaction when rebuilding: larger than live, since nothing waits on it. */
 const REPLAY_BATCH_EVENTS = 10_000;
@@ -31,16 +32,53 @@ export async function replayIntoFreshSchema(options: {
   const startedAt = options.nowMilliseconds();
   const schema = quoteIdentifier(options.schema);
   const tables = projectionTables(options.handlers);
+  const insertOnly = new Set(options.handlers.flatMap((handler) => [...(handler.insertOnlyTables ?? [])]));
+  for (const table of insertOnly) assertInvariant(tables.includes(table), `insert-only table ${table} is one of the projection's tables`);
   await options.pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await options.pool.query(`CREATE SCHEMA ${schema}`);
   for (const table of tables) {
-    await options.pool.query(`CREATE TABLE ${schema}.${quoteIdentifier(table)} (LIKE public.${quoteIdentifier(table)} INCLUDING ALL)`);
+    // Insert-only tables get their columns, defaults and checks now, their indexes after the load.
+    const like = insertOnly.has(table) ? 'INCLUDING DEFAULTS INCLUDING CONSTRAINTS' : 'INCLUDING ALL';
+    await options.pool.query(`CREATE TABLE ${schema}.${quoteIdentifier(table)} (LIKE public.${quoteIdentifier(table)} ${like})`);
   }
   const projector = new Projector(options.pool, options.store, options.handlers, {
     projectionName: 'ledger', schema: options.schema, batchSize: REPLAY_BATCH_EVENTS, copyFromStdin: options.copyFromStdin,
   });
   const { eventsApplied } = await projector.catchUp();
+  for (const table of insertOnly) await copyIndexesOfLiveTable(options.pool, options.schema, table);
   return { schema: options.schema, eventsApplied, elapsedMilliseconds: options.nowMilliseconds() - startedAt, tables };
+}
+
+/**
+ * Builds on `schema.table` every index of `public.table`: primary key and unique
+ * constraints as constraints (with their names), other indexes from their definitions.
+ * The count is compared afterwards, so that a table never ends up with fewer indexes than
+ * the live one.
+ */
+async function copyIndexesOfLiveTable(pool: Pool, schema: string, table: string): Promise<void> {
+  const liveIndexes = await pool.query<{ constraint_name: string | null; constraint_definition: string | null; index_definition: string }>(
+    `SELECT c.conname AS constraint_name, pg_get_constraintdef(c.oid) AS constraint_definition, pg_get_indexdef(i.indexrelid) AS index_definition
+       FROM pg_index i
+       LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.contype IN ('p', 'u')
+      WHERE i.indrelid = to_regclass($1)
+      ORDER BY i.indexrelid`,
+    [`public.${quoteIdentifier(table)}`],
+  );
+  const target = `${quoteIdentifier(schema)}.${quoteIdentifier(table)}`;
+  for (const index of liveIndexes.rows) {
+    if (index.constraint_name !== null && index.constraint_definition !== null) {
+      await pool.query(`ALTER TABLE ${target} ADD CONSTRAINT ${quoteIdentifier(index.constraint_name)} ${index.constraint_definition}`);
+    } else {
+      const prefix = ` ON public.${quoteIdentifier(table)} `;
+      const unquotedPrefix = ` ON public.${table} `;
+      const definition = index.index_definition.includes(prefix) ? index.index_definition.replace(prefix, ` ON ${target} `)
+        : index.index_definition.replace(unquotedPrefix, ` ON ${target} `);
+      assertInvariant(definition !== index.index_definition, `index definition of ${table} names public.${table}: ${index.index_definition}`);
+      await pool.query(definition);
+    }
+  }
+  const built = await pool.query<{ count: number }>('SELECT count(*)::int AS count FROM pg_index WHERE indrelid = to_regclass($1)', [target]);
+  assertInvariant(built.rows[0]!.count === liveIndexes.rows.length, `${target} has ${built.rows[0]!.count} indexes, the live table ${liveIndexes.rows.length}`);
 }
 
 /**
