@@ -199,7 +199,9 @@ function decideRefundRevenue(command: RefundRevenue, state: DeveloperState): Dev
   const remainingTotalMinor = receipt.amountMinor - receipt.refundedMinor;
   if (amountMinor > remainingTotalMinor) throw new RefundExceedsRemaining(receiptId, formatMoney(remainingTotalMinor, receipt.currency));
 
-  const remainingLines: SplitLine[] = receipt.lines.map((line, index) => ({ party: line.party, amountMinor: receipt.remainingMinor[index]! }));
+  const remainingLines: SplitLine[] = receipt.parties.map((party, index) => ({ party, amountMinor: receipt.remainingMinor[index]! }));
+  const version = state.apps.get(receipt.appId)?.versions[receipt.contractVersion - 1];
+  assertInvariant(version !== undefined, `receipt ${receiptId} names a contract version its app has`);
   const lines = reverseRefund({ remainingLines, refundMinor: amountMinor });
   return [{
     type: 'RevenueRefunded',
@@ -212,7 +214,7 @@ function decideRefundRevenue(command: RefundRevenue, state: DeveloperState): Dev
       amountMinor,
       occurredAt: occurredAt.iso,
       contractVersion: receipt.contractVersion,
-      contractHash: receipt.contractHash,
+      contractHash: version.record.hash,
       splitRuleVersion: SPLIT_RULE_VERSION,
       lines,
     },

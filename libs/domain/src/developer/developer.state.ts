@@ -49,10 +49,14 @@ export type ReceiptState = {
   readonly occurredAt: string;
   readonly occurredAtEpochMilliseconds: number;
   readonly contractVersion: number;
-  readonly contractHash: string;
-  /** The split as recorded, in line order. */
-  readonly lines: readonly SplitLine[];
-  /** What is not yet reversed of each line, in line order. */
+  /**
+   * The parties of the split as recorded, in line order. One array is shared by every
+   * receipt with the same parties (`state.partyLists`): a developer holds each of its
+   * receipts in memory, so what is held per receipt is kept to its own amounts. The
+   * contract hash is the version's (`app.versions[contractVersion - 1].record.hash`).
+   */
+  readonly parties: readonly string[];
+  /** What is not yet reversed of each line, in line order (the recorded amounts at first). */
   readonly remainingMinor: bigint[];
   refundedMinor: bigint;
 };
@@ -105,6 +109,8 @@ export type DeveloperState = {
   readonly capUsageCounters: Map<string, bigint>;
   readonly balances: Map<string, CurrencyBalanceState>;
   readonly payouts: Map<string, PayoutState>;
+  /** The distinct party lists of the receipts, by the parties joined with NUL. */
+  readonly partyLists: Map<string, readonly string[]>;
 };
 
 export function initialDeveloperState(): DeveloperState {
@@ -117,6 +123,7 @@ export function initialDeveloperState(): DeveloperState {
     capUsageCounters: new Map(),
     balances: new Map(),
     payouts: new Map(),
+    partyLists: new Map(),
   };
 }
 
@@ -208,17 +215,26 @@ function evolveRevenueRecorded(state: DeveloperState, data: RevenueRecorded['dat
   const occurredAtEpochMilliseconds = Date.parse(data.occurredAt);
   const lines = data.lines;
   const remainingMinor: bigint[] = new Array(lines.length);
-  for (let index = 0; index < lines.length; index += 1) remainingMinor[index] = lines[index]!.amountMinor;
+  let partyKey = '';
+  for (let index = 0; index < lines.length; index += 1) {
+    remainingMinor[index] = lines[index]!.amountMinor;
+    partyKey += (index === 0 ? '' : '\u0000') + lines[index]!.party;
+  }
+  let parties = state.partyLists.get(partyKey);
+  if (parties === undefined) {
+    parties = lines.map((line) => line.party);
+    state.partyLists.set(partyKey, parties);
+  }
   state.receipts.set(data.receiptId, {
     receiptId: data.receiptId,
-    appId: data.appId,
+    // The app's own string, not the event's copy: shared by every receipt of the app.
+    appId: app.appId,
     currency: data.currency,
     amountMinor: data.amountMinor,
     occurredAt: data.occurredAt,
     occurredAtEpochMilliseconds,
     contractVersion: data.contractVersion,
-    contractHash: data.contractHash,
-    lines,
+    parties,
     remainingMinor,
     refundedMinor: 0n,
   });
