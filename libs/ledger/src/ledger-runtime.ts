@@ -41,7 +41,7 @@ export type LedgerRuntimeOptions = DatabaseSettingsOptions & { modules?: LedgerM
 /** The event store chosen by `EVENT_STORE` (postgres by default, or eventstoredb). */
 async function openEventStore(connection: DatabaseConnection, environment: NodeJS.ProcessEnv): Promise<{ store: EventStore; description: string }> {
   const kind = (environment.EVENT_STORE ?? 'postgres').trim();
-  if (kind === 'postgres') return { store: new PostgresEventStore(connection.pool), description: 'PostgreSQL event store' };
+  if (kind === 'postgres') return { store: new PostgresEventStore(connection.pool, { copyFromStdin: !connection.embedded }), description: 'PostgreSQL event store' };
   if (kind === 'eventstoredb') {
     const store = await connectEventStoreDb(environment.EVENTSTORE_CONNECTION_STRING);
     return { store, description: 'EventStoreDB' };

@@ -33,7 +33,8 @@ describeWithServer('PostgresEventStore under concurrent writers (real PostgreSQL
   beforeAll(async () => {
     // Writers + reader + naive reader, each on its own connection.
     database = await createTestDatabase({ poolSizeMaximum: WRITERS + 4 });
-    store = new PostgresEventStore(database.connection.pool);
+    // The COPY path: what the program runs on a server (and COPY fires the statement trigger below too).
+    store = new PostgresEventStore(database.connection.pool, { copyFromStdin: true });
     // Holds a transaction open AFTER its events got their positions and BEFORE it commits,
     // so that transactions that drew later positions commit first.
     await database.connection.pool.query(`

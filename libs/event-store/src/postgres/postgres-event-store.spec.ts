@@ -2,10 +2,19 @@ import { createTestDatabase, type TestDatabase } from '../../../../test/support/
 import { describeEventStoreConformance } from '../conformance/event-store.conformance';
 import { PostgresEventStore } from './postgres-event-store';
 
-// With DATABASE_URL: a fresh database on that server; without: the embedded PGlite.
-describeEventStoreConformance(process.env.DATABASE_URL ? 'PostgreSQL (server)' : 'PostgreSQL (embedded PGlite)', async () => {
+// With DATABASE_URL: a fresh database on that server per suite, once for each insert path
+// (COPY is what the program runs on a server; INSERT is what it runs embedded, tested here
+// on the server as well). Without: the embedded PGlite, which only has the INSERT path.
+if (process.env.DATABASE_URL) {
+  describeEventStoreConformance('PostgreSQL (server, COPY)', () => createStore({ copyFromStdin: true }));
+  describeEventStoreConformance('PostgreSQL (server, INSERT)', () => createStore({ copyFromStdin: false }));
+} else {
+  describeEventStoreConformance('PostgreSQL (embedded PGlite)', () => createStore({ copyFromStdin: false }));
+}
+
+async function createStore(options: { copyFromStdin: boolean }) {
   const database: TestDatabase = await createTestDatabase();
-  const store = new PostgresEventStore(database.connection.pool);
+  const store = new PostgresEventStore(database.connection.pool, options);
   return {
     store,
     async cleanup() {
@@ -13,4 +22,4 @@ describeEventStoreConformance(process.env.DATABASE_URL ? 'PostgreSQL (server)' :
       await database.drop();
     },
   };
-});
+}

@@ -1,4 +1,8 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { copyTextValue } from '../../../projections/src/sql-bulk';
 import {
   DuplicateEventIdError,
   EVENT_STORE_LIMITS,
@@ -21,8 +25,13 @@ import {
  *
  * - Append: one transaction per call. The `streams` row of each stream is locked and
  *   compared with the expected version; the events of all streams are inserted by ONE
- *   statement per chunk (a JSON array unpacked by `json_to_recordset`), so that a batch of
- *   10,000 events costs a handful of round trips.
+ *   statement per chunk of 10,000 events, so that a batch costs a handful of round trips.
+ *   The statement is one of two, chosen when the store is constructed (`copyFromStdin`):
+ *   on a PostgreSQL server `COPY events … FROM STDIN` streams the rows as COPY text (no
+ *   JSON array to build, send and unpack); the embedded PGlite has no COPY FROM STDIN, so
+ *   there an INSERT unpacks a JSON array with `json_to_recordset`. Both store the same
+ *   rows, fail on the same constraints with the same errors, and return the same
+ *   positions; one conformance suite runs against both.
  * - Global order: (transaction_id, position), and only rows of transactions older than the
  *   oldest one still running (`pg_snapshot_xmin(pg_current_snapshot())`). A position is
  *   drawn before commit, so a transaction that commits late leaves a lower position behind
@@ -38,10 +47,12 @@ export class PostgresEventStore implements EventStore {
   /**
    * @param pool a pool shared with the rest of the process (see `database-connection.ts`);
    *   `close()` ends it only if `ownsPool`.
+   * @param options.copyFromStdin insert events by `COPY … FROM STDIN`: only on a PostgreSQL
+   *   server (`!connection.embedded`), since the embedded PGlite refuses it. Default false.
    */
   constructor(
     private readonly pool: pg.Pool,
-    private readonly options: { ownsPool?: boolean } = {},
+    private readonly options: { ownsPool?: boolean; copyFromStdin?: boolean } = {},
   ) {}
 
   async appendToStream(streamName: string, events: NewEvent[], options: { expectedStreamVersion: ExpectedStreamVersion }): Promise<AppendResult> {
@@ -160,7 +171,7 @@ export class PostgresEventStore implements EventStore {
     try {
       await client.query('BEGIN');
       try {
-        const results = await appendWithin(client, batch);
+        const results = await appendWithin(client, batch, this.options.copyFromStdin === true);
         await client.query('COMMIT');
         return results;
       } catch (error) {
@@ -194,12 +205,15 @@ const EVENT_COLUMNS = `stream_name, stream_version::text AS stream_version, posi
 /** Rows per statement, reading and inserting: bounds the memory of one round trip (~10 MB of JSON). */
 const READ_PAGE_SIZE = 10_000;
 const INSERT_CHUNK_EVENTS = 10_000;
+/** Characters of COPY text handed to the stream per write (a chunk is ~10 MB of them). */
+const COPY_PIECE_CHARACTERS = 1 << 20;
+const COPY_EVENTS_STATEMENT = 'COPY events (stream_name, stream_version, event_id, type, data, metadata) FROM STDIN';
 const DEADLOCK_ATTEMPTS_MAXIMUM = 3;
 const STREAM_NAME_LENGTH_MAXIMUM = 1_000;
 const EVENT_TYPE_LENGTH_MAXIMUM = 200;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-async function appendWithin(client: pg.PoolClient, batch: StreamAppend[]): Promise<AppendResult[]> {
+async function appendWithin(client: pg.PoolClient, batch: StreamAppend[], copyFromStdin: boolean): Promise<AppendResult[]> {
   // Lock in name order, so that two batches over the same streams cannot deadlock on them.
   const streamNames = batch.map((append) => append.streamName).sort();
   const locked = await client.query<{ stream_name: string; stream_version: string }>(
@@ -258,7 +272,7 @@ async function appendWithin(client: pg.PoolClient, batch: StreamAppend[]): Promi
   }
 
   const toWrite = [...toCreate.filter((append) => !alreadyStored.has(append.streamName)), ...toUpdate];
-  const lastPositions = await insertEvents(client, toWrite);
+  const lastPositions = await insertEvents(client, toWrite, copyFromStdin);
 
   return batch.map((append) => {
     const stored = alreadyStored.get(append.streamName);
@@ -285,36 +299,41 @@ async function findSameEventsAlreadyStored(client: pg.PoolClient, append: Stream
   return { nextExpectedStreamVersion: last, lastPosition: { commit: BigInt(lastRow.transaction_id), prepare: BigInt(lastRow.position) } };
 }
 
-/** Inserts in chunks of one statement each; returns the last position per stream. */
-async function insertEvents(client: pg.PoolClient, appends: StreamAppend[]): Promise<Map<string, GlobalPosition>> {
+type EventRowToInsert = {
+  stream_name: string;
+  stream_version: string;
+  event_id: string;
+  type: string;
+  data: JsonObject;
+  metadata: EventMetadata;
+};
+
+/**
+ * Inserts in chunks of one statement each (a COPY, or an INSERT); returns the last position
+ * per stream.
+ *
+ * COPY returns no rows, so after COPY the positions are read back by one query over this
+ * transaction's rows (`readLastPositionsWritten`).
+ */
+async function insertEvents(client: pg.PoolClient, appends: StreamAppend[], copyFromStdin: boolean): Promise<Map<string, GlobalPosition>> {
   const lastPositions = new Map<string, GlobalPosition>();
-  let chunk: object[] = [];
-  const flush = async () => {
-    if (chunk.length === 0) return;
-    const eventIdsInChunk = chunk as { event_id: string; stream_name: string }[];
+  for (const chunk of eventRowChunks(appends)) {
     try {
-      const inserted = await client.query<{ stream_name: string; last_position: string; transaction_id: string }>(
-        `WITH inserted AS (
-           INSERT INTO events (stream_name, stream_version, event_id, type, data, metadata)
-           SELECT e.stream_name, e.stream_version, e.event_id, e.type, e.data, e.metadata
-             FROM ROWS FROM (json_to_recordset($1::json)
-                    AS (stream_name text, stream_version bigint, event_id uuid, type text, data jsonb, metadata jsonb))
-                  WITH ORDINALITY AS e(stream_name, stream_version, event_id, type, data, metadata, ordinal)
-            ORDER BY e.ordinal
-           RETURNING stream_name, position
-         )
-         SELECT stream_name, max(position)::text AS last_position, pg_current_xact_id()::text AS transaction_id
-           FROM inserted GROUP BY stream_name`,
-        [JSON.stringify(chunk)],
-      );
-      for (const row of inserted.rows) {
-        lastPositions.set(row.stream_name, { commit: BigInt(row.transaction_id), prepare: BigInt(row.last_position) });
+      const copyText = copyFromStdin ? encodeCopyText(chunk) : undefined;
+      if (copyText !== undefined) {
+        await copyChunk(client, copyText, chunk.length);
+      } else {
+        for (const [streamName, lastPosition] of await insertChunk(client, chunk)) lastPositions.set(streamName, lastPosition);
       }
     } catch (error) {
-      throw toDuplicateEventIdError(error, eventIdsInChunk) ?? error;
+      throw toDuplicateEventIdError(error, chunk) ?? error;
     }
-    chunk = [];
-  };
+  }
+  return copyFromStdin ? readLastPositionsWritten(client, appends) : lastPositions;
+}
+
+function* eventRowChunks(appends: StreamAppend[]): Generator<EventRowToInsert[]> {
+  let chunk: EventRowToInsert[] = [];
   for (const append of appends) {
     const first = firstRevision(append);
     for (let index = 0; index < append.events.length; index += 1) {
@@ -328,10 +347,116 @@ async function insertEvents(client: pg.PoolClient, appends: StreamAppend[]): Pro
         data: event.data,
         metadata: event.metadata,
       });
-      if (chunk.length >= INSERT_CHUNK_EVENTS) await flush();
+      if (chunk.length >= INSERT_CHUNK_EVENTS) {
+        yield chunk;
+        chunk = [];
+      }
     }
   }
-  await flush();
+  if (chunk.length > 0) yield chunk;
+}
+
+async function insertChunk(client: pg.PoolClient, rows: EventRowToInsert[]): Promise<Map<string, GlobalPosition>> {
+  const inserted = await client.query<{ stream_name: string; last_position: string; transaction_id: string }>(
+    `WITH inserted AS (
+       INSERT INTO events (stream_name, stream_version, event_id, type, data, metadata)
+       SELECT e.stream_name, e.stream_version, e.event_id, e.type, e.data, e.metadata
+         FROM ROWS FROM (json_to_recordset($1::json)
+                AS (stream_name text, stream_version bigint, event_id uuid, type text, data json, metadata json))
+              WITH ORDINALITY AS e(stream_name, stream_version, event_id, type, data, metadata, ordinal)
+        ORDER BY e.ordinal
+       RETURNING stream_name, position
+     )
+     SELECT stream_name, max(position)::text AS last_position, pg_current_xact_id()::text AS transaction_id
+       FROM inserted GROUP BY stream_name`,
+    [JSON.stringify(rows)],
+  );
+  return new Map(inserted.rows.map((row) => [row.stream_name, { commit: BigInt(row.transaction_id), prepare: BigInt(row.last_position) }]));
+}
+
+/**
+ * The chunk as COPY text (one row per line, every field escaped for COPY's text format), in
+ * pieces of about `COPY_PIECE_CHARACTERS`; or `undefined` when a value holds text that the
+ * INSERT refuses and COPY would not, or would store otherwise:
+ * - a NUL (U+0000): the INSERT refuses its JSON escape `\u0000` (22P05) in any field; COPY
+ *   refuses the raw byte in a text field (another error) and stores the escape in json;
+ * - a lone surrogate: the INSERT refuses its JSON escape (22P02); COPY stores it in json,
+ *   and in a text field Node's UTF-8 encoder writes U+FFFD instead, changing the text.
+ * Such a chunk is written by the INSERT, so that it fails exactly as it always did. (Data
+ * that merely looks like such an escape, `\\u0000`, also takes the INSERT: slower, same rows.)
+ * The JSON is encoded here, before any COPY starts: an event that cannot be encoded fails
+ * as it fails `JSON.stringify` in `insertChunk`, and never half-way through a COPY.
+ */
+function encodeCopyText(rows: EventRowToInsert[]): string[] | undefined {
+  const pieces: string[] = [];
+  let piece = '';
+  for (const row of rows) {
+    // `?? null`: an event without data or metadata becomes NULL (`\N`) and fails the NOT NULL
+    // constraint, as the key missing from the JSON array does in `insertChunk`.
+    const data = JSON.stringify(row.data) ?? null;
+    const metadata = JSON.stringify(row.metadata) ?? null;
+    if (TEXT_INSERT_REFUSES.test(row.stream_name) || TEXT_INSERT_REFUSES.test(row.type)) return undefined;
+    if ((data !== null && JSON_ESCAPE_INSERT_REFUSES.test(data)) || (metadata !== null && JSON_ESCAPE_INSERT_REFUSES.test(metadata))) return undefined;
+    piece += `${[row.stream_name, row.stream_version, row.event_id, row.type, data, metadata].map(copyTextValue).join('\t')}\n`;
+    if (piece.length >= COPY_PIECE_CHARACTERS) {
+      pieces.push(piece);
+      piece = '';
+    }
+  }
+  if (piece.length > 0) pieces.push(piece);
+  return pieces;
+}
+
+/** A NUL, or a lone surrogate (with the `u` flag a surrogate pair is one code point, not `\p{Cs}`). */
+const TEXT_INSERT_REFUSES = /[\u0000\p{Cs}]/u;
+/** The escapes JSON.stringify writes for a NUL and for a lone surrogate. */
+const JSON_ESCAPE_INSERT_REFUSES = /\\u(?:0000|d[89a-f])/i;
+
+/**
+ * One COPY statement. pg-copy-streams reports a server error (a duplicate event id) as an
+ * error of the stream, after which the server has ended the COPY and the connection takes
+ * the caller's ROLLBACK; `pipeline` settles only when the stream has finished or failed,
+ * so nothing of this COPY is still in flight when it returns or throws.
+ */
+async function copyChunk(client: pg.PoolClient, pieces: string[], rowCount: number): Promise<void> {
+  const sink = client.query(copyFrom(COPY_EVENTS_STATEMENT));
+  await pipeline(Readable.from(pieces), sink);
+  if (sink.rowCount !== rowCount) throw new Error(`invariant broken: COPY stored ${sink.rowCount} events of ${rowCount}`);
+}
+
+/**
+ * The last position of each stream this transaction wrote. The rows with this transaction's
+ * id are exactly this append's (one transaction per append), so the query needs no stream
+ * filter: with one (`stream_name = ANY(…)`), stale statistics made the planner also scan the
+ * primary key for every row of those streams, a cost growing with their length; without it,
+ * only index `events_transaction_id_position_index` and this append's rows are read.
+ * Invariant: those rows are exactly the streams of `appends`, each with all its events.
+ */
+async function readLastPositionsWritten(client: pg.PoolClient, appends: StreamAppend[]): Promise<Map<string, GlobalPosition>> {
+  const lastPositions = new Map<string, GlobalPosition>();
+  if (appends.length === 0) return lastPositions;
+  const written = await client.query<{ stream_name: string; last_position: string; transaction_id: string; event_count: string }>(
+    `SELECT stream_name, max(position)::text AS last_position, pg_current_xact_id()::text AS transaction_id, count(*)::text AS event_count
+       FROM events
+      WHERE transaction_id = pg_current_xact_id()
+      GROUP BY stream_name`,
+  );
+  const eventCounts = new Map<string, bigint>();
+  for (const row of written.rows) {
+    lastPositions.set(row.stream_name, { commit: BigInt(row.transaction_id), prepare: BigInt(row.last_position) });
+    eventCounts.set(row.stream_name, BigInt(row.event_count));
+  }
+  if (written.rows.length !== appends.length) {
+    throw new Error(`invariant broken: this transaction wrote events to ${written.rows.length} streams, the append has ${appends.length}`);
+  }
+  for (const append of appends) {
+    const eventCount = eventCounts.get(append.streamName);
+    if (eventCount !== BigInt(append.events.length)) {
+      throw new Error(
+        `invariant broken: this transaction wrote ${String(eventCount ?? 0n)} events to stream ${append.streamName}, the append has ${append.events.length}`,
+      );
+    }
+  }
   return lastPositions;
 }
 
