@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { ProjectionContext } from './projection.handler';
+import { copyTextValue } from '../../database/src/copy-text';
 
 /**
  * Bulk writes through `unnest` of typed arrays: one statement and one round trip per
@@ -51,18 +52,8 @@ export async function bulkInsert(
   }
 }
 
-/** COPY's text format: these four characters are escaped, NULL is `\N`. */
-const COPY_TEXT_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-const COPY_TEXT_SPECIAL = /[\\\n\r\t]/;
-const COPY_TEXT_SPECIAL_ALL = /[\\\n\r\t]/g;
 /** Characters handed to the COPY stream per write: bounds the memory of one table's rows. */
 const COPY_CHUNK_CHARACTERS = 1 << 20;
-
-export function copyTextValue(value: string | number | null): string {
-  if (value === null) return '\\N';
-  const text = typeof value === 'string' ? value : String(value);
-  return COPY_TEXT_SPECIAL.test(text) ? text.replace(COPY_TEXT_SPECIAL_ALL, (character) => COPY_TEXT_ESCAPES[character]!) : text;
-}
 
 function* copyTextChunks(rows: (string | number | null)[][]): Generator<string> {
   let chunk = '';
