@@ -6,7 +6,8 @@ import { SingleBar } from 'cli-progress';
 import { openLedger, type LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
 import { IMPORT_BATCH_DEFAULT, importJsonlFile } from '../../../libs/ledger/src/jsonl-import';
 import { exportNames } from '../../../libs/ledger/src/projection-export';
-import { ledgerModules } from './ledger-modules';
+import { LEDGER_MODULE_NAMES, ledgerModules } from './ledger-modules';
+import { startProjectionWorker } from '../../../libs/ledger/src/projection-worker';
 import { runDemo } from './demo.command';
 import { compareWithLive, promoteReplay, replayIntoFreshSchema } from '../../../libs/ledger/src/audit/projection-replay';
 import { verifyLedger } from '../../../libs/ledger/src/audit/ledger-verify';
@@ -53,19 +54,21 @@ program
       const showProgress = process.stderr.isTTY === true;
       const bar = showProgress ? new SingleBar({ format: 'importing [{bar}] {percentage}% | {lines} lines | {eta}s left', stream: process.stderr }) : null;
       bar?.start(100, 0, { lines: 0 });
+      // On a server the read models are projected by a worker thread while this one imports.
+      const projectionWorker = runtime.connection.embedded ? null : startProjectionWorker({ environment: process.env, moduleNames: LEDGER_MODULE_NAMES });
       const summary = await importJsonlFile({
         filePath,
         bus: runtime.bus,
         batchSize: options.batch,
         context: () => ({ actor: actorOfThisProcess(), recordedAt: new Date().toISOString() }),
-        catchUpReadModels: () => runtime.projector.catchUp(),
+        catchUpReadModels: () => projectionWorker?.catchUp() ?? runtime.projector.catchUp(),
         nowMilliseconds: () => Date.now(),
         onProgress: (progress) => bar?.update(progress.bytesTotal === 0 ? 100 : Math.floor((progress.bytesRead * 100) / progress.bytesTotal), { lines: progress.linesRead }),
         onRefusal: (refusal) => {
           bar?.stop();
           process.stderr.write(`line ${refusal.lineNumber}: ${refusal.code}: ${refusal.message}\n`);
         },
-      });
+      }).finally(() => projectionWorker?.close());
       bar?.update(100, { lines: summary.linesRead });
       bar?.stop();
       const seconds = summary.elapsedMilliseconds / 1000;
