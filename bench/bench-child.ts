@@ -6,7 +6,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { parseContractTerms, splitReceipt, type ContractTerms } from '../libs/domain/src';
 import { openLedger } from '../libs/ledger/src/ledger-runtime';
 import { importJsonlFile } from '../libs/ledger/src/jsonl-import';
-import { startProjectionWorker } from '../libs/ledger/src/projection-worker';
+import { withImportProjection } from '../libs/ledger/src/projection-worker';
 import { replayIntoFreshSchema } from '../libs/ledger/src/audit/projection-replay';
 import { sampleContract } from '../libs/ledger/src/sample-ledger-file';
 import { EVENT_ROW_COLUMNS } from './bench-database';
@@ -87,14 +87,13 @@ async function measureImport(spec: Extract<ChildSpec, { kind: 'import' }>): Prom
   try {
     const startedAt = process.hrtime.bigint();
     // As `rsi-ledger import` does: on a server the projector runs in a worker thread.
-    const projectionWorker = runtime.connection.embedded ? null : startProjectionWorker({ environment, moduleNames: [] });
-    const summary = await importJsonlFile({
+    const summary = await withImportProjection(runtime, { environment, moduleNames: [] }, (catchUpReadModels) => importJsonlFile({
       filePath: spec.filePath,
       bus: runtime.bus,
       context: () => ({ actor: 'cli:bench', recordedAt: new Date().toISOString() }),
-      catchUpReadModels: () => projectionWorker?.catchUp() ?? runtime.projector.catchUp(),
+      catchUpReadModels,
       nowMilliseconds: () => Date.now(),
-    }).finally(() => projectionWorker?.close());
+    }));
     const elapsedSeconds = secondsSince(startedAt);
     if (summary.linesRefused > 0) throw new Error(`import refused ${summary.linesRefused} lines: ${JSON.stringify(summary.refusals.slice(0, 3))}`);
     return {

@@ -7,7 +7,7 @@ import { openLedger, type LedgerRuntime } from '../../../libs/ledger/src/ledger-
 import { IMPORT_BATCH_DEFAULT, importJsonlFile } from '../../../libs/ledger/src/jsonl-import';
 import { exportNames } from '../../../libs/ledger/src/projection-export';
 import { LEDGER_MODULE_NAMES, ledgerModules } from './ledger-modules';
-import { startProjectionWorker } from '../../../libs/ledger/src/projection-worker';
+import { withImportProjection } from '../../../libs/ledger/src/projection-worker';
 import { runDemo } from './demo.command';
 import { compareWithLive, promoteReplay, replayIntoFreshSchema } from '../../../libs/ledger/src/audit/projection-replay';
 import { verifyLedger } from '../../../libs/ledger/src/audit/ledger-verify';
@@ -55,20 +55,19 @@ program
       const bar = showProgress ? new SingleBar({ format: 'importing [{bar}] {percentage}% | {lines} lines | {eta}s left', stream: process.stderr }) : null;
       bar?.start(100, 0, { lines: 0 });
       // On a server the read models are projected by a worker thread while this one imports.
-      const projectionWorker = runtime.connection.embedded ? null : startProjectionWorker({ environment: process.env, moduleNames: LEDGER_MODULE_NAMES });
-      const summary = await importJsonlFile({
+      const summary = await withImportProjection(runtime, { environment: process.env, moduleNames: LEDGER_MODULE_NAMES }, (catchUpReadModels) => importJsonlFile({
         filePath,
         bus: runtime.bus,
         batchSize: options.batch,
         context: () => ({ actor: actorOfThisProcess(), recordedAt: new Date().toISOString() }),
-        catchUpReadModels: () => projectionWorker?.catchUp() ?? runtime.projector.catchUp(),
+        catchUpReadModels,
         nowMilliseconds: () => Date.now(),
         onProgress: (progress) => bar?.update(progress.bytesTotal === 0 ? 100 : Math.floor((progress.bytesRead * 100) / progress.bytesTotal), { lines: progress.linesRead }),
         onRefusal: (refusal) => {
           bar?.stop();
           process.stderr.write(`line ${refusal.lineNumber}: ${refusal.code}: ${refusal.message}\n`);
         },
-      }).finally(() => projectionWorker?.close());
+      }));
       bar?.update(100, { lines: summary.linesRead });
       bar?.stop();
       const seconds = summary.elapsedMilliseconds / 1000;

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { CatchUpResult } from '../../projections/src/projector';
 import { consumptionModule } from './consumption/consumption.module';
-import type { LedgerModule } from './ledger-runtime';
+import type { LedgerModule, LedgerRuntime } from './ledger-runtime';
 
 /**
  * The projector in a thread of its own, for the import on a PostgreSQL server.
@@ -24,10 +24,13 @@ const MODULES_BY_NAME: Record<string, () => LedgerModule> = {
   consumption: consumptionModule,
 };
 
+function assertKnownModuleName(name: string): void {
+  if (MODULES_BY_NAME[name] === undefined) throw new Error(`unknown ledger module ${JSON.stringify(name)}; known: ${Object.keys(MODULES_BY_NAME).join(', ')}`);
+}
+
 export function ledgerModuleNamed(name: string): LedgerModule {
-  const factory = MODULES_BY_NAME[name];
-  if (factory === undefined) throw new Error(`unknown ledger module ${JSON.stringify(name)}; known: ${Object.keys(MODULES_BY_NAME).join(', ')}`);
-  return factory();
+  assertKnownModuleName(name);
+  return MODULES_BY_NAME[name]!();
 }
 
 type WorkerSettings = {
@@ -62,7 +65,7 @@ function workerScriptPath(): string {
 }
 
 export function startProjectionWorker(options: { environment: NodeJS.ProcessEnv; moduleNames: readonly string[] }): ProjectionWorker {
-  for (const name of options.moduleNames) ledgerModuleNamed(name);
+  for (const name of options.moduleNames) assertKnownModuleName(name);
   const environment: Record<string, string> = {};
   for (const name of ENVIRONMENT_PASSED) {
     const value = options.environment[name];
@@ -107,20 +110,36 @@ export function startProjectionWorker(options: { environment: NodeJS.ProcessEnv;
       return { eventsApplied: reply.eventsApplied };
     },
     async close() {
-      if (failure !== null) {
-        await worker.terminate();
-        return;
-      }
+      // A worker that failed already said why, to the catch-up that failed; it is only ended.
       const timer = setTimeout(() => { void worker.terminate(); }, CLOSE_WAIT_MILLISECONDS);
       try {
-        const reply = await request('close').catch((error: Error) => ({ requestId: 0, ok: false as const, message: error.message }));
-        if (!reply.ok && failure === null) throw new Error(`projection worker: ${reply.message}`);
+        if (failure === null) await request('close');
       } finally {
         clearTimeout(timer);
         await worker.terminate();
       }
     },
   };
+}
+
+/**
+ * Runs an import's work with the read models projected where the import should project
+ * them: by a worker thread on a server, by the runtime's own projector on the embedded
+ * database. `rsi-ledger import` and the benchmark both go through here, so that the
+ * benchmark measures what the command does.
+ */
+export async function withImportProjection<Result>(
+  runtime: LedgerRuntime,
+  options: { environment: NodeJS.ProcessEnv; moduleNames: readonly string[] },
+  work: (catchUpReadModels: () => Promise<{ eventsApplied: number }>) => Promise<Result>,
+): Promise<Result> {
+  if (runtime.connection.embedded) return work(() => runtime.projector.catchUp());
+  const worker = startProjectionWorker(options);
+  try {
+    return await work(() => worker.catchUp());
+  } finally {
+    await worker.close();
+  }
 }
 
 /** The worker's side: open the ledger, answer catch-ups in order, close on request. */
@@ -152,8 +171,7 @@ async function runWorker(settings: WorkerSettings): Promise<void> {
 }
 
 if (!isMainThread && (workerData as Partial<WorkerSettings> | null)?.kind === 'rsi-ledger-projection-worker') {
-  runWorker(workerData as WorkerSettings).catch((error: unknown) => {
-    // An error thrown here ends the thread with it; the parent's 'error' handler fails every waiting catch-up.
-    throw error;
-  });
+  // Not caught on purpose: a rejection ends the thread with the error, and the parent's
+  // 'error' handler fails every waiting catch-up with it.
+  void runWorker(workerData as WorkerSettings);
 }

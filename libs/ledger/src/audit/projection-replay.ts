@@ -69,10 +69,8 @@ async function copyIndexesOfLiveTable(pool: Pool, schema: string, table: string)
     if (index.constraint_name !== null && index.constraint_definition !== null) {
       await pool.query(`ALTER TABLE ${target} ADD CONSTRAINT ${quoteIdentifier(index.constraint_name)} ${index.constraint_definition}`);
     } else {
-      const prefix = ` ON public.${quoteIdentifier(table)} `;
-      const unquotedPrefix = ` ON public.${table} `;
-      const definition = index.index_definition.includes(prefix) ? index.index_definition.replace(prefix, ` ON ${target} `)
-        : index.index_definition.replace(unquotedPrefix, ` ON ${target} `);
+      // quoteIdentifier admits only [a-z_][a-z0-9_]* names, which pg_get_indexdef writes unquoted.
+      const definition = index.index_definition.replace(` ON public.${table} `, ` ON ${target} `);
       assertInvariant(definition !== index.index_definition, `index definition of ${table} names public.${table}: ${index.index_definition}`);
       await pool.query(definition);
     }
