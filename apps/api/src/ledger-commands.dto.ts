@@ -87,7 +87,7 @@ export function ContractField() {
         : `${arguments_.property}: must be a JSON object, not ${typeName(arguments_.value)}`,
     }),
     ApiProperty({
-      description: 'Contract terms (DESIGN.md "Domain"): rates are percent strings, amounts decimal strings in the contract currency.',
+      description: 'Contract terms (docs/domain.md "Contract terms"): rates are percent strings, amounts decimal strings in the contract currency.',
       type: 'object',
       additionalProperties: true,
       example: {

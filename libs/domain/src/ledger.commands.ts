@@ -1,6 +1,6 @@
 /**
- * The ledger's commands, Emmett style: `{type, data}`. Shapes follow DESIGN.md
- * "Interfaces". Amounts stay decimal strings in major units until `decide` parses them
+ * The ledger's commands, Emmett style: `{type, data}`. Shapes follow docs/cli.md
+ * "JSONL commands". Amounts stay decimal strings in major units until `decide` parses them
  * with the currency's exponent, so that every refusal is one typed domain error.
  * Times are strings; `decide` parses them strictly. Nothing here reads a clock.
  */

@@ -14,7 +14,7 @@ export class CommandShapeInvalid extends DomainError {
 /** `quantity`: an exact decimal string (consumption), refused as a JSON number like money. */
 export type FieldKind = 'text' | 'money' | 'quantity' | 'time' | 'object' | 'optional-text';
 
-/** The fields of each command: exactly these, no others (DESIGN.md "JSONL commands"). */
+/** The fields of each command: exactly these, no others (docs/cli.md "JSONL commands"). */
 export const COMMAND_FIELDS: Record<DeveloperCommand['type'], Record<string, FieldKind>> = {
   RegisterDeveloper: { developerId: 'text', name: 'text', country: 'text', incomeGroup: 'optional-text' },
   RegisterApp: { appId: 'text', developerId: 'text', name: 'text', contract: 'object' },

@@ -1,5 +1,5 @@
 /**
- * Commands of the RSI side (DESIGN.md "Consumption and unit economics"). Quantities and
+ * Commands of the RSI side (docs/unit-economics.md). Quantities and
  * prices stay decimal strings until the deciders parse them, so that every refusal is one
  * typed domain error; times are strings parsed strictly.
  */

@@ -29,7 +29,7 @@ const fullContract = {
 };
 
 describe('parseContractTerms', () => {
-  it('parses the DESIGN.md example exactly', () => {
+  it('parses the contract example of docs/domain.md exactly', () => {
     const terms = parseContractTerms(fullContract);
     expect(terms.currency).toBe('USD');
     expect(terms.effectiveFrom).toBe('2026-01-01T00:00:00.000Z');

@@ -166,7 +166,7 @@ export function parseContractTerms(raw: unknown, field = 'contract'): ContractTe
   if (object.minimumPayout === undefined) throw new ContractInvalid(`${field}.minimumPayout`, 'required');
   const minimumPayoutMinor = parseMoney(object.minimumPayout, currency, { field: `${field}.minimumPayout`, allowZero: true });
 
-  // The 100% limits of DESIGN.md, in units of RATE_DENOMINATOR² so that they are exact.
+  // The 100% limits of docs/domain.md "Contract terms", in units of RATE_DENOMINATOR² so that they are exact.
   let highestRateNumerator = 0n;
   for (const tier of tiers) if (tier.rate.numerator > highestRateNumerator) highestRateNumerator = tier.rate.numerator;
   let basisCarveOutNumerator = 0n;

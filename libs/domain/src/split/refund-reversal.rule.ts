@@ -1,5 +1,5 @@
 /**
- * The refund reversal of DESIGN.md: with `rem_i` each line's amount not yet reversed and
+ * The refund reversal of docs/domain.md "Refunds": with `rem_i` each line's amount not yet reversed and
  * `T = Σ rem_i`, each line gets floor(rem_i × R / T); the units left over go one each to the
  * lines with the largest fractional parts (ties in line order). When R = T the rest is
  * reversed exactly. Pure bigint arithmetic.

@@ -1,5 +1,5 @@
 /**
- * The split rule of DESIGN.md, steps 1–6, version `SPLIT_RULE_VERSION`. Pure and exact:
+ * The split rule of docs/domain.md, steps 1–6, version `SPLIT_RULE_VERSION`. Pure and exact:
  * bigint minor units and rationals over RATE_DENOMINATOR, no JS number touches money.
  *
  * The caller supplies the counters of step 1 (C) and step 4 (U); the rule does the rest.
