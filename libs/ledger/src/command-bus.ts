@@ -1,4 +1,5 @@
 import type { CommandContext, CommandOutcome } from './command-outcome';
+import { readStrictJson } from './input/strict-json.reader';
 import { CommandShapeInvalid, COMMAND_LINE_BYTES_MAXIMUM, parseCommandObject, type FieldKind } from './jsonl-command.parser';
 
 export type LedgerCommand = { type: string; data: Record<string, unknown> };
@@ -34,17 +35,17 @@ export class CommandBus {
     return parseCommandObject(value, this.commandFields);
   }
 
-  parseLine(line: string): LedgerCommand {
-    if (Buffer.byteLength(line, 'utf8') > COMMAND_LINE_BYTES_MAXIMUM) {
+  /**
+   * Reads one JSONL line from its BYTES (not a decoded string: invalid UTF-8 must be seen to be
+   * refused) with the strict JSON reader, then checks its shape. Throws a `DomainError`:
+   * `StrictJsonRefused` (`invalid_utf8`, `malformed_json`, `duplicate_key`, `invalid_text`…)
+   * or `CommandShapeInvalid`.
+   */
+  parseLine(line: Uint8Array): LedgerCommand {
+    if (line.byteLength > COMMAND_LINE_BYTES_MAXIMUM) {
       throw new CommandShapeInvalid(`line longer than ${COMMAND_LINE_BYTES_MAXIMUM} bytes`);
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      throw new CommandShapeInvalid(`not valid JSON: ${(error as Error).message}`);
-    }
-    return this.parse(value);
+    return this.parse(readStrictJson(line, { bytesMaximum: COMMAND_LINE_BYTES_MAXIMUM }));
   }
 
   execute(command: LedgerCommand, context: CommandContext): Promise<CommandOutcome> {

@@ -1,8 +1,9 @@
-import { createReadStream, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { statSync } from 'node:fs';
 import { DomainError } from '../../domain/src';
 import type { CommandBus, LedgerCommand } from './command-bus';
 import type { CommandContext } from './command-outcome';
+import { isBlankLine, readJsonlLines } from './input/jsonl-line.reader';
+import { CommandShapeInvalid, COMMAND_LINE_BYTES_MAXIMUM } from './jsonl-command.parser';
 
 export const IMPORT_BATCH_DEFAULT = 2_000;
 export const IMPORT_BATCH_MAXIMUM = 10_000;
@@ -90,15 +91,16 @@ export async function importJsonlFile(options: {
     projectInBackground();
   };
 
-  const lines = createInterface({ input: createReadStream(options.filePath, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let lineNumber = 0;
-  for await (const line of lines) {
-    lineNumber += 1;
-    bytesRead += Buffer.byteLength(line, 'utf8') + 1;
-    if (line.trim() === '') continue;
+  // Lines are read as bytes and parsed by the strict JSON reader one by one: a refused line
+  // (invalid UTF-8, malformed or hostile JSON, wrong shape) never enters a batch, so it
+  // cannot affect the other lines, and it is reported with its number.
+  for await (const { lineNumber, bytes, byteLength } of readJsonlLines(options.filePath, { lineBytesMaximum: COMMAND_LINE_BYTES_MAXIMUM })) {
+    bytesRead += byteLength + 1;
+    if (bytes !== null && isBlankLine(bytes)) continue;
     summary.linesRead += 1;
     try {
-      batch.push({ lineNumber, command: options.bus.parseLine(line) });
+      if (bytes === null) throw new CommandShapeInvalid(`line longer than ${COMMAND_LINE_BYTES_MAXIMUM} bytes`);
+      batch.push({ lineNumber, command: options.bus.parseLine(bytes) });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       refuse({ lineNumber, code: error.code, field: error.field, message: error.message });
