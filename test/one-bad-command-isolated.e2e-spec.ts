@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import { createApiApplication } from '../apps/api/src/api-server';
+import { consumptionModule } from '../libs/ledger/src/consumption/consumption.module';
+import { SAMPLE_PRICE_BOOK } from '../libs/ledger/src/consumption/sample-consumption-file';
 import { installPoisonTrigger } from './support/poisoned-events';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 
@@ -34,13 +36,15 @@ describe('over HTTP, one request the database refuses fails alone; its group com
   });
 
   beforeAll(async () => {
-    ledger = await openTestLedger();
+    ledger = await openTestLedger([consumptionModule()]);
     await installPoisonTrigger(ledger.runtime.connection.pool);
     app = await createApiApplication(ledger.runtime, { environment: QUIET });
     await app.listen(0, '127.0.0.1');
     baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     expect((await post('/v1/developers', { developerId: 'dev-1', name: 'Ada Apps', country: 'NG', incomeGroup: 'lower-middle' })).status).toBe(201);
     expect((await post('/v1/apps', { appId: 'app-1', developerId: 'dev-1', name: 'Story Writer', contract: CONTRACT })).status).toBe(201);
+    const { type: _type, ...priceBook } = SAMPLE_PRICE_BOOK;
+    expect((await post('/v1/price-books', priceBook)).status).toBe(201);
   });
 
   afterAll(async () => {
@@ -99,5 +103,29 @@ describe('over HTTP, one request the database refuses fails alone; its group com
     expect(first.status).toBe(422);
     const second = await post('/v1/receipts', receipt('poison-keyed', 2), headers);
     expect(second).toEqual({ ...first, replayed: true });
+  });
+
+  it('answers a consumption batch with one outcome per record: the records the database refuses failed, the others recorded', async () => {
+    const record = (recordId: string, index: number) => ({
+      recordId, appId: 'app-1', meter: 'requests', quantity: '1', occurredAt: new Date(Date.UTC(2026, 1, 1) + index * 1_000).toISOString(),
+    });
+    const records = [record('c-0', 0), record('poison-c', 1), record('c-2', 2), record('explode-c', 3), record('c-4', 4)];
+    const headers = { 'idempotency-key': 'consumption-with-failures' };
+    const answer = await post('/v1/consumption/batch', { records }, headers);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ recorded: 3, alreadyRecorded: 0, refused: 0, failed: 2 });
+    const outcomes = answer.body.outcomes as { recordId: string; status: string; error?: { code: string } }[];
+    expect(outcomes.map((outcome) => [outcome.recordId, outcome.status, outcome.error?.code])).toEqual([
+      ['c-0', 'recorded', undefined],
+      ['poison-c', 'failed', 'command_not_storable'],
+      ['c-2', 'recorded', undefined],
+      ['explode-c', 'failed', 'internal_error'],
+      ['c-4', 'recorded', undefined],
+    ]);
+    expect(JSON.stringify(answer.body)).not.toMatch(/trigger|SQL|22023|P0001/i);
+    // A batch with an internal error is not stored under its key: the retry runs again.
+    const retry = await post('/v1/consumption/batch', { records }, headers);
+    expect(retry.replayed).toBe(false);
+    expect(retry.body).toMatchObject({ recorded: 0, alreadyRecorded: 3, failed: 2 });
   });
 });
