@@ -34,7 +34,7 @@ function contract(effectiveFrom: string): Record<string, unknown> {
 
 async function book(runtime: LedgerRuntime, recordedAt: string, commands: LedgerCommand[]): Promise<void> {
   const outcomes = await runtime.bus.executeBatch(commands, { actor: 'test:booked-ledger', recordedAt });
-  const refused = outcomes.flatMap((outcome) => (outcome.status === 'refused' ? [`${outcome.commandId}: ${outcome.error.message}`] : []));
+  const refused = outcomes.flatMap((outcome) => (outcome.status === 'refused' || outcome.status === 'failed' ? [`${outcome.commandId}: ${outcome.error.message}`] : []));
   if (refused.length > 0) throw new Error(`refused: ${refused.join('; ')}`);
 }
 

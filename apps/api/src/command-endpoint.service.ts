@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import { DomainError, encodeDeveloperEvent, formatMoney, type DeveloperEvent } from '../../../libs/domain/src';
 import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
 import { ApiError, STATUS_OF_DOMAIN_ERROR_KIND } from './api-error';
+import { failedCommandErrorBody } from './failed-command';
 import { errorBodyOf } from './api-exception.filter';
 import { actorOf } from './api-key.guard';
 import { LEDGER_RUNTIME } from './api-settings';
@@ -31,6 +32,7 @@ function linesOf(events: readonly DeveloperEvent[]): SplitLineOut[] | undefined 
 @Injectable()
 export class CommandEndpointService {
   private readonly idempotencyKeys: IdempotencyKeyStore;
+  private readonly logger = new Logger('CommandEndpoint');
 
   constructor(@Inject(LEDGER_RUNTIME) private readonly runtime: LedgerRuntime) {
     this.idempotencyKeys = new IdempotencyKeyStore(runtime.connection.pool);
@@ -46,7 +48,9 @@ export class CommandEndpointService {
       if (stored !== null) return this.replay(stored, requestHash);
     }
     const { statusCode, body } = await this.execute(actor, type, data);
-    if (idempotencyKey !== undefined) {
+    // A 5xx (a command that failed for the ledger's own fault) is not stored: once the fault
+    // is fixed, the same request under the same key must be able to succeed.
+    if (idempotencyKey !== undefined && statusCode < 500) {
       const existing = await this.idempotencyKeys.saveOrGetExisting({
         actor, idempotencyKey, method: request.method, path, requestHash, statusCode, body,
       });
@@ -62,7 +66,10 @@ export class CommandEndpointService {
     return { statusCode: stored.statusCode, body: stored.body, replayed: true };
   }
 
-  /** Refusals are responses (stored with the key); any other error propagates as a 500, not stored. */
+  /**
+   * Refusals and commands that failed alone are responses (stored with the key when 4xx);
+   * any other error propagates to the exception filter (a 500), not stored.
+   */
   private async execute(actor: string, type: string, data: Record<string, unknown>): Promise<{ statusCode: number; body: unknown }> {
     try {
       // The bus checks the shape once more, exactly as for a JSONL line.
@@ -83,6 +90,10 @@ export class CommandEndpointService {
           return { statusCode: 200, body: { status: 'already_recorded', commandId: outcome.commandId, events: [] } };
         case 'refused':
           return { statusCode: STATUS_OF_DOMAIN_ERROR_KIND[outcome.error.kind], body: errorBodyOf(outcome.error) };
+        case 'failed': {
+          const body = failedCommandErrorBody(outcome.commandId, outcome.error, this.logger);
+          return { statusCode: body.statusCode, body };
+        }
       }
     } catch (error) {
       if (error instanceof DomainError) return { statusCode: STATUS_OF_DOMAIN_ERROR_KIND[error.kind], body: errorBodyOf(error) };

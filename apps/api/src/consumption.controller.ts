@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Logger, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation,
   ApiPayloadTooLargeResponse, ApiSecurity, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse,
@@ -14,6 +14,7 @@ import { actorOf, ApiKeyGuard } from './api-key.guard';
 import { CommandResponseDto, ErrorResponseDto } from './api-responses.dto';
 import { LEDGER_RUNTIME } from './api-settings';
 import { CommandEndpointService } from './command-endpoint.service';
+import { failedCommandErrorBody } from './failed-command';
 import {
   ConsumptionBatchResponseDto, PublishPriceBookDto, RecordConsumptionBatchDto, RecordConsumptionDto, UnitEconomicsQueryDto, UnitEconomicsResponseDto,
 } from './consumption.dto';
@@ -49,6 +50,7 @@ function CommandResponses(): MethodDecorator {
 @Controller('v1')
 export class ConsumptionController {
   private readonly idempotencyKeys: IdempotencyKeyStore;
+  private readonly logger = new Logger('ConsumptionController');
 
   constructor(
     private readonly commands: CommandEndpointService,
@@ -103,7 +105,10 @@ export class ConsumptionController {
       if (stored !== null) return replay(stored);
     }
     const result = await this.executeBatch(actor, body.records);
-    if (idempotencyKey !== undefined) {
+    // A record that failed for the ledger's own fault (500) must be retryable under the same
+    // key once the fault is fixed: such a response is not stored.
+    const failedInternally = result.outcomes.some((outcome) => (outcome.error as { statusCode?: unknown } | undefined)?.statusCode === 500);
+    if (idempotencyKey !== undefined && !failedInternally) {
       const existing = await this.idempotencyKeys.saveOrGetExisting({ actor, idempotencyKey, method: request.method, path, requestHash, statusCode: 200, body: result });
       if (existing !== null) return replay(existing);
     }
@@ -129,13 +134,17 @@ export class ConsumptionController {
       decided.forEach((outcome, commandIndex) => {
         const index = indexOfCommand[commandIndex]!;
         const recordId = outcomes[index]!.recordId;
-        outcomes[index] = outcome.status === 'refused'
-          ? { recordId, status: 'refused', commandId: outcome.commandId, error: errorBodyOf(outcome.error)! }
-          : { recordId, status: outcome.status, commandId: outcome.commandId };
+        if (outcome.status === 'refused') {
+          outcomes[index] = { recordId, status: 'refused', commandId: outcome.commandId, error: errorBodyOf(outcome.error)! };
+        } else if (outcome.status === 'failed') {
+          outcomes[index] = { recordId, status: 'failed', commandId: outcome.commandId, error: failedCommandErrorBody(outcome.commandId, outcome.error, this.logger) };
+        } else {
+          outcomes[index] = { recordId, status: outcome.status, commandId: outcome.commandId };
+        }
       });
     }
     const count = (status: string) => outcomes.filter((outcome) => outcome.status === status).length;
-    return { recorded: count('recorded'), alreadyRecorded: count('already_recorded'), refused: count('refused'), outcomes };
+    return { recorded: count('recorded'), alreadyRecorded: count('already_recorded'), refused: count('refused'), failed: count('failed'), outcomes };
   }
 
   @Get('apps/:appId/unit-economics')

@@ -86,15 +86,16 @@ export class UnitEconomicsQueryDto {
 
 export class ConsumptionRecordOutcomeDto {
   @ApiProperty({ example: 'rec-000001' }) recordId!: string;
-  @ApiProperty({ enum: ['recorded', 'already_recorded', 'refused'] }) status!: string;
+  @ApiProperty({ enum: ['recorded', 'already_recorded', 'refused', 'failed'], description: 'failed: the ledger could not store this record (code command_not_storable or internal_error); the others were decided without it.' }) status!: string;
   @ApiPropertyOptional({ example: 'RecordConsumption:app-1:rec-000001' }) commandId?: string;
-  @ApiPropertyOptional({ description: 'For a refused record: {statusCode, code, message, field}.', type: 'object', additionalProperties: true }) error?: Record<string, unknown>;
+  @ApiPropertyOptional({ description: 'For a refused or failed record: {statusCode, code, message, field}.', type: 'object', additionalProperties: true }) error?: Record<string, unknown>;
 }
 
 export class ConsumptionBatchResponseDto {
   @ApiProperty({ example: 500 }) recorded!: number;
   @ApiProperty({ example: 0 }) alreadyRecorded!: number;
   @ApiProperty({ example: 0 }) refused!: number;
+  @ApiProperty({ example: 0, description: 'Records the ledger could not store (status failed).' }) failed!: number;
   @ApiProperty({ type: [ConsumptionRecordOutcomeDto], description: 'One outcome per record, in request order.' }) outcomes!: ConsumptionRecordOutcomeDto[];
 }
 

@@ -15,8 +15,8 @@ const DEMO_AS_OF = '2026-11-15T00:00:00.000Z';
 export async function runDemo(runtime: LedgerRuntime, write: (text: string) => void): Promise<void> {
   const commands = demoPlatformCommands();
   const outcomes = await runtime.bus.executeBatch(commands, { actor: 'cli:demo', recordedAt: new Date().toISOString() });
-  const refused = outcomes.flatMap((outcome, index) => (outcome.status === 'refused' ? [`${commands[index].type}: ${outcome.error.message}`] : []));
-  if (refused.length > 0) throw new Error(`the demo platform was refused:\n${refused.join('\n')}`);
+  const refused = outcomes.flatMap((outcome, index) => (outcome.status === 'refused' || outcome.status === 'failed' ? [`${commands[index].type}: ${outcome.error.message}`] : []));
+  if (refused.length > 0) throw new Error(`the demo platform was refused or failed:\n${refused.join('\n')}`);
   await runtime.projector.catchUp();
   const recorded = outcomes.filter((outcome) => outcome.status === 'recorded').length;
   write(`RSI Ledger demo — ${runtime.databaseDescription}, ${runtime.eventStoreDescription}\n`);

@@ -18,6 +18,13 @@ function integerOption(value: string): number {
   return Number(value);
 }
 
+function describeUnderlyingError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const sqlState = (error as { code?: unknown }).code;
+  const prefix = typeof sqlState === 'string' ? `SQLSTATE ${sqlState}: ` : '';
+  return `${prefix}${error.stack ?? error.message}`;
+}
+
 function actorOfThisProcess(): string {
   return `cli:${process.env.USER ?? 'unknown'}`;
 }
@@ -66,6 +73,8 @@ program
         onRefusal: (refusal) => {
           bar?.stop();
           process.stderr.write(`line ${refusal.lineNumber}: ${refusal.code}: ${refusal.message}\n`);
+          // The operator's view of a line the database refused: its error (SQLSTATE, message, stack).
+          if (refusal.underlyingError !== undefined) process.stderr.write(`  cause: ${describeUnderlyingError(refusal.underlyingError)}\n`);
         },
       }));
       bar?.update(100, { lines: summary.linesRead });

@@ -10,7 +10,12 @@ export const IMPORT_BATCH_MAXIMUM = 10_000;
 /** Refused lines kept for the report; the count goes on beyond it. */
 const REPORTED_REFUSALS_MAXIMUM = 1_000;
 
-export type ImportRefusal = { lineNumber: number; code: string; field?: string; message: string };
+/**
+ * A line that wrote nothing: refused by the domain, or failed alone while the other lines
+ * of its batch were recorded (then `underlyingError` holds the database's error, for the
+ * operator).
+ */
+export type ImportRefusal = { lineNumber: number; code: string; field?: string; message: string; underlyingError?: unknown };
 
 export type ImportSummary = {
   linesRead: number;
@@ -29,7 +34,8 @@ export type ImportProgress = { bytesRead: number; bytesTotal: number; linesRead:
  * (each batch one append per stream, in one transaction where the store allows it).
  * Idempotent: every command carries its natural key, so a rerun — after success or after a
  * crash half-way — records only what is missing. A bad line is refused with its number and
- * reason, nothing of it is written, and the import goes on with the other lines.
+ * reason, nothing of it is written, and the import goes on with the other lines: also a
+ * line the database refuses to store (the batch is halved around it, `executeIsolated`).
  */
 export async function importJsonlFile(options: {
   filePath: string;
@@ -82,9 +88,21 @@ export async function importJsonlFile(options: {
     if (batch.length === 0) return;
     const outcomes = await options.bus.executeBatch(batch.map((entry) => entry.command), options.context());
     outcomes.forEach((outcome, index) => {
-      if (outcome.status === 'recorded') summary.commandsRecorded += 1;
-      else if (outcome.status === 'already_recorded') summary.commandsAlreadyRecorded += 1;
-      else refuse({ lineNumber: batch[index].lineNumber, code: outcome.error.code, field: outcome.error.field, message: outcome.error.message });
+      const lineNumber = batch[index].lineNumber;
+      switch (outcome.status) {
+        case 'recorded':
+          summary.commandsRecorded += 1;
+          break;
+        case 'already_recorded':
+          summary.commandsAlreadyRecorded += 1;
+          break;
+        case 'refused':
+          refuse({ lineNumber, code: outcome.error.code, field: outcome.error.field, message: outcome.error.message });
+          break;
+        case 'failed':
+          refuse({ lineNumber, code: outcome.error.code, message: outcome.error.message, underlyingError: outcome.error.underlyingError });
+          break;
+      }
     });
     batch = [];
     options.onProgress?.({ bytesRead, bytesTotal, linesRead: summary.linesRead });

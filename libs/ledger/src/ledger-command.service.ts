@@ -11,12 +11,12 @@ import type { DeveloperCommand } from '../../domain/src/ledger.commands';
 import type { DeveloperEvent } from '../../domain/src/ledger.events';
 import { deriveEventId } from '../../event-store/src/event-id';
 import {
-  DuplicateEventIdError,
   StreamVersionConflictError,
   type EventStore,
   type ExpectedStreamVersion,
   type NewEvent,
 } from '../../event-store/src/event-store.port';
+import { appendStreams, executeIsolated } from './command-batch-isolation';
 import { commandIdOf } from './command-id';
 import type { CommandContext, CommandOutcome } from './command-outcome';
 export type { CommandContext, CommandOutcome } from './command-outcome';
@@ -32,8 +32,6 @@ type DeveloperStreamSnapshot = GenericStreamSnapshot<DeveloperState>;
 export const EVENT_SCHEMA_VERSION = 1;
 /** Commands decided together and appended in one transaction. */
 export const COMMAND_BATCH_MAXIMUM = 10_000;
-/** Attempts of a batch whose streams were changed concurrently by another writer. */
-const CONFLICT_ATTEMPTS_MAXIMUM = 5;
 const STREAM_READ_PAGE_EVENTS = 10_000;
 /** Decided developer states kept in memory, so that a batch does not re-read its streams. */
 const STATE_CACHE_STREAMS_MAXIMUM = 10_000;
@@ -47,11 +45,6 @@ type StreamSnapshot = DeveloperStreamSnapshot;
 const DEVELOPER_STREAM_FOLD: StreamFold<DeveloperState> = {
   initial: initialDeveloperState,
   evolveRecorded: (state, type, data) => evolveDeveloper(state, decodeDeveloperEvent(type, data)),
-};
-
-/** A store that can append to several streams in one transaction (the PostgreSQL adapter). */
-type MultiStreamEventStore = EventStore & {
-  appendToStreams?(batch: { streamName: string; events: NewEvent[]; expectedStreamVersion: ExpectedStreamVersion }[]): Promise<unknown>;
 };
 
 export class UnknownRouteError extends DomainError {
@@ -71,9 +64,11 @@ export class DuplicateIdError extends DomainError {
  * Decides commands on developer streams and appends their events. A batch of commands is
  * decided in order, each on the state its predecessors left, and appended with one call
  * per stream (one transaction for all streams where the store allows it). A refused
- * command writes nothing and does not stop the others. On a version conflict the batch's
- * streams are re-read and the whole batch decided again: the deciders are idempotent, so
- * what another writer recorded meanwhile comes back as `already_recorded`.
+ * command writes nothing and does not stop the others; nor does a command whose append
+ * fails (`executeIsolated`: the batch is halved until that command stands alone and
+ * `failed`). On a version conflict the batch's streams are re-read and the batch decided
+ * again: the deciders are idempotent, so what another writer recorded meanwhile comes back
+ * as `already_recorded`.
  */
 export class LedgerCommandService implements CommandHandlerGroup {
   readonly commandFields = COMMAND_FIELDS;
@@ -81,7 +76,7 @@ export class LedgerCommandService implements CommandHandlerGroup {
   private readonly snapshots: StreamSnapshotCache;
 
   constructor(
-    private readonly store: MultiStreamEventStore,
+    private readonly store: EventStore,
     private readonly directory: CommandDirectory,
     /** Brings the read models (and so the directory) up to date with the store. */
     private readonly catchUpReadModels: () => Promise<unknown>,
@@ -132,43 +127,13 @@ export class LedgerCommandService implements CommandHandlerGroup {
   private async executeItems(items: readonly BatchItem[]): Promise<CommandOutcome[]> {
     if (items.length > COMMAND_BATCH_MAXIMUM) throw new Error(`a batch holds at most ${COMMAND_BATCH_MAXIMUM} commands`);
     await this.resolveRoutes(items.map((item) => item.command));
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.decideAndAppend(items);
-      } catch (error) {
-        if (error instanceof DuplicateEventIdError) return this.isolateDuplicate(items);
-        if (!(error instanceof StreamVersionConflictError) || attempt >= CONFLICT_ATTEMPTS_MAXIMUM) throw error;
-      }
-    }
-  }
-
-  /**
-   * An event id stored in another stream means one command of the batch reuses an id that
-   * belongs to another developer (an app id registered twice, say). Deciding the batch one
-   * command at a time refuses exactly that command and records the others.
-   */
-  private async isolateDuplicate(items: readonly BatchItem[]): Promise<CommandOutcome[]> {
-    const outcomes: CommandOutcome[] = [];
-    for (const item of items) {
-      try {
-        const [outcome] = await this.decideAndAppendWithRetry([item]);
-        outcomes.push(outcome);
-      } catch (error) {
-        if (!(error instanceof DuplicateEventIdError)) throw error;
-        outcomes.push({ status: 'refused', commandId: commandIdOf(item.command), error: new DuplicateIdError(error.eventId) });
-      }
-    }
-    return outcomes;
-  }
-
-  private async decideAndAppendWithRetry(items: readonly BatchItem[]): Promise<CommandOutcome[]> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.decideAndAppend(items);
-      } catch (error) {
-        if (!(error instanceof StreamVersionConflictError) || attempt >= CONFLICT_ATTEMPTS_MAXIMUM) throw error;
-      }
-    }
+    return executeIsolated(items, {
+      decideAndAppend: (part) => this.decideAndAppend(part),
+      commandIdOf: (item) => commandIdOf(item.command),
+      // An event id stored in another stream: this command reuses an id that belongs to
+      // another developer (an app id registered twice, say).
+      refuseDuplicateEventId: (item, error) => ({ status: 'refused', commandId: commandIdOf(item.command), error: new DuplicateIdError(error.eventId) }),
+    });
   }
 
   /** Finds the developer of every command that does not name it, catching the read models up once if needed. */
@@ -266,14 +231,7 @@ export class LedgerCommandService implements CommandHandlerGroup {
     }
 
     try {
-      const appends = [...pending].map(([streamName, { expected, events }]) => ({ streamName, events, expectedStreamVersion: expected }));
-      if (appends.length > 1 && this.store.appendToStreams) {
-        await this.store.appendToStreams(appends);
-      } else {
-        for (const append of appends) {
-          await this.store.appendToStream(append.streamName, append.events, { expectedStreamVersion: append.expectedStreamVersion });
-        }
-      }
+      await appendStreams(this.store, [...pending].map(([streamName, { expected, events }]) => ({ streamName, events, expectedStreamVersion: expected })));
     } catch (error) {
       // The working states were evolved with events that may not be stored: forget them.
       for (const streamName of working.keys()) this.snapshots.forget(streamName);

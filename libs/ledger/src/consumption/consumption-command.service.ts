@@ -8,16 +8,15 @@ import {
 } from '../../../domain/src';
 import { deriveEventId } from '../../../event-store/src/event-id';
 import {
-  DuplicateEventIdError, StreamVersionConflictError, type EventStore, type ExpectedStreamVersion, type NewEvent, type StreamAppend,
+  StreamVersionConflictError, type EventStore, type ExpectedStreamVersion, type NewEvent, type StreamAppend,
 } from '../../../event-store/src/event-store.port';
 import type { CommandHandlerGroup, LedgerCommand } from '../command-bus';
+import { appendStreams, executeIsolated } from '../command-batch-isolation';
 import { eventHashOf } from '../event-hash';
 import { StreamSnapshotCache, type StreamSnapshot } from '../stream-snapshot.cache';
 import type { FieldKind } from '../jsonl-command.parser';
 import { COMMAND_BATCH_MAXIMUM, EVENT_SCHEMA_VERSION, type CommandContext, type CommandOutcome } from '../ledger-command.service';
 
-/** Attempts of a batch whose streams another writer changed meanwhile. */
-const CONFLICT_ATTEMPTS_MAXIMUM = 5;
 /** Consumption events hold up to 1,000 records each: read few at a time. */
 const STREAM_READ_PAGE_EVENTS = 200;
 /** Stream states kept between batches (a consumption state holds every record id of its app). */
@@ -39,6 +38,13 @@ export function priceBookStreamName(currency: string): string {
 
 export function recordConsumptionCommandId(appId: string, recordId: string): string {
   return `RecordConsumption:${appId}:${recordId}`;
+}
+
+/** The command id of a consumption or price-book command, as its outcome names it. */
+export function consumptionCommandIdOf(command: LedgerCommand): string {
+  return command.type === 'RecordConsumption'
+    ? recordConsumptionCommandId(String(command.data.appId), String(command.data.recordId))
+    : `${command.type}:${String(command.data.priceBookId)}`;
 }
 
 export class UnknownConsumptionApp extends DomainError {
@@ -66,7 +72,8 @@ type AppendPlan = { appends: StreamAppend[]; working: Map<string, Snapshot<unkno
  * `consumption-<appId>` (the record ids of the app) and `price-books-<currency>`.
  *
  * A record id lives only in its stream, so an append that fails leaves nothing claimed: a
- * retry decides it again. Batches of all callers run one at a time in this process; other
+ * retry decides it again. A command whose append fails is isolated (`executeIsolated`):
+ * the others of its batch are recorded and it alone is `failed`. Batches of all callers run one at a time in this process; other
  * processes are fenced by the expected stream versions (bounded retry on conflict).
  *
  * Outcomes carry no developer events (`events: []`): the records of a batch share
@@ -101,32 +108,16 @@ export class ConsumptionCommandService implements CommandHandlerGroup {
 
   private async executeWithRetry(commands: readonly LedgerCommand[], context: CommandContext): Promise<CommandOutcome[]> {
     await this.resolveApps(commands);
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.decideAndAppend(commands, context);
-      } catch (error) {
-        if (error instanceof DuplicateEventIdError) return this.isolateDuplicate(commands, context);
-        if (!(error instanceof StreamVersionConflictError) || attempt >= CONFLICT_ATTEMPTS_MAXIMUM) throw error;
-      }
-    }
-  }
-
-  /**
-   * An event id stored in another stream: a price-book id already published in another
-   * currency. Deciding one command at a time refuses exactly that one.
-   */
-  private async isolateDuplicate(commands: readonly LedgerCommand[], context: CommandContext): Promise<CommandOutcome[]> {
-    const outcomes: CommandOutcome[] = [];
-    for (const command of commands) {
-      try {
-        outcomes.push(...(await this.decideAndAppend([command], context)));
-      } catch (error) {
-        if (!(error instanceof DuplicateEventIdError)) throw error;
-        const id = String(command.data.priceBookId ?? command.data.recordId);
-        outcomes.push({ status: 'refused', commandId: `${command.type}:${id}`, error: new DuplicatePriceBook(id) });
-      }
-    }
-    return outcomes;
+    return executeIsolated(commands, {
+      decideAndAppend: (part) => this.decideAndAppend(part, context),
+      commandIdOf: consumptionCommandIdOf,
+      // An event id stored in another stream: a price-book id already published in another currency.
+      refuseDuplicateEventId: (command) => ({
+        status: 'refused',
+        commandId: consumptionCommandIdOf(command),
+        error: new DuplicatePriceBook(String(command.data.priceBookId ?? command.data.recordId)),
+      }),
+    });
   }
 
   /** Looks up the apps of the batch in the `apps` read model, catching the read models up once if one is missing. */
@@ -189,9 +180,8 @@ export class ConsumptionCommandService implements CommandHandlerGroup {
 
     for (const command of commands) {
       if (command.type === 'RecordConsumption') {
-        const recordId = String(command.data.recordId);
         const rawAppId = command.data.appId;
-        const commandId = recordConsumptionCommandId(String(rawAppId), recordId);
+        const commandId = consumptionCommandIdOf(command);
         try {
           const appId = parseIdentifier(rawAppId, 'appId');
           const app = this.apps.get(appId);
@@ -218,7 +208,7 @@ export class ConsumptionCommandService implements CommandHandlerGroup {
           outcomes.push({ status: 'refused', commandId, error });
         }
       } else if (command.type === 'PublishPriceBook') {
-        const commandId = `PublishPriceBook:${String(command.data.priceBookId)}`;
+        const commandId = consumptionCommandIdOf(command);
         try {
           const currency = parseCurrency(command.data.currency, 'currency');
           const stream = await priceBooksOf(currency);
@@ -258,13 +248,7 @@ export class ConsumptionCommandService implements CommandHandlerGroup {
       }
     }
     try {
-      if (plan.appends.length > 1 && this.store.appendToStreams) {
-        await this.store.appendToStreams(plan.appends);
-      } else {
-        for (const append of plan.appends) {
-          await this.store.appendToStream(append.streamName, append.events, { expectedStreamVersion: append.expectedStreamVersion });
-        }
-      }
+      await appendStreams(this.store, plan.appends);
     } catch (error) {
       // The working states hold records that may not be stored: forget them all.
       for (const streamName of pending.keys()) this.snapshots.forget(streamName);
