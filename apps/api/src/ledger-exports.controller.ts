@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Logger, Param, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Writable } from 'node:stream';
 import { parseInstant } from '../../../libs/domain/src';
@@ -63,7 +63,6 @@ export class LedgerExportsController {
 
   @Get('exports/:name')
   @ApiOperation({ summary: `Streams a projection as CSV or JSONL: ${exportNames().join(', ')} (and those of modules)` })
-  @ApiProduces('application/x-ndjson', 'text/csv')
   @ApiResponse({
     status: 200,
     description: 'The rows, streamed: one JSON object per line (jsonl) or CSV with a header line. An error after the first byte cuts the connection.',
