@@ -23,7 +23,7 @@ import { openTestLedger, type TestLedger } from './support/test-ledger';
 type Schema = {
   $ref?: string; type?: string; properties?: Record<string, Schema>; required?: string[]; items?: Schema; allOf?: Schema[]; oneOf?: Schema[];
   additionalProperties?: boolean | Schema; enum?: unknown[]; pattern?: string; maxLength?: number; minItems?: number; maxItems?: number;
-  minimum?: number; maximum?: number; nullable?: boolean;
+  minimum?: number; maximum?: number; nullable?: boolean; example?: unknown;
 };
 type Operation = {
   parameters?: { name: string; in: string; required?: boolean; schema?: Schema }[];
@@ -58,6 +58,14 @@ function parserRefusal(raw: unknown): DomainError | null {
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
+type Settled<T> = { value: T } | { error: unknown };
+/** A promise awaited later by a test, so that it never rejects unhandled meanwhile. */
+const settle = <T>(promise: Promise<T>): Promise<Settled<T>> => promise.then((value) => ({ value }), (error: unknown) => ({ error }));
+const valueOf = <T>(settled: Settled<T>): T => {
+  if ('error' in settled) throw settled.error;
+  return settled.value;
+};
+
 const REPOSITORY_DIRECTORY = path.join(__dirname, '..');
 
 /**
@@ -89,6 +97,10 @@ describe('OpenAPI document of the running app', () => {
   let documentText: string;
   let document: Document;
   let temporaryDirectory: string;
+  // The tools run in child processes started together in beforeAll (two cores, ~10 s each).
+  let validVerdict: Promise<Settled<{ valid: boolean; message: string }>>;
+  let brokenVerdict: Promise<Settled<{ valid: boolean; message: string }>>;
+  let typesGenerated: Promise<Settled<void>>;
 
   beforeAll(async () => {
     ledger = await openTestLedger([consumptionModule()]);
@@ -98,9 +110,20 @@ describe('OpenAPI document of the running app', () => {
     documentText = response.text;
     document = JSON.parse(documentText) as Document;
     temporaryDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'rsi-openapi-client-'));
+    const documentFile = path.join(temporaryDirectory, 'openapi.json');
+    fs.writeFileSync(documentFile, documentText);
+    // The same document without info.version: the validator must refuse it, or it checks nothing.
+    const broken = clone(document) as Document & { info: Record<string, unknown> };
+    delete broken.info.version;
+    const brokenFile = path.join(temporaryDirectory, 'broken-openapi.json');
+    fs.writeFileSync(brokenFile, JSON.stringify(broken));
+    validVerdict = settle(swaggerParserVerdict(documentFile));
+    brokenVerdict = settle(swaggerParserVerdict(brokenFile));
+    typesGenerated = settle(generateTypes(documentFile, path.join(temporaryDirectory, 'api.ts')));
   });
 
   afterAll(async () => {
+    await Promise.all([validVerdict, brokenVerdict, typesGenerated]);
     await app?.close();
     await ledger?.cleanup();
     if (temporaryDirectory !== undefined) fs.rmSync(temporaryDirectory, { recursive: true, force: true });
@@ -119,13 +142,8 @@ describe('OpenAPI document of the running app', () => {
   };
 
   it('is a valid OpenAPI document for a maintained validator (which does refuse a broken one)', async () => {
-    const file = path.join(temporaryDirectory, 'openapi.json');
-    fs.writeFileSync(file, documentText);
-    expect(await swaggerParserVerdict(file)).toEqual({ valid: true, message: '3.0.0' });
-    const broken = clone(document) as Document & { info: Record<string, unknown> };
-    delete broken.info.version;
-    fs.writeFileSync(file, JSON.stringify(broken));
-    expect(await swaggerParserVerdict(file)).toEqual({ valid: false, message: expect.stringContaining('version') });
+    expect(valueOf(await validVerdict)).toEqual({ valid: true, message: '3.0.0' });
+    expect(valueOf(await brokenVerdict)).toEqual({ valid: false, message: expect.stringContaining('version') });
   });
 
   it('sends no reader to a file outside the repository', () => {
@@ -153,6 +171,25 @@ describe('OpenAPI document of the running app', () => {
     expect(carveOut.properties!.of!.enum).toEqual([...CARVE_OUT_BASES]);
     for (const money of [contract.properties!.minimumPayout!, schemaNamed('ContractTierDto').properties!.upTo!, schemaNamed('PlatformCapDto').properties!.amount!]) {
       expect(money).toMatchObject({ type: 'string', pattern: '^(0|[1-9][0-9]*)(\\.([0-9]+))?$' });
+    }
+  });
+
+  it('gives examples that the server accepts: each matches its pattern, the contract examples pass the parser', () => {
+    let checked = 0;
+    const visit = (value: unknown, where: string): void => {
+      if (Array.isArray(value)) { value.forEach((item, index) => visit(item, `${where}[${index}]`)); return; }
+      if (typeof value !== 'object' || value === null) return;
+      const schema = value as Schema;
+      if (typeof schema.pattern === 'string' && typeof schema.example === 'string') {
+        checked += 1;
+        expect({ where, example: schema.example, matches: new RegExp(schema.pattern).test(schema.example) }).toEqual({ where, example: schema.example, matches: true });
+      }
+      for (const [key, child] of Object.entries(value)) visit(child, `${where}.${key}`);
+    };
+    visit(document, '#');
+    expect(checked).toBeGreaterThan(20);
+    for (const name of ['RegisterAppDto', 'AmendContractDto']) {
+      expect({ name, refusal: parserRefusal(schemaNamed(name).properties!.contract!.example)?.message }).toEqual({ name, refusal: undefined });
     }
   });
 
@@ -209,9 +246,7 @@ describe('OpenAPI document of the running app', () => {
   });
 
   it('gives a typed client that compiles, refuses wrong calls, and works against the app', async () => {
-    const documentFile = path.join(temporaryDirectory, 'client-openapi.json');
-    fs.writeFileSync(documentFile, documentText);
-    await generateTypes(documentFile, path.join(temporaryDirectory, 'api.ts'));
+    valueOf(await typesGenerated);
     const clientSource = `
 import type { paths } from './api';
 

@@ -63,7 +63,10 @@ export class RecordConsumptionBatchDto {
   @ArrayMinSize(1, { message: '$property: at least one record' })
   @ArrayMaxSize(CONSUMPTION_BATCH_RECORDS_MAXIMUM, { message: `$property: at most ${CONSUMPTION_BATCH_RECORDS_MAXIMUM} records per request` })
   @IsObject({ each: true, message: '$property: every record must be a JSON object' })
-  @ApiProperty({ type: [RecordConsumptionDto], maxItems: CONSUMPTION_BATCH_RECORDS_MAXIMUM, minItems: 1 })
+  @ApiProperty({
+    type: [RecordConsumptionDto], maxItems: CONSUMPTION_BATCH_RECORDS_MAXIMUM, minItems: 1,
+    description: 'Records as for POST /v1/consumption. A record that is not valid is refused alone (its outcome says why); the others are recorded.',
+  })
   records!: Record<string, unknown>[];
 }
 
