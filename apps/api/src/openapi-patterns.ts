@@ -10,7 +10,7 @@ import type { ApiPropertyOptions } from '@nestjs/swagger';
 import {
   AMOUNT_PATTERN, CURRENCY_PATTERN, DECIMAL_INPUT_LENGTH_MAXIMUM, DECIMAL_PATTERN, HOLD_DAYS_MAXIMUM, HOLD_DAYS_STRING_PATTERN,
   IDENTIFIER_LENGTH_MAXIMUM, IDENTIFIER_PATTERN, INSTANT_PATTERN, MONEY_INPUT_LENGTH_MAXIMUM, PARTY_LENGTH_MAXIMUM, PARTY_PATTERN,
-  RATE_PATTERN,
+  RATE_PATTERN, RATE_PERCENT_DECIMALS_MAXIMUM,
 } from '../../../libs/domain/src';
 
 export {
@@ -51,7 +51,7 @@ export function signedMoneySchema(description: string, example: string): ApiProp
 }
 
 export function rateSchema(description: string, example: string): ApiPropertyOptions {
-  return { type: String, description: `${description} Percent string with at most 6 decimals, 0% to 100%.`, example, pattern: RATE_PATTERN.source };
+  return { type: String, description: `${description} Percent string with at most ${RATE_PERCENT_DECIMALS_MAXIMUM} decimals, 0% to 100%.`, example, pattern: RATE_PATTERN.source };
 }
 
 /** An RFC 3339 instant: upper-case T and Z, an offset allowed, at most millisecond precision; the date must exist. */
