@@ -1,17 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { currencySchema, identifierSchema, instantSchema, signedMoneySchema } from './openapi-patterns';
+
+/** A SHA-256 hex digest. */
+const SHA256_HEX_PATTERN = /^[0-9a-f]{64}$/;
 
 /** Swagger descriptions of the response bodies (the controllers build plain objects of these shapes). */
 
 export class ErrorResponseDto {
-  @ApiProperty({ example: 400 }) statusCode!: number;
+  @ApiProperty({ type: 'integer', minimum: 400, maximum: 599, description: 'The HTTP status, repeated.', example: 400 }) statusCode!: number;
   @ApiProperty({ description: 'Stable snake_case error code.', example: 'validation_failed' }) code!: string;
   @ApiProperty({ example: 'amount: an amount must be a decimal string such as "19.99", not a JSON number' }) message!: string;
   @ApiPropertyOptional({ description: 'The input field to blame, when one is.', example: 'amount' }) field?: string;
 }
 
 export class SplitLineDto {
-  @ApiProperty({ example: 'platform' }) party!: string;
-  @ApiProperty({ description: 'Decimal string in major units.', example: '30.00' }) amount!: string;
+  @ApiProperty({ description: '"platform", "developer:<developerId>" or a carve-out party.', example: 'platform' }) party!: string;
+  @ApiProperty(signedMoneySchema('Amount of the line; negative in a refund\'s reversal lines.', '30.00')) amount!: string;
 }
 
 export class EncodedEventDto {
@@ -22,38 +26,38 @@ export class EncodedEventDto {
 
 export class CommandResponseDto {
   @ApiProperty({ enum: ['recorded', 'already_recorded'] }) status!: 'recorded' | 'already_recorded';
-  @ApiProperty({ example: 'RecordRevenue:rcpt-1' }) commandId!: string;
+  @ApiProperty({ description: 'The command type and its natural key.', example: 'RecordRevenue:rcpt-1' }) commandId!: string;
   @ApiProperty({ type: [EncodedEventDto], description: 'Events written by this request (empty when already recorded).' }) events!: EncodedEventDto[];
   @ApiPropertyOptional({ type: [SplitLineDto], description: 'Receipts: the split lines; refunds: the reversal lines (decimal strings).' })
   lines?: SplitLineDto[];
 }
 
 export class CurrencyBalanceDto {
-  @ApiProperty({ example: 'USD' }) currency!: string;
-  @ApiProperty({ example: '1170.00' }) pending!: string;
-  @ApiProperty({ example: '0.00' }) available!: string;
-  @ApiProperty({ example: '0.00' }) refunded!: string;
-  @ApiProperty({ example: '0.00' }) payoutsInFlight!: string;
-  @ApiProperty({ example: '0.00' }) paid!: string;
-  @ApiProperty({ example: '1170.00' }) credited!: string;
+  @ApiProperty(currencySchema()) currency!: string;
+  @ApiProperty(signedMoneySchema('Credits whose hold period has not ended at asOf.', '1170.00')) pending!: string;
+  @ApiProperty(signedMoneySchema('credited − pending − refunded − payoutsInFlight − paid.', '0.00')) available!: string;
+  @ApiProperty(signedMoneySchema('Credits reversed by refunds.', '0.00')) refunded!: string;
+  @ApiProperty(signedMoneySchema('Payouts requested, neither settled nor failed.', '0.00')) payoutsInFlight!: string;
+  @ApiProperty(signedMoneySchema('Payouts settled.', '0.00')) paid!: string;
+  @ApiProperty(signedMoneySchema('Every developer line of the splits.', '1170.00')) credited!: string;
 }
 
 export class DeveloperBalancesDto {
-  @ApiProperty({ example: 'dev-1' }) developerId!: string;
-  @ApiProperty({ example: '2026-02-01T00:00:00.000Z' }) asOf!: string;
+  @ApiProperty(identifierSchema('Developer id.', 'dev-1')) developerId!: string;
+  @ApiProperty(instantSchema('Instant of the balances (normalised).', '2026-02-01T00:00:00.000Z')) asOf!: string;
   @ApiProperty({ type: [CurrencyBalanceDto] }) balances!: CurrencyBalanceDto[];
 }
 
 export class SplitDto {
-  @ApiProperty() receiptId!: string;
-  @ApiProperty() appId!: string;
-  @ApiProperty() developerId!: string;
-  @ApiProperty() currency!: string;
-  @ApiProperty({ example: '1200.00' }) amount!: string;
-  @ApiProperty() occurredAt!: string;
-  @ApiProperty() recordedAt!: string;
-  @ApiProperty() contractVersion!: number;
-  @ApiProperty() contractHash!: string;
+  @ApiProperty(identifierSchema('Receipt id.', 'rcpt-1')) receiptId!: string;
+  @ApiProperty(identifierSchema('App id.', 'app-1')) appId!: string;
+  @ApiProperty(identifierSchema('Developer id.', 'dev-1')) developerId!: string;
+  @ApiProperty(currencySchema()) currency!: string;
+  @ApiProperty(signedMoneySchema('Receipt amount.', '1200.00')) amount!: string;
+  @ApiProperty(instantSchema('When the revenue occurred (normalised).', '2026-02-01T10:00:00.000Z')) occurredAt!: string;
+  @ApiProperty(instantSchema('When the ledger recorded it (normalised).', '2026-02-01T10:00:01.000Z')) recordedAt!: string;
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'Contract version the receipt was split under.', example: 1 }) contractVersion!: number;
+  @ApiProperty({ description: 'SHA-256 hex of the canonical contract document.', pattern: SHA256_HEX_PATTERN.source }) contractHash!: string;
   @ApiProperty({ type: [SplitLineDto] }) lines!: SplitLineDto[];
 }
 
@@ -63,5 +67,5 @@ export class SplitPageDto {
 }
 
 export class HealthDto {
-  @ApiProperty({ example: 'ok' }) status!: 'ok';
+  @ApiProperty({ enum: ['ok'] }) status!: 'ok';
 }

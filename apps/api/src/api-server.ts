@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
 import { ApiExceptionFilter } from './api-exception.filter';
 import { readApiSettings, type ApiOptions } from './api-settings';
 import { ApiModule } from './api.module';
+import { buildOpenApiDocument } from './openapi-document';
 import { jsonBodyParser } from './request-body';
 import { StrictValidationPipe } from './strict-validation.pipe';
 
@@ -37,12 +38,7 @@ export async function createApiApplication(runtime: LedgerRuntime, options: ApiO
   app.use(jsonBodyParser(settings.bodyLimitBytes));
   app.useGlobalFilters(new ApiExceptionFilter());
   app.useGlobalPipes(new StrictValidationPipe());
-  const document = SwaggerModule.createDocument(app, new DocumentBuilder()
-    .setTitle('RSI Ledger')
-    .setDescription('Event-sourced revenue-split ledger. Amounts are decimal strings in major units, never JSON numbers. Errors: {statusCode, code, message, field?}.')
-    .setVersion('1')
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'api-key')
-    .build());
+  const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   await app.init();
   return app;

@@ -1,8 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Logger, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import {
-  ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation,
-  ApiPayloadTooLargeResponse, ApiSecurity, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { DomainError, parseInstant } from '../../../libs/domain/src';
 import type { LedgerCommand } from '../../../libs/ledger/src/command-bus';
@@ -11,28 +8,31 @@ import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
 import { ApiError } from './api-error';
 import { errorBodyOf } from './api-exception.filter';
 import { actorOf, ApiKeyGuard } from './api-key.guard';
-import { CommandResponseDto, ErrorResponseDto } from './api-responses.dto';
+import { CommandResponseDto } from './api-responses.dto';
 import { LEDGER_RUNTIME } from './api-settings';
 import { CommandEndpointService } from './command-endpoint.service';
 import { failedCommandErrorBody } from './failed-command';
 import {
-  ConsumptionBatchResponseDto, PublishPriceBookDto, RecordConsumptionBatchDto, RecordConsumptionDto, UnitEconomicsQueryDto, UnitEconomicsResponseDto,
+  CONSUMPTION_BATCH_RECORDS_MAXIMUM, ConsumptionBatchResponseDto, PublishPriceBookDto, RecordConsumptionBatchDto, RecordConsumptionDto, UnitEconomicsQueryDto, UnitEconomicsResponseDto,
 } from './consumption.dto';
 import { idempotencyKeyOf, IdempotencyKeyStore, requestHashOf } from './idempotency-key.store';
+import {
+  API_KEY_SECURITY, COMMAND_ERROR_STATUSES, ErrorResponses, IDEMPOTENT_REPLAYED_HEADER, IdempotencyKeyHeader, IdentifierPathParameter,
+  READ_ERROR_STATUSES,
+} from './openapi-document';
 import { identifierParameter } from './path-parameters';
 import type { RequestWithRawBody } from './request-body';
 
 function CommandResponses(): MethodDecorator {
   const decorators: MethodDecorator[] = [
-    ApiCreatedResponse({ type: CommandResponseDto, description: 'Recorded. `events` is empty: consumption events are shared by the records of a batch.' }),
-    ApiOkResponse({ type: CommandResponseDto, description: 'Already recorded with identical content: nothing written.' }),
-    ApiBadRequestResponse({ type: ErrorResponseDto, description: 'validation_failed, or a domain refusal (quantity_*, meter_*, unit_price_*, no_price_book_in_effect…).' }),
-    ApiUnauthorizedResponse({ type: ErrorResponseDto }),
-    ApiNotFoundResponse({ type: ErrorResponseDto, description: 'unknown_app.' }),
-    ApiConflictResponse({ type: ErrorResponseDto, description: 'duplicate_consumption_record, duplicate_price_book, price_book_not_after_*.' }),
-    ApiPayloadTooLargeResponse({ type: ErrorResponseDto }),
-    ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'idempotency_key_reused.' }),
-    ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry with the same key and request replays the stored response.' }),
+    ApiCreatedResponse({ type: CommandResponseDto, description: 'Recorded. `events` is empty: consumption events are shared by the records of a batch.', headers: IDEMPOTENT_REPLAYED_HEADER }),
+    ApiOkResponse({ type: CommandResponseDto, description: 'Already recorded with identical content: nothing written.', headers: IDEMPOTENT_REPLAYED_HEADER }),
+    ErrorResponses(COMMAND_ERROR_STATUSES, {
+      400: 'validation_failed, malformed_json, idempotency_key_invalid, or a domain refusal (quantity_*, meter_*, unit_price_*, no_price_book_in_effect…).',
+      404: 'unknown_app.',
+      409: 'duplicate_consumption_record, duplicate_price_book, price_book_not_after_*.',
+    }),
+    IdempotencyKeyHeader(),
     HttpCode(201),
   ];
   return (target, key, descriptor) => {
@@ -45,7 +45,7 @@ function CommandResponses(): MethodDecorator {
  * economics of an app. Errors follow the API's conventions ({statusCode, code, message, field}).
  */
 @ApiTags('consumption')
-@ApiSecurity('api-key')
+@ApiSecurity(API_KEY_SECURITY)
 @UseGuards(ApiKeyGuard)
 @Controller('v1')
 export class ConsumptionController {
@@ -82,12 +82,11 @@ export class ConsumptionController {
   @Post('consumption/batch')
   @HttpCode(200)
   @ApiOperation({ summary: 'RecordConsumption for up to 500 records: one append per app stream; one outcome per record' })
-  @ApiOkResponse({ type: ConsumptionBatchResponseDto, description: 'Per-record outcomes; a refused record writes nothing and does not stop the others.' })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'validation_failed: records is not an array of 1..500 objects.' })
-  @ApiUnauthorizedResponse({ type: ErrorResponseDto })
-  @ApiPayloadTooLargeResponse({ type: ErrorResponseDto })
-  @ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'idempotency_key_reused.' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry with the same key and request replays the stored response.' })
+  @ApiOkResponse({ type: ConsumptionBatchResponseDto, description: 'Per-record outcomes; a refused record writes nothing and does not stop the others.', headers: IDEMPOTENT_REPLAYED_HEADER })
+  @ErrorResponses([400, 401, 413, 415, 422, 500, 503], {
+    400: `validation_failed (records is not an array of 1..${CONSUMPTION_BATCH_RECORDS_MAXIMUM} objects), malformed_json or idempotency_key_invalid.`,
+  })
+  @IdempotencyKeyHeader()
   async recordConsumptionBatch(@Req() request: Request, @Res() response: Response, @Body() body: RecordConsumptionBatchDto): Promise<void> {
     const actor = actorOf(request);
     const idempotencyKey = idempotencyKeyOf(request.headers);
@@ -150,9 +149,8 @@ export class ConsumptionController {
   @Get('apps/:appId/unit-economics')
   @ApiOperation({ summary: 'Unit economics of an app per UTC month: revenue, platform share, pay-per-use equivalent, cost, margin, saving' })
   @ApiOkResponse({ type: UnitEconomicsResponseDto })
-  @ApiBadRequestResponse({ type: ErrorResponseDto })
-  @ApiUnauthorizedResponse({ type: ErrorResponseDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'unknown_app' })
+  @ErrorResponses(READ_ERROR_STATUSES, { 400: 'validation_failed or instant_malformed (from, to, appId).', 404: 'unknown_app.' })
+  @IdentifierPathParameter('appId', 'App id.')
   async unitEconomics(@Param('appId') appIdParameter: string, @Query() query: UnitEconomicsQueryDto): Promise<UnitEconomicsResponseDto> {
     const appId = identifierParameter(appIdParameter, 'appId');
     const from = query.from === undefined ? null : parseInstant(query.from, 'from').iso;

@@ -5,7 +5,7 @@ import { ApiError } from './api-error';
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 export const IDEMPOTENCY_KEY_LENGTH_MAXIMUM = 255;
 /** Visible ASCII only: a key is an opaque token, and control characters would pollute logs. */
-const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]+$/;
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]+$/;
 
 export type StoredResponse = { requestHash: string; statusCode: number; body: unknown };
 

@@ -1,29 +1,28 @@
 import { Body, Controller, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
-import {
-  ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse,
-  ApiOperation, ApiPayloadTooLargeResponse, ApiSecurity, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiKeyGuard } from './api-key.guard';
-import { CommandResponseDto, ErrorResponseDto } from './api-responses.dto';
+import { CommandResponseDto } from './api-responses.dto';
 import { CommandEndpointService } from './command-endpoint.service';
 import {
   AmendContractDto, FailPayoutDto, RecordRevenueDto, RefundRevenueDto, RegisterAppDto, RegisterDeveloperDto, RequestPayoutDto, SettlePayoutDto,
 } from './ledger-commands.dto';
+import {
+  API_KEY_SECURITY, COMMAND_ERROR_STATUSES, ErrorResponses, IDEMPOTENT_REPLAYED_HEADER, IdempotencyKeyHeader, IdentifierPathParameter, type ErrorStatus,
+} from './openapi-document';
 import { identifierParameter } from './path-parameters';
 
-/** The responses every command endpoint may give, for the OpenAPI document. */
-function CommandResponses(): MethodDecorator {
+/**
+ * The responses every command endpoint may give, for the OpenAPI document. `notFound`: what
+ * an unknown id is answered with, or null where the command refers to no other id.
+ */
+function CommandResponses(notFound: string | null): MethodDecorator {
+  const statuses: readonly ErrorStatus[] = notFound === null ? COMMAND_ERROR_STATUSES.filter((status) => status !== 404) : COMMAND_ERROR_STATUSES;
   const decorators: MethodDecorator[] = [
-    ApiCreatedResponse({ type: CommandResponseDto, description: 'Recorded: the events written.' }),
-    ApiOkResponse({ type: CommandResponseDto, description: 'Already recorded with identical content: nothing written.' }),
-    ApiBadRequestResponse({ type: ErrorResponseDto, description: 'validation_failed, malformed_json, or a domain refusal of kind invalid.' }),
-    ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'unauthenticated (when API keys are configured).' }),
-    ApiNotFoundResponse({ type: ErrorResponseDto, description: 'An id the command refers to is unknown.' }),
-    ApiConflictResponse({ type: ErrorResponseDto, description: 'Duplicate id with other content, over-refund, over-payout…' }),
-    ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'body_too_large.' }),
-    ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'idempotency_key_reused.' }),
-    ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Up to 255 visible ASCII characters; a retry with the same key and request replays the stored response.' }),
+    ApiCreatedResponse({ type: CommandResponseDto, description: 'Recorded: the events written.', headers: IDEMPOTENT_REPLAYED_HEADER }),
+    ApiOkResponse({ type: CommandResponseDto, description: 'Already recorded with identical content: nothing written.', headers: IDEMPOTENT_REPLAYED_HEADER }),
+    ErrorResponses(statuses, notFound === null ? {} : { 404: notFound }),
+    IdempotencyKeyHeader(),
     HttpCode(201),
   ];
   return (target, key, descriptor) => {
@@ -32,7 +31,7 @@ function CommandResponses(): MethodDecorator {
 }
 
 @ApiTags('commands')
-@ApiSecurity('api-key')
+@ApiSecurity(API_KEY_SECURITY)
 @UseGuards(ApiKeyGuard)
 @Controller('v1')
 export class LedgerCommandsController {
@@ -46,56 +45,59 @@ export class LedgerCommandsController {
 
   @Post('developers')
   @ApiOperation({ summary: 'RegisterDeveloper' })
-  @CommandResponses()
+  @CommandResponses(null)
   registerDeveloper(@Req() request: Request, @Res() response: Response, @Body() body: RegisterDeveloperDto): Promise<void> {
     return this.send(request, response, 'RegisterDeveloper', body);
   }
 
   @Post('apps')
   @ApiOperation({ summary: 'RegisterApp, with its first contract version' })
-  @CommandResponses()
+  @CommandResponses('developer_not_registered.')
   registerApp(@Req() request: Request, @Res() response: Response, @Body() body: RegisterAppDto): Promise<void> {
     return this.send(request, response, 'RegisterApp', body);
   }
 
   @Post('apps/:appId/contract-amendments')
   @ApiOperation({ summary: 'AmendContract: a new contract version, effective after every recorded receipt' })
-  @CommandResponses()
+  @CommandResponses('unknown_app.')
+  @IdentifierPathParameter('appId', 'App id.')
   amendContract(@Req() request: Request, @Res() response: Response, @Param('appId') appId: string, @Body() body: AmendContractDto): Promise<void> {
     return this.send(request, response, 'AmendContract', { appId: identifierParameter(appId, 'appId'), contract: body.contract });
   }
 
   @Post('receipts')
   @ApiOperation({ summary: 'RecordRevenue: records a receipt and splits it by the app contract' })
-  @CommandResponses()
+  @CommandResponses('unknown_app.')
   recordRevenue(@Req() request: Request, @Res() response: Response, @Body() body: RecordRevenueDto): Promise<void> {
     return this.send(request, response, 'RecordRevenue', body);
   }
 
   @Post('refunds')
   @ApiOperation({ summary: 'RefundRevenue: reverses part of a receipt pro rata over its split lines' })
-  @CommandResponses()
+  @CommandResponses('unknown_receipt.')
   refundRevenue(@Req() request: Request, @Res() response: Response, @Body() body: RefundRevenueDto): Promise<void> {
     return this.send(request, response, 'RefundRevenue', body);
   }
 
   @Post('payouts')
   @ApiOperation({ summary: 'RequestPayout: debits the available balance' })
-  @CommandResponses()
+  @CommandResponses('developer_not_registered.')
   requestPayout(@Req() request: Request, @Res() response: Response, @Body() body: RequestPayoutDto): Promise<void> {
     return this.send(request, response, 'RequestPayout', body);
   }
 
   @Post('payouts/:payoutId/settlement')
   @ApiOperation({ summary: 'SettlePayout' })
-  @CommandResponses()
+  @CommandResponses('unknown_payout.')
+  @IdentifierPathParameter('payoutId', 'Payout id.')
   settlePayout(@Req() request: Request, @Res() response: Response, @Param('payoutId') payoutId: string, @Body() body: SettlePayoutDto): Promise<void> {
     return this.send(request, response, 'SettlePayout', { payoutId: identifierParameter(payoutId, 'payoutId'), settledAt: body.settledAt, reference: body.reference });
   }
 
   @Post('payouts/:payoutId/failure')
   @ApiOperation({ summary: 'FailPayout: credits the amount back to available' })
-  @CommandResponses()
+  @CommandResponses('unknown_payout.')
+  @IdentifierPathParameter('payoutId', 'Payout id.')
   failPayout(@Req() request: Request, @Res() response: Response, @Param('payoutId') payoutId: string, @Body() body: FailPayoutDto): Promise<void> {
     return this.send(request, response, 'FailPayout', { payoutId: identifierParameter(payoutId, 'payoutId'), failedAt: body.failedAt, reason: body.reason });
   }

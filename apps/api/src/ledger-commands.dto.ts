@@ -1,17 +1,16 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsOptional, IsString, Matches, MaxLength, type ValidationArguments } from 'class-validator';
-import { IDENTIFIER_LENGTH_MAXIMUM, TEXT_LENGTH_MAXIMUM } from '../../../libs/domain/src';
+import { IDENTIFIER_LENGTH_MAXIMUM, MONEY_INPUT_LENGTH_MAXIMUM, TEXT_LENGTH_MAXIMUM } from '../../../libs/domain/src';
+import { ContractTermsDto } from './contract-terms.dto';
+import {
+  AMOUNT_PATTERN, CURRENCY_PATTERN, IDENTIFIER_PATTERN, RefusesUnknownProperties, currencySchema, identifierSchema, instantSchema, moneySchema,
+} from './openapi-patterns';
 
-/** The alphabet of the domain's `parseIdentifier`: ids become parts of stream and party names. */
-export const IDENTIFIER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
-/** A non-negative decimal in major units; the currency's number of decimals is checked by the domain. */
-export const DECIMAL_AMOUNT_PATTERN = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
 /** Longer than any amount the domain accepts (16 digits and a point). */
-const AMOUNT_LENGTH_MAXIMUM = 40;
+const AMOUNT_LENGTH_MAXIMUM = MONEY_INPUT_LENGTH_MAXIMUM;
 /** Longer than any RFC 3339 instant. */
 const INSTANT_LENGTH_MAXIMUM = 40;
-const CURRENCY_PATTERN = /^[A-Z]{3}$/;
 
 function typeName(value: unknown): string {
   if (value === null) return 'null';
@@ -33,7 +32,7 @@ export function IdentifierField(description: string, example: string) {
     stringRequired('an identifier string'),
     MaxLength(IDENTIFIER_LENGTH_MAXIMUM, { message: `$property: at most ${IDENTIFIER_LENGTH_MAXIMUM} characters` }),
     Matches(IDENTIFIER_PATTERN, { message: '$property: letters, digits and _ . : @ - only, starting with a letter or digit' }),
-    ApiProperty({ description, example, pattern: IDENTIFIER_PATTERN.source, maxLength: IDENTIFIER_LENGTH_MAXIMUM }),
+    ApiProperty(identifierSchema(description, example)),
   );
 }
 
@@ -53,12 +52,12 @@ export function MoneyField(description: string, example: string) {
         : `${arguments_.property}: an amount must be a decimal string such as "19.99", not ${typeName(arguments_.value)}`,
     }),
     MaxLength(AMOUNT_LENGTH_MAXIMUM, { message: `$property: at most ${AMOUNT_LENGTH_MAXIMUM} characters` }),
-    Matches(DECIMAL_AMOUNT_PATTERN, {
+    Matches(AMOUNT_PATTERN, {
       message: (arguments_: ValidationArguments) => String(arguments_.value).startsWith('-')
         ? `${arguments_.property}: the amount must be positive, ${JSON.stringify(arguments_.value)} is negative`
         : `${arguments_.property}: ${JSON.stringify(arguments_.value)} is not a plain decimal amount such as "19.99" (digits and an optional decimal point; no sign, exponent or spaces)`,
     }),
-    ApiProperty({ description: `${description} Decimal string in major units; never a JSON number.`, example, pattern: DECIMAL_AMOUNT_PATTERN.source, maxLength: AMOUNT_LENGTH_MAXIMUM, type: String }),
+    ApiProperty(moneySchema(description, example)),
   );
 }
 
@@ -66,7 +65,8 @@ export function InstantField(description: string, example: string) {
   return applyDecorators(
     stringRequired('an RFC 3339 instant string'),
     MaxLength(INSTANT_LENGTH_MAXIMUM, { message: `$property: at most ${INSTANT_LENGTH_MAXIMUM} characters` }),
-    ApiProperty({ description: `${description} RFC 3339 instant, at most millisecond precision.`, example, format: 'date-time', maxLength: INSTANT_LENGTH_MAXIMUM }),
+    // The pattern is documented, not checked here: the domain's parseInstant answers instant_malformed.
+    ApiProperty({ ...instantSchema(description, example), maxLength: INSTANT_LENGTH_MAXIMUM }),
   );
 }
 
@@ -74,11 +74,14 @@ export function CurrencyField() {
   return applyDecorators(
     stringRequired('a currency code string'),
     Matches(CURRENCY_PATTERN, { message: '$property: an ISO 4217 code of three capital letters such as "USD"' }),
-    ApiProperty({ description: 'ISO 4217 currency code.', example: 'USD', pattern: CURRENCY_PATTERN.source }),
+    ApiProperty(currencySchema()),
   );
 }
 
-/** The contract terms are checked field by field by the domain's contract parser. */
+/**
+ * The contract terms are checked field by field by the domain's contract parser (so that the
+ * API, the CLI and recorded versions share one definition); `ContractTermsDto` documents it.
+ */
 export function ContractField() {
   return applyDecorators(
     IsObject({
@@ -87,9 +90,8 @@ export function ContractField() {
         : `${arguments_.property}: must be a JSON object, not ${typeName(arguments_.value)}`,
     }),
     ApiProperty({
-      description: 'Contract terms (docs/domain.md "Contract terms"): rates are percent strings, amounts decimal strings in the contract currency.',
-      type: 'object',
-      additionalProperties: true,
+      description: 'Contract terms (docs/domain.md, "Contract terms"): rates are percent strings, amounts decimal strings in the contract currency.',
+      type: ContractTermsDto,
       example: {
         currency: 'USD', effectiveFrom: '2026-01-01T00:00:00Z',
         platformShare: { tiers: [{ upTo: '1000.00', rate: '0%' }, { rate: '15%' }], window: 'lifetime', scope: 'app' },
@@ -99,6 +101,7 @@ export function ContractField() {
   );
 }
 
+@RefusesUnknownProperties()
 export class RegisterDeveloperDto {
   @IdentifierField('Developer id.', 'dev-1') developerId!: string;
   @TextField('Display name.', 'Ada Apps') name!: string;
@@ -110,6 +113,7 @@ export class RegisterDeveloperDto {
   incomeGroup?: string | null;
 }
 
+@RefusesUnknownProperties()
 export class RegisterAppDto {
   @IdentifierField('App id.', 'app-1') appId!: string;
   @IdentifierField('Developer id of the owner.', 'dev-1') developerId!: string;
@@ -118,10 +122,12 @@ export class RegisterAppDto {
 }
 
 /** AmendContract: the app id is in the path. */
+@RefusesUnknownProperties()
 export class AmendContractDto {
   @ContractField() contract!: Record<string, unknown>;
 }
 
+@RefusesUnknownProperties()
 export class RecordRevenueDto {
   @IdentifierField('Receipt id (natural key: a retry with the same content is harmless).', 'rcpt-1') receiptId!: string;
   @IdentifierField('App id.', 'app-1') appId!: string;
@@ -130,6 +136,7 @@ export class RecordRevenueDto {
   @InstantField('When the revenue occurred.', '2026-02-01T10:00:00Z') occurredAt!: string;
 }
 
+@RefusesUnknownProperties()
 export class RefundRevenueDto {
   @IdentifierField('Refund id.', 'refund-1') refundId!: string;
   @IdentifierField('Receipt id refunded.', 'rcpt-1') receiptId!: string;
@@ -137,6 +144,7 @@ export class RefundRevenueDto {
   @InstantField('When the refund occurred.', '2026-02-05T10:00:00Z') occurredAt!: string;
 }
 
+@RefusesUnknownProperties()
 export class RequestPayoutDto {
   @IdentifierField('Payout id.', 'payout-1') payoutId!: string;
   @IdentifierField('Developer id.', 'dev-1') developerId!: string;
@@ -146,12 +154,14 @@ export class RequestPayoutDto {
 }
 
 /** SettlePayout: the payout id is in the path. */
+@RefusesUnknownProperties()
 export class SettlePayoutDto {
   @InstantField('When the payout was settled.', '2026-03-02T00:00:00Z') settledAt!: string;
   @TextField('Bank or payment reference.', 'wire-123') reference!: string;
 }
 
 /** FailPayout: the payout id is in the path. */
+@RefusesUnknownProperties()
 export class FailPayoutDto {
   @InstantField('When the payout failed.', '2026-03-02T00:00:00Z') failedAt!: string;
   @TextField('Why it failed.', 'account closed') reason!: string;

@@ -1,7 +1,5 @@
 import { Controller, Get, Inject, Logger, Param, Query, Res, UseGuards } from '@nestjs/common';
-import {
-  ApiBadRequestResponse, ApiNotFoundResponse, ApiOperation, ApiProduces, ApiResponse, ApiSecurity, ApiTags, ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Writable } from 'node:stream';
 import { parseInstant } from '../../../libs/domain/src';
@@ -9,9 +7,9 @@ import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
 import { exportNames } from '../../../libs/ledger/src/projection-export';
 import { ApiError } from './api-error';
 import { ApiKeyGuard } from './api-key.guard';
-import { ErrorResponseDto } from './api-responses.dto';
 import { LEDGER_RUNTIME } from './api-settings';
 import { ExportQueryDto } from './ledger-reads.dto';
+import { API_KEY_SECURITY, ErrorResponses, READ_ERROR_STATUSES } from './openapi-document';
 
 const CONTENT_TYPE_OF_FORMAT = { csv: 'text/csv; charset=utf-8', jsonl: 'application/x-ndjson; charset=utf-8' } as const;
 /** Bytes buffered for a slow client before the export waits (and so holds its cursor). */
@@ -55,7 +53,7 @@ class ResponseSink extends Writable {
 }
 
 @ApiTags('exports')
-@ApiSecurity('api-key')
+@ApiSecurity(API_KEY_SECURITY)
 @UseGuards(ApiKeyGuard)
 @Controller('v1')
 export class LedgerExportsController {
@@ -65,11 +63,13 @@ export class LedgerExportsController {
 
   @Get('exports/:name')
   @ApiOperation({ summary: `Streams a projection as CSV or JSONL: ${exportNames().join(', ')} (and those of modules)` })
-  @ApiProduces('application/x-ndjson', 'text/csv')
-  @ApiResponse({ status: 200, description: 'The rows, streamed.' })
-  @ApiBadRequestResponse({ type: ErrorResponseDto })
-  @ApiUnauthorizedResponse({ type: ErrorResponseDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'unknown_export' })
+  @ApiResponse({
+    status: 200,
+    description: 'The rows, streamed: one JSON object per line (jsonl) or CSV with a header line. An error after the first byte cuts the connection.',
+    content: { 'application/x-ndjson': { schema: { type: 'string' } }, 'text/csv': { schema: { type: 'string' } } },
+  })
+  @ErrorResponses(READ_ERROR_STATUSES, { 400: 'validation_failed or instant_malformed (a query parameter).', 404: 'unknown_export.' })
+  @ApiParam({ name: 'name', description: 'An export name (those of the ledger and of its modules).', schema: { type: 'string', minLength: 1 } })
   async export(@Param('name') name: string, @Query() query: ExportQueryDto, @Res() response: Response): Promise<void> {
     const names = exportNames();
     if (!names.includes(name)) {

@@ -1,15 +1,14 @@
 import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
-import {
-  ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags, ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { parseInstant } from '../../../libs/domain/src';
 import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
 import { EXPORT_DEFINITIONS } from '../../../libs/ledger/src/projection-export';
 import { ApiError, validationFailed } from './api-error';
 import { ApiKeyGuard } from './api-key.guard';
-import { DeveloperBalancesDto, ErrorResponseDto, SplitDto, SplitPageDto } from './api-responses.dto';
+import { DeveloperBalancesDto, SplitDto, SplitPageDto } from './api-responses.dto';
 import { LEDGER_RUNTIME } from './api-settings';
 import { BalancesQueryDto, ListSplitsQueryDto, SPLITS_PAGE_LIMIT_DEFAULT, SPLITS_PAGE_LIMIT_MAXIMUM } from './ledger-reads.dto';
+import { API_KEY_SECURITY, ErrorResponses, IdentifierPathParameter, READ_ERROR_STATUSES } from './openapi-document';
 import { identifierParameter } from './path-parameters';
 
 const CURSOR_PATTERN = /^([0-9]{1,20})\.([0-9]{1,20})$/;
@@ -44,10 +43,8 @@ const SPLITS_PAGE_SQL = `
  * its own writes even between two ticks of the background projector.
  */
 @ApiTags('reads')
-@ApiSecurity('api-key')
+@ApiSecurity(API_KEY_SECURITY)
 @UseGuards(ApiKeyGuard)
-@ApiBadRequestResponse({ type: ErrorResponseDto })
-@ApiUnauthorizedResponse({ type: ErrorResponseDto })
 @Controller('v1')
 export class LedgerReadsController {
   constructor(@Inject(LEDGER_RUNTIME) private readonly runtime: LedgerRuntime) {}
@@ -55,7 +52,8 @@ export class LedgerReadsController {
   @Get('developers/:developerId/balances')
   @ApiOperation({ summary: 'Balances of a developer per currency, as of an instant (same computation as the balances export)' })
   @ApiOkResponse({ type: DeveloperBalancesDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'unknown_developer' })
+  @ErrorResponses(READ_ERROR_STATUSES, { 400: 'validation_failed or instant_malformed (developerId, asOf).', 404: 'unknown_developer.' })
+  @IdentifierPathParameter('developerId', 'Developer id.')
   async balances(@Param('developerId') developerIdParameter: string, @Query() query: BalancesQueryDto): Promise<DeveloperBalancesDto> {
     const developerId = identifierParameter(developerIdParameter, 'developerId');
     const asOf = parseInstant(query.asOf ?? new Date().toISOString(), 'asOf').iso;
@@ -80,7 +78,8 @@ export class LedgerReadsController {
   @Get('receipts/:receiptId/split')
   @ApiOperation({ summary: 'The split of one receipt (shape of the splits export)' })
   @ApiOkResponse({ type: SplitDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'unknown_receipt' })
+  @ErrorResponses(READ_ERROR_STATUSES, { 400: 'validation_failed (receiptId).', 404: 'unknown_receipt.' })
+  @IdentifierPathParameter('receiptId', 'Receipt id.')
   async split(@Param('receiptId') receiptIdParameter: string): Promise<SplitDto> {
     const receiptId = identifierParameter(receiptIdParameter, 'receiptId');
     await this.runtime.projector.catchUp();
@@ -98,6 +97,7 @@ export class LedgerReadsController {
   @Get('splits')
   @ApiOperation({ summary: 'Splits in booking order, filtered and paginated by cursor' })
   @ApiOkResponse({ type: SplitPageDto })
+  @ErrorResponses([400, 401, 500, 503], { 400: 'validation_failed or instant_malformed (a query parameter, or an after that is not a cursor of this API).' })
   async splits(@Query() query: ListSplitsQueryDto): Promise<SplitPageDto> {
     const limit = query.limit === undefined ? SPLITS_PAGE_LIMIT_DEFAULT : Number(query.limit);
     if (limit > SPLITS_PAGE_LIMIT_MAXIMUM) throw validationFailed(`limit: an integer from 1 to ${SPLITS_PAGE_LIMIT_MAXIMUM}`, 'limit');

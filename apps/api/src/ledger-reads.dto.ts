@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { IDENTIFIER_LENGTH_MAXIMUM } from '../../../libs/domain/src';
-import { IDENTIFIER_PATTERN } from './ledger-commands.dto';
+import { IDENTIFIER_PATTERN, identifierSchema, instantSchema } from './openapi-patterns';
 
 export const SPLITS_PAGE_LIMIT_MAXIMUM = 1000;
 export const SPLITS_PAGE_LIMIT_DEFAULT = 100;
@@ -13,7 +13,7 @@ export class BalancesQueryDto {
   @IsOptional()
   @IsString({ message: '$property: must be a single RFC 3339 instant' })
   @MaxLength(INSTANT_LENGTH_MAXIMUM, { message: `$property: at most ${INSTANT_LENGTH_MAXIMUM} characters` })
-  @ApiPropertyOptional({ description: 'Instant at which pending and available are told apart (default now).', format: 'date-time' })
+  @ApiPropertyOptional({ ...instantSchema('Instant at which pending and available are told apart (default now).', '2026-02-01T00:00:00Z'), maxLength: INSTANT_LENGTH_MAXIMUM })
   asOf?: string;
 }
 
@@ -22,38 +22,38 @@ export class ListSplitsQueryDto {
   @IsString({ message: '$property: must be a single identifier' })
   @MaxLength(IDENTIFIER_LENGTH_MAXIMUM, { message: `$property: at most ${IDENTIFIER_LENGTH_MAXIMUM} characters` })
   @Matches(IDENTIFIER_PATTERN, { message: '$property: letters, digits and _ . : @ - only, starting with a letter or digit' })
-  @ApiPropertyOptional({ pattern: IDENTIFIER_PATTERN.source })
+  @ApiPropertyOptional(identifierSchema('Only the splits of this developer.', 'dev-1'))
   developerId?: string;
 
   @IsOptional()
   @IsString({ message: '$property: must be a single identifier' })
   @MaxLength(IDENTIFIER_LENGTH_MAXIMUM, { message: `$property: at most ${IDENTIFIER_LENGTH_MAXIMUM} characters` })
   @Matches(IDENTIFIER_PATTERN, { message: '$property: letters, digits and _ . : @ - only, starting with a letter or digit' })
-  @ApiPropertyOptional({ pattern: IDENTIFIER_PATTERN.source })
+  @ApiPropertyOptional(identifierSchema('Only the splits of this app.', 'app-1'))
   appId?: string;
 
   @IsOptional()
   @IsString({ message: '$property: must be a single RFC 3339 instant' })
   @MaxLength(INSTANT_LENGTH_MAXIMUM, { message: `$property: at most ${INSTANT_LENGTH_MAXIMUM} characters` })
-  @ApiPropertyOptional({ description: 'occurredAt at or after this instant.', format: 'date-time' })
+  @ApiPropertyOptional({ ...instantSchema('occurredAt at or after this instant.', '2026-02-01T00:00:00Z'), maxLength: INSTANT_LENGTH_MAXIMUM })
   from?: string;
 
   @IsOptional()
   @IsString({ message: '$property: must be a single RFC 3339 instant' })
   @MaxLength(INSTANT_LENGTH_MAXIMUM, { message: `$property: at most ${INSTANT_LENGTH_MAXIMUM} characters` })
-  @ApiPropertyOptional({ description: 'occurredAt before this instant.', format: 'date-time' })
+  @ApiPropertyOptional({ ...instantSchema('occurredAt before this instant.', '2026-02-01T00:00:00Z'), maxLength: INSTANT_LENGTH_MAXIMUM })
   to?: string;
 
   @IsOptional()
   @IsString({ message: '$property: must be a single integer' })
   @Matches(LIMIT_PATTERN, { message: `$property: an integer from 1 to ${SPLITS_PAGE_LIMIT_MAXIMUM}` })
-  @ApiPropertyOptional({ description: `Items per page, 1..${SPLITS_PAGE_LIMIT_MAXIMUM} (default ${SPLITS_PAGE_LIMIT_DEFAULT}).`, type: String, example: '100' })
+  @ApiPropertyOptional({ description: `Items per page, 1..${SPLITS_PAGE_LIMIT_MAXIMUM} (default ${SPLITS_PAGE_LIMIT_DEFAULT}).`, type: String, example: '100', pattern: LIMIT_PATTERN.source })
   limit?: string;
 
   @IsOptional()
   @IsString({ message: '$property: must be a single cursor' })
   @MaxLength(CURSOR_LENGTH_MAXIMUM, { message: `$property: at most ${CURSOR_LENGTH_MAXIMUM} characters` })
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.' })
+  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.', maxLength: CURSOR_LENGTH_MAXIMUM })
   after?: string;
 }
 
@@ -66,18 +66,18 @@ export class ExportQueryDto {
   @IsOptional()
   @IsString({ message: '$property: must be a single RFC 3339 instant' })
   @MaxLength(INSTANT_LENGTH_MAXIMUM, { message: `$property: at most ${INSTANT_LENGTH_MAXIMUM} characters` })
-  @ApiPropertyOptional({ description: 'occurredAt at or after this instant.', format: 'date-time' })
+  @ApiPropertyOptional({ ...instantSchema('occurredAt at or after this instant.', '2026-02-01T00:00:00Z'), maxLength: INSTANT_LENGTH_MAXIMUM })
   from?: string;
 
   @IsOptional()
   @IsString({ message: '$property: must be a single RFC 3339 instant' })
   @MaxLength(INSTANT_LENGTH_MAXIMUM, { message: `$property: at most ${INSTANT_LENGTH_MAXIMUM} characters` })
-  @ApiPropertyOptional({ description: 'occurredAt before this instant.', format: 'date-time' })
+  @ApiPropertyOptional({ ...instantSchema('occurredAt before this instant.', '2026-02-01T00:00:00Z'), maxLength: INSTANT_LENGTH_MAXIMUM })
   to?: string;
 
   @IsOptional()
   @IsString({ message: '$property: must be a single RFC 3339 instant' })
   @MaxLength(INSTANT_LENGTH_MAXIMUM, { message: `$property: at most ${INSTANT_LENGTH_MAXIMUM} characters` })
-  @ApiPropertyOptional({ description: 'Pending versus available as of this instant (default now).', format: 'date-time' })
+  @ApiPropertyOptional({ ...instantSchema('Pending versus available as of this instant (default now).', '2026-02-01T00:00:00Z'), maxLength: INSTANT_LENGTH_MAXIMUM })
   asOf?: string;
 }

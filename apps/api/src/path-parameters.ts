@@ -1,6 +1,5 @@
-import { IDENTIFIER_LENGTH_MAXIMUM } from '../../../libs/domain/src';
+import { IDENTIFIER_LENGTH_MAXIMUM, IDENTIFIER_PATTERN } from '../../../libs/domain/src';
 import { validationFailed } from './api-error';
-import { IDENTIFIER_PATTERN } from './ledger-commands.dto';
 
 /** Path ids obey the same rules as ids in bodies. */
 export function identifierParameter(value: string, name: string): string {

@@ -7,7 +7,7 @@ import { FieldInvalid } from './domain.errors';
 export const IDENTIFIER_LENGTH_MAXIMUM = 128;
 export const TEXT_LENGTH_MAXIMUM = 500;
 
-const IDENTIFIER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
+export const IDENTIFIER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
 // Control characters are refused in texts because they break CSV and statements.
 const CONTROL_CHARACTER_PATTERN = /[\u0000-\u001f\u007f]/;
 

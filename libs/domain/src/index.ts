@@ -3,21 +3,23 @@ export * from './domain.errors';
 export * from './ledger.events';
 export * from './ledger.commands';
 export {
-  MONEY_MAXIMUM_MINOR, currencyExponent, parseCurrency, parseMoney, formatMoney, parseMinorUnits,
+  MONEY_MAXIMUM_MINOR, MONEY_INPUT_LENGTH_MAXIMUM, AMOUNT_PATTERN, CURRENCY_PATTERN, currencyExponent, parseCurrency, parseMoney, formatMoney, parseMinorUnits,
 } from './money/money';
 export type { ParseMoneyOptions } from './money/money';
 export {
-  RATE_DENOMINATOR, RATE_PERCENT_DECIMALS_MAXIMUM, RATE_ZERO, RATE_HUNDRED_PERCENT, parseRate, formatRate,
+  RATE_DENOMINATOR, RATE_PERCENT_DECIMALS_MAXIMUM, RATE_PATTERN, RATE_ZERO, RATE_HUNDRED_PERCENT, parseRate, formatRate,
 } from './money/rate';
 export type { Rate } from './money/rate';
 export {
-  ADD_DAYS_MAXIMUM, parseInstant, isNormalisedInstant, addDays, addDaysToEpochMilliseconds, calendarMonthKey, calendarYearKey,
+  ADD_DAYS_MAXIMUM, INSTANT_PATTERN, parseInstant, isNormalisedInstant, addDays, addDaysToEpochMilliseconds, calendarMonthKey, calendarYearKey,
 } from './time/instant';
 export type { Instant } from './time/instant';
-export { IDENTIFIER_LENGTH_MAXIMUM, TEXT_LENGTH_MAXIMUM, parseIdentifier, parseText, parseOptionalText } from './identifier.parser';
+export { IDENTIFIER_LENGTH_MAXIMUM, IDENTIFIER_PATTERN, TEXT_LENGTH_MAXIMUM, parseIdentifier, parseText, parseOptionalText } from './identifier.parser';
 export * from './contract/contract-terms';
 export { canonicalJson, sha256Hex } from './contract/canonical-json';
-export { parseContractTerms, canonicalContractDocument, contractHash } from './contract/contract-terms.parser';
+export {
+  PARTY_LENGTH_MAXIMUM, PARTY_PATTERN, HOLD_DAYS_STRING_PATTERN, parseContractTerms, canonicalContractDocument, contractHash,
+} from './contract/contract-terms.parser';
 export { contractVersionRecord, selectContractVersion, selectContractVersionIndex } from './contract/contract-version.selector';
 export { splitReceipt, developerParty } from './split/split-receipt.rule';
 export type { SplitReceiptInput, SplitReceiptResult } from './split/split-receipt.rule';
@@ -41,7 +43,7 @@ export type { RecordConsumption, PublishPriceBook, PriceBookMeterInput, Consumpt
 export type {
   PriceBookMeter, PriceBookPublished, ConsumptionRecord, ConsumptionRecorded, ConsumptionEvent,
 } from './consumption/consumption.events';
-export { formatExactDecimal, parseExactDecimal, roundHalfUp, parseSignedScaledDecimal } from './consumption/exact-decimal';
+export { DECIMAL_PATTERN, DECIMAL_INPUT_LENGTH_MAXIMUM, formatExactDecimal, parseExactDecimal, roundHalfUp, parseSignedScaledDecimal } from './consumption/exact-decimal';
 export {
   QUANTITY_DECIMALS_MAXIMUM, QUANTITY_MAXIMUM_UNITS, QUANTITY_MAXIMUM_NANOUNITS, UNIT_PRICE_DECIMALS_MAXIMUM, UNIT_PRICE_MAXIMUM_MAJOR,
   UNIT_PRICE_MAXIMUM_PICOUNITS, EXACT_AMOUNT_DECIMALS, METER_NAME_LENGTH_MAXIMUM, METER_NAME_PATTERN, parseQuantity, formatQuantity,

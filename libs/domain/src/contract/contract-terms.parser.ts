@@ -19,13 +19,14 @@ import { parseInstant } from '../time/instant';
 import { ContractTermsDocument } from '../ledger.events';
 import { canonicalJson, sha256Hex } from './canonical-json';
 import {
-  CONTRACT_CARVE_OUTS_MAXIMUM, CONTRACT_SCOPES, CONTRACT_TIERS_MAXIMUM, CONTRACT_WINDOWS, CarveOutBase,
+  CARVE_OUT_BASES, CONTRACT_CARVE_OUTS_MAXIMUM, CONTRACT_SCOPES, CONTRACT_TIERS_MAXIMUM, CONTRACT_WINDOWS, CarveOutBase,
   ContractCarveOut, ContractScope, ContractTerms, ContractTier, ContractWindow, HOLD_DAYS_MAXIMUM,
 } from './contract-terms';
 
-const PARTY_LENGTH_MAXIMUM = 128;
-const PARTY_PATTERN = /^[a-z][a-z0-9_-]*:[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
-const HOLD_DAYS_STRING_PATTERN = /^(0|[1-9][0-9]{0,3})$/;
+export const PARTY_LENGTH_MAXIMUM = 128;
+export const PARTY_PATTERN = /^[a-z][a-z0-9_-]*:[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
+/** holdDays may also come as a string (the canonical document writes it so). */
+export const HOLD_DAYS_STRING_PATTERN = /^(0|[1-9][0-9]{0,3})$/;
 
 type RawObject = Record<string, unknown>;
 
@@ -119,8 +120,8 @@ function parseCarveOuts(input: unknown, field: string): ContractCarveOut[] {
     if (parties.has(party)) throw new ContractInvalid(`${carveOutField}.party`, 'each party may appear once');
     parties.add(party);
     const rate = parseRate(raw.rate, `${carveOutField}.rate`);
-    if (raw.of !== 'platform' && raw.of !== 'basis') {
-      throw new ContractInvalid(`${carveOutField}.of`, 'one of platform, basis is required');
+    if (typeof raw.of !== 'string' || !(CARVE_OUT_BASES as readonly string[]).includes(raw.of)) {
+      throw new ContractInvalid(`${carveOutField}.of`, `one of ${CARVE_OUT_BASES.join(', ')} is required`);
     }
     carveOuts.push({ party, rate, of: raw.of as CarveOutBase });
   }

@@ -10,6 +10,7 @@ export type CarveOutBase = 'platform' | 'basis';
 
 export const CONTRACT_WINDOWS: readonly ContractWindow[] = ['lifetime', 'calendar_year', 'calendar_month'];
 export const CONTRACT_SCOPES: readonly ContractScope[] = ['app', 'developer'];
+export const CARVE_OUT_BASES: readonly CarveOutBase[] = ['platform', 'basis'];
 
 export type ContractTier = {
   /** Cumulative upper bound (exclusive) in minor units; null for the open-ended last tier. */

@@ -13,10 +13,12 @@ import {
 export const MONEY_MAXIMUM_MINOR = 10n ** 15n;
 
 /** No decimal amount longer than this is even looked at (the maximum has 16 digits plus a point). */
-const MONEY_INPUT_LENGTH_MAXIMUM = 40;
+export const MONEY_INPUT_LENGTH_MAXIMUM = 40;
 
-const CURRENCY_PATTERN = /^[A-Z]{3}$/;
-const AMOUNT_PATTERN = /^(0|[1-9][0-9]*)(\.([0-9]+))?$/;
+/** Exported so that the API's schema states the same syntax (the parser also checks ISO 4217 membership). */
+export const CURRENCY_PATTERN = /^[A-Z]{3}$/;
+/** Exported for the API's schema; the parser also checks the currency's decimals, zero and the maximum. */
+export const AMOUNT_PATTERN = /^(0|[1-9][0-9]*)(\.([0-9]+))?$/;
 
 /** Exponents are looked up once per currency: the split path calls this a million times. */
 const exponentByCurrency = new Map<string, number>();

@@ -17,7 +17,8 @@ export type Rate = { readonly numerator: bigint; readonly denominator: bigint };
 export const RATE_ZERO: Rate = Object.freeze({ numerator: 0n, denominator: RATE_DENOMINATOR });
 export const RATE_HUNDRED_PERCENT: Rate = Object.freeze({ numerator: RATE_DENOMINATOR, denominator: RATE_DENOMINATOR });
 
-const RATE_PATTERN = /^(0|[1-9][0-9]{0,2})(\.([0-9]{1,6}))?%$/;
+/** Exported for the API's schema; the parser also refuses rates above 100%. */
+export const RATE_PATTERN = /^(0|[1-9][0-9]{0,2})(\.([0-9]{1,6}))?%$/;
 
 /** Parses "2.5%" into 2.5/100 exactly. Refuses malformed, negative and above 100%. */
 export function parseRate(input: unknown, field: string): Rate {

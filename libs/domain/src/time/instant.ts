@@ -10,9 +10,10 @@ export type Instant = { iso: string; epochMilliseconds: number };
 /**
  * Upper-case `T` and `Z` only; fractions of a second up to nine digits, but digits below the
  * millisecond must be zero, because the ledger keeps milliseconds and would otherwise lose
- * information silently. No leap seconds (60).
+ * information silently. No leap seconds (60). Exported for the API's schema; the parser also
+ * checks that the date and time exist and that the year lies in 1000..9999.
  */
-const INSTANT_PATTERN = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?(Z|([+-])([0-9]{2}):([0-9]{2}))$/;
+export const INSTANT_PATTERN = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?(Z|([+-])([0-9]{2}):([0-9]{2}))$/;
 const NORMALISED_PATTERN = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$/;
 
 /** Years accepted after normalisation to UTC, so that every ISO string has four digits. */
