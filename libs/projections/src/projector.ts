@@ -346,7 +346,8 @@ export class Projector {
   }
 
   /**
-   * Skips exactly the failed event at `position` for its projection (or the one named):
+   * Skips exactly the failed event at `position`, in the projection named or else in every
+   * projection that failed on it:
    * an operator's decision, recorded with who, when and why; every rebuild skips it too and
    * `verify` reports it. The rest of its stream is then applied.
    */
@@ -385,9 +386,7 @@ export class Projector {
     if (atPosition.length === 0) {
       throw new Error(`no open failure at position ${formatPosition(position)}${request.projectionName ? ` in projection ${request.projectionName}` : ''} (see rsi-ledger projections status)`);
     }
-    if (atPosition.length > 1) {
-      throw new Error(`the event at ${formatPosition(position)} failed in ${atPosition.map((failure) => failure.projectionName).join(' and ')}: name one with --projection`);
-    }
+    // Without a projection named, the decision is about the event: every projection that failed on it skips it.
     return atPosition;
   }
 
