@@ -5,7 +5,7 @@ import { ledgerModules } from '../apps/cli/src/ledger-modules';
 import type { LedgerCommand } from '../libs/ledger/src/command-bus';
 import type { LedgerRuntime } from '../libs/ledger/src/ledger-runtime';
 import { formatPosition } from '../libs/projections/src/projection-failures';
-import { appendPoisonedReceipt, repairPoisonedReceipt, type PoisonedEvent } from './support/poisoned-event';
+import { appendPoisonedReceipt, appendReceiptWithSql, repairPoisonedReceipt, type PoisonedEvent } from './support/poisoned-event';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 
 /**
@@ -55,6 +55,8 @@ describe('a poisoned event: named, held back in its stream only, resolved by an 
     ]);
     // Not caught up yet: the poisoned event lands in the middle of the projector's next batch.
     poisoned = await appendPoisonedReceipt(runtime.connection.pool, { developerId: 'pat', receiptId: 'pat-poisoned' });
+    // The decider cannot fold pat's stream any more, so pat's next receipt is written with SQL too.
+    await appendReceiptWithSql(runtime.connection.pool, { developerId: 'pat', receiptId: 'pat-2', occurredAt: '2026-03-01T00:00:00.000Z', availableAt: '2026-03-15T00:00:00.000Z' });
     await book(runtime, [
       receipt('bea-1', 'bea-app', '200.00', '2026-03-01T00:00:00Z'),
       receipt('ada-2', 'ada-app', '25.00', '2026-03-01T00:00:00Z'),
@@ -87,7 +89,7 @@ describe('a poisoned event: named, held back in its stream only, resolved by an 
     const again = await runtime.projector.catchUp();
     expect(again.eventsApplied).toBe(0);
     expect((await runtime.connection.pool.query('SELECT count(*)::int AS count FROM projection_failures')).rows[0].count).toBe(2);
-    // Every receipt but the poisoned one is there.
+    // Every receipt is there but the poisoned one and pat-2, held back behind it in its stream.
     const splits = await runtime.connection.pool.query('SELECT receipt_id FROM splits ORDER BY receipt_id');
     expect(splits.rows.map((row) => row.receipt_id)).toEqual(['ada-1', 'ada-2', 'bea-1', 'pat-1', 'qin-1']);
   });
@@ -132,12 +134,12 @@ describe('a poisoned event: named, held back in its stream only, resolved by an 
     await expect(runtime.projector.skip({ position: failure!.position, reason: '   ', actor: 'cli:operator' })).rejects.toThrow(/reason/);
     const outcomes = await runtime.projector.skip({ position: failure!.position, reason: 'occurredAt 9999-12-31 was a typo; re-recorded as pat-4', actor: 'cli:operator' });
     expect(outcomes.map((outcome) => [outcome.failure.projectionName, outcome.action, outcome.eventsApplied, outcome.failedAgain])).toEqual([
-      ['ledger', 'skipped', 0, null], ['unit-economics', 'skipped', 0, null],
+      ['ledger', 'skipped', 1, null], ['unit-economics', 'skipped', 1, null],
     ]);
     expect(await runtime.projector.readOpenFailures()).toEqual([]);
     const pat = await balanceOf('pat').expect(200);
-    // 80% of 50.00; the skipped receipt is not in it.
-    expect(pat.body.balances).toEqual([expect.objectContaining({ credited: '40.00' })]);
+    // 80% of 50.00 + 50.00 (pat-2, applied now); the skipped receipt is not in it.
+    expect(pat.body.balances).toEqual([expect.objectContaining({ credited: '80.00' })]);
     const history = await runtime.projector.readFailureHistory(10);
     expect(history.map((row) => [row.projectionName, row.resolution, row.resolvedBy, row.resolutionReason])).toEqual([
       ['ledger', 'skipped', 'cli:operator', 'occurredAt 9999-12-31 was a typo; re-recorded as pat-4'],

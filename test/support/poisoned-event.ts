@@ -14,6 +14,13 @@ export type PoisonedEvent = { eventId: string; streamName: string; streamVersion
  * `availableAt` is wrong.
  */
 export async function appendPoisonedReceipt(pool: Pool, options: { developerId: string; receiptId: string }): Promise<PoisonedEvent> {
+  return appendReceiptWithSql(pool, { ...options, occurredAt: '9999-12-31T12:00:00.000Z', availableAt: '+010000-01-14T12:00:00.000Z' });
+}
+
+/** A well-formed receipt appended the same way (a later event of a held stream, when the decider cannot append one). */
+export async function appendReceiptWithSql(
+  pool: Pool, options: { developerId: string; receiptId: string; occurredAt: string; availableAt: string },
+): Promise<PoisonedEvent> {
   const streamName = `developer-${options.developerId}`;
   const client = await pool.connect();
   try {
@@ -31,8 +38,8 @@ export async function appendPoisonedReceipt(pool: Pool, options: { developerId: 
     const data: JsonObject = {
       ...(JSON.parse(receipt.rows[0].data) as JsonObject),
       receiptId: options.receiptId,
-      occurredAt: '9999-12-31T12:00:00.000Z',
-      availableAt: '+010000-01-14T12:00:00.000Z',
+      occurredAt: options.occurredAt,
+      availableAt: options.availableAt,
     };
     const metadata: JsonObject = {
       ...(JSON.parse(receipt.rows[0].metadata) as JsonObject),
