@@ -36,6 +36,12 @@ const HEAD_POLL_MILLISECONDS = 5;
  * longer than this is rebuilt instead (`rsi-ledger replay`), which applies it in order.
  */
 const HELD_EVENTS_PER_RELEASE_MAXIMUM = 10_000;
+/**
+ * New failing events one projection may meet in one batch. More is not a poisoned event but
+ * a projection that cannot apply events (a bug, a missing table): the projector stops, and
+ * bisecting for each of them would only cost time.
+ */
+const NEW_FAILURES_PER_BATCH_MAXIMUM = 10;
 /** A retry or skip reads the held events before its transaction; if the checkpoint moved meanwhile it reads again. */
 const RELEASE_ATTEMPTS_MAXIMUM = 5;
 
@@ -225,9 +231,10 @@ export class Projector {
       const last = events[events.length - 1].globalPosition;
       const exclusions = await this.failures.readExclusions(client, events[0].globalPosition, last);
       for (const handler of this.handlers) {
-        const failed = await this.applyIsolated(handler, exclusions.eventsFor(handler.name, events), context);
-        const beyondLimit = failed[OPEN_FAILURES_PER_PROJECTION_MAXIMUM - exclusions.heldCount(handler.name)];
-        if (beyondLimit !== undefined) throw this.stoppedError(handler.name, beyondLimit);
+        // One failure more than allowed is enough to know the projection must stop.
+        const allowed = Math.min(NEW_FAILURES_PER_BATCH_MAXIMUM, OPEN_FAILURES_PER_PROJECTION_MAXIMUM - exclusions.heldCount(handler.name));
+        const failed = await this.applyIsolated(handler, exclusions.eventsFor(handler.name, events), context, allowed + 1);
+        if (failed.length > allowed) throw this.stoppedError(handler.name, failed[failed.length - 1]!);
         for (const failure of failed) {
           await this.failures.insertOpen(client, handler.name, failure.event, failure.errorMessage);
           recorded.push({ projectionName: handler.name, failure });
@@ -255,7 +262,8 @@ export class Projector {
     const event = failure.event;
     return new ProjectionStoppedError(
       `${describeFailedEvent({ projectionName, position: event.globalPosition, streamName: event.streamName, streamVersion: event.streamVersion, eventId: event.eventId, eventType: event.type })} ` +
-      `cannot be applied and ${OPEN_FAILURES_PER_PROJECTION_MAXIMUM} streams are held already: the projector stops before it (see rsi-ledger projections status): ${failure.errorMessage}`,
+      `cannot be applied, after ${NEW_FAILURES_PER_BATCH_MAXIMUM} other failing events in one batch or ${OPEN_FAILURES_PER_PROJECTION_MAXIMUM} held streams: ` +
+      `this is no poisoned event but a projection that cannot apply events; the projector stops before it (see rsi-ledger projections status): ${failure.errorMessage}`,
     );
   }
 
@@ -271,12 +279,15 @@ export class Projector {
    * Applies `events` for one projection inside the caller's transaction. When they fail,
    * finds the first failing event, applies the events before it, leaves out that event
    * and the rest of its stream, and goes on with the others. Returns the failing events,
-   * in order; the caller records them. An unavailable database is not blamed on an event.
+   * in order, at most `failuresMaximum` (it stops searching there: each costs a bisection);
+   * the caller records them. An unavailable database is not blamed on an event.
    */
-  private async applyIsolated(handler: ProjectionHandler, events: readonly RecordedEvent[], context: ProjectionContext): Promise<EventFailure[]> {
+  private async applyIsolated(
+    handler: ProjectionHandler, events: readonly RecordedEvent[], context: ProjectionContext, failuresMaximum: number,
+  ): Promise<EventFailure[]> {
     const failed: EventFailure[] = [];
     let remaining = events;
-    while (remaining.length > 0 && failed.length <= OPEN_FAILURES_PER_PROJECTION_MAXIMUM) {
+    while (remaining.length > 0 && failed.length < failuresMaximum) {
       const error = await this.attempt(handler, remaining, context, 'keep');
       if (error === null) break;
       const first = await this.firstFailingEvent(handler, remaining, context, error);
@@ -433,8 +444,8 @@ export class Projector {
         if (!handler) throw new Error(`${describeFailedEvent(failure)}: this program has no projection of that name`);
         const events = heldEvents.get(failure.failureId)!;
         if (request.action === 'skipped') await this.failures.resolve(client, failure.failureId, 'skipped', request.actor, request.reason);
-        const failed = await this.applyIsolated(handler, events, context);
         // Only one stream is applied, so at most its first failing event comes back.
+        const failed = await this.applyIsolated(handler, events, context, 1);
         const failedAgain = failed[0] ?? null;
         if (request.action === 'retried') {
           if (failedAgain?.event.eventId === failure.eventId) await this.failures.recordAttempt(client, failure.failureId, failedAgain.errorMessage);
