@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation,
-  ApiPayloadTooLargeResponse, ApiSecurity, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse,
+  ApiPayloadTooLargeResponse, ApiSecurity, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse, ApiServiceUnavailableResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { DomainError, parseInstant } from '../../../libs/domain/src';
@@ -147,6 +147,7 @@ export class ConsumptionController {
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   @ApiUnauthorizedResponse({ type: ErrorResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'unknown_app' })
+  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: "projection_halted: the app's revenue, consumption or prices include an event the projection could not apply (named in the message)" })
   async unitEconomics(@Param('appId') appIdParameter: string, @Query() query: UnitEconomicsQueryDto): Promise<UnitEconomicsResponseDto> {
     const appId = identifierParameter(appIdParameter, 'appId');
     const from = query.from === undefined ? null : parseInstant(query.from, 'from').iso;

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Logger, Param, Query, Res, UseGuards } from '@nestjs/common';
 import {
-  ApiBadRequestResponse, ApiNotFoundResponse, ApiOperation, ApiProduces, ApiResponse, ApiSecurity, ApiTags, ApiUnauthorizedResponse,
+  ApiBadRequestResponse, ApiNotFoundResponse, ApiOperation, ApiProduces, ApiResponse, ApiSecurity, ApiTags, ApiUnauthorizedResponse, ApiServiceUnavailableResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Writable } from 'node:stream';
@@ -71,6 +71,7 @@ export class LedgerExportsController {
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   @ApiUnauthorizedResponse({ type: ErrorResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'unknown_export' })
+  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'projection_halted: the projection holds back a stream after an event it could not apply (named in the message)' })
   async export(@Param('name') name: string, @Query() query: ExportQueryDto, @Res() response: Response): Promise<void> {
     const names = exportNames();
     if (!names.includes(name)) {
