@@ -4,6 +4,8 @@ import type { Request, Response } from 'express';
 import { DomainError, parseInstant } from '../../../libs/domain/src';
 import type { LedgerCommand } from '../../../libs/ledger/src/command-bus';
 import { UNIT_ECONOMICS_SQL, unitEconomicsFiguresOf } from '../../../libs/ledger/src/consumption/unit-economics.read';
+import { consumptionStreamName, priceBookStreamName } from '../../../libs/ledger/src/consumption/consumption-command.service';
+import { developerStreamName } from '../../../libs/ledger/src/command-routing';
 import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
 import { ApiError } from './api-error';
 import { errorBodyOf } from './api-exception.filter';
@@ -21,6 +23,7 @@ import {
   READ_ERROR_STATUSES,
 } from './openapi-document';
 import { identifierParameter } from './path-parameters';
+import { ReadFreshness } from './projection-freshness';
 import type { RequestWithRawBody } from './request-body';
 
 function CommandResponses(): MethodDecorator {
@@ -155,10 +158,20 @@ export class ConsumptionController {
     const appId = identifierParameter(appIdParameter, 'appId');
     const from = query.from === undefined ? null : parseInstant(query.from, 'from').iso;
     const to = query.to === undefined ? null : parseInstant(query.to, 'to').iso;
-    await this.runtime.projector.catchUp();
+    const freshness = await ReadFreshness.catchUp(this.runtime);
     const pool = this.runtime.connection.pool;
     const app = await pool.query('SELECT developer_id FROM apps WHERE app_id = $1', [appId]);
-    if (app.rows.length === 0) throw new ApiError(404, 'unknown_app', `appId: no app ${JSON.stringify(appId)} is registered`, 'appId');
+    const subject = `the unit economics of app ${JSON.stringify(appId)}`;
+    if (app.rows.length === 0) {
+      freshness.refuseIfAnyHeld('ledger', subject);
+      throw new ApiError(404, 'unknown_app', `appId: no app ${JSON.stringify(appId)} is registered`, 'appId');
+    }
+    // Its revenue (developer stream), its consumption, and the prices of every price book.
+    freshness.refuseIfHeld({
+      projectionName: 'unit-economics',
+      streamNames: [developerStreamName(String(app.rows[0].developer_id)), consumptionStreamName(appId)],
+      streamNamePrefixes: [priceBookStreamName('')],
+    }, subject);
     const result = await pool.query(`${UNIT_ECONOMICS_SQL} AND app_id = $4::text ORDER BY month`, [from, to, new Date(0).toISOString(), appId]);
     const months = result.rows.map((row) => {
       const { appId: _appId, developerId: _developerId, ...figures } = unitEconomicsFiguresOf(row);

@@ -4,12 +4,13 @@ import type { Response } from 'express';
 import { Writable } from 'node:stream';
 import { parseInstant } from '../../../libs/domain/src';
 import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
-import { exportNames } from '../../../libs/ledger/src/projection-export';
+import { exportNames, projectionOfExport } from '../../../libs/ledger/src/projection-export';
 import { ApiError } from './api-error';
 import { ApiKeyGuard } from './api-key.guard';
 import { LEDGER_RUNTIME } from './api-settings';
 import { ExportQueryDto } from './ledger-reads.dto';
 import { API_KEY_SECURITY, ErrorResponses, READ_ERROR_STATUSES } from './openapi-document';
+import { ReadFreshness } from './projection-freshness';
 
 const CONTENT_TYPE_OF_FORMAT = { csv: 'text/csv; charset=utf-8', jsonl: 'application/x-ndjson; charset=utf-8' } as const;
 /** Bytes buffered for a slow client before the export waits (and so holds its cursor). */
@@ -80,7 +81,10 @@ export class LedgerExportsController {
     const from = query.from === undefined ? undefined : parseInstant(query.from, 'from').iso;
     const to = query.to === undefined ? undefined : parseInstant(query.to, 'to').iso;
     const asOf = parseInstant(query.asOf ?? new Date().toISOString(), 'asOf').iso;
-    await this.runtime.projector.catchUp();
+    // An export feeds other tools, where a missing row would pass unnoticed: it is refused
+    // while its projection holds back any stream (503 projection_halted, naming the event).
+    const freshness = await ReadFreshness.catchUp(this.runtime);
+    freshness.refuseIfAnyHeld(projectionOfExport(name), `the export ${name}`);
     response.status(200);
     response.setHeader('Content-Type', CONTENT_TYPE_OF_FORMAT[format]);
     response.setHeader('Content-Disposition', `attachment; filename="${name}.${format}"`);

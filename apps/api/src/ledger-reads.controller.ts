@@ -1,5 +1,7 @@
-import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { developerStreamName } from '../../../libs/ledger/src/command-routing';
 import { parseInstant } from '../../../libs/domain/src';
 import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
 import { EXPORT_DEFINITIONS } from '../../../libs/ledger/src/projection-export';
@@ -10,6 +12,10 @@ import { LEDGER_RUNTIME } from './api-settings';
 import { BalancesQueryDto, ListSplitsQueryDto, SPLITS_PAGE_LIMIT_DEFAULT, SPLITS_PAGE_LIMIT_MAXIMUM } from './ledger-reads.dto';
 import { API_KEY_SECURITY, ErrorResponses, IdentifierPathParameter, READ_ERROR_STATUSES } from './openapi-document';
 import { identifierParameter } from './path-parameters';
+import { PROJECTION_STALE_HEADER, ReadFreshness } from './projection-freshness';
+
+/** The projection every read of this controller is served from. */
+const LEDGER_PROJECTION = 'ledger';
 
 const CURSOR_PATTERN = /^([0-9]{1,20})\.([0-9]{1,20})$/;
 
@@ -40,7 +46,10 @@ const SPLITS_PAGE_SQL = `
 
 /**
  * Reads of the projections. Each first catches the projector up, so that a client reads
- * its own writes even between two ticks of the background projector.
+ * its own writes even between two ticks of the background projector. A read that depends
+ * on a stream the projection holds back after a poisoned event is refused (503
+ * `projection_halted`); another read is answered with `Rsi-Projection-Stale` (see
+ * projection-freshness.ts).
  */
 @ApiTags('reads')
 @ApiSecurity(API_KEY_SECURITY)
@@ -57,7 +66,8 @@ export class LedgerReadsController {
   async balances(@Param('developerId') developerIdParameter: string, @Query() query: BalancesQueryDto): Promise<DeveloperBalancesDto> {
     const developerId = identifierParameter(developerIdParameter, 'developerId');
     const asOf = parseInstant(query.asOf ?? new Date().toISOString(), 'asOf').iso;
-    await this.runtime.projector.catchUp();
+    const freshness = await ReadFreshness.catchUp(this.runtime);
+    freshness.refuseIfHeld({ projectionName: LEDGER_PROJECTION, streamNames: [developerStreamName(developerId)] }, `the balances of developer ${JSON.stringify(developerId)}`);
     const pool = this.runtime.connection.pool;
     const developer = await pool.query('SELECT 1 FROM developers WHERE developer_id = $1', [developerId]);
     if (developer.rows.length === 0) {
@@ -80,17 +90,22 @@ export class LedgerReadsController {
   @ApiOkResponse({ type: SplitDto })
   @ErrorResponses(READ_ERROR_STATUSES, { 400: 'validation_failed (receiptId).', 404: 'unknown_receipt.' })
   @IdentifierPathParameter('receiptId', 'Receipt id.')
-  async split(@Param('receiptId') receiptIdParameter: string): Promise<SplitDto> {
+  async split(@Param('receiptId') receiptIdParameter: string, @Res({ passthrough: true }) response: Response): Promise<SplitDto> {
     const receiptId = identifierParameter(receiptIdParameter, 'receiptId');
-    await this.runtime.projector.catchUp();
+    const freshness = await ReadFreshness.catchUp(this.runtime);
     const definition = EXPORT_DEFINITIONS.splits!;
     const result = await this.runtime.connection.pool.query(
       `SELECT q.* FROM (${definition.sql}) q WHERE q.receipt_id = $4::text`,
       [null, null, new Date().toISOString(), receiptId],
     );
+    const subject = `the split of receipt ${JSON.stringify(receiptId)}`;
     if (result.rows.length === 0) {
+      // The receipt may be one of the events held back: "not recorded" could be false.
+      freshness.refuseIfAnyHeld(LEDGER_PROJECTION, subject);
       throw new ApiError(404, 'unknown_receipt', `receiptId: no receipt ${JSON.stringify(receiptId)} is recorded`, 'receiptId');
     }
+    freshness.refuseIfHeld({ projectionName: LEDGER_PROJECTION, streamNames: [developerStreamName(String(result.rows[0].developer_id))] }, subject);
+    freshness.markStale(response, LEDGER_PROJECTION);
     return definition.toObject(result.rows[0]) as unknown as SplitDto;
   }
 
@@ -98,13 +113,15 @@ export class LedgerReadsController {
   @ApiOperation({ summary: 'Splits in booking order, filtered and paginated by cursor' })
   @ApiOkResponse({ type: SplitPageDto })
   @ErrorResponses([400, 401, 500, 503], { 400: 'validation_failed or instant_malformed (a query parameter, or an after that is not a cursor of this API).' })
-  async splits(@Query() query: ListSplitsQueryDto): Promise<SplitPageDto> {
+  async splits(@Query() query: ListSplitsQueryDto, @Res({ passthrough: true }) response: Response): Promise<SplitPageDto> {
     const limit = query.limit === undefined ? SPLITS_PAGE_LIMIT_DEFAULT : Number(query.limit);
     if (limit > SPLITS_PAGE_LIMIT_MAXIMUM) throw validationFailed(`limit: an integer from 1 to ${SPLITS_PAGE_LIMIT_MAXIMUM}`, 'limit');
     const from = query.from === undefined ? null : parseInstant(query.from, 'from').iso;
     const to = query.to === undefined ? null : parseInstant(query.to, 'to').iso;
     const after = query.after === undefined ? null : decodeCursor(query.after);
-    await this.runtime.projector.catchUp();
+    const freshness = await ReadFreshness.catchUp(this.runtime);
+    if (!freshness.complete(LEDGER_PROJECTION)) await this.refuseIfFilterHeld(freshness, query);
+    freshness.markStale(response, LEDGER_PROJECTION);
     // One row more than the page tells whether there is a next page.
     const result = await this.runtime.connection.pool.query(SPLITS_PAGE_SQL, [
       query.developerId ?? null, query.appId ?? null, from, to,
@@ -115,5 +132,16 @@ export class LedgerReadsController {
     const nextCursor = result.rows.length > limit && last !== undefined ? encodeCursor(last.commit_position, last.prepare_position) : null;
     const definition = EXPORT_DEFINITIONS.splits!;
     return { items: rows.map((row) => definition.toObject(row)), nextCursor } as unknown as SplitPageDto;
+  }
+
+  /** A page filtered to one developer (by id, or by one of its apps) is that developer's answer. */
+  private async refuseIfFilterHeld(freshness: ReadFreshness, query: ListSplitsQueryDto): Promise<void> {
+    const developerIds: string[] = [];
+    if (query.developerId !== undefined) developerIds.push(query.developerId);
+    if (query.appId !== undefined) {
+      const app = await this.runtime.connection.pool.query('SELECT developer_id FROM apps WHERE app_id = $1', [query.appId]);
+      if (app.rows.length === 1) developerIds.push(String(app.rows[0].developer_id));
+    }
+    freshness.refuseIfHeld({ projectionName: LEDGER_PROJECTION, streamNames: developerIds.map(developerStreamName) }, 'this page of splits');
   }
 }

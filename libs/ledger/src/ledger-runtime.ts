@@ -36,7 +36,15 @@ export type LedgerRuntime = {
   close(): Promise<void>;
 };
 
-export type LedgerRuntimeOptions = DatabaseSettingsOptions & { modules?: LedgerModule[] };
+export type LedgerRuntimeOptions = DatabaseSettingsOptions & {
+  modules?: LedgerModule[];
+  /** Operational lines (an event a projection cannot apply); standard error by default. */
+  log?: (line: string) => void;
+};
+
+function logToStandardError(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
 
 /** The event store chosen by `EVENT_STORE` (postgres by default, or eventstoredb). */
 async function openEventStore(connection: DatabaseConnection, environment: NodeJS.ProcessEnv): Promise<{ store: EventStore; description: string }> {
@@ -61,6 +69,7 @@ export async function openLedger(options: LedgerRuntimeOptions = {}): Promise<Le
     const projectionHandlers = [new LedgerProjection(), ...modules.flatMap((module) => module.projections)];
     const projector = new Projector(connection.pool, store, projectionHandlers, {
       projectionName: 'ledger', schema: 'public', batchSize: 5_000, copyFromStdin: !connection.embedded,
+      log: options.log ?? logToStandardError,
     });
     const catchUpReadModels = () => projector.catchUp();
     const ledger = new LedgerCommandService(store, new CommandDirectory(connection.pool), catchUpReadModels);

@@ -19,6 +19,8 @@ type ExportRow = Record<string, unknown>;
  * its columns, and how a database row becomes the exported object.
  */
 type ExportDefinition = {
+  /** The projection whose tables the SQL reads; `ledger` when not named. */
+  projection?: string;
   sql: string;
   columns: string[];
   toObject(row: Record<string, string | null>): ExportRow;
@@ -108,6 +110,13 @@ export const EXPORT_DEFINITIONS: Record<string, ExportDefinition> = {
     }),
   },
 };
+
+/** The projection an export reads, so that an export is refused while it holds back a stream. */
+export function projectionOfExport(name: string): string {
+  const definition = EXPORT_DEFINITIONS[name];
+  if (definition === undefined) throw new Error(`no export ${JSON.stringify(name)}`);
+  return definition.projection ?? 'ledger';
+}
 
 export function exportNames(): string[] {
   return Object.keys(EXPORT_DEFINITIONS);

@@ -1,5 +1,7 @@
 import { ProjectorRunner } from './projector-runner';
+import { Projector } from './projector';
 import { openTestLedger, type TestLedger } from '../../../test/support/test-ledger';
+import { appendPoisonedReceipt } from '../../../test/support/poisoned-event';
 
 const serverAvailable = Boolean(process.env.DATABASE_URL);
 if (!serverAvailable) console.warn('skipped: projector leadership needs DATABASE_URL (advisory locks across sessions of a PostgreSQL server)');
@@ -37,5 +39,39 @@ async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMil
     await runtime.bus.execute({ type: 'RegisterDeveloper', data: { developerId: 'runner-dev-2', name: 'Runner 2', country: 'DE' } }, { actor: 'test', recordedAt: '2026-11-21T00:00:01.000Z' });
     await waitUntil(async () => (await runtime.connection.pool.query(`SELECT 1 FROM developers WHERE developer_id = 'runner-dev-2'`)).rows.length === 1);
     await second.stop();
+  });
+
+  it('meets a poisoned event without looping on it: one line names it, the runner keeps polling and projects what follows', async () => {
+    const { runtime } = ledger;
+    const context = { actor: 'test', recordedAt: '2026-11-21T00:00:02.000Z' };
+    const contract = { currency: 'USD', effectiveFrom: '2026-01-01T00:00:00Z', platformShare: { tiers: [{ rate: '10%' }], window: 'lifetime', scope: 'app' }, holdDays: 3, minimumPayout: '0.00' };
+    await runtime.bus.executeBatch([
+      { type: 'RegisterDeveloper', data: { developerId: 'poisoned-dev', name: 'P', country: 'NG' } },
+      { type: 'RegisterApp', data: { appId: 'poisoned-app', developerId: 'poisoned-dev', name: 'App', contract } },
+      { type: 'RecordRevenue', data: { receiptId: 'good-1', appId: 'poisoned-app', amount: '10.00', currency: 'USD', occurredAt: '2026-03-01T00:00:00Z' } },
+    ], context);
+    const poisoned = await appendPoisonedReceipt(runtime.connection.pool, { developerId: 'poisoned-dev', receiptId: 'bad-1' });
+    const projectorLines: string[] = [];
+    const runnerLines: string[] = [];
+    const projector = new Projector(runtime.connection.pool, runtime.store, runtime.projectionHandlers, {
+      projectionName: 'ledger', schema: 'public', batchSize: 100, log: (line) => projectorLines.push(line),
+    });
+    const runner = new ProjectorRunner(runtime.store, projector, {
+      projectionName: 'ledger', lockConnectionString: ledger.databaseUrl!, pollIntervalMilliseconds: 20, standbyRetryMilliseconds: 50, log: (line) => runnerLines.push(line),
+    });
+    runner.start();
+    try {
+      await waitUntil(() => projectorLines.length > 0);
+      // Many polls later: still one line, no error from the runner, and later events are projected.
+      await runtime.bus.execute({ type: 'RegisterDeveloper', data: { developerId: 'after-poison', name: 'A', country: 'DE' } }, context);
+      await waitUntil(async () => (await runtime.connection.pool.query(`SELECT 1 FROM developers WHERE developer_id = 'after-poison'`)).rows.length === 1);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(projectorLines).toEqual([expect.stringContaining(`projection ledger: event at position`)]);
+      expect(projectorLines[0]).toContain(`id ${poisoned.eventId}, type RevenueRecorded`);
+      expect(runnerLines.filter((line) => !line.endsWith('active on this instance'))).toEqual([]);
+      expect((await projector.readOpenFailures()).map((failure) => failure.eventId)).toEqual([poisoned.eventId]);
+    } finally {
+      await runner.stop();
+    }
   });
 });

@@ -8,10 +8,13 @@ import type { LedgerRuntime } from '../ledger-runtime';
 import { compareWithLive, replayIntoFreshSchema } from './projection-replay';
 import { SealAudit } from './seal-audit';
 import { commandBehind } from './command-behind';
+import { describeFailedEvent, formatPosition } from '../../../projections/src/projection-failures';
 
 const VERIFY_READ_BATCH_EVENTS = 10_000;
 /** Failures listed in the report per check; the count goes on beyond it. */
 const FAILURES_LISTED_MAXIMUM = 50;
+/** Projection failures read for the report (open, skipped and retried alike). */
+const FAILURE_HISTORY_READ_MAXIMUM = 10_000;
 
 export type VerifyCheck = { name: string; ok: boolean; checked: number; failures: number; examples: string[] };
 export type VerifyReport = { ok: boolean; eventsRead: number; checks: VerifyCheck[]; elapsedMilliseconds: number };
@@ -40,6 +43,8 @@ class Check {
  * - every split and reversal sums to its amount, with no negative line;
  * - every event's postings sum to zero per currency;
  * - the read models rebuilt from position 0 equal the live ones;
+ * - no projection holds back an event it could not apply, and none was skipped (a skip is
+ *   an operator's recorded decision, reported for ever so that the audit never passes over it);
  * - every period seal's Merkle root is recomputed from the events and its signature checked.
  */
 export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () => number): Promise<VerifyReport> {
@@ -50,10 +55,13 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
   const postings = new Check('postings sum to zero per event and currency');
   const rebuild = new Check('rebuilt projections equal the live ones');
   const sealCheck = new Check('seals: Merkle roots recomputed, signatures, order, nothing booked into a sealed period after its seal');
+  const applied = new Check('every event applied by every projection: none held back, none skipped');
   const sealAudit = await SealAudit.start(runtime.store, (message) => sealCheck.fail(message));
 
   const streams = new Map<string, { version: bigint; lastEventHash: string }>();
   const developerStates = new Map<string, DeveloperState>();
+  /** Streams with an event the codec refuses: their later events cannot be recomputed. */
+  const undecodableStreams = new Set<string>();
   let eventsRead = 0;
   let after: GlobalPosition | null = null;
   for (;;) {
@@ -70,8 +78,15 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
       streams.set(recorded.streamName, { version: recorded.streamVersion, lastEventHash: recorded.metadata.eventHash });
       sealAudit.observe(recorded);
 
-      if (!isDeveloperEventType(recorded.type)) continue;
-      const event = decodeDeveloperEvent(recorded.type, recorded.data);
+      if (!isDeveloperEventType(recorded.type) || undecodableStreams.has(recorded.streamName)) continue;
+      let event;
+      try {
+        event = decodeDeveloperEvent(recorded.type, recorded.data);
+      } catch (error) {
+        undecodableStreams.add(recorded.streamName);
+        recompute.fail(`${recorded.streamName}@${recorded.streamVersion} ${recorded.type} (event ${recorded.eventId}, position ${formatPosition(recorded.globalPosition)}): cannot be decoded, so neither it nor the rest of its stream is recomputed: ${(error as Error).message}`);
+        continue;
+      }
       const state = developerStates.get(recorded.streamName) ?? initialDeveloperState();
       const command = commandBehind(event);
       if (command) {
@@ -116,6 +131,17 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
     await pool.query(`DROP SCHEMA IF EXISTS ${scratchSchema} CASCADE`);
   }
 
-  const checks = [chain, recompute, sums, postings, rebuild, sealCheck].map((check) => check.result());
+  const liveOpen = await runtime.projector.readOpenFailures();
+  for (const failure of liveOpen) applied.fail(`held back: ${describeFailedEvent(failure)} could not be applied (${failure.attempts} attempt(s) since ${failure.firstFailedAt}): ${failure.errorMessage}`);
+  const liveOpenKeys = new Set(liveOpen.map((failure) => `${failure.projectionName}\u0000${failure.eventId}`));
+  for (const failure of replay.openFailures) {
+    if (!liveOpenKeys.has(`${failure.projectionName}\u0000${failure.eventId}`)) applied.fail(`the rebuild could not apply ${describeFailedEvent(failure)}: ${failure.errorMessage}`);
+  }
+  for (const failure of await runtime.projector.readFailureHistory(FAILURE_HISTORY_READ_MAXIMUM)) {
+    if (failure.resolution === 'skipped') applied.fail(`skipped: ${describeFailedEvent(failure)}, skipped by ${failure.resolvedBy} at ${failure.resolvedAt}: ${failure.resolutionReason} (it failed with: ${failure.errorMessage})`);
+    else if (failure.resolution === 'retried') applied.pass();
+  }
+
+  const checks = [chain, recompute, sums, postings, rebuild, sealCheck, applied].map((check) => check.result());
   return { ok: checks.every((check) => check.ok), eventsRead, checks, elapsedMilliseconds: nowMilliseconds() - startedAt };
 }

@@ -2,13 +2,21 @@ import type { Pool } from 'pg';
 import type { EventStore } from '../../../event-store/src/event-store.port';
 import type { ProjectionHandler } from '../../../projections/src/projection.handler';
 import { Projector } from '../../../projections/src/projector';
+import { describeFailedEvent, ProjectionFailureTable, type ProjectionFailure } from '../../../projections/src/projection-failures';
 import { quoteIdentifier } from '../../../projections/src/sql-bulk';
 import { assertInvariant } from '../../../domain/src';
 
 /** Events per transaction when rebuilding: larger than live, since nothing waits on it. */
 const REPLAY_BATCH_EVENTS = 10_000;
 
-export type ReplayResult = { schema: string; eventsApplied: number; elapsedMilliseconds: number; tables: string[] };
+export type ReplayResult = {
+  schema: string;
+  eventsApplied: number;
+  elapsedMilliseconds: number;
+  tables: string[];
+  /** Events the rebuild could not apply (their streams held back, as live); skips decided live are skipped, not listed. */
+  openFailures: ProjectionFailure[];
+};
 
 /** Every table the handlers write, plus the checkpoint table, without duplicates. */
 export function projectionTables(handlers: readonly ProjectionHandler[]): string[] {
@@ -41,12 +49,17 @@ export async function replayIntoFreshSchema(options: {
     const like = insertOnly.has(table) ? 'INCLUDING DEFAULTS INCLUDING CONSTRAINTS' : 'INCLUDING ALL';
     await options.pool.query(`CREATE TABLE ${schema}.${quoteIdentifier(table)} (LIKE public.${quoteIdentifier(table)} ${like})`);
   }
+  // The rebuild meets the events the live projections could not apply, and applies the
+  // operators' decisions on them the same way: it skips what was skipped (a copy of the
+  // live skips), and holds back a stream at an event it cannot apply, in its own table.
+  await options.pool.query(`CREATE TABLE ${schema}.projection_failures (LIKE public.projection_failures INCLUDING ALL)`);
+  await options.pool.query(`INSERT INTO ${schema}.projection_failures SELECT * FROM public.projection_failures WHERE resolution = 'skipped'`);
   const projector = new Projector(options.pool, options.store, options.handlers, {
     projectionName: 'ledger', schema: options.schema, batchSize: REPLAY_BATCH_EVENTS, copyFromStdin: options.copyFromStdin,
   });
-  const { eventsApplied } = await projector.catchUp();
+  const { eventsApplied, openFailures } = await projector.catchUp();
   for (const table of insertOnly) await copyIndexesOfLiveTable(options.pool, options.schema, table);
-  return { schema: options.schema, eventsApplied, elapsedMilliseconds: options.nowMilliseconds() - startedAt, tables };
+  return { schema: options.schema, eventsApplied, elapsedMilliseconds: options.nowMilliseconds() - startedAt, tables, openFailures };
 }
 
 /**
@@ -79,11 +92,27 @@ async function copyIndexesOfLiveTable(pool: Pool, schema: string, table: string)
   assertInvariant(built.rows[0]!.count === liveIndexes.rows.length, `${target} has ${built.rows[0]!.count} indexes, the live table ${liveIndexes.rows.length}`);
 }
 
+/** `promoteReplay` refused: a projection holds back a stream (a refusal, not a crash: exit code 1). */
+export class ReplayRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReplayRefusedError';
+  }
+}
+
 /**
  * Replaces the live read models with the rebuilt ones in one transaction (the live tables
  * keep their definitions and indexes; only their rows change), then drops the scratch schema.
  */
 export async function promoteReplay(pool: Pool, replay: ReplayResult): Promise<void> {
+  const liveOpen = await new ProjectionFailureTable('public').readOpen(pool);
+  if (replay.openFailures.length > 0 || liveOpen.length > 0) {
+    // A stream held back live and applied in the rebuild (or the other way round) would be
+    // applied twice, or never, once its failure is resolved: the operator resolves first.
+    throw new ReplayRefusedError(`the rebuilt read models do not replace the live ones while a projection holds back a stream: ${
+      [...replay.openFailures, ...liveOpen].slice(0, 5).map((failure) => `${describeFailedEvent(failure)}: ${failure.errorMessage}`).join('; ')
+    }; resolve with rsi-ledger projections retry or skip first`);
+  }
   const client = await pool.connect();
   try {
     await client.query('BEGIN');

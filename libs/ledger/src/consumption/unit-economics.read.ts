@@ -98,6 +98,6 @@ export function registerConsumptionExports(): void {
     ['consumption', CONSUMPTION_EXPORT], ['unit-economics', UNIT_ECONOMICS_EXPORT], ['price-books', PRICE_BOOKS_EXPORT],
   ];
   for (const [name, definition] of definitions) {
-    if (EXPORT_DEFINITIONS[name] === undefined) registerExport(name, definition);
+    if (EXPORT_DEFINITIONS[name] === undefined) registerExport(name, { ...definition, projection: 'unit-economics' });
   }
 }
