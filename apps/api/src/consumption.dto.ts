@@ -2,7 +2,9 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsObject, IsOptional, IsString, Matches, MaxLength, type ValidationArguments,
 } from 'class-validator';
-import { METER_NAME_LENGTH_MAXIMUM, METER_NAME_PATTERN } from '../../../libs/domain/src';
+import {
+  DECIMAL_TEXT_LENGTH_MAXIMUM, INSTANT_TEXT_LENGTH_MAXIMUM, METER_NAME_LENGTH_MAXIMUM, METER_NAME_PATTERN,
+} from '../../../libs/domain/src';
 import { CurrencyField, IdentifierField, InstantField } from './ledger-commands.dto';
 
 /**
@@ -11,8 +13,8 @@ import { CurrencyField, IdentifierField, InstantField } from './ledger-commands.
  */
 export const CONSUMPTION_BATCH_RECORDS_MAXIMUM = 500;
 const QUANTITY_PATTERN = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
-const QUANTITY_LENGTH_MAXIMUM = 40;
-const INSTANT_LENGTH_MAXIMUM = 40;
+const QUANTITY_LENGTH_MAXIMUM = DECIMAL_TEXT_LENGTH_MAXIMUM;
+const INSTANT_LENGTH_MAXIMUM = INSTANT_TEXT_LENGTH_MAXIMUM;
 
 function typeName(value: unknown): string {
   if (value === null) return 'null';
