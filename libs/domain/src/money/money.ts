@@ -49,8 +49,9 @@ export function currencyExponent(currency: string, field = 'currency'): number {
  *   ADB unit of account (XUA);
  * - fund codes (ISO's `IsFund="true"`): indexed units and settlement variants such as
  *   Bolivia's Mvdol (BOV), Chile's Unidad de Fomento (CLF), Colombia's UVR (COU), Mexico's
- *   UDI (MXV), Uruguay's UI and UW (UYI, UYW), the WIR Euro and Franc (CHE, CHW) and the
- *   US Dollar next day (USN).
+ *   UDI (MXV), Uruguay's UI (UYI), the WIR Euro and Franc (CHE, CHW) and the US Dollar
+ *   next day (USN); and Uruguay's Unidad Previsional (UYW), an index unit like UYI that
+ *   ISO does not flag as a fund.
  * Real currencies shared by several countries (XAF, XOF, XCD, XPF) are money and accepted.
  */
 export const NON_MONEY_UNITS_OF_ACCOUNT: readonly string[] = ['XDR', 'XSU', 'XUA'];
