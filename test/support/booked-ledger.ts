@@ -59,7 +59,7 @@ export async function bookThreeMonths(runtime: LedgerRuntime): Promise<void> {
   await book(runtime, BOOKED_LEDGER.marchBookedAt, [
     { type: 'RecordRevenue', data: { receiptId: 'r4', appId: 'ada-chat', amount: '60.00', currency: 'USD', occurredAt: '2026-03-05T10:00:00Z' } },
     { type: 'RequestPayout', data: { payoutId: 'p2', developerId: 'ada', currency: 'USD', amount: '20.00', requestedAt: '2026-03-06T11:00:00Z' } },
-    { type: 'FailPayout', data: { payoutId: 'p2', failedAt: '2026-03-07T08:00:00Z', reason: 'account closed' } },
+    { type: 'FailPayout', data: { payoutId: 'p2', failedAt: '2026-03-06T11:30:00Z', reason: 'account closed' } },
   ]);
   await runtime.projector.catchUp();
 }

@@ -3,8 +3,12 @@ import {
   decideDeveloper, evolveDeveloper, formatMoney, initialDeveloperState, type DeveloperCommand, type DeveloperState,
 } from '../../libs/domain/src';
 
-/** The same file decided by the pure domain alone, in memory: the reference for every split. */
-export function decideFileInMemory(filePath: string): Map<string, { party: string; amount: string }[]> {
+/**
+ * The same file decided by the pure domain alone, in memory: the reference for every split.
+ * `bookedAt` is the booking time of every command; the default lies after every business
+ * time of the sample files (2026).
+ */
+export function decideFileInMemory(filePath: string, bookedAt = '2027-01-01T00:00:00.000Z'): Map<string, { party: string; amount: string }[]> {
   const states = new Map<string, DeveloperState>();
   const developerOfApp = new Map<string, string>();
   const developerOfReceipt = new Map<string, string>();
@@ -15,7 +19,7 @@ export function decideFileInMemory(filePath: string): Map<string, { party: strin
     const developerId = data.developerId ?? developerOfApp.get(data.appId) ?? developerOfReceipt.get(data.receiptId);
     const command = { type, data } as unknown as DeveloperCommand;
     let state = states.get(developerId) ?? initialDeveloperState();
-    for (const event of decideDeveloper(command, state)) {
+    for (const event of decideDeveloper(command, state, { bookedAt })) {
       state = evolveDeveloper(state, event);
       if (event.type === 'AppRegistered') developerOfApp.set(event.data.appId, developerId);
       if (event.type === 'RevenueRecorded') {

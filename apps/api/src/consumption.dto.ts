@@ -3,7 +3,8 @@ import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsObject, IsOptional, IsString, Matches, MaxLength, type ValidationArguments,
 } from 'class-validator';
 import {
-  DECIMAL_PATTERN, METER_NAME_LENGTH_MAXIMUM, METER_NAME_PATTERN, PRICE_BOOK_METERS_MAXIMUM, QUANTITY_DECIMALS_MAXIMUM, UNIT_PRICE_DECIMALS_MAXIMUM,
+  DECIMAL_PATTERN, DECIMAL_TEXT_LENGTH_MAXIMUM, INSTANT_TEXT_LENGTH_MAXIMUM, METER_NAME_LENGTH_MAXIMUM, METER_NAME_PATTERN,
+  PRICE_BOOK_METERS_MAXIMUM, QUANTITY_DECIMALS_MAXIMUM, UNIT_PRICE_DECIMALS_MAXIMUM,
 } from '../../../libs/domain/src';
 import { ErrorResponseDto } from './api-responses.dto';
 import { CurrencyField, IdentifierField, InstantField } from './ledger-commands.dto';
@@ -18,9 +19,9 @@ import {
 export const CONSUMPTION_BATCH_RECORDS_MAXIMUM = 500;
 /** The domain's exact-decimal syntax (parseQuantity checks the decimals and the maximum). */
 const QUANTITY_PATTERN = DECIMAL_PATTERN;
-const QUANTITY_LENGTH_MAXIMUM = 40;
+const QUANTITY_LENGTH_MAXIMUM = DECIMAL_TEXT_LENGTH_MAXIMUM;
 const UTC_MONTH_PATTERN = /^[0-9]{4}-[0-9]{2}$/;
-const INSTANT_LENGTH_MAXIMUM = 40;
+const INSTANT_LENGTH_MAXIMUM = INSTANT_TEXT_LENGTH_MAXIMUM;
 
 function typeName(value: unknown): string {
   if (value === null) return 'null';

@@ -1,16 +1,18 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsOptional, IsString, Matches, MaxLength, type ValidationArguments } from 'class-validator';
-import { IDENTIFIER_LENGTH_MAXIMUM, MONEY_INPUT_LENGTH_MAXIMUM, TEXT_LENGTH_MAXIMUM } from '../../../libs/domain/src';
+import {
+  COUNTRY_CODE_LENGTH, IDENTIFIER_LENGTH_MAXIMUM, INCOME_GROUP_LENGTH_MAXIMUM, INSTANT_TEXT_LENGTH_MAXIMUM,
+  MONEY_INPUT_LENGTH_MAXIMUM, NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM,
+} from '../../../libs/domain/src';
 import { ContractTermsDto } from './contract-terms.dto';
 import {
   AMOUNT_PATTERN, CURRENCY_PATTERN, IDENTIFIER_PATTERN, RefusesUnknownProperties, currencySchema, identifierSchema, instantSchema, moneySchema,
 } from './openapi-patterns';
 
-/** Longer than any amount the domain accepts (16 digits and a point). */
+/** The domain's limits (ledger-limits), so both layers refuse at the same length. */
 const AMOUNT_LENGTH_MAXIMUM = MONEY_INPUT_LENGTH_MAXIMUM;
-/** Longer than any RFC 3339 instant. */
-const INSTANT_LENGTH_MAXIMUM = 40;
+const INSTANT_LENGTH_MAXIMUM = INSTANT_TEXT_LENGTH_MAXIMUM;
 
 function typeName(value: unknown): string {
   if (value === null) return 'null';
@@ -36,11 +38,12 @@ export function IdentifierField(description: string, example: string) {
   );
 }
 
-export function TextField(description: string, example: string) {
+/** A free text; `lengthMaximum` is the domain's limit of its concept (name, reference, reason…). */
+export function TextField(description: string, example: string, lengthMaximum: number) {
   return applyDecorators(
     stringRequired('a string'),
-    MaxLength(TEXT_LENGTH_MAXIMUM, { message: `$property: at most ${TEXT_LENGTH_MAXIMUM} characters` }),
-    ApiProperty({ description, example, maxLength: TEXT_LENGTH_MAXIMUM }),
+    MaxLength(lengthMaximum, { message: `$property: at most ${lengthMaximum} characters` }),
+    ApiProperty({ description, example, maxLength: lengthMaximum }),
   );
 }
 
@@ -104,12 +107,12 @@ export function ContractField() {
 @RefusesUnknownProperties()
 export class RegisterDeveloperDto {
   @IdentifierField('Developer id.', 'dev-1') developerId!: string;
-  @TextField('Display name.', 'Ada Apps') name!: string;
-  @TextField('Country (ISO 3166 code or name).', 'NG') country!: string;
+  @TextField('Display name.', 'Ada Apps', NAME_LENGTH_MAXIMUM) name!: string;
+  @TextField('ISO 3166-1 alpha-2 country code, in capitals.', 'NG', COUNTRY_CODE_LENGTH) country!: string;
   @IsOptional()
   @IsString({ message: (arguments_: ValidationArguments) => `${arguments_.property}: must be a string or null, not ${typeName(arguments_.value)}` })
-  @MaxLength(TEXT_LENGTH_MAXIMUM, { message: `$property: at most ${TEXT_LENGTH_MAXIMUM} characters` })
-  @ApiPropertyOptional({ description: 'World Bank income group.', example: 'lower-middle', nullable: true, maxLength: TEXT_LENGTH_MAXIMUM })
+  @MaxLength(INCOME_GROUP_LENGTH_MAXIMUM, { message: `$property: at most ${INCOME_GROUP_LENGTH_MAXIMUM} characters` })
+  @ApiPropertyOptional({ description: 'World Bank income group: low, lower-middle, upper-middle or high.', example: 'lower-middle', nullable: true, maxLength: INCOME_GROUP_LENGTH_MAXIMUM })
   incomeGroup?: string | null;
 }
 
@@ -117,7 +120,7 @@ export class RegisterDeveloperDto {
 export class RegisterAppDto {
   @IdentifierField('App id.', 'app-1') appId!: string;
   @IdentifierField('Developer id of the owner.', 'dev-1') developerId!: string;
-  @TextField('App name.', 'Story Writer') name!: string;
+  @TextField('App name.', 'Story Writer', NAME_LENGTH_MAXIMUM) name!: string;
   @ContractField() contract!: Record<string, unknown>;
 }
 
@@ -157,12 +160,12 @@ export class RequestPayoutDto {
 @RefusesUnknownProperties()
 export class SettlePayoutDto {
   @InstantField('When the payout was settled.', '2026-03-02T00:00:00Z') settledAt!: string;
-  @TextField('Bank or payment reference.', 'wire-123') reference!: string;
+  @TextField('Bank or payment reference.', 'wire-123', REFERENCE_LENGTH_MAXIMUM) reference!: string;
 }
 
 /** FailPayout: the payout id is in the path. */
 @RefusesUnknownProperties()
 export class FailPayoutDto {
   @InstantField('When the payout failed.', '2026-03-02T00:00:00Z') failedAt!: string;
-  @TextField('Why it failed.', 'account closed') reason!: string;
+  @TextField('Why it failed.', 'account closed', REASON_LENGTH_MAXIMUM) reason!: string;
 }

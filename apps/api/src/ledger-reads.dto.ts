@@ -1,11 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { IDENTIFIER_LENGTH_MAXIMUM } from '../../../libs/domain/src';
+import { IDENTIFIER_LENGTH_MAXIMUM, INSTANT_TEXT_LENGTH_MAXIMUM } from '../../../libs/domain/src';
 import { IDENTIFIER_PATTERN, identifierSchema, instantSchema } from './openapi-patterns';
 
 export const SPLITS_PAGE_LIMIT_MAXIMUM = 1000;
 export const SPLITS_PAGE_LIMIT_DEFAULT = 100;
-const INSTANT_LENGTH_MAXIMUM = 40;
+const INSTANT_LENGTH_MAXIMUM = INSTANT_TEXT_LENGTH_MAXIMUM;
 const CURSOR_LENGTH_MAXIMUM = 128;
 const LIMIT_PATTERN = /^[1-9][0-9]{0,3}$/;
 

@@ -92,11 +92,53 @@ export class UnknownCurrency extends DomainError {
   }
 }
 
+export class CurrencyNotMoney extends DomainError {
+  constructor(field: string, currency: string) {
+    super('currency_not_money', 'invalid',
+      `${field}: ${currency} is an ISO 4217 code but not a currency of real money (fund codes, units of account, precious metals, testing and "no currency" codes are refused)`, field);
+  }
+}
+
+// ---- Reference data ---------------------------------------------------------------------
+
+export class UnknownCountry extends DomainError {
+  constructor(field: string, country: unknown) {
+    super('unknown_country', 'invalid', `${field}: ${JSON.stringify(String(country).slice(0, 16))} is not an ISO 3166-1 alpha-2 country code in capitals such as "NG"`, field);
+  }
+}
+
+export class UnknownIncomeGroup extends DomainError {
+  constructor(field: string, incomeGroup: unknown, allowed: readonly string[]) {
+    super('unknown_income_group', 'invalid', `${field}: ${JSON.stringify(String(incomeGroup).slice(0, 32))} is not a World Bank income group (${allowed.join(', ')})`, field);
+  }
+}
+
 // ---- Instants -------------------------------------------------------------------------
 
 export class InstantMalformed extends DomainError {
   constructor(field: string, message: string) {
     super('instant_malformed', 'invalid', `${field}: ${message}`, field);
+  }
+}
+
+/** A command's business time before `BUSINESS_TIME_EARLIEST_ISO`. */
+export class BusinessTimeBeforeEarliest extends DomainError {
+  constructor(field: string, iso: string, earliestIso: string) {
+    super('business_time_before_earliest', 'invalid', `${field}: ${iso} is before the earliest business time the ledger accepts, ${earliestIso}`, field);
+  }
+}
+
+/** A command's business time later than its booking time plus the clock-skew allowance: it has not happened yet. */
+export class BusinessTimeAfterBooking extends DomainError {
+  constructor(field: string, iso: string, latestIso: string) {
+    super('business_time_after_booking', 'invalid', `${field}: ${iso} lies in the future; the latest accepted now is ${latestIso} (booking time plus the clock-skew allowance)`, field);
+  }
+}
+
+/** A scheduled effectiveFrom (contract, price book) further ahead of the booking time than allowed. */
+export class EffectiveFromTooFarAhead extends DomainError {
+  constructor(field: string, iso: string, latestIso: string) {
+    super('effective_from_too_far_ahead', 'invalid', `${field}: ${iso} is scheduled too far ahead; the latest accepted now is ${latestIso}`, field);
   }
 }
 
@@ -117,6 +159,13 @@ export class RateAboveHundredPercent extends DomainError {
 export class ContractInvalid extends DomainError {
   constructor(field: string, message: string) {
     super('contract_invalid', 'invalid', `${field}: ${message}`, field);
+  }
+}
+
+/** A carve-out party in a namespace that the ledger keeps for itself (platform, developers, system accounts). */
+export class PartyReserved extends DomainError {
+  constructor(field: string, party: string, reservedKinds: readonly string[]) {
+    super('party_reserved', 'invalid', `${field}: ${JSON.stringify(party)} is in a reserved namespace; a carve-out party's kind may not be one of ${reservedKinds.join(', ')}`, field);
   }
 }
 
@@ -228,6 +277,13 @@ export class PayoutBelowMinimum extends DomainError {
 export class PayoutAboveAvailable extends DomainError {
   constructor(available: string) {
     super('payout_above_available', 'conflict', `the payout is above the available balance ${available}`, 'amount');
+  }
+}
+
+/** A settlement or failure dated before the payout's request. */
+export class PayoutOutcomeBeforeRequest extends DomainError {
+  constructor(field: string, iso: string, requestedAt: string) {
+    super('payout_outcome_before_request', 'invalid', `${field}: ${iso} precedes the payout's requestedAt ${requestedAt}`, field);
   }
 }
 

@@ -3,9 +3,7 @@
  * party names (`developer:<id>`), so their alphabet and length are bounded.
  */
 import { FieldInvalid } from './domain.errors';
-
-export const IDENTIFIER_LENGTH_MAXIMUM = 128;
-export const TEXT_LENGTH_MAXIMUM = 500;
+import { IDENTIFIER_LENGTH_MAXIMUM } from './limits/ledger-limits';
 
 export const IDENTIFIER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
 // Control characters are refused in texts because they break CSV and statements.
@@ -18,14 +16,15 @@ export function parseIdentifier(input: unknown, field: string): string {
   return input;
 }
 
-export function parseText(input: unknown, field: string, lengthMaximum = TEXT_LENGTH_MAXIMUM): string {
+/** A free text; `lengthMaximum` is the limit of its concept (NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, …). */
+export function parseText(input: unknown, field: string, lengthMaximum: number): string {
   if (typeof input !== 'string' || input.trim().length === 0) throw new FieldInvalid(field, 'a non-empty string is required');
   if (input.length > lengthMaximum) throw new FieldInvalid(field, `at most ${lengthMaximum} characters`);
   if (CONTROL_CHARACTER_PATTERN.test(input)) throw new FieldInvalid(field, 'control characters are not allowed');
   return input;
 }
 
-export function parseOptionalText(input: unknown, field: string, lengthMaximum = TEXT_LENGTH_MAXIMUM): string | null {
+export function parseOptionalText(input: unknown, field: string, lengthMaximum: number): string | null {
   if (input === undefined || input === null) return null;
   return parseText(input, field, lengthMaximum);
 }

@@ -2,19 +2,35 @@
 export * from './domain.errors';
 export * from './ledger.events';
 export * from './ledger.commands';
+export * from './limits/ledger-limits';
 export {
-  MONEY_MAXIMUM_MINOR, MONEY_INPUT_LENGTH_MAXIMUM, AMOUNT_PATTERN, CURRENCY_PATTERN, currencyExponent, parseCurrency, parseMoney, formatMoney, parseMinorUnits,
+  MONEY_MAXIMUM_MINOR, MONEY_INPUT_LENGTH_MAXIMUM, AMOUNT_PATTERN, CURRENCY_PATTERN,
+  currencyExponent, parseCurrency, parseIsoCurrencyCode, isMoneyCurrency, NON_MONEY_UNITS_OF_ACCOUNT, FUND_CURRENCY_CODES,
+  parseMoney, formatMoney, parseMinorUnits,
 } from './money/money';
 export type { ParseMoneyOptions } from './money/money';
 export {
-  RATE_DENOMINATOR, RATE_PERCENT_DECIMALS_MAXIMUM, RATE_PATTERN, RATE_ZERO, RATE_HUNDRED_PERCENT, parseRate, formatRate,
+  RATE_DENOMINATOR, RATE_PATTERN, RATE_ZERO, RATE_HUNDRED_PERCENT, parseRate, formatRate,
 } from './money/rate';
 export type { Rate } from './money/rate';
 export {
   ADD_DAYS_MAXIMUM, INSTANT_PATTERN, parseInstant, isNormalisedInstant, addDays, addDaysToEpochMilliseconds, calendarMonthKey, calendarYearKey,
 } from './time/instant';
 export type { Instant } from './time/instant';
-export { IDENTIFIER_LENGTH_MAXIMUM, IDENTIFIER_PATTERN, TEXT_LENGTH_MAXIMUM, parseIdentifier, parseText, parseOptionalText } from './identifier.parser';
+export {
+  bookingTimeOf, checkOccurredTime, checkScheduledTime, parseOccurredTime, parseScheduledTime,
+  businessTimeLatestEpochMilliseconds, scheduledTimeLatestEpochMilliseconds,
+} from './time/business-time';
+export type { BookingTime } from './time/business-time';
+export { IDENTIFIER_PATTERN, parseIdentifier, parseText, parseOptionalText } from './identifier.parser';
+export {
+  INCOME_GROUPS, INCOME_GROUP_LENGTH_MAXIMUM, isCountryCode, parseCountryCode, parseOptionalIncomeGroup,
+} from './reference/reference-data.parser';
+export type { IncomeGroup } from './reference/reference-data.parser';
+export {
+  PLATFORM_PARTY, REVENUE_CLEARING_ACCOUNT, PAYOUTS_IN_FLIGHT_ACCOUNT, PAYOUTS_SETTLED_ACCOUNT, SYSTEM_ACCOUNTS,
+  RESERVED_PARTY_KINDS, partyKind, isReservedParty,
+} from './contract/party-namespace';
 export * from './contract/contract-terms';
 export { canonicalJson, sha256Hex } from './contract/canonical-json';
 export {
@@ -45,17 +61,16 @@ export type {
 } from './consumption/consumption.events';
 export { DECIMAL_PATTERN, DECIMAL_INPUT_LENGTH_MAXIMUM, formatExactDecimal, parseExactDecimal, roundHalfUp, parseSignedScaledDecimal } from './consumption/exact-decimal';
 export {
-  QUANTITY_DECIMALS_MAXIMUM, QUANTITY_MAXIMUM_UNITS, QUANTITY_MAXIMUM_NANOUNITS, UNIT_PRICE_DECIMALS_MAXIMUM, UNIT_PRICE_MAXIMUM_MAJOR,
-  UNIT_PRICE_MAXIMUM_PICOUNITS, EXACT_AMOUNT_DECIMALS, METER_NAME_LENGTH_MAXIMUM, METER_NAME_PATTERN, parseQuantity, formatQuantity,
+  QUANTITY_MAXIMUM_NANOUNITS, UNIT_PRICE_MAXIMUM_PICOUNITS, EXACT_AMOUNT_DECIMALS, METER_NAME_PATTERN, parseQuantity, formatQuantity,
   parseUnitPrice, formatUnitPrice, parseMeterName, exactAmountZeptounits, roundZeptounitsToMinor, formatZeptounits, minorToZeptounits,
 } from './consumption/consumption-units';
 export {
-  PRICE_BOOK_METERS_MAXIMUM, PRICE_BOOK_VERSIONS_MAXIMUM, initialPriceBookState, decidePublishPriceBook, evolvePriceBooks,
+  initialPriceBookState, decidePublishPriceBook, evolvePriceBooks,
   priceBookInEffect, parsePriceBookMeters,
 } from './consumption/price-book';
 export type { PriceBookState, PriceBookVersion, PublishPriceBookContext } from './consumption/price-book';
 export {
-  CONSUMPTION_RECORDS_PER_EVENT_MAXIMUM, initialConsumptionState, decideRecordConsumption, consumptionRecordedEvent, evolveConsumption,
+  initialConsumptionState, decideRecordConsumption, consumptionRecordedEvent, evolveConsumption,
 } from './consumption/consumption.decider';
 export type { ConsumptionState, ConsumptionApp, RecordConsumptionContext } from './consumption/consumption.decider';
 export {

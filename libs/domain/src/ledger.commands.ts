@@ -7,6 +7,14 @@
 
 export type Command<Type extends string, Data> = { type: Type; data: Data };
 
+/**
+ * What the application layer tells the decider about a command besides its data (Emmett's
+ * command metadata). `bookedAt` is the booking time: when the ledger records the command,
+ * read from the clock by the caller, a normalised ISO instant. Every business time of the
+ * command is bounded by it (see time/business-time.ts).
+ */
+export type CommandMetadata = { bookedAt: string };
+
 export type RegisterDeveloper = Command<'RegisterDeveloper', {
   developerId: string;
   name: string;

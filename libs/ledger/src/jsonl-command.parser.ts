@@ -1,9 +1,45 @@
-import { DomainError } from '../../domain/src';
+import {
+  COMMAND_LINE_BYTES_MAXIMUM, COUNTRY_CODE_LENGTH, CURRENCY_CODE_LENGTH, DECIMAL_TEXT_LENGTH_MAXIMUM, DomainError,
+  IDENTIFIER_LENGTH_MAXIMUM, INCOME_GROUP_LENGTH_MAXIMUM, INSTANT_TEXT_LENGTH_MAXIMUM, METER_NAME_LENGTH_MAXIMUM,
+  NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM,
+} from '../../domain/src';
 import type { DeveloperCommand } from '../../domain/src/ledger.commands';
 
-/** A line longer than this is refused before it is parsed. */
-export const COMMAND_LINE_BYTES_MAXIMUM = 256 * 1024;
-const TEXT_FIELD_CHARACTERS_MAXIMUM = 512;
+/** A line longer than this is refused before it is parsed (the domain's limit). */
+export { COMMAND_LINE_BYTES_MAXIMUM } from '../../domain/src';
+
+/**
+ * The length limit of each free-text field, by field name: a name is the same concept in
+ * every command, with the domain's one limit for it. Fields ending in `Id` are identifiers.
+ * The domain checks the content itself; this refuses an oversized value before it gets there.
+ */
+const TEXT_FIELD_LENGTH_MAXIMUM: Readonly<Record<string, number>> = {
+  name: NAME_LENGTH_MAXIMUM,
+  reference: REFERENCE_LENGTH_MAXIMUM,
+  reason: REASON_LENGTH_MAXIMUM,
+  country: COUNTRY_CODE_LENGTH,
+  incomeGroup: INCOME_GROUP_LENGTH_MAXIMUM,
+  currency: CURRENCY_CODE_LENGTH,
+  meter: METER_NAME_LENGTH_MAXIMUM,
+};
+
+/** The longest string a field of this kind and name may be; throws for a text field with no known limit (a programming error). */
+export function fieldLengthMaximum(field: string, kind: FieldKind): number {
+  switch (kind) {
+    case 'money':
+    case 'quantity':
+      return DECIMAL_TEXT_LENGTH_MAXIMUM;
+    case 'time':
+      return INSTANT_TEXT_LENGTH_MAXIMUM;
+    case 'object':
+      return 0; // never a string: the shape check refuses one first
+    default: {
+      const limit = TEXT_FIELD_LENGTH_MAXIMUM[field] ?? (field.endsWith('Id') ? IDENTIFIER_LENGTH_MAXIMUM : undefined);
+      if (limit === undefined) throw new Error(`the text field ${field} has no length limit in TEXT_FIELD_LENGTH_MAXIMUM`);
+      return limit;
+    }
+  }
+}
 
 export class CommandShapeInvalid extends DomainError {
   constructor(message: string, field?: string) {
@@ -78,8 +114,9 @@ export function parseCommandObject(value: unknown, knownTypes: Record<string, Re
       default:
         if (typeof fieldValue !== 'string') throw new CommandShapeInvalid(`${field}: must be a string`, field);
     }
-    if (typeof fieldValue === 'string' && fieldValue.length > TEXT_FIELD_CHARACTERS_MAXIMUM) {
-      throw new CommandShapeInvalid(`${field}: longer than ${TEXT_FIELD_CHARACTERS_MAXIMUM} characters`, field);
+    if (typeof fieldValue === 'string') {
+      const lengthMaximum = fieldLengthMaximum(field, kind);
+      if (fieldValue.length > lengthMaximum) throw new CommandShapeInvalid(`${field}: at most ${lengthMaximum} characters`, field);
     }
     data[field] = fieldValue;
   }

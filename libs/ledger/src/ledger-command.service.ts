@@ -179,7 +179,7 @@ export class LedgerCommandService implements CommandHandlerGroup {
       }
       let decided: DeveloperEvent[];
       try {
-        decided = decideDeveloper(command, snapshot.state);
+        decided = decideDeveloper(command, snapshot.state, { bookedAt: context.recordedAt });
       } catch (error) {
         if (error instanceof DomainError) {
           outcomes.push({ status: 'refused', commandId, error });

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../../event-store/src/event-store.port';
-import { assertInvariant, decodeDeveloperEvent } from '../../domain/src';
+import { assertInvariant, decodeDeveloperEvent, PAYOUTS_IN_FLIGHT_ACCOUNT, PAYOUTS_SETTLED_ACCOUNT, REVENUE_CLEARING_ACCOUNT } from '../../domain/src';
 import type { DeveloperEvent, SplitLine } from '../../domain/src/ledger.events';
 import { bulkAppend, bulkInsert } from './sql-bulk';
 import type { ProjectionContext, ProjectionHandler } from './projection.handler';
@@ -11,10 +11,11 @@ const DEVELOPER_EVENT_TYPES: ReadonlySet<string> = new Set([
   'PayoutRequested', 'PayoutSettled', 'PayoutFailed',
 ]);
 
-/** The clearing account that receives receipts before they are split among the parties. */
-export const REVENUE_CLEARING_ACCOUNT = 'revenue:clearing';
-export const PAYOUTS_IN_FLIGHT_ACCOUNT = 'payouts:in-flight';
-export const PAYOUTS_SETTLED_ACCOUNT = 'payouts:settled';
+/**
+ * The system accounts are named by the domain (contract/party-namespace.ts), which keeps
+ * their namespace out of every contract's reach.
+ */
+export { REVENUE_CLEARING_ACCOUNT, PAYOUTS_IN_FLIGHT_ACCOUNT, PAYOUTS_SETTLED_ACCOUNT } from '../../domain/src';
 
 export type Posting = { account: string; currency: string; amountMinor: bigint };
 

@@ -11,6 +11,7 @@ import {
 } from '../ledger.events';
 import { currencyExponent, parseMinorUnits } from '../money/money';
 import { isNormalisedInstant } from '../time/instant';
+import { CONTRACT_CARVE_OUTS_MAXIMUM, CONTRACT_VERSIONS_MAXIMUM, EVENT_STRING_LENGTH_MAXIMUM } from '../limits/ledger-limits';
 import { canonicalContractDocument, contractHash, parseContractTerms } from '../contract/contract-terms.parser';
 import { developerParty } from '../split/split-receipt.rule';
 
@@ -26,8 +27,8 @@ export const DEVELOPER_EVENT_TYPES = [
 ] as const;
 
 /** Lines per split are bounded by the contract: platform + carve-outs + developer. */
-const LINES_MAXIMUM = 2 + 16;
-const STRING_LENGTH_MAXIMUM = 1000;
+const LINES_MAXIMUM = 2 + CONTRACT_CARVE_OUTS_MAXIMUM;
+const STRING_LENGTH_MAXIMUM = EVENT_STRING_LENGTH_MAXIMUM;
 const HASH_PATTERN = /^[0-9a-f]{64}$/;
 
 // ---- Encoding -------------------------------------------------------------------------
@@ -234,7 +235,7 @@ class FieldReader {
 
   contract(field: string): ContractVersionRecord {
     const contract = FieldReader.of(this.type, this.data[field], `${this.prefix}${field}.`);
-    const version = contract.positiveInteger('version', 1_000_000);
+    const version = contract.positiveInteger('version', CONTRACT_VERSIONS_MAXIMUM);
     const hash = contract.hash('hash');
     const effectiveFrom = contract.instant('effectiveFrom');
     let terms;
@@ -293,7 +294,7 @@ export function decodeDeveloperEvent(type: string, data: unknown): DeveloperEven
           currency: reader.currency('currency'),
           amountMinor,
           occurredAt: reader.instant('occurredAt'),
-          contractVersion: reader.positiveInteger('contractVersion', 1_000_000),
+          contractVersion: reader.positiveInteger('contractVersion', CONTRACT_VERSIONS_MAXIMUM),
           contractHash: reader.hash('contractHash'),
           splitRuleVersion: reader.positiveInteger('splitRuleVersion', SPLIT_RULE_VERSION),
           lines: reader.lines('lines', amountMinor, developerId),
@@ -315,7 +316,7 @@ export function decodeDeveloperEvent(type: string, data: unknown): DeveloperEven
           currency: reader.currency('currency'),
           amountMinor,
           occurredAt: reader.instant('occurredAt'),
-          contractVersion: reader.positiveInteger('contractVersion', 1_000_000),
+          contractVersion: reader.positiveInteger('contractVersion', CONTRACT_VERSIONS_MAXIMUM),
           contractHash: reader.hash('contractHash'),
           splitRuleVersion: reader.positiveInteger('splitRuleVersion', SPLIT_RULE_VERSION),
           lines: reader.lines('lines', amountMinor, developerId),

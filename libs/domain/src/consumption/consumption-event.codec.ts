@@ -10,8 +10,7 @@ import { parseInstant } from '../time/instant';
 import { parseIdentifier } from '../identifier.parser';
 import type { ConsumptionEvent, ConsumptionRecord, ConsumptionRecorded, PriceBookMeter, PriceBookPublished } from './consumption.events';
 import { formatQuantity, formatUnitPrice, parseMeterName, parseQuantity, parseUnitPrice } from './consumption-units';
-import { CONSUMPTION_RECORDS_PER_EVENT_MAXIMUM } from './consumption.decider';
-import { PRICE_BOOK_METERS_MAXIMUM, PRICE_BOOK_VERSIONS_MAXIMUM } from './price-book';
+import { CONSUMPTION_RECORDS_PER_EVENT_MAXIMUM, PRICE_BOOK_METERS_MAXIMUM, PRICE_BOOK_VERSIONS_MAXIMUM } from '../limits/ledger-limits';
 
 export const CONSUMPTION_EVENT_TYPES = ['PriceBookPublished', 'ConsumptionRecorded'] as const;
 

@@ -10,21 +10,17 @@ import { MeterNameInvalid, QuantityInvalid, UnitPriceInvalid } from './consumpti
 import { formatExactDecimal, parseExactDecimal, roundHalfUp } from './exact-decimal';
 import { currencyExponent } from '../money/money';
 import { assertInvariant } from '../domain.errors';
+import {
+  METER_NAME_LENGTH_MAXIMUM, QUANTITY_DECIMALS_MAXIMUM, QUANTITY_MAXIMUM_UNITS, UNIT_PRICE_DECIMALS_MAXIMUM, UNIT_PRICE_MAXIMUM_MAJOR,
+} from '../limits/ledger-limits';
 
-export const QUANTITY_DECIMALS_MAXIMUM = 9;
-/** The largest quantity of one record: 10^15 meter units (a million billion tokens). */
-export const QUANTITY_MAXIMUM_UNITS = 10n ** 15n;
 export const QUANTITY_MAXIMUM_NANOUNITS = QUANTITY_MAXIMUM_UNITS * 10n ** BigInt(QUANTITY_DECIMALS_MAXIMUM);
 
-export const UNIT_PRICE_DECIMALS_MAXIMUM = 12;
-/** The largest list price or unit cost per meter unit: 10^6 major units. */
-export const UNIT_PRICE_MAXIMUM_MAJOR = 10n ** 6n;
 export const UNIT_PRICE_MAXIMUM_PICOUNITS = UNIT_PRICE_MAXIMUM_MAJOR * 10n ** BigInt(UNIT_PRICE_DECIMALS_MAXIMUM);
 
 /** Decimals of an exact amount: quantity decimals plus price decimals. */
 export const EXACT_AMOUNT_DECIMALS = QUANTITY_DECIMALS_MAXIMUM + UNIT_PRICE_DECIMALS_MAXIMUM;
 
-export const METER_NAME_LENGTH_MAXIMUM = 64;
 /** Dotted lower-case segments: `tokens.input`, `gpu.seconds`, `requests`. */
 export const METER_NAME_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;
 

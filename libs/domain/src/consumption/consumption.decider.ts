@@ -6,15 +6,14 @@
  */
 import { FieldInvalid, assertInvariant } from '../domain.errors';
 import { parseIdentifier } from '../identifier.parser';
-import { parseInstant } from '../time/instant';
+import { bookingTimeOf, parseOccurredTime } from '../time/business-time';
 import type { RecordConsumption } from './consumption.commands';
 import type { ConsumptionRecord, ConsumptionRecorded } from './consumption.events';
 import { parseMeterName, parseQuantity } from './consumption-units';
 import { ConsumptionAppMismatch, DuplicateConsumptionRecord, MeterNotPriced, NoPriceBookInEffect } from './consumption.errors';
 import { priceBookInEffect, type PriceBookState } from './price-book';
 
-/** Records per `ConsumptionRecorded` event: bounds the size of one stored event (~200 bytes a record). */
-export const CONSUMPTION_RECORDS_PER_EVENT_MAXIMUM = 1_000;
+import { CONSUMPTION_RECORDS_PER_EVENT_MAXIMUM } from '../limits/ledger-limits';
 
 type RecordedContent = { meter: string; quantityNanounits: bigint; occurredAt: string };
 
@@ -33,6 +32,8 @@ export type RecordConsumptionContext = {
   app: ConsumptionApp;
   /** The price books of the app's currency. */
   priceBooks: PriceBookState;
+  /** Booking time (normalised ISO): a record's occurredAt may not lie after it (plus the clock-skew allowance). */
+  bookedAt: string;
 };
 
 /**
@@ -47,7 +48,7 @@ export function decideRecordConsumption(command: RecordConsumption, state: Consu
   const appId = parseIdentifier(data.appId, 'appId');
   const meter = parseMeterName(data.meter, 'meter');
   const quantityNanounits = parseQuantity(data.quantity, 'quantity');
-  const occurredAt = parseInstant(data.occurredAt, 'occurredAt');
+  const occurredAt = parseOccurredTime(data.occurredAt, 'occurredAt', bookingTimeOf(context.bookedAt));
   if (appId !== context.app.appId) throw new ConsumptionAppMismatch(appId, context.app.appId);
   if (state.appId !== null && state.appId !== appId) throw new ConsumptionAppMismatch(appId, state.appId);
 

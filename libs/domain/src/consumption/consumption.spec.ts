@@ -6,13 +6,15 @@ import {
 } from '../index';
 
 const app = { appId: 'chat-app', developerId: 'dev-1', currency: 'USD' };
+/** Booking time of the specs: after every business time of the fixtures. */
+const bookedAt = '2026-12-31T00:00:00.000Z';
 
 function publish(state: PriceBookState, data: Partial<PublishPriceBook['data']> & { priceBookId: string; effectiveFrom: string }, latestConsumptionOccurredAt: string | null = null) {
   const command: PublishPriceBook = {
     type: 'PublishPriceBook',
     data: { currency: 'USD', meters: { 'tokens.input': { listPrice: '0.0000005', unitCost: '0.0000002' }, requests: { listPrice: '0.001', unitCost: '0.0004' } }, ...data },
   };
-  const events = decidePublishPriceBook(command, state, { latestConsumptionOccurredAt });
+  const events = decidePublishPriceBook(command, state, { latestConsumptionOccurredAt, bookedAt });
   for (const event of events) evolvePriceBooks(state, event);
   return events;
 }
@@ -92,7 +94,7 @@ describe('price books', () => {
 
 describe('consumption records', () => {
   const decide = (state: ConsumptionState, command: RecordConsumption, priceBooks = withPriceBooks()) => {
-    const decided = decideRecordConsumption(command, state, { app, priceBooks });
+    const decided = decideRecordConsumption(command, state, { app, priceBooks, bookedAt });
     if (decided !== null) evolveConsumption(state, consumptionRecordedEvent(app, [decided]));
     return decided;
   };
@@ -116,7 +118,7 @@ describe('consumption records', () => {
 
   it('round-trips its events through the codec and refuses a non-canonical quantity', () => {
     const priceBooks = withPriceBooks();
-    const decided = decideRecordConsumption(record({ quantity: '0.5' }), initialConsumptionState(), { app, priceBooks })!;
+    const decided = decideRecordConsumption(record({ quantity: '0.5' }), initialConsumptionState(), { app, priceBooks, bookedAt })!;
     const event = consumptionRecordedEvent(app, [decided]);
     const encoded = encodeConsumptionEvent(event);
     expect(JSON.parse(JSON.stringify(encoded)).data.records[0].quantity).toBe('0.5');

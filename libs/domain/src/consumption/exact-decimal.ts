@@ -6,10 +6,12 @@
 import { assertInvariant, type DomainError } from '../domain.errors';
 import type { ExactDecimalProblem } from './consumption.errors';
 
+import { DECIMAL_TEXT_LENGTH_MAXIMUM } from '../limits/ledger-limits';
+
 /** Exported for the API's schema; the parser also checks the decimals and the maximum. */
 export const DECIMAL_PATTERN = /^(0|[1-9][0-9]*)(?:\.([0-9]+))?$/;
-/** No input longer than this is looked at: 16 integer digits, a point and 12 decimals fit. */
-export const DECIMAL_INPUT_LENGTH_MAXIMUM = 40;
+/** No input longer than this is looked at (the one limit of decimal texts, ledger-limits). */
+export const DECIMAL_INPUT_LENGTH_MAXIMUM = DECIMAL_TEXT_LENGTH_MAXIMUM;
 
 export type ExactDecimalLimits = {
   field: string;

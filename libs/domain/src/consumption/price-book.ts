@@ -12,6 +12,8 @@ import { FieldInvalid, assertInvariant } from '../domain.errors';
 import { parseIdentifier } from '../identifier.parser';
 import { parseCurrency } from '../money/money';
 import { parseInstant } from '../time/instant';
+import { bookingTimeOf, parseScheduledTime } from '../time/business-time';
+import { PRICE_BOOK_METERS_MAXIMUM, PRICE_BOOK_VERSIONS_MAXIMUM } from '../limits/ledger-limits';
 import type { PublishPriceBook } from './consumption.commands';
 import type { PriceBookMeter, PriceBookPublished } from './consumption.events';
 import { parseMeterName, parseUnitPrice } from './consumption-units';
@@ -19,10 +21,6 @@ import {
   DuplicatePriceBook, PriceBookInvalid, PriceBookNotAfterPreviousVersion, PriceBookNotAfterRecordedConsumption,
 } from './consumption.errors';
 
-/** Meters per price book. */
-export const PRICE_BOOK_METERS_MAXIMUM = 256;
-/** Versions per currency: a stream's whole state stays small. */
-export const PRICE_BOOK_VERSIONS_MAXIMUM = 10_000;
 
 export type PriceBookVersion = {
   priceBookId: string;
@@ -46,6 +44,12 @@ export function initialPriceBookState(): PriceBookState {
 export type PublishPriceBookContext = {
   /** Latest occurredAt of consumption recorded in this currency (normalised), or null. */
   latestConsumptionOccurredAt: string | null;
+  /**
+   * Booking time (normalised ISO). effectiveFrom may be scheduled ahead of it, at most
+   * SCHEDULE_AHEAD_DAYS_MAXIMUM days: consumption recorded later must fall after a new
+   * price book's effectiveFrom, so a far-future one would freeze the prices for good.
+   */
+  bookedAt: string;
 };
 
 function metersEqual(left: readonly PriceBookMeter[], right: ReadonlyMap<string, PriceBookMeter>): boolean {
@@ -83,7 +87,7 @@ export function decidePublishPriceBook(command: PublishPriceBook, state: PriceBo
   const data = command.data as Record<string, unknown>;
   if (typeof data !== 'object' || data === null) throw new FieldInvalid('data', 'an object is required');
   const priceBookId = parseIdentifier(data.priceBookId, 'priceBookId');
-  const effectiveFrom = parseInstant(data.effectiveFrom, 'effectiveFrom');
+  const effectiveFrom = parseScheduledTime(data.effectiveFrom, 'effectiveFrom', bookingTimeOf(context.bookedAt));
   const currency = parseCurrency(data.currency, 'currency');
   const meters = parsePriceBookMeters(data.meters);
   assertInvariant(state.currency === null || state.currency === currency, 'a price-book stream holds one currency');

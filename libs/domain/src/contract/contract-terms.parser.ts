@@ -12,18 +12,23 @@
  * The parser accepts that canonical form as input too (null `upTo`/`platformCap`, string
  * `holdDays`), so `parse(canonical(parse(x)))` equals `parse(x)`.
  */
-import { ContractInvalid, ContractOverHundredPercent, assertInvariant } from '../domain.errors';
-import { formatMoney, parseCurrency, parseMoney } from '../money/money';
+import { ContractInvalid, ContractOverHundredPercent, CurrencyNotMoney, PartyReserved, assertInvariant } from '../domain.errors';
+import { formatMoney, isMoneyCurrency, parseIsoCurrencyCode, parseMoney } from '../money/money';
 import { RATE_DENOMINATOR, RATE_HUNDRED_PERCENT, Rate, formatRate, parseRate } from '../money/rate';
 import { parseInstant } from '../time/instant';
+import { type BookingTime, checkScheduledTime } from '../time/business-time';
+import {
+  CONTRACT_CARVE_OUTS_MAXIMUM, CONTRACT_TIERS_MAXIMUM, HOLD_DAYS_MAXIMUM, PARTY_LENGTH_MAXIMUM,
+} from '../limits/ledger-limits';
+import { RESERVED_PARTY_KINDS, isReservedParty } from './party-namespace';
 import { ContractTermsDocument } from '../ledger.events';
 import { canonicalJson, sha256Hex } from './canonical-json';
 import {
-  CARVE_OUT_BASES, CONTRACT_CARVE_OUTS_MAXIMUM, CONTRACT_SCOPES, CONTRACT_TIERS_MAXIMUM, CONTRACT_WINDOWS, CarveOutBase,
-  ContractCarveOut, ContractScope, ContractTerms, ContractTier, ContractWindow, HOLD_DAYS_MAXIMUM,
+  CARVE_OUT_BASES, CONTRACT_SCOPES, CONTRACT_WINDOWS, CarveOutBase, ContractCarveOut, ContractScope, ContractTerms, ContractTier, ContractWindow,
 } from './contract-terms';
 
-export const PARTY_LENGTH_MAXIMUM = 128;
+export { PARTY_LENGTH_MAXIMUM };
+/** Exported for the API's schema; the parser also refuses the reserved party kinds. */
 export const PARTY_PATTERN = /^[a-z][a-z0-9_-]*:[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
 /** holdDays may also come as a string (the canonical document writes it so). */
 export const HOLD_DAYS_STRING_PATTERN = /^(0|[1-9][0-9]{0,3})$/;
@@ -136,7 +141,9 @@ export function parseContractTerms(raw: unknown, field = 'contract'): ContractTe
   const object = expectObject(raw, field);
   refuseUnknownKeys(object,
     ['currency', 'effectiveFrom', 'platformShare', 'rateMultiplier', 'platformCap', 'carveOuts', 'holdDays', 'minimumPayout'], field);
-  const currency = parseCurrency(object.currency, `${field}.currency`);
+  // Any ISO 4217 code with decimals: recorded terms are read back with this parser too.
+  // `checkNewContractTerms` refuses what a new contract may no longer say.
+  const currency = parseIsoCurrencyCode(object.currency, `${field}.currency`);
   const effectiveFrom = parseInstant(object.effectiveFrom, `${field}.effectiveFrom`);
 
   const platformShareField = `${field}.platformShare`;
@@ -194,6 +201,25 @@ export function parseContractTerms(raw: unknown, field = 'contract'): ContractTe
     holdDays,
     minimumPayoutMinor,
   };
+}
+
+/**
+ * The rules a contract must meet when a command brings it (registration or amendment), on
+ * top of `parseContractTerms`. They are not applied to recorded terms, so that a ledger
+ * written before a rule existed still decodes and replays; `verify` reports recorded terms
+ * that break the party namespace.
+ * - the currency is money (no fund code, unit of account, metal or testing code);
+ * - no carve-out party lies in a reserved namespace (the platform's, the developers', the
+ *   system accounts');
+ * - effectiveFrom lies within [BUSINESS_TIME_EARLIEST, booking time + SCHEDULE_AHEAD_DAYS_MAXIMUM].
+ */
+export function checkNewContractTerms(terms: ContractTerms, field: string, booking: BookingTime): ContractTerms {
+  if (!isMoneyCurrency(terms.currency)) throw new CurrencyNotMoney(`${field}.currency`, terms.currency);
+  terms.carveOuts.forEach((carveOut, index) => {
+    if (isReservedParty(carveOut.party)) throw new PartyReserved(`${field}.carveOuts[${index}].party`, carveOut.party, RESERVED_PARTY_KINDS);
+  });
+  checkScheduledTime({ iso: terms.effectiveFrom, epochMilliseconds: terms.effectiveFromEpochMilliseconds }, `${field}.effectiveFrom`, booking);
+  return terms;
 }
 
 /** The canonical document of the terms (see the file comment). Keys are sorted by `canonicalJson`. */

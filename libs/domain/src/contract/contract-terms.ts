@@ -42,7 +42,3 @@ export type ContractTerms = {
   readonly holdDays: number;
   readonly minimumPayoutMinor: bigint;
 };
-
-export const CONTRACT_TIERS_MAXIMUM = 32;
-export const CONTRACT_CARVE_OUTS_MAXIMUM = 16;
-export const HOLD_DAYS_MAXIMUM = 3650;

@@ -3,7 +3,7 @@ import { contractVersionRecord } from '../contract/contract-version.selector';
 import { DeveloperCommand } from '../ledger.commands';
 import { DeveloperEvent, SPLIT_RULE_VERSION } from '../ledger.events';
 import {
-  DEVELOPER_ID, DEVELOPER_PARTY, amendContract, contractTerms, failPayout, given, history, recordRevenue,
+  BOOKED_AT, DEVELOPER_ID, DEVELOPER_PARTY, amendContract, contractTerms, failPayout, given, history, recordRevenue,
   refundRevenue, registerApp, registerDeveloper, requestPayout, settlePayout,
 } from '../testing/developer-decider.support';
 import { decideDeveloper } from './developer.decider';
@@ -174,7 +174,7 @@ describe('RefundRevenue', () => {
       },
     }]);
   });
-  const refunded = [...withReceipt, ...[decideDeveloper(refundRevenue('f-1', 'r-1', '20.00', '2026-01-11T00:00:00Z'), developerStateFrom(withReceipt))].flat()];
+  const refunded = [...withReceipt, ...[decideDeveloper(refundRevenue('f-1', 'r-1', '20.00', '2026-01-11T00:00:00Z'), developerStateFrom(withReceipt), { bookedAt: BOOKED_AT })].flat()];
   it('is idempotent by refundId', () => given(refunded).when(refundRevenue('f-1', 'r-1', '20', '2026-01-11T00:00:00Z')).then([]));
   it('refuses the same refundId with other content', () => {
     given(refunded).when(refundRevenue('f-1', 'r-1', '21.00', '2026-01-11T00:00:00Z')).thenRefused('duplicate_refund', 'conflict', 'refundId');
@@ -276,8 +276,8 @@ describe('decideDeveloper', () => {
   it('does not mutate the state it decides on', () => {
     const state = developerStateFrom(withReceipt);
     const before = JSON.stringify([...state.receipts.values()], (_, value) => (typeof value === 'bigint' ? `${value}n` : value));
-    decideDeveloper(refundRevenue('f-1', 'r-1', '20.00', '2026-01-11T00:00:00Z'), state);
-    decideDeveloper(recordRevenue('r-2', 'app-1', '20.00', '2026-01-11T00:00:00Z'), state);
+    decideDeveloper(refundRevenue('f-1', 'r-1', '20.00', '2026-01-11T00:00:00Z'), state, { bookedAt: BOOKED_AT });
+    decideDeveloper(recordRevenue('r-2', 'app-1', '20.00', '2026-01-11T00:00:00Z'), state, { bookedAt: BOOKED_AT });
     expect(JSON.stringify([...state.receipts.values()], (_, value) => (typeof value === 'bigint' ? `${value}n` : value))).toBe(before);
     expect(state.tierCounters.get('app:app-1|USD|lifetime')).toBe(200000n);
   });

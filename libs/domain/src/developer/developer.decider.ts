@@ -9,18 +9,21 @@ import {
   AmendmentNotAfterPreviousVersion, AmendmentNotAfterRecordedReceipt, AppAlreadyRegistered, CommandUnknown,
   ContractCurrencyChange, CurrencyMismatch, DeveloperAlreadyRegistered, DeveloperNotRegistered, DuplicatePayout,
   DuplicateReceipt, DuplicateRefund, FieldInvalid, PayoutAboveAvailable, PayoutBelowMinimum, PayoutNotPending,
-  ReceiptBeforeFirstContractVersion, RefundBeforeReceipt, RefundExceedsRemaining, UnknownApp, UnknownPayout,
+  PayoutOutcomeBeforeRequest, ReceiptBeforeFirstContractVersion, RefundBeforeReceipt, RefundExceedsRemaining, UnknownApp, UnknownPayout,
   UnknownReceipt, assertInvariant,
 } from '../domain.errors';
 import {
-  AmendContract, DeveloperCommand, FailPayout, RecordRevenue, RefundRevenue, RegisterApp, RegisterDeveloper,
+  AmendContract, CommandMetadata, DeveloperCommand, FailPayout, RecordRevenue, RefundRevenue, RegisterApp, RegisterDeveloper,
   RequestPayout, SettlePayout,
 } from '../ledger.commands';
 import { DeveloperEvent, SPLIT_RULE_VERSION, SplitLine } from '../ledger.events';
 import { formatMoney, parseCurrency, parseMoney } from '../money/money';
-import { addDaysToEpochMilliseconds, parseInstant } from '../time/instant';
-import { parseIdentifier, parseOptionalText, parseText } from '../identifier.parser';
-import { parseContractTerms } from '../contract/contract-terms.parser';
+import { addDaysToEpochMilliseconds } from '../time/instant';
+import { type BookingTime, bookingTimeOf, parseOccurredTime } from '../time/business-time';
+import { parseIdentifier, parseText } from '../identifier.parser';
+import { parseCountryCode, parseOptionalIncomeGroup } from '../reference/reference-data.parser';
+import { NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM } from '../limits/ledger-limits';
+import { checkNewContractTerms, parseContractTerms } from '../contract/contract-terms.parser';
 import { contractVersionRecord, selectContractVersionIndex } from '../contract/contract-version.selector';
 import { splitReceipt } from '../split/split-receipt.rule';
 import { reverseRefund } from '../split/refund-reversal.rule';
@@ -29,10 +32,6 @@ import {
 } from './developer.state';
 
 export { initialDeveloperState, evolveDeveloper } from './developer.state';
-
-const NAME_LENGTH_MAXIMUM = 200;
-const COUNTRY_LENGTH_MAXIMUM = 100;
-const INCOME_GROUP_LENGTH_MAXIMUM = 50;
 
 type CommandData = Record<string, unknown>;
 
@@ -49,17 +48,23 @@ function requireRegistration(state: DeveloperState, developerId: string | null):
   return registration;
 }
 
-export function decideDeveloper(command: DeveloperCommand, state: DeveloperState): DeveloperEvent[] {
+/**
+ * Decides one command on the state of its developer stream. `metadata.bookedAt` bounds the
+ * command's business times; it is never compared with anything recorded, so a replay of
+ * recorded events does not depend on when it runs.
+ */
+export function decideDeveloper(command: DeveloperCommand, state: DeveloperState, metadata: CommandMetadata): DeveloperEvent[] {
   if (typeof command !== 'object' || command === null) throw new CommandUnknown(command);
+  const booking = bookingTimeOf(metadata.bookedAt);
   switch (command.type) {
     case 'RegisterDeveloper': return decideRegisterDeveloper(command, state);
-    case 'RegisterApp': return decideRegisterApp(command, state);
-    case 'AmendContract': return decideAmendContract(command, state);
-    case 'RecordRevenue': return decideRecordRevenue(command, state);
-    case 'RefundRevenue': return decideRefundRevenue(command, state);
-    case 'RequestPayout': return decideRequestPayout(command, state);
-    case 'SettlePayout': return decideSettlePayout(command, state);
-    case 'FailPayout': return decideFailPayout(command, state);
+    case 'RegisterApp': return decideRegisterApp(command, state, booking);
+    case 'AmendContract': return decideAmendContract(command, state, booking);
+    case 'RecordRevenue': return decideRecordRevenue(command, state, booking);
+    case 'RefundRevenue': return decideRefundRevenue(command, state, booking);
+    case 'RequestPayout': return decideRequestPayout(command, state, booking);
+    case 'SettlePayout': return decideSettlePayout(command, state, booking);
+    case 'FailPayout': return decideFailPayout(command, state, booking);
     default: throw new CommandUnknown((command as { type?: unknown }).type);
   }
 }
@@ -68,8 +73,8 @@ function decideRegisterDeveloper(command: RegisterDeveloper, state: DeveloperSta
   const data = commandData(command);
   const developerId = parseIdentifier(data.developerId, 'developerId');
   const name = parseText(data.name, 'name', NAME_LENGTH_MAXIMUM);
-  const country = parseText(data.country, 'country', COUNTRY_LENGTH_MAXIMUM);
-  const incomeGroup = parseOptionalText(data.incomeGroup, 'incomeGroup', INCOME_GROUP_LENGTH_MAXIMUM);
+  const country = parseCountryCode(data.country, 'country');
+  const incomeGroup = parseOptionalIncomeGroup(data.incomeGroup, 'incomeGroup');
   const registration = state.registration;
   if (registration !== null) {
     const identical = registration.developerId === developerId && registration.name === name
@@ -80,12 +85,12 @@ function decideRegisterDeveloper(command: RegisterDeveloper, state: DeveloperSta
   return [{ type: 'DeveloperRegistered', data: { developerId, name, country, incomeGroup } }];
 }
 
-function decideRegisterApp(command: RegisterApp, state: DeveloperState): DeveloperEvent[] {
+function decideRegisterApp(command: RegisterApp, state: DeveloperState, booking: BookingTime): DeveloperEvent[] {
   const data = commandData(command);
   const appId = parseIdentifier(data.appId, 'appId');
   const developerId = parseIdentifier(data.developerId, 'developerId');
   const name = parseText(data.name, 'name', NAME_LENGTH_MAXIMUM);
-  const terms = parseContractTerms(data.contract, 'contract');
+  const terms = checkNewContractTerms(parseContractTerms(data.contract, 'contract'), 'contract', booking);
   requireRegistration(state, developerId);
   const contract = contractVersionRecord(1, terms);
   const existing = state.apps.get(appId);
@@ -96,10 +101,10 @@ function decideRegisterApp(command: RegisterApp, state: DeveloperState): Develop
   return [{ type: 'AppRegistered', data: { appId, developerId, name, contract } }];
 }
 
-function decideAmendContract(command: AmendContract, state: DeveloperState): DeveloperEvent[] {
+function decideAmendContract(command: AmendContract, state: DeveloperState, booking: BookingTime): DeveloperEvent[] {
   const data = commandData(command);
   const appId = parseIdentifier(data.appId, 'appId');
-  const terms = parseContractTerms(data.contract, 'contract');
+  const terms = checkNewContractTerms(parseContractTerms(data.contract, 'contract'), 'contract', booking);
   const registration = requireRegistration(state, null);
   const app = state.apps.get(appId);
   if (app === undefined) throw new UnknownApp(appId);
@@ -116,13 +121,13 @@ function decideAmendContract(command: AmendContract, state: DeveloperState): Dev
   return [{ type: 'ContractAmended', data: { appId, developerId: registration.developerId, contract } }];
 }
 
-function decideRecordRevenue(command: RecordRevenue, state: DeveloperState): DeveloperEvent[] {
+function decideRecordRevenue(command: RecordRevenue, state: DeveloperState, booking: BookingTime): DeveloperEvent[] {
   const data = commandData(command);
   const receiptId = parseIdentifier(data.receiptId, 'receiptId');
   const appId = parseIdentifier(data.appId, 'appId');
   const currency = parseCurrency(data.currency, 'currency');
   const amountMinor = parseMoney(data.amount, currency, { field: 'amount' });
-  const occurredAt = parseInstant(data.occurredAt, 'occurredAt');
+  const occurredAt = parseOccurredTime(data.occurredAt, 'occurredAt', booking);
   const registration = requireRegistration(state, null);
   const app = state.apps.get(appId);
   if (app === undefined) throw new UnknownApp(appId);
@@ -175,11 +180,11 @@ function decideRecordRevenue(command: RecordRevenue, state: DeveloperState): Dev
   }];
 }
 
-function decideRefundRevenue(command: RefundRevenue, state: DeveloperState): DeveloperEvent[] {
+function decideRefundRevenue(command: RefundRevenue, state: DeveloperState, booking: BookingTime): DeveloperEvent[] {
   const data = commandData(command);
   const refundId = parseIdentifier(data.refundId, 'refundId');
   const receiptId = parseIdentifier(data.receiptId, 'receiptId');
-  const occurredAt = parseInstant(data.occurredAt, 'occurredAt');
+  const occurredAt = parseOccurredTime(data.occurredAt, 'occurredAt', booking);
   const registration = requireRegistration(state, null);
 
   const existing = state.refunds.get(refundId);
@@ -235,13 +240,15 @@ export function minimumPayoutMinor(state: DeveloperState, currency: string): big
   return minimumMinor;
 }
 
-function decideRequestPayout(command: RequestPayout, state: DeveloperState): DeveloperEvent[] {
+function decideRequestPayout(command: RequestPayout, state: DeveloperState, booking: BookingTime): DeveloperEvent[] {
   const data = commandData(command);
   const payoutId = parseIdentifier(data.payoutId, 'payoutId');
   const developerId = parseIdentifier(data.developerId, 'developerId');
   const currency = parseCurrency(data.currency, 'currency');
   const amountMinor = parseMoney(data.amount, currency, { field: 'amount' });
-  const requestedAt = parseInstant(data.requestedAt, 'requestedAt');
+  // Bounded by the booking time: availability is computed as of requestedAt, so a future
+  // requestedAt would release credits still on hold.
+  const requestedAt = parseOccurredTime(data.requestedAt, 'requestedAt', booking);
   requireRegistration(state, developerId);
 
   const existing = state.payouts.get(payoutId);
@@ -257,16 +264,17 @@ function decideRequestPayout(command: RequestPayout, state: DeveloperState): Dev
   return [{ type: 'PayoutRequested', data: { payoutId, developerId, currency, amountMinor, requestedAt: requestedAt.iso } }];
 }
 
-function decideSettlePayout(command: SettlePayout, state: DeveloperState): DeveloperEvent[] {
+function decideSettlePayout(command: SettlePayout, state: DeveloperState, booking: BookingTime): DeveloperEvent[] {
   const data = commandData(command);
   const payoutId = parseIdentifier(data.payoutId, 'payoutId');
-  const settledAt = parseInstant(data.settledAt, 'settledAt');
-  const reference = parseText(data.reference, 'reference');
+  const settledAt = parseOccurredTime(data.settledAt, 'settledAt', booking);
+  const reference = parseText(data.reference, 'reference', REFERENCE_LENGTH_MAXIMUM);
   const registration = requireRegistration(state, null);
   const payout = state.payouts.get(payoutId);
   if (payout === undefined) throw new UnknownPayout(payoutId);
   if (payout.status === 'settled' && payout.settledAt === settledAt.iso && payout.reference === reference) return [];
   if (payout.status !== 'pending') throw new PayoutNotPending(payoutId, payout.status);
+  if (settledAt.epochMilliseconds < Date.parse(payout.requestedAt)) throw new PayoutOutcomeBeforeRequest('settledAt', settledAt.iso, payout.requestedAt);
   return [{
     type: 'PayoutSettled',
     data: {
@@ -276,16 +284,17 @@ function decideSettlePayout(command: SettlePayout, state: DeveloperState): Devel
   }];
 }
 
-function decideFailPayout(command: FailPayout, state: DeveloperState): DeveloperEvent[] {
+function decideFailPayout(command: FailPayout, state: DeveloperState, booking: BookingTime): DeveloperEvent[] {
   const data = commandData(command);
   const payoutId = parseIdentifier(data.payoutId, 'payoutId');
-  const failedAt = parseInstant(data.failedAt, 'failedAt');
-  const reason = parseText(data.reason, 'reason');
+  const failedAt = parseOccurredTime(data.failedAt, 'failedAt', booking);
+  const reason = parseText(data.reason, 'reason', REASON_LENGTH_MAXIMUM);
   const registration = requireRegistration(state, null);
   const payout = state.payouts.get(payoutId);
   if (payout === undefined) throw new UnknownPayout(payoutId);
   if (payout.status === 'failed' && payout.failedAt === failedAt.iso && payout.reason === reason) return [];
   if (payout.status !== 'pending') throw new PayoutNotPending(payoutId, payout.status);
+  if (failedAt.epochMilliseconds < Date.parse(payout.requestedAt)) throw new PayoutOutcomeBeforeRequest('failedAt', failedAt.iso, payout.requestedAt);
   return [{
     type: 'PayoutFailed',
     data: {

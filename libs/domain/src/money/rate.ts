@@ -5,9 +5,8 @@
  * bigint multiplications and one division.
  */
 import { RateAboveHundredPercent, RateMalformed, assertInvariant } from '../domain.errors';
+import { RATE_PERCENT_DECIMALS_MAXIMUM } from '../limits/ledger-limits';
 
-/** The fraction digits a percent string may have. */
-export const RATE_PERCENT_DECIMALS_MAXIMUM = 6;
 /** 100% as a numerator over `RATE_DENOMINATOR`. */
 export const RATE_DENOMINATOR = 10n ** BigInt(2 + RATE_PERCENT_DECIMALS_MAXIMUM);
 

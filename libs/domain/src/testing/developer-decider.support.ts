@@ -9,6 +9,11 @@ import { decideDeveloper } from '../developer/developer.decider';
 import { DeveloperState, developerStateFrom, evolveDeveloper } from '../developer/developer.state';
 
 export const DEVELOPER_ID = 'dev-1';
+/**
+ * The booking time the specs decide at unless they say otherwise: after every business time
+ * of the fixtures (2026), as when a year of history is imported at its end.
+ */
+export const BOOKED_AT = '2026-12-31T00:00:00.000Z';
 export const DEVELOPER_PARTY = `developer:${DEVELOPER_ID}`;
 
 type RawObject = Record<string, unknown>;
@@ -69,10 +74,10 @@ export const failPayout = (payoutId: string, failedAt: string, reason = 'account
  * Decides and applies commands in order, like the application layer does, and returns every
  * event and the final state. A refused command throws.
  */
-export function run(commands: DeveloperCommand[], state: DeveloperState = developerStateFrom([])): { events: DeveloperEvent[]; state: DeveloperState } {
+export function run(commands: DeveloperCommand[], state: DeveloperState = developerStateFrom([]), bookedAt = BOOKED_AT): { events: DeveloperEvent[]; state: DeveloperState } {
   const events: DeveloperEvent[] = [];
   for (const command of commands) {
-    for (const event of decideDeveloper(command, state)) {
+    for (const event of decideDeveloper(command, state, { bookedAt })) {
       events.push(event);
       evolveDeveloper(state, event);
     }
@@ -96,8 +101,9 @@ function captureError(action: () => unknown): unknown {
 
 export function given(events: DeveloperEvent[]) {
   return {
-    when(command: DeveloperCommand) {
-      const decide = () => decideDeveloper(command, developerStateFrom(events));
+    /** Decides at `bookedAt` (the booking time), BOOKED_AT unless given. */
+    when(command: DeveloperCommand, bookedAt = BOOKED_AT) {
+      const decide = () => decideDeveloper(command, developerStateFrom(events), { bookedAt });
       return {
         then(expected: DeveloperEvent[]): void {
           expect(decide()).toEqual(expected);

@@ -4,6 +4,9 @@
  * validated fields.
  */
 import { InstantMalformed, assertInvariant } from '../domain.errors';
+import {
+  DAY_MILLISECONDS, HOLD_DAYS_MAXIMUM, INSTANT_LATEST_EPOCH_MILLISECONDS, INSTANT_TEXT_LENGTH_MAXIMUM, INSTANT_YEAR_MAXIMUM, INSTANT_YEAR_MINIMUM,
+} from '../limits/ledger-limits';
 
 export type Instant = { iso: string; epochMilliseconds: number };
 
@@ -17,11 +20,10 @@ export const INSTANT_PATTERN = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0
 const NORMALISED_PATTERN = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$/;
 
 /** Years accepted after normalisation to UTC, so that every ISO string has four digits. */
-const YEAR_MINIMUM = 1000;
-const YEAR_MAXIMUM = 9999;
-const DAY_MILLISECONDS = 86_400_000;
-/** `addDays` takes at most this many days (ten years, like `holdDays`). */
-export const ADD_DAYS_MAXIMUM = 3650;
+const YEAR_MINIMUM = INSTANT_YEAR_MINIMUM;
+const YEAR_MAXIMUM = INSTANT_YEAR_MAXIMUM;
+/** `addDays` takes at most this many days: the longest hold. */
+export const ADD_DAYS_MAXIMUM = HOLD_DAYS_MAXIMUM;
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) {
@@ -33,7 +35,7 @@ function daysInMonth(year: number, month: number): number {
 
 export function parseInstant(input: unknown, field: string): Instant {
   if (typeof input !== 'string') throw new InstantMalformed(field, 'an instant must be an RFC 3339 string');
-  if (input.length > 40) throw new InstantMalformed(field, 'the instant is too long');
+  if (input.length > INSTANT_TEXT_LENGTH_MAXIMUM) throw new InstantMalformed(field, 'the instant is too long');
   const match = INSTANT_PATTERN.exec(input);
   if (match === null) {
     throw new InstantMalformed(field, `${JSON.stringify(input)} is not an RFC 3339 instant such as "2026-01-31T12:00:00Z"`);
@@ -82,14 +84,17 @@ export function isNormalisedInstant(iso: string): boolean {
 /** The normalised instant `days` whole days (of 86,400 s, UTC) after `iso`. */
 export function addDays(iso: string, days: number): string {
   assertInvariant(Number.isInteger(days) && days >= 0 && days <= ADD_DAYS_MAXIMUM, `addDays takes 0..${ADD_DAYS_MAXIMUM} days`);
-  const instant = parseInstant(iso, 'instant');
-  return new Date(instant.epochMilliseconds + days * DAY_MILLISECONDS).toISOString();
+  return addDaysToEpochMilliseconds(parseInstant(iso, 'instant').epochMilliseconds, days);
 }
 
 /** Like `addDays` for an already validated epoch; the decider's hot path uses it. */
 export function addDaysToEpochMilliseconds(epochMilliseconds: number, days: number): string {
   assertInvariant(Number.isInteger(days) && days >= 0 && days <= ADD_DAYS_MAXIMUM, `addDays takes 0..${ADD_DAYS_MAXIMUM} days`);
-  return new Date(epochMilliseconds + days * DAY_MILLISECONDS).toISOString();
+  const resultEpochMilliseconds = epochMilliseconds + days * DAY_MILLISECONDS;
+  // The booking-time bounds keep every sum inside the codec's range; past it the ISO string
+  // would have six year digits and no stored event could be decoded again.
+  assertInvariant(resultEpochMilliseconds <= INSTANT_LATEST_EPOCH_MILLISECONDS, 'addDays stays inside the instant range');
+  return new Date(resultEpochMilliseconds).toISOString();
 }
 
 /** "2026-03" for any instant in March 2026 UTC. Expects a normalised instant. */

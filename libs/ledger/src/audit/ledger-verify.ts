@@ -1,6 +1,6 @@
 import {
   canonicalJson, decideDeveloper, decodeDeveloperEvent, encodeDeveloperEvent, evolveDeveloper,
-  initialDeveloperState, isDeveloperEventType, type DeveloperState,
+  initialDeveloperState, isDeveloperEventType, isReservedParty, type DeveloperEvent, type DeveloperState,
 } from '../../../domain/src';
 import type { GlobalPosition, RecordedEvent } from '../../../event-store/src/event-store.port';
 import { eventHashOf, GENESIS_EVENT_HASH } from '../event-hash';
@@ -35,12 +35,26 @@ class Check {
   }
 }
 
+/** A recorded contract (registration or amendment) whose carve-out party collides with the ledger's own accounts is a finding. */
+function checkContractParties(event: DeveloperEvent, where: string, parties: Check): void {
+  if (event.type !== 'AppRegistered' && event.type !== 'ContractAmended') return;
+  const contract = event.data.contract;
+  // Decoded terms are the canonical document of parsed terms: carveOuts is always an array.
+  const carveOuts = contract.terms.carveOuts as readonly { party: string }[];
+  const reserved = carveOuts.map((carveOut) => carveOut.party).filter(isReservedParty);
+  if (reserved.length === 0) parties.pass();
+  else parties.fail(`${where} ${event.type} ${event.data.appId} v${contract.version}: carve-out part${reserved.length === 1 ? 'y' : 'ies'} ${reserved.map((party) => JSON.stringify(party)).join(', ')} in a reserved namespace`);
+}
+
 /**
  * The auditor's check of the whole ledger, from the events alone:
  * - every stream's hash chain and versions are unbroken;
  * - every split and every refund reversal is recomputed by the domain from the state before
  *   it (so with the contract version recorded then) and must equal the recorded event;
  * - every split and reversal sums to its amount, with no negative line;
+ * - no recorded contract names a carve-out party in a reserved namespace (the platform, the
+ *   developers, the system accounts such as `revenue:clearing`), whose postings would mix
+ *   with the ledger's own accounts;
  * - every event's postings sum to zero per currency;
  * - the read models rebuilt from position 0 equal the live ones;
  * - no projection holds back an event it could not apply, and none was skipped (a skip is
@@ -52,6 +66,7 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
   const chain = new Check('hash chains and stream versions');
   const recompute = new Check('splits and reversals recomputed by the domain');
   const sums = new Check('lines sum to the amount, none negative');
+  const parties = new Check('contract parties: none in a reserved namespace (platform, developers, system accounts)');
   const postings = new Check('postings sum to zero per event and currency');
   const rebuild = new Check('rebuilt projections equal the live ones');
   const sealCheck = new Check('seals: Merkle roots recomputed, signatures, order, nothing booked into a sealed period after its seal');
@@ -87,11 +102,14 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
         recompute.fail(`${recorded.streamName}@${recorded.streamVersion} ${recorded.type} (event ${recorded.eventId}, position ${formatPosition(recorded.globalPosition)}): cannot be decoded, so neither it nor the rest of its stream is recomputed: ${(error as Error).message}`);
         continue;
       }
+      checkContractParties(event, `${recorded.streamName}@${recorded.streamVersion}`, parties);
       const state = developerStates.get(recorded.streamName) ?? initialDeveloperState();
       const command = commandBehind(event);
       if (command) {
         try {
-          const decided = decideDeveloper(command, state);
+          // Decided again at the booking time it was recorded at, so the business-time
+          // bounds are those the command met then.
+          const decided = decideDeveloper(command, state, { bookedAt: recorded.metadata.recordedAt });
           const same = decided.length === 1 && canonicalJson(encodeDeveloperEvent(decided[0]).data) === canonicalJson(recorded.data);
           if (same) recompute.pass();
           else recompute.fail(`${recorded.streamName}@${recorded.streamVersion} ${recorded.type}: recomputed ${canonicalJson(decided.map((item) => encodeDeveloperEvent(item)))} differs from recorded`);
@@ -142,6 +160,6 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
     else if (failure.resolution === 'retried') applied.pass();
   }
 
-  const checks = [chain, recompute, sums, postings, rebuild, sealCheck, applied].map((check) => check.result());
+  const checks = [chain, recompute, sums, parties, postings, rebuild, sealCheck, applied].map((check) => check.result());
   return { ok: checks.every((check) => check.ok), eventsRead, checks, elapsedMilliseconds: nowMilliseconds() - startedAt };
 }

@@ -81,7 +81,7 @@ export async function whatIfContract(
       const compared = data.appId === options.appId && inWindow(data.occurredAt) && !refusedReceipts.has(data.receiptId);
       let decided: DeveloperEvent[];
       try {
-        decided = decideDeveloper(command, scratch);
+        decided = decideDeveloper(command, scratch, { bookedAt: recorded.metadata.recordedAt });
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         if (event.type === 'RevenueRecorded') refusedReceipts.add(data.receiptId);

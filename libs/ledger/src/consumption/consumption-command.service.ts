@@ -192,7 +192,7 @@ export class ConsumptionCommandService implements CommandHandlerGroup {
             return evolveConsumption(state, event);
           });
           const state = stream.snapshot.state as ConsumptionState;
-          const record = decideRecordConsumption(command as RecordConsumption, state, { app, priceBooks });
+          const record = decideRecordConsumption(command as RecordConsumption, state, { app, priceBooks, bookedAt: context.recordedAt });
           if (record === null) {
             outcomes.push({ status: 'already_recorded', commandId, streamName: consumptionStreamName(appId), events: [] });
             continue;
@@ -216,7 +216,7 @@ export class ConsumptionCommandService implements CommandHandlerGroup {
           const recorded = await this.latestConsumptionOccurredAt(currency);
           const inBatch = batchLatestConsumption.get(currency) ?? null;
           const latestConsumptionOccurredAt = recorded === null ? inBatch : inBatch === null || recorded > inBatch ? recorded : inBatch;
-          const events = decidePublishPriceBook(command as PublishPriceBook, state, { latestConsumptionOccurredAt });
+          const events = decidePublishPriceBook(command as PublishPriceBook, state, { latestConsumptionOccurredAt, bookedAt: context.recordedAt });
           const streamName = priceBookStreamName(currency);
           if (events.length === 0) {
             outcomes.push({ status: 'already_recorded', commandId, streamName, events: [] });
