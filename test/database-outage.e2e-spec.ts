@@ -177,8 +177,11 @@ async function waitFor(what: string, condition: () => Promise<boolean>): Promise
   let postgres: OwnPostgres | undefined;
   let serve: { child: ReturnType<typeof runCli>['child']; finished: Promise<CliExit> } | undefined;
   let serveExit: CliExit | null = null;
+  /** Stops the load clients (also when an assertion failed in the middle of the load). */
+  let stopLoad: () => Promise<void> = async () => undefined;
 
   afterAll(async () => {
+    await stopLoad();
     if (serve && serveExit === null) {
       serve.child.kill('SIGKILL');
       await serve.finished;
@@ -234,6 +237,10 @@ async function waitFor(what: string, condition: () => Promise<boolean>): Promise
       }
     };
     const clients = Array.from({ length: CONCURRENT_CLIENTS }, () => client());
+    stopLoad = async () => {
+      loadStopped = true;
+      await Promise.all(clients);
+    };
 
     const outageWindows: { mode: string; startedAtMilliseconds: number; endedAtMilliseconds: number }[] = [];
     const loadStartedAtMilliseconds = Date.now();
@@ -253,8 +260,7 @@ async function waitFor(what: string, condition: () => Promise<boolean>): Promise
     });
     const acknowledgedAfterLastRestart = acknowledged;
     await waitFor('receipts acknowledged after the last restart', async () => acknowledged >= acknowledgedAfterLastRestart + ACKNOWLEDGED_BETWEEN_OUTAGES || nextReceiptNumber >= RECEIPTS_MAXIMUM);
-    loadStopped = true;
-    await Promise.all(clients);
+    await stopLoad();
     expect(serveExit).toBeNull();
 
     const all = [...answers.values()];
