@@ -37,6 +37,8 @@ const SKIP_REASON = `skipped: the database outage test needs PostgreSQL server b
 if (missing.length > 0) console.warn(SKIP_REASON);
 
 const CONCURRENT_CLIENTS = 20;
+/** Clients reading balances (each read catches the projector up) meanwhile. */
+const READERS = 2;
 /** Receipts the load may send at most (bounds the test's work whatever the machine's speed). */
 const RECEIPTS_MAXIMUM = 6_000;
 /** Receipts acknowledged between two outages: proof that the service recovered each time. */
@@ -133,14 +135,17 @@ async function idOf(flag: '-u' | '-g'): Promise<string> {
 
 type Answer = { statusCode: number; retryAfter: string | null; code: string | null } | { statusCode: 'transport_error' | 'timeout'; message: string };
 
-async function postJson(baseUrl: string, route: string, body: unknown): Promise<Answer> {
+function postJson(baseUrl: string, route: string, body: unknown): Promise<Answer> {
+  return answerOf(`${baseUrl}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+function getJson(baseUrl: string, route: string): Promise<Answer> {
+  return answerOf(`${baseUrl}${route}`, { method: 'GET' });
+}
+
+async function answerOf(url: string, init: RequestInit): Promise<Answer> {
   try {
-    const response = await fetch(`${baseUrl}${route}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MILLISECONDS),
-    });
+    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MILLISECONDS) });
     const text = await response.text();
     let code: string | null = null;
     try {
@@ -236,7 +241,18 @@ async function waitFor(what: string, condition: () => Promise<boolean>): Promise
         }
       }
     };
-    const clients = Array.from({ length: CONCURRENT_CLIENTS }, () => client());
+    // Readers too: a balance read first catches the projector up (a database round trip).
+    const readAnswers: Answer[] = [];
+    const reader = async (readerNumber: number): Promise<void> => {
+      while (!loadStopped && readAnswers.length < RECEIPTS_MAXIMUM) {
+        readAnswers.push(await getJson(baseUrl, `/v1/developers/outage-dev-${readerNumber}/balances`));
+        await sleep(50);
+      }
+    };
+    const clients = [
+      ...Array.from({ length: CONCURRENT_CLIENTS }, () => client()),
+      ...Array.from({ length: READERS }, (_, readerNumber) => reader(readerNumber)),
+    ];
     stopLoad = async () => {
       loadStopped = true;
       await Promise.all(clients);
@@ -277,6 +293,14 @@ async function waitFor(what: string, condition: () => Promise<boolean>): Promise
     for (const answer of unavailableAnswers) {
       expect(answer.code).toBe('database_unavailable');
       expect(answer.retryAfter).toMatch(/^[1-9]\d*$/);
+    }
+    const unavailableReads = readAnswers.filter((answer) => answer.statusCode === 503);
+    console.log(`database outage test: ${readAnswers.length} balance reads, ${unavailableReads.length} answered 503`);
+    expect(readAnswers.filter((answer) => answer.statusCode !== 200 && answer.statusCode !== 503)).toEqual([]);
+    expect(unavailableReads.length).toBeGreaterThanOrEqual(1);
+    for (const answer of unavailableReads) {
+      expect(answer.statusCode === 503 && answer.code).toBe('database_unavailable');
+      expect(answer.statusCode === 503 && answer.retryAfter).toMatch(/^[1-9]\d*$/);
     }
 
     // Every 503'd receipt sent again after the recovery: recorded now (201), or found
