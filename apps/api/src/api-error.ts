@@ -28,6 +28,19 @@ export const STATUS_OF_DOMAIN_ERROR_KIND: Record<DomainErrorKind, number> = {
   conflict: 409,
 };
 
+/**
+ * Seconds a client should wait before retrying a request answered 503 because the database
+ * is unavailable (the `Retry-After` header). A fast restart of PostgreSQL takes a few seconds;
+ * the pool opens new connections as soon as the server answers, so the first retry after
+ * this delay usually succeeds, and a client that keeps the delay does not hammer the server.
+ */
+export const DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+/** The answer to a request that met a database outage: retry later, the same request is safe to retry. */
+export function databaseUnavailable(): ApiError {
+  return new ApiError(503, 'database_unavailable', `the database is unavailable; retry in ${DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS} s (Retry-After)`);
+}
+
 export function validationFailed(message: string, field?: string): ApiError {
   return new ApiError(400, 'validation_failed', message, field);
 }

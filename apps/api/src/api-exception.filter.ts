@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
 import { DomainError } from '../../../libs/domain/src';
-import { ApiError, STATUS_OF_DOMAIN_ERROR_KIND, type ErrorBody } from './api-error';
+import { isDatabaseUnavailableError } from '../../../libs/database/src/database-unavailable';
+import { ApiError, DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS, databaseUnavailable, STATUS_OF_DOMAIN_ERROR_KIND, type ErrorBody } from './api-error';
 
 /** Codes of the HTTP errors the framework itself raises (unknown route, wrong method…). */
 const CODE_OF_HTTP_STATUS: Record<number, string> = {
@@ -17,9 +18,13 @@ const CODE_OF_HTTP_STATUS: Record<number, string> = {
   429: 'too_many_requests',
 };
 
+/** While the database is down every request fails: one log line per interval, with the count. */
+const OUTAGE_LOG_INTERVAL_MILLISECONDS = 10_000;
+
 /** Turns any error into a domain-shaped error body. */
 export function errorBodyOf(exception: unknown): ErrorBody | null {
   if (exception instanceof ApiError) return exception.toBody();
+  if (isDatabaseUnavailableError(exception)) return databaseUnavailable().toBody();
   if (exception instanceof DomainError) {
     const body: ErrorBody = { statusCode: STATUS_OF_DOMAIN_ERROR_KIND[exception.kind], code: exception.code, message: exception.message };
     if (exception.field !== undefined) body.field = exception.field;
@@ -39,11 +44,14 @@ export function errorBodyOf(exception: unknown): ErrorBody | null {
 /**
  * The one exception filter: every error leaves as `{statusCode, code, message, field?}`.
  * Unexpected errors are logged with their stack and answered with a generic 500, so that
- * no internal detail (SQL, paths, stack) reaches the client.
+ * no internal detail (SQL, paths, stack) reaches the client. A database outage is answered
+ * 503 `database_unavailable` with `Retry-After`: the request may be sent again as it was.
  */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('ApiExceptionFilter');
+  private outageAnswersNotLogged = 0;
+  private outageLoggedAtMilliseconds: number | null = null;
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
@@ -52,12 +60,24 @@ export class ApiExceptionFilter implements ExceptionFilter {
       this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
       body = { statusCode: 500, code: 'internal_error', message: 'internal error; it has been logged' };
     }
+    if (body.code === 'database_unavailable') this.noteOutageAnswer(exception);
     if (response.headersSent) {
       // A stream (an export) failed after its first bytes: the status is gone, so the
       // connection is cut to tell the client the body is incomplete.
       response.destroy();
       return;
     }
+    if (body.code === 'database_unavailable') response.setHeader('Retry-After', String(DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS));
     response.status(body.statusCode).json(body);
+  }
+
+  private noteOutageAnswer(exception: unknown): void {
+    this.outageAnswersNotLogged += 1;
+    const nowMilliseconds = Date.now();
+    if (this.outageLoggedAtMilliseconds !== null && nowMilliseconds - this.outageLoggedAtMilliseconds < OUTAGE_LOG_INTERVAL_MILLISECONDS) return;
+    const cause = exception instanceof Error ? exception.message : String(exception);
+    this.logger.warn(`the database is unavailable: ${this.outageAnswersNotLogged} request(s) answered 503 since the last such line (${cause})`);
+    this.outageAnswersNotLogged = 0;
+    this.outageLoggedAtMilliseconds = nowMilliseconds;
   }
 }

@@ -12,6 +12,8 @@ const STANDBY_RETRY_MILLISECONDS = 2_000;
  * ends. The active one follows EventStoreDB's subscription when the store has one, else it
  * polls every interval. Stopped (and awaited) on close, so that the database is not closed
  * under a running batch. Reads still catch up on any instance to see their own writes.
+ * A database outage is waited out (logged once, retried with a bounded back-off, the lock
+ * taken again on a new session): see ProjectorRunner and docs/operations.md.
  */
 @Injectable()
 export class BackgroundProjector implements OnApplicationBootstrap, BeforeApplicationShutdown {

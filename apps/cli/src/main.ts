@@ -175,13 +175,23 @@ program
     const runtime = await openLedger({ dataDirectory: program.opts().dataDir, modules: ledgerModules() });
     const server = await startApiServer(runtime, { port: options.port, host: options.host });
     process.stderr.write(`rsi-ledger listening on http://${options.host}:${server.port} (${runtime.databaseDescription}, ${runtime.eventStoreDescription})\n`);
-    const shutdown = async () => {
-      await server.close();
-      await runtime.close();
-      process.exit(0);
+    // A database outage does not end this process: every database connection has an error
+    // listener (ListenedDatabaseClient), requests meeting it are answered 503 and the
+    // projector waits it out. Programming errors are NOT caught here: they still crash
+    // loudly, for a supervisor to restart a process in a state nobody reasoned about.
+    const shutdown = async (signal: string) => {
+      try {
+        await server.close();
+        await runtime.close();
+        process.exit(0);
+      } catch (error) {
+        // Closing during an outage can fail (a connection that cannot say goodbye): say so, exit non-zero.
+        process.stderr.write(`rsi-ledger: shutdown on ${signal} did not complete cleanly: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      }
     };
-    process.once('SIGINT', () => void shutdown());
-    process.once('SIGTERM', () => void shutdown());
+    process.once('SIGINT', () => void shutdown('SIGINT'));
+    process.once('SIGTERM', () => void shutdown('SIGTERM'));
   });
 
 registerProjectionsCommands(program, {

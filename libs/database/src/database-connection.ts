@@ -31,8 +31,24 @@ export type DatabaseConnection = {
   close(): Promise<void>;
 };
 
-/** A connection that cannot be had within this time means something holds it forever; fail loudly. */
+/**
+ * How long a caller may wait for a connection of the pool to be FREE. A wait this long
+ * means a transaction holds the connection(s) — in embedded mode, an import or a replay
+ * holding the one connection — so it is long on purpose; beyond it, fail loudly.
+ *
+ * It is not what makes a request fail fast in an outage: while the server is down, the
+ * connections in use fail at once (the server closed them) and go back to the pool
+ * destroyed, and every new connection fails within DATABASE_CONNECT_TIMEOUT_MILLISECONDS.
+ */
 const CONNECTION_WAIT_TIMEOUT_MILLISECONDS = 120_000;
+/**
+ * How long opening ONE new connection to a PostgreSQL server may take (TCP, start-up,
+ * authentication). A refused connection fails at once; this bounds the other case, a
+ * server that does not answer (host down, packets dropped), so that a request is answered
+ * 503 within seconds instead of waiting out CONNECTION_WAIT_TIMEOUT_MILLISECONDS. A
+ * healthy server on a local network answers in milliseconds.
+ */
+export const DATABASE_CONNECT_TIMEOUT_MILLISECONDS = 5_000;
 const SERVER_IDLE_CONNECTION_TIMEOUT_MILLISECONDS = 30_000;
 
 const INT8_TYPE_ID = 20;
@@ -74,15 +90,18 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
     connectionString,
     max: poolSizeMaximum,
     types: exactNumberTypes,
+    // Every connection of the pool is a ListenedDatabaseClient: see there. Embedded: the
+    // in-process server cannot be "unreachable", and its one session may be slow to open
+    // under load, so a new connection waits as long as a busy one.
+    Client: databaseClientClass(embeddedPostgres ? CONNECTION_WAIT_TIMEOUT_MILLISECONDS : DATABASE_CONNECT_TIMEOUT_MILLISECONDS),
     connectionTimeoutMillis: CONNECTION_WAIT_TIMEOUT_MILLISECONDS,
     // Embedded: keep the one connection for the life of the process (0 = never close it as idle).
     idleTimeoutMillis: embeddedPostgres ? 0 : SERVER_IDLE_CONNECTION_TIMEOUT_MILLISECONDS,
     application_name: 'rsi-ledger',
   });
-  // Without a listener, an error on an idle connection (server restart) would crash the process.
-  pool.on('error', (error) => {
-    console.error(`rsi-ledger: idle database connection failed: ${error.message}`);
-  });
+  // The pool re-emits an idle connection's error; the connection's own listener has
+  // logged it already, but without a listener here the re-emitted error would crash.
+  pool.on('error', () => undefined);
 
   const dataSource = new DataSource({
     type: 'postgres',
@@ -147,4 +166,40 @@ function sharedPoolDriver(pool: pg.Pool): unknown {
     return poolSeenByTypeOrm;
   }
   return { Pool: SharedPool, types: pg.types, defaults: pg.defaults };
+}
+
+/**
+ * A `pg.Client` that always has an 'error' listener, from its construction on.
+ *
+ * Why: `pg` emits 'error' on a client whose connection dies (a server restart, an admin
+ * terminating the session). The pool listens only while a client is idle; a client that is
+ * checked out (a transaction appending, a projector batch) or a standalone client has no
+ * listener, and Node turns an 'error' event without a listener into an uncaught exception
+ * that kills the process. The statement that was running fails on its own (its promise
+ * rejects, the caller answers 503 or retries), and the pool destroys the client when it is
+ * released (`pg-pool` checks that it is still queryable), so the listener only has to log.
+ * One line per lost connection (`pg` may emit twice for one loss: socket error and end).
+ */
+export class ListenedDatabaseClient extends pg.Client {
+  private connectionLossLogged = false;
+
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    this.on('error', (error: Error) => {
+      if (this.connectionLossLogged) return;
+      this.connectionLossLogged = true;
+      console.error(`rsi-ledger: database connection lost: ${error.message}`);
+    });
+  }
+}
+
+/** The client class of a pool: a listened client whose connecting is bounded by `connectTimeoutMilliseconds`. */
+function databaseClientClass(connectTimeoutMilliseconds: number): typeof pg.Client {
+  return class PoolDatabaseClient extends ListenedDatabaseClient {
+    constructor(config?: string | pg.ClientConfig) {
+      // The pool hands every client its own options, whose `connectionTimeoutMillis` is the
+      // (long) wait for a free connection; connecting gets its own, shorter, bound.
+      super(typeof config === 'string' ? { connectionString: config, connectionTimeoutMillis: connectTimeoutMilliseconds } : { ...config, connectionTimeoutMillis: connectTimeoutMilliseconds });
+    }
+  };
 }

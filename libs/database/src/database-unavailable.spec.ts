@@ -6,6 +6,9 @@ describe('isDatabaseUnavailableError', () => {
     ['admin shutdown', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })],
     ['connection class 08', Object.assign(new Error('connection failure'), { code: '08006' })],
     ['pg terminated', new Error('Connection terminated unexpectedly')],
+    ['pg connect timeout', new Error('timeout expired')],
+    ['pg-pool connect timeout', new Error('Connection terminated due to connection timeout', { cause: new Error('timeout expired') })],
+    ['starting up', Object.assign(new Error('the database system is starting up'), { code: '57P03' })],
     ['wrapped', new DatabaseUnavailableError(new Error('x'))],
     ['aggregate', Object.assign(new Error('multi'), { errors: [Object.assign(new Error('a'), { code: 'ECONNREFUSED' })] })],
   ])('%s is an outage', (_name, error) => {
@@ -16,6 +19,8 @@ describe('isDatabaseUnavailableError', () => {
     ['unique violation', Object.assign(new Error('duplicate key'), { code: '23505' })],
     ['bad json', Object.assign(new Error('invalid input syntax for type json'), { code: '22P02' })],
     ['plain', new Error('something else')],
+    ['a statement timeout (the statement, not the server)', Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' })],
+    ['another message mentioning a timeout', new Error('lock timeout expired while waiting')],
     ['not an error', 'text'],
   ])('%s is not an outage', (_name, error) => {
     expect(isDatabaseUnavailableError(error)).toBe(false);

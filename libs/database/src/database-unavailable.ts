@@ -22,6 +22,8 @@ const UNAVAILABLE_MESSAGES = [
   'Cannot use a pool after calling end on the pool',
   'terminating connection',
 ];
+/** Whole messages too generic to match as fragments: `pg`'s own connect timeout ("timeout expired"). */
+const UNAVAILABLE_EXACT_MESSAGES = new Set(['timeout expired']);
 
 export class DatabaseUnavailableError extends Error {
   constructor(readonly causeError: unknown) {
@@ -39,7 +41,9 @@ export function isDatabaseUnavailableError(error: unknown): boolean {
     if (code.length === 5 && UNAVAILABLE_SQLSTATE_PREFIXES.some((prefix) => code.startsWith(prefix))) return true;
   }
   const message = (error as { message?: unknown }).message;
-  if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((fragment) => message.includes(fragment))) return true;
+  if (typeof message === 'string') {
+    if (UNAVAILABLE_EXACT_MESSAGES.has(message) || UNAVAILABLE_MESSAGES.some((fragment) => message.includes(fragment))) return true;
+  }
   // AggregateError (a connect that tried several addresses) and wrapped causes.
   const errors = (error as { errors?: unknown }).errors;
   if (Array.isArray(errors) && errors.length > 0 && errors.every(isDatabaseUnavailableError)) return true;

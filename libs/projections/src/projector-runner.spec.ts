@@ -74,4 +74,38 @@ async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMil
       await runner.stop();
     }
   });
+
+  it('when every session dies (lock and pool), logs the outage once, takes the lock again on a new session and projects on', async () => {
+    const { runtime } = ledger;
+    const lines: string[] = [];
+    const runner = new ProjectorRunner(runtime.store, runtime.projector, {
+      projectionName: 'ledger', lockConnectionString: ledger.databaseUrl!, pollIntervalMilliseconds: 20, standbyRetryMilliseconds: 50, log: (line) => lines.push(line),
+    });
+    const lockHolders = async (): Promise<number[]> => (await runtime.connection.pool.query<{ pid: number }>(
+      `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = hashtext('projector:ledger')::oid`,
+    )).rows.map((row) => row.pid);
+    const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      runner.start();
+      await waitUntil(() => runner.isLeader);
+      const [firstHolder] = await lockHolders();
+      expect(firstHolder).toBeDefined();
+
+      // What a server restart does to this database's sessions, without restarting the shared server.
+      await runtime.connection.pool.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+      await waitUntil(async () => {
+        const holders = await lockHolders().catch(() => []);
+        return runner.isLeader && holders.length === 1 && holders[0] !== firstHolder;
+      });
+      await waitUntil(async () => {
+        await runtime.bus.execute({ type: 'RegisterDeveloper', data: { developerId: 'runner-dev-3', name: 'Runner 3', country: 'KE' } }, { actor: 'test', recordedAt: '2026-11-21T00:00:02.000Z' }).catch(() => undefined);
+        return (await runtime.connection.pool.query(`SELECT 1 FROM developers WHERE developer_id = 'runner-dev-3'`).catch(() => ({ rows: [] }))).rows.length === 1;
+      });
+      expect(lines.filter((line) => line.includes('active on this instance'))).toHaveLength(2);
+      expect(lines.filter((line) => line.includes('the database is unavailable')).length).toBeLessThanOrEqual(1);
+    } finally {
+      await runner.stop();
+      consoleError.mockRestore();
+    }
+  });
 });

@@ -1,4 +1,6 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { ListenedDatabaseClient } from '../../database/src/database-connection';
+import { isDatabaseUnavailableError } from '../../database/src/database-unavailable';
 import type { AllEventsSubscriptionSource, EventStore, RecordedEvent } from '../../event-store/src/event-store.port';
 import { compareGlobalPositions } from '../../event-store/src/event-store.port';
 import type { Projector } from './projector';
@@ -14,6 +16,18 @@ export type ProjectorRunnerOptions = {
   log: (message: string) => void;
 };
 
+/**
+ * While the database is unavailable the runner retries after this delay, doubled after each
+ * failed attempt up to the maximum: a restart of a few seconds is followed within ~1 s of its
+ * end, and a long outage costs one attempt every 5 s, not a storm of them.
+ */
+const OUTAGE_RETRY_FIRST_MILLISECONDS = 250;
+const OUTAGE_RETRY_MAXIMUM_MILLISECONDS = 5_000;
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 function isSubscriptionSource(store: EventStore): store is EventStore & AllEventsSubscriptionSource {
   return typeof (store as Partial<AllEventsSubscriptionSource>).subscribeToAll === 'function';
 }
@@ -26,6 +40,11 @@ function isSubscriptionSource(store: EventStore): store is EventStore & AllEvent
  *
  * Requests may still call `projector.catchUp()` on any instance to read their own writes:
  * every batch locks the checkpoint row and checks it, so two writers never apply an event twice.
+ *
+ * A database outage stops nothing for good: the runner logs it once, retries with a bounded
+ * back-off, takes the lock again on a new session if the old one died (the server released
+ * the lock with it), and goes on from the stored checkpoint, which only ever moves in the
+ * same transaction as the rows it covers.
  */
 export class ProjectorRunner {
   private lockClient: pg.Client | null = null;
@@ -34,6 +53,8 @@ export class ProjectorRunner {
   private subscription: { stop(): Promise<void> } | null = null;
   private stopped = false;
   private leader = false;
+  /** Null while the database answers; during an outage, the delay before the next attempt. */
+  private outageRetryMilliseconds: number | null = null;
 
   constructor(
     private readonly store: EventStore,
@@ -75,35 +96,79 @@ export class ProjectorRunner {
       if (!this.leader) {
         this.leader = await this.tryToLead();
         if (!this.leader) {
+          this.noteDatabaseAvailable();
           this.schedule(this.options.standbyRetryMilliseconds);
           return;
         }
         this.options.log(`projector ${this.options.projectionName}: active on this instance`);
         if (isSubscriptionSource(this.store)) {
           await this.projector.catchUp();
+          this.noteDatabaseAvailable();
           this.subscribe(this.store);
           return;
         }
       }
       await this.projector.catchUp();
+      this.noteDatabaseAvailable();
       this.schedule(this.options.pollIntervalMilliseconds);
     } catch (error) {
-      this.options.log(`projector ${this.options.projectionName}: ${error instanceof Error ? error.message : String(error)}`);
-      this.schedule(this.options.standbyRetryMilliseconds);
+      this.retryAfter(error);
     }
+  }
+
+  /** Schedules the next attempt: backing off during an outage, else after the standby delay. */
+  private retryAfter(error: unknown): void {
+    if (!isDatabaseUnavailableError(error)) {
+      this.options.log(`projector ${this.options.projectionName}: ${describeError(error)}`);
+      this.schedule(this.options.standbyRetryMilliseconds);
+      return;
+    }
+    if (this.outageRetryMilliseconds === null) {
+      this.options.log(`projector ${this.options.projectionName}: the database is unavailable; waiting for it (retries back off to ${OUTAGE_RETRY_MAXIMUM_MILLISECONDS} ms): ${describeError(error)}`);
+      this.outageRetryMilliseconds = OUTAGE_RETRY_FIRST_MILLISECONDS;
+    } else {
+      this.outageRetryMilliseconds = Math.min(this.outageRetryMilliseconds * 2, OUTAGE_RETRY_MAXIMUM_MILLISECONDS);
+    }
+    this.schedule(this.outageRetryMilliseconds);
+  }
+
+  private noteDatabaseAvailable(): void {
+    if (this.outageRetryMilliseconds === null) return;
+    this.outageRetryMilliseconds = null;
+    this.options.log(`projector ${this.options.projectionName}: the database is available again; resumed from the checkpoint`);
   }
 
   private async tryToLead(): Promise<boolean> {
     if (this.options.lockConnectionString === null) return true;
     if (!this.lockClient) {
-      const client = new pg.Client({ connectionString: this.options.lockConnectionString });
-      // If the lock's session dies, so does the leadership: step down and retry.
-      client.on('error', () => { this.leader = false; this.lockClient = null; });
-      await client.connect();
+      const client = new ListenedDatabaseClient({ connectionString: this.options.lockConnectionString });
+      // If the lock's session dies, so does the leadership (the server released the lock):
+      // step down; the next attempt takes the lock on a new session.
+      client.on('error', () => this.dropLockClient(client));
+      try {
+        await client.connect();
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        throw error;
+      }
       this.lockClient = client;
     }
-    const result = await this.lockClient.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`projector:${this.options.projectionName}`]);
-    return result.rows[0].locked === true;
+    const lockClient = this.lockClient;
+    try {
+      const result = await lockClient.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`projector:${this.options.projectionName}`]);
+      return result.rows[0].locked === true;
+    } catch (error) {
+      // A session whose statement failed this way is not trusted to hold a lock: start over.
+      this.dropLockClient(lockClient);
+      throw error;
+    }
+  }
+
+  private dropLockClient(client: pg.Client): void {
+    if (this.lockClient !== client) return;
+    this.lockClient = null;
+    this.leader = false;
+    void client.end().catch(() => undefined);
   }
 
   /**
@@ -113,7 +178,7 @@ export class ProjectorRunner {
    * filtered again against the new checkpoint.
    */
   private subscribe(source: AllEventsSubscriptionSource): void {
-    void this.projector.readCheckpoint().then((checkpoint) => {
+    this.projector.readCheckpoint().then((checkpoint) => {
       if (this.stopped) return;
       this.subscription = source.subscribeToAll({
         after: checkpoint,
@@ -134,6 +199,11 @@ export class ProjectorRunner {
           this.schedule(this.options.standbyRetryMilliseconds);
         },
       });
+    }, (error: unknown) => {
+      // The checkpoint could not be read (an outage): not subscribed, so lead again later.
+      this.leader = false;
+      void this.lockClient?.query('SELECT pg_advisory_unlock(hashtext($1))', [`projector:${this.options.projectionName}`]).catch(() => undefined);
+      this.retryAfter(error);
     });
   }
 }
