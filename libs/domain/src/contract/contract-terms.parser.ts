@@ -116,11 +116,17 @@ function parseCarveOuts(input: unknown, field: string): ContractCarveOut[] {
     const raw = expectObject(input[index], carveOutField);
     refuseUnknownKeys(raw, ['party', 'rate', 'of'], carveOutField);
     const party = raw.party;
-    if (typeof party !== 'string' || party.length > PARTY_LENGTH_MAXIMUM || !PARTY_PATTERN.test(party)) {
+    if (typeof party !== 'string' || party.length > PARTY_LENGTH_MAXIMUM) {
       throw new ContractInvalid(`${carveOutField}.party`, 'a party such as "provider:acme-models" is required');
     }
+    // Before the syntax, so that `platform` (no colon) is named for what it is. Also refused
+    // when recorded terms are decoded: a line to `platform` or `developer:<id>` would merge
+    // into the split's own lines. Same code as the rest of the reserved namespace.
     if (party === 'platform' || party.startsWith('developer:')) {
-      throw new ContractInvalid(`${carveOutField}.party`, 'the platform and developers cannot be carve-out parties');
+      throw new PartyReserved(`${carveOutField}.party`, party, RESERVED_PARTY_KINDS);
+    }
+    if (!PARTY_PATTERN.test(party)) {
+      throw new ContractInvalid(`${carveOutField}.party`, 'a party such as "provider:acme-models" is required');
     }
     if (parties.has(party)) throw new ContractInvalid(`${carveOutField}.party`, 'each party may appear once');
     parties.add(party);

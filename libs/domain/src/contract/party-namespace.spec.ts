@@ -26,8 +26,8 @@ describe('the party namespace', () => {
     const withApp = history([registerDeveloper(), registerApp('app-1')]);
     given(withApp).when(amendContract('app-1', withCarveOut('payouts:settled', '2026-02-01T00:00:00Z'))).thenRefused('party_reserved', 'invalid', 'contract.carveOuts[0].party');
   });
-  it('keeps refusing platform and developer parties as before', () => {
-    given(registered).when(registerApp('app-1', withCarveOut('developer:dev-2'))).thenRefused('contract_invalid', 'invalid', 'contract.carveOuts[0].party');
+  it.each(['platform', 'developer:dev-2', 'developer:dev-1'])('refuses a carve-out to %s with the same code as every reserved party', (party) => {
+    given(registered).when(registerApp('app-1', withCarveOut(party))).thenRefused('party_reserved', 'invalid', 'contract.carveOuts[0].party');
   });
   it('accepts an ordinary carve-out party and splits to it', () => {
     const events = given(history([registerDeveloper(), registerApp('app-1', withCarveOut('referrer:lagos-hub'))]))
