@@ -31,6 +31,7 @@ const RUNS_PER_COMMAND = 12;
 const isoOf = (epochMilliseconds: number) => new Date(epochMilliseconds).toISOString();
 const EARLIEST = isoOf(BUSINESS_TIME_EARLIEST_EPOCH_MILLISECONDS);
 const LATEST = isoOf(BOOKED_AT_MILLISECONDS + CLOCK_SKEW_ALLOWANCE_MILLISECONDS);
+const METER_LONGEST = `a.${'b'.repeat(METER_NAME_LENGTH_MAXIMUM - 2)}`;
 
 /** A value and whether the ledger must accept it. */
 type Extreme<T> = { value: T; ok: boolean; label: string };
@@ -95,7 +96,7 @@ describe('field extremes of every command through every layer (real API, real da
       }).expect(200);
     return String(response.body).split('\n').filter((line) => line !== '').map((line) => JSON.parse(line));
   };
-  const storedData = async (commandId: string) => (await pool().query(`SELECT data FROM events WHERE metadata->>'commandId' = $1 ORDER BY global_position`, [commandId])).rows.map((row) => row.data);
+  const storedData = async (commandId: string) => (await pool().query(`SELECT data FROM events WHERE metadata->>'commandId' = $1 ORDER BY position`, [commandId])).rows.map((row) => row.data);
 
   /**
    * Submits one command: when every field is acceptable it must be recorded (201), stored,
@@ -296,31 +297,13 @@ describe('field extremes of every command through every layer (real API, real da
     ), { numRuns: RUNS_PER_COMMAND });
   });
 
-  it('PublishPriceBook then RecordConsumption: meters, prices, quantities and meter names at their bounds', async () => {
-    let effectiveFromDays = 0;
-    await fc.assert(fc.asyncProperty(
-      fc.record({
-        priceBookId: idLengthExtremes(), currency: extremes(...CURRENCIES.map((currency) => good(currency.code, currency))),
-        meters: extremes(good('1 meter', 1), good('the maximum', PRICE_BOOK_METERS_MAXIMUM), bad('the maximum + 1', PRICE_BOOK_METERS_MAXIMUM + 1)),
-        price: extremes(good('the most decimals', `0.${'0'.repeat(UNIT_PRICE_DECIMALS_MAXIMUM - 1)}1`), bad('one decimal more', `0.${'0'.repeat(UNIT_PRICE_DECIMALS_MAXIMUM)}1`),
-          good('the maximum', UNIT_PRICE_MAXIMUM_MAJOR.toString()), bad('above the maximum', `${UNIT_PRICE_MAXIMUM_MAJOR}.${'0'.repeat(UNIT_PRICE_DECIMALS_MAXIMUM - 1)}1`)),
-      }),
-      async (fields) => {
-        effectiveFromDays += 1;
-        const priceBookId = idOf('price-book', fields.priceBookId.value);
-        const meters = Object.fromEntries(Array.from({ length: fields.meters.value }, (_, index) => [`m.n${index}`, { listPrice: fields.price.value, unitCost: fields.price.value }]));
-        const body = { priceBookId, effectiveFrom: isoOf(BUSINESS_TIME_EARLIEST_EPOCH_MILLISECONDS + effectiveFromDays * DAY_MILLISECONDS), currency: fields.currency.value.code, meters };
-        if (await submit('/v1/price-books', body, fields)) {
-          const stored = await pool().query(`SELECT count(*)::int AS n FROM events WHERE type = 'PriceBookPublished' AND data::text LIKE $1`, [`%${priceBookId}%`]);
-          expect(stored.rows[0].n).toBe(1);
-        }
-      },
-    ), { numRuns: RUNS_PER_COMMAND });
-
+  it('RecordConsumption, then PublishPriceBook: quantities, meter names, meters, prices and times at their bounds', async () => {
+    // A USD price book from the earliest instant prices both accepted meter names, so that a consumption at the earliest instant is priced.
+    await post('/v1/price-books', { priceBookId: 'usd-first', effectiveFrom: EARLIEST, currency: 'USD', meters: { a: { listPrice: '1', unitCost: '0.5' }, [METER_LONGEST]: { listPrice: '1', unitCost: '0.5' } } }).expect(201);
     await fc.assert(fc.asyncProperty(
       fc.record({
         recordId: idLengthExtremes(),
-        meter: extremes(good('1 character', 'a'), good('the limit', `a.${'b'.repeat(METER_NAME_LENGTH_MAXIMUM - 2)}`), bad('the limit + 1', `a.${'b'.repeat(METER_NAME_LENGTH_MAXIMUM - 1)}`)),
+        meter: extremes(good('1 character', 'a'), good('the limit', METER_LONGEST), bad('the limit + 1', `a.${'b'.repeat(METER_NAME_LENGTH_MAXIMUM - 1)}`)),
         quantity: extremes(good('the smallest', `0.${'0'.repeat(QUANTITY_DECIMALS_MAXIMUM - 1)}1`), bad('one decimal more', `0.${'0'.repeat(QUANTITY_DECIMALS_MAXIMUM)}1`),
           good('the maximum', QUANTITY_MAXIMUM_UNITS.toString()), bad('above the maximum', `${QUANTITY_MAXIMUM_UNITS}.${'0'.repeat(QUANTITY_DECIMALS_MAXIMUM - 1)}1`)),
         occurredAt: extremes(good('the earliest', EARLIEST), bad('1 ms before the earliest', isoOf(BUSINESS_TIME_EARLIEST_EPOCH_MILLISECONDS - 1)),
@@ -336,6 +319,27 @@ describe('field extremes of every command through every layer (real API, real da
         }
       },
     ), { numRuns: RUNS_PER_COMMAND });
+    // A price book must start after every recorded consumption of its currency: after booking + skew, within the schedule bound.
+    let effectiveFromDays = 0;
+    await fc.assert(fc.asyncProperty(
+      fc.record({
+        priceBookId: idLengthExtremes(), currency: extremes(...CURRENCIES.map((currency) => good(currency.code, currency))),
+        meters: extremes(good('1 meter', 1), good('the maximum', PRICE_BOOK_METERS_MAXIMUM), bad('the maximum + 1', PRICE_BOOK_METERS_MAXIMUM + 1)),
+        price: extremes(good('the most decimals', `0.${'0'.repeat(UNIT_PRICE_DECIMALS_MAXIMUM - 1)}1`), bad('one decimal more', `0.${'0'.repeat(UNIT_PRICE_DECIMALS_MAXIMUM)}1`),
+          good('the maximum', UNIT_PRICE_MAXIMUM_MAJOR.toString()), bad('above the maximum', `${UNIT_PRICE_MAXIMUM_MAJOR}.${'0'.repeat(UNIT_PRICE_DECIMALS_MAXIMUM - 1)}1`)),
+      }),
+      async (fields) => {
+        effectiveFromDays += 1;
+        const priceBookId = idOf('price-book', fields.priceBookId.value);
+        const meters = Object.fromEntries(Array.from({ length: fields.meters.value }, (_, index) => [`m.n${index}`, { listPrice: fields.price.value, unitCost: fields.price.value }]));
+        const body = { priceBookId, effectiveFrom: isoOf(BOOKED_AT_MILLISECONDS + effectiveFromDays * DAY_MILLISECONDS), currency: fields.currency.value.code, meters };
+        if (await submit('/v1/price-books', body, fields)) {
+          const stored = await pool().query(`SELECT count(*)::int AS n FROM events WHERE type = 'PriceBookPublished' AND data->>'priceBookId' = $1`, [priceBookId]);
+          expect(stored.rows[0].n).toBe(1);
+        }
+      },
+    ), { numRuns: RUNS_PER_COMMAND });
+
   });
 
   it('after every extreme: the ledger-entries export balances per event and currency, and verify passes', async () => {
