@@ -97,6 +97,21 @@ describe('AmendContract', () => {
     given([...withApp, ...history([]), { type: 'ContractAmended', data: { appId: 'app-1', developerId: DEVELOPER_ID, contract: version2 } }])
       .when(amendContract('app-1', amendedTerms)).then([]);
   });
+  it('is idempotent when the identical terms are an earlier version, not the latest', () => {
+    const version3Terms = contractTerms({ effectiveFrom: '2026-05-01T00:00:00Z', holdDays: 3 });
+    const withTwoAmendments = [
+      ...withApp,
+      { type: 'ContractAmended', data: { appId: 'app-1', developerId: DEVELOPER_ID, contract: version2 } },
+      { type: 'ContractAmended', data: { appId: 'app-1', developerId: DEVELOPER_ID, contract: contractVersionRecord(3, parseContractTerms(version3Terms)) } },
+    ] as const;
+    given([...withTwoAmendments]).when(amendContract('app-1', amendedTerms)).then([]);
+    given([...withTwoAmendments]).when(amendContract('app-1', version3Terms)).then([]);
+  });
+  it('refuses an earlier effectiveFrom with other terms than that version had', () => {
+    given([...withApp, { type: 'ContractAmended', data: { appId: 'app-1', developerId: DEVELOPER_ID, contract: version2 } }])
+      .when(amendContract('app-1', contractTerms({ effectiveFrom: '2026-03-01T00:00:00Z', holdDays: 8 })))
+      .thenRefused('amendment_not_after_previous_version', 'conflict', 'contract.effectiveFrom');
+  });
   it('refuses an unknown app', () => given(withApp).when(amendContract('app-9', amendedTerms)).thenRefused('unknown_app', 'not_found', 'appId'));
   it('refuses an unregistered developer', () => given([]).when(amendContract('app-1', amendedTerms)).thenRefused('developer_not_registered', 'not_found'));
   it('refuses effectiveFrom not after the previous version', () => {

@@ -110,7 +110,9 @@ function decideAmendContract(command: AmendContract, state: DeveloperState, book
   if (app === undefined) throw new UnknownApp(appId);
   const latest = app.versions[app.versions.length - 1]!;
   const contract = contractVersionRecord(app.versions.length + 1, terms);
-  if (contract.hash === latest.record.hash) return [];
+  // Idempotent by content across all versions: an import re-run that holds two amendments
+  // of one app meets the earlier one after the later is recorded.
+  if (app.versionByContractHash.has(contract.hash)) return [];
   if (terms.currency !== latest.terms.currency) throw new ContractCurrencyChange(latest.terms.currency, terms.currency);
   if (terms.effectiveFromEpochMilliseconds <= latest.terms.effectiveFromEpochMilliseconds) {
     throw new AmendmentNotAfterPreviousVersion(terms.effectiveFrom, latest.terms.effectiveFrom);

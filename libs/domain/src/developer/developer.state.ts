@@ -36,6 +36,11 @@ export type AppState = {
   /** In version order; effectiveFrom strictly increasing. */
   readonly versions: ContractVersionState[];
   readonly effectiveFromEpochMilliseconds: number[];
+  /**
+   * Contract hash → version, for every version: re-sending any recorded version's terms
+   * (the hash covers them all, effectiveFrom included) is idempotent, not only the latest's.
+   */
+  readonly versionByContractHash: Map<string, number>;
   /** The latest occurredAt of the app's recorded receipts (an amendment must come after it). */
   latestReceiptOccurredAt: string | null;
   latestReceiptOccurredAtEpochMilliseconds: number;
@@ -309,6 +314,7 @@ export function evolveDeveloper(state: DeveloperState, event: DeveloperEvent): D
         name: event.data.name,
         versions: [versionState],
         effectiveFromEpochMilliseconds: [versionState.terms.effectiveFromEpochMilliseconds],
+        versionByContractHash: new Map([[versionState.record.hash, versionState.record.version]]),
         latestReceiptOccurredAt: null,
         latestReceiptOccurredAtEpochMilliseconds: Number.NEGATIVE_INFINITY,
       });
@@ -321,6 +327,8 @@ export function evolveDeveloper(state: DeveloperState, event: DeveloperEvent): D
       const versionState = contractVersionState(event.data.contract);
       app.versions.push(versionState);
       app.effectiveFromEpochMilliseconds.push(versionState.terms.effectiveFromEpochMilliseconds);
+      // The first version of a hash keeps it: the decider never records the same terms twice.
+      if (!app.versionByContractHash.has(versionState.record.hash)) app.versionByContractHash.set(versionState.record.hash, versionState.record.version);
       return state;
     }
     case 'RevenueRecorded':

@@ -5,27 +5,42 @@ const READ_BATCH_EVENTS = 10_000;
 const HEAD_WAIT_MILLISECONDS_MAXIMUM = 60_000;
 const HEAD_POLL_MILLISECONDS = 5;
 
+/** The events up to the store's head stayed invisible longer than the bound: a reader cannot claim to have read them all. */
+export class HeadUnreachableError extends Error {
+  readonly code = 'head_unreachable';
+  constructor(readonly head: GlobalPosition, readonly reachedPosition: GlobalPosition | null, readonly waitedMilliseconds: number) {
+    super(`events up to ${head.commit}/${head.prepare} stayed invisible for ${waitedMilliseconds} ms (read up to ${reachedPosition === null ? 'the start' : `${reachedPosition.commit}/${reachedPosition.prepare}`}); a long transaction is holding them back`);
+    this.name = 'HeadUnreachableError';
+  }
+}
+
 /**
  * Reads every event in global order, batch by batch, until the store's head at the start
  * of the call has been passed (so that a seal sees everything committed before it began),
- * or until `until` (inclusive) is passed. `onBatch` returns false to stop early.
+ * or until `until` (inclusive) is passed. `onBatch` returns false to stop early. An empty
+ * page before the head is not the end: older transactions still running hold events back,
+ * so it waits for them, at most `headWaitMillisecondsMaximum` (default and maximum 60 s),
+ * then throws `HeadUnreachableError`. Returns the head aimed at and the last position passed.
  */
 export async function readEventsInGlobalOrder(
   store: EventStore,
   onBatch: (events: readonly RecordedEvent[]) => boolean | void,
-  options: { until?: GlobalPosition } = {},
-): Promise<void> {
+  options: { until?: GlobalPosition; headWaitMillisecondsMaximum?: number } = {},
+): Promise<{ head: GlobalPosition | null; lastPosition: GlobalPosition | null }> {
+  const headWaitMillisecondsMaximum = options.headWaitMillisecondsMaximum ?? HEAD_WAIT_MILLISECONDS_MAXIMUM;
+  if (!(headWaitMillisecondsMaximum >= 0 && headWaitMillisecondsMaximum <= HEAD_WAIT_MILLISECONDS_MAXIMUM)) {
+    throw new RangeError(`headWaitMillisecondsMaximum must be within 0..${HEAD_WAIT_MILLISECONDS_MAXIMUM}`);
+  }
   const head = store.readHeadPosition ? await store.readHeadPosition() : null;
   let after: GlobalPosition | null = null;
+  let lastPassed: GlobalPosition | null = null;
   let waitedMilliseconds = 0;
   for (;;) {
     let events = await store.readAll({ after, maxCount: READ_BATCH_EVENTS });
     if (events.length === 0) {
       const headReached = head === null || (after !== null && compareGlobalPositions(after, head) >= 0);
-      if (headReached) return;
-      if (waitedMilliseconds >= HEAD_WAIT_MILLISECONDS_MAXIMUM) {
-        throw new Error(`events up to ${head.commit}/${head.prepare} stayed invisible for ${HEAD_WAIT_MILLISECONDS_MAXIMUM} ms; a long transaction is holding them back`);
-      }
+      if (headReached) return { head, lastPosition: lastPassed };
+      if (waitedMilliseconds >= headWaitMillisecondsMaximum) throw new HeadUnreachableError(head, after, waitedMilliseconds);
       await new Promise((resolve) => setTimeout(resolve, HEAD_POLL_MILLISECONDS));
       waitedMilliseconds += HEAD_POLL_MILLISECONDS;
       continue;
@@ -37,6 +52,7 @@ export async function readEventsInGlobalOrder(
       events = events.filter((event) => compareGlobalPositions(event.globalPosition, until) <= 0);
       passedUntil = true;
     }
-    if (onBatch(events) === false || passedUntil) return;
+    if (events.length > 0) lastPassed = events[events.length - 1]!.globalPosition;
+    if (onBatch(events) === false || passedUntil) return { head, lastPosition: lastPassed };
   }
 }

@@ -2,22 +2,43 @@ import {
   canonicalJson, decideDeveloper, decodeDeveloperEvent, encodeDeveloperEvent, evolveDeveloper,
   initialDeveloperState, isDeveloperEventType, isReservedParty, type DeveloperEvent, type DeveloperState,
 } from '../../../domain/src';
+import { randomBytes } from 'node:crypto';
+import type { PoolClient } from 'pg';
 import type { GlobalPosition, RecordedEvent } from '../../../event-store/src/event-store.port';
 import { eventHashOf, GENESIS_EVENT_HASH } from '../event-hash';
 import type { LedgerRuntime } from '../ledger-runtime';
-import { compareWithLive, replayIntoFreshSchema } from './projection-replay';
+import {
+  compareProjectionSchemas, projectionTables, replayIntoFreshSchema, snapshotLiveProjections, type LiveSnapshot, type ReplayResult,
+} from './projection-replay';
 import { SealAudit } from './seal-audit';
 import { commandBehind } from './command-behind';
-import { describeFailedEvent, formatPosition } from '../../../projections/src/projection-failures';
+import { readEventsInGlobalOrder, HeadUnreachableError } from './global-event-reader';
+import { describeFailedEvent, formatPosition, ProjectionFailureTable } from '../../../projections/src/projection-failures';
+import { quoteIdentifier } from '../../../projections/src/sql-bulk';
 
-const VERIFY_READ_BATCH_EVENTS = 10_000;
+export { HeadUnreachableError };
+
 /** Failures listed in the report per check; the count goes on beyond it. */
 const FAILURES_LISTED_MAXIMUM = 50;
 /** Projection failures read for the report (open, skipped and retried alike). */
 const FAILURE_HISTORY_READ_MAXIMUM = 10_000;
 
 export type VerifyCheck = { name: string; ok: boolean; checked: number; failures: number; examples: string[] };
-export type VerifyReport = { ok: boolean; eventsRead: number; checks: VerifyCheck[]; elapsedMilliseconds: number };
+export type VerifyReport = {
+  ok: boolean;
+  eventsRead: number;
+  /** The store's head when the read began (`commit/prepare`); every event up to it was read. Null: empty store. */
+  headPosition: string | null;
+  /** The live checkpoint the projections were compared at (rebuilt up to it, live rows read at it). Null: nothing projected. */
+  projectionsComparedAt: string | null;
+  checks: VerifyCheck[];
+  elapsedMilliseconds: number;
+};
+
+export type VerifyOptions = {
+  /** How long the read waits for events that older running transactions hold back (default and maximum 60 s). */
+  headWaitMillisecondsMaximum?: number;
+};
 
 class Check {
   checked = 0;
@@ -46,6 +67,130 @@ function checkContractParties(event: DeveloperEvent, where: string, parties: Che
   else parties.fail(`${where} ${event.type} ${event.data.appId} v${contract.version}: carve-out part${reserved.length === 1 ? 'y' : 'ies'} ${reserved.map((party) => JSON.stringify(party)).join(', ')} in a reserved namespace`);
 }
 
+/** The one name of an event in every finding: stream and version, type, id and global position. */
+function nameOf(recorded: RecordedEvent): string {
+  return `${recorded.streamName}@${recorded.streamVersion} ${recorded.type} (event ${recorded.eventId}, position ${formatPosition(recorded.globalPosition)})`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+type VerifyChecks = {
+  chain: Check; recompute: Check; sums: Check; parties: Check; postings: Check; rebuild: Check; seals: Check; applied: Check;
+};
+
+/**
+ * What the one pass over the events keeps: each stream's last version and hash, each
+ * developer stream's state, and the streams that cannot be recomputed further (an event
+ * the codec refuses, or one the state before it cannot take).
+ */
+class EventPass {
+  readonly streams = new Map<string, { version: bigint; lastEventHash: string }>();
+  readonly developerStates = new Map<string, DeveloperState>();
+  readonly unreplayableStreams = new Set<string>();
+  eventsRead = 0;
+
+  constructor(private readonly checks: VerifyChecks, private readonly sealAudit: SealAudit) {}
+
+  /** Every step is guarded: whatever an event holds, it becomes a finding naming it, and the other checks go on. */
+  observe(recorded: RecordedEvent): void {
+    this.eventsRead += 1;
+    this.checkChain(recorded);
+    try {
+      this.sealAudit.observe(recorded);
+    } catch (error) {
+      this.checks.seals.fail(`${nameOf(recorded)}: the seal audit cannot take it: ${messageOf(error)}`);
+    }
+    if (isDeveloperEventType(recorded.type) && !this.unreplayableStreams.has(recorded.streamName)) this.recompute(recorded);
+  }
+
+  private checkChain(recorded: RecordedEvent): void {
+    const { chain } = this.checks;
+    const stream = this.streams.get(recorded.streamName) ?? { version: -1n, lastEventHash: GENESIS_EVENT_HASH };
+    try {
+      const expectedHash = eventHashOf(recorded.type, recorded.data, stream.lastEventHash);
+      if (recorded.streamVersion !== stream.version + 1n) chain.fail(`${recorded.streamName}@${recorded.streamVersion}: expected version ${stream.version + 1n}`);
+      else if (recorded.metadata.previousEventHash !== stream.lastEventHash) chain.fail(`${recorded.streamName}@${recorded.streamVersion}: previous hash does not match`);
+      else if (recorded.metadata.eventHash !== expectedHash) chain.fail(`${recorded.streamName}@${recorded.streamVersion}: event hash does not match its body`);
+      else chain.pass();
+    } catch (error) {
+      chain.fail(`${nameOf(recorded)}: its hash cannot be computed: ${messageOf(error)}`);
+    }
+    this.streams.set(recorded.streamName, { version: recorded.streamVersion, lastEventHash: String(recorded.metadata.eventHash) });
+  }
+
+  private recompute(recorded: RecordedEvent): void {
+    const { recompute, sums, parties } = this.checks;
+    let event: DeveloperEvent;
+    try {
+      event = decodeDeveloperEvent(recorded.type, recorded.data);
+    } catch (error) {
+      this.unreplayableStreams.add(recorded.streamName);
+      recompute.fail(`${nameOf(recorded)}: cannot be decoded, so neither it nor the rest of its stream is recomputed: ${messageOf(error)}`);
+      return;
+    }
+    try {
+      checkContractParties(event, `${recorded.streamName}@${recorded.streamVersion}`, parties);
+    } catch (error) {
+      parties.fail(`${nameOf(recorded)}: its contract parties cannot be read: ${messageOf(error)}`);
+    }
+    const state = this.developerStates.get(recorded.streamName) ?? initialDeveloperState();
+    let command;
+    try {
+      command = commandBehind(event);
+    } catch (error) {
+      recompute.fail(`${nameOf(recorded)}: the command behind it cannot be rebuilt: ${messageOf(error)}`);
+      command = null;
+    }
+    if (command) {
+      try {
+        // Decided again at the booking time it was recorded at, so the business-time
+        // bounds are those the command met then.
+        const decided = decideDeveloper(command, state, { bookedAt: recorded.metadata.recordedAt });
+        const same = decided.length === 1 && canonicalJson(encodeDeveloperEvent(decided[0]).data) === canonicalJson(recorded.data);
+        if (same) recompute.pass();
+        else recompute.fail(`${nameOf(recorded)}: recomputed ${canonicalJson(decided.map((item) => encodeDeveloperEvent(item)))} differs from recorded`);
+      } catch (error) {
+        recompute.fail(`${nameOf(recorded)}: the domain refuses it now: ${messageOf(error)}`);
+      }
+      try {
+        const data = event.data as { amountMinor: bigint; lines: { party: string; amountMinor: bigint }[] };
+        const total = data.lines.reduce((sum, line) => sum + line.amountMinor, 0n);
+        if (total !== data.amountMinor || data.lines.some((line) => line.amountMinor < 0n)) sums.fail(`${nameOf(recorded)}: lines sum to ${total}, amount ${data.amountMinor}`);
+        else sums.pass();
+      } catch (error) {
+        sums.fail(`${nameOf(recorded)}: its lines cannot be summed: ${messageOf(error)}`);
+      }
+    }
+    try {
+      this.developerStates.set(recorded.streamName, evolveDeveloper(state, event));
+    } catch (error) {
+      // E.g. a split naming a contract version the app never had: the state after it is
+      // unknown, so the rest of the stream cannot be recomputed; the other streams go on.
+      this.unreplayableStreams.add(recorded.streamName);
+      recompute.fail(`${nameOf(recorded)}: the state of its stream cannot take it, so the rest of its stream is not recomputed: ${messageOf(error)}`);
+    }
+  }
+}
+
+/** Postings that do not sum to zero, read in the live snapshot's transaction (under a savepoint, so that a failure leaves the snapshot usable). */
+async function checkPostings(client: PoolClient, postings: Check): Promise<void> {
+  await client.query('SAVEPOINT verify_postings');
+  try {
+    const unbalanced = await client.query(
+      `SELECT event_id::text AS event_id, currency, sum(amount_minor)::text AS total FROM public.ledger_entries GROUP BY event_id, currency HAVING sum(amount_minor) <> 0 ORDER BY 1, 2 LIMIT ${FAILURES_LISTED_MAXIMUM}`,
+    );
+    const postedEvents = await client.query('SELECT count(*)::int AS count FROM public.ledger_postings');
+    postings.checked = postedEvents.rows[0].count;
+    for (const row of unbalanced.rows) postings.fail(`event ${row.event_id}: postings sum to ${row.total} ${row.currency}`);
+    await client.query('RELEASE SAVEPOINT verify_postings');
+  } catch (error) {
+    await client.query('ROLLBACK TO SAVEPOINT verify_postings');
+    postings.fail(`the live postings cannot be read: ${messageOf(error)}`);
+  }
+}
+
 /**
  * The auditor's check of the whole ledger, from the events alone:
  * - every stream's hash chain and versions are unbroken;
@@ -60,106 +205,118 @@ function checkContractParties(event: DeveloperEvent, where: string, parties: Che
  * - no projection holds back an event it could not apply, and none was skipped (a skip is
  *   an operator's recorded decision, reported for ever so that the audit never passes over it);
  * - every period seal's Merkle root is recomputed from the events and its signature checked.
+ *
+ * It always finishes with the whole report: anything an event or a row holds that a check
+ * cannot take is a finding naming it, and the other checks go on. It writes nothing that
+ * the ledger uses: no event, no live read model, no checkpoint. The live read models are
+ * copied in one snapshot as of their checkpoint P (`snapshotLiveProjections`), rebuilt from
+ * the events up to exactly P into a scratch schema, and the two copies compared; both
+ * scratch schemas are dropped at the end. The events are read to the store's head at the
+ * start (waiting for transactions in flight, at most `headWaitMillisecondsMaximum`; beyond
+ * it `HeadUnreachableError`, since a report on a prefix would be a false "ok").
+ * See docs/audit.md.
  */
-export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () => number): Promise<VerifyReport> {
+export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () => number, options: VerifyOptions = {}): Promise<VerifyReport> {
   const startedAt = nowMilliseconds();
-  const chain = new Check('hash chains and stream versions');
-  const recompute = new Check('splits and reversals recomputed by the domain');
-  const sums = new Check('lines sum to the amount, none negative');
-  const parties = new Check('contract parties: none in a reserved namespace (platform, developers, system accounts)');
-  const postings = new Check('postings sum to zero per event and currency');
-  const rebuild = new Check('rebuilt projections equal the live ones');
-  const sealCheck = new Check('seals: Merkle roots recomputed, signatures, order, nothing booked into a sealed period after its seal');
-  const applied = new Check('every event applied by every projection: none held back, none skipped');
-  const sealAudit = await SealAudit.start(runtime.store, (message) => sealCheck.fail(message));
-
-  const streams = new Map<string, { version: bigint; lastEventHash: string }>();
-  const developerStates = new Map<string, DeveloperState>();
-  /** Streams with an event the codec refuses: their later events cannot be recomputed. */
-  const undecodableStreams = new Set<string>();
-  let eventsRead = 0;
-  let after: GlobalPosition | null = null;
-  for (;;) {
-    const events: RecordedEvent[] = await runtime.store.readAll({ after, maxCount: VERIFY_READ_BATCH_EVENTS });
-    if (events.length === 0) break;
-    for (const recorded of events) {
-      eventsRead += 1;
-      const stream = streams.get(recorded.streamName) ?? { version: -1n, lastEventHash: GENESIS_EVENT_HASH };
-      const expectedHash = eventHashOf(recorded.type, recorded.data, stream.lastEventHash);
-      if (recorded.streamVersion !== stream.version + 1n) chain.fail(`${recorded.streamName}@${recorded.streamVersion}: expected version ${stream.version + 1n}`);
-      else if (recorded.metadata.previousEventHash !== stream.lastEventHash) chain.fail(`${recorded.streamName}@${recorded.streamVersion}: previous hash does not match`);
-      else if (recorded.metadata.eventHash !== expectedHash) chain.fail(`${recorded.streamName}@${recorded.streamVersion}: event hash does not match its body`);
-      else chain.pass();
-      streams.set(recorded.streamName, { version: recorded.streamVersion, lastEventHash: recorded.metadata.eventHash });
-      sealAudit.observe(recorded);
-
-      if (!isDeveloperEventType(recorded.type) || undecodableStreams.has(recorded.streamName)) continue;
-      let event;
-      try {
-        event = decodeDeveloperEvent(recorded.type, recorded.data);
-      } catch (error) {
-        undecodableStreams.add(recorded.streamName);
-        recompute.fail(`${recorded.streamName}@${recorded.streamVersion} ${recorded.type} (event ${recorded.eventId}, position ${formatPosition(recorded.globalPosition)}): cannot be decoded, so neither it nor the rest of its stream is recomputed: ${(error as Error).message}`);
-        continue;
-      }
-      checkContractParties(event, `${recorded.streamName}@${recorded.streamVersion}`, parties);
-      const state = developerStates.get(recorded.streamName) ?? initialDeveloperState();
-      const command = commandBehind(event);
-      if (command) {
-        try {
-          // Decided again at the booking time it was recorded at, so the business-time
-          // bounds are those the command met then.
-          const decided = decideDeveloper(command, state, { bookedAt: recorded.metadata.recordedAt });
-          const same = decided.length === 1 && canonicalJson(encodeDeveloperEvent(decided[0]).data) === canonicalJson(recorded.data);
-          if (same) recompute.pass();
-          else recompute.fail(`${recorded.streamName}@${recorded.streamVersion} ${recorded.type}: recomputed ${canonicalJson(decided.map((item) => encodeDeveloperEvent(item)))} differs from recorded`);
-        } catch (error) {
-          recompute.fail(`${recorded.streamName}@${recorded.streamVersion} ${recorded.type}: the domain refuses it now: ${(error as Error).message}`);
-        }
-        const data = event.data as { amountMinor: bigint; lines: { party: string; amountMinor: bigint }[] };
-        const total = data.lines.reduce((sum, line) => sum + line.amountMinor, 0n);
-        if (total !== data.amountMinor || data.lines.some((line) => line.amountMinor < 0n)) sums.fail(`${recorded.streamName}@${recorded.streamVersion}: lines sum to ${total}, amount ${data.amountMinor}`);
-        else sums.pass();
-      }
-      developerStates.set(recorded.streamName, evolveDeveloper(state, event));
-    }
-    after = events[events.length - 1].globalPosition;
-  }
-
-  sealAudit.finish(() => sealCheck.pass());
-
+  const checks: VerifyChecks = {
+    chain: new Check('hash chains and stream versions'),
+    recompute: new Check('splits and reversals recomputed by the domain'),
+    sums: new Check('lines sum to the amount, none negative'),
+    parties: new Check('contract parties: none in a reserved namespace (platform, developers, system accounts)'),
+    postings: new Check('postings sum to zero per event and currency'),
+    rebuild: new Check('rebuilt projections equal the live ones'),
+    seals: new Check('seals: Merkle roots recomputed, signatures, order, nothing booked into a sealed period after its seal'),
+    applied: new Check('every event applied by every projection: none held back, none skipped'),
+  };
   const pool = runtime.connection.pool;
-  await runtime.projector.catchUp();
-  const unbalanced = await pool.query(
-    `SELECT event_id::text AS event_id, currency, sum(amount_minor)::text AS total FROM ledger_entries GROUP BY event_id, currency HAVING sum(amount_minor) <> 0 LIMIT ${FAILURES_LISTED_MAXIMUM}`,
-  );
-  const postedEvents = await pool.query('SELECT count(*)::int AS count FROM ledger_postings');
-  postings.checked = postedEvents.rows[0].count;
-  for (const row of unbalanced.rows) postings.fail(`event ${row.event_id}: postings sum to ${row.total} ${row.currency}`);
-
-  const scratchSchema = `verify_${nowMilliseconds()}`;
-  const replay = await replayIntoFreshSchema({ pool, store: runtime.store, handlers: runtime.projectionHandlers, schema: scratchSchema, nowMilliseconds, copyFromStdin: !runtime.connection.embedded });
+  const tables = projectionTables(runtime.projectionHandlers);
+  // Two scratch schemas of this run alone: the live snapshot and the rebuild.
+  const scratch = `verify_${startedAt}_${randomBytes(4).toString('hex')}`;
+  const liveCopySchema = `${scratch}_live`;
+  const rebuiltSchema = `${scratch}_rebuilt`;
   try {
-    await runtime.projector.catchUp();
-    for (const difference of await compareWithLive(pool, replay)) {
-      if (difference.onlyLive === 0 && difference.onlyRebuilt === 0) rebuild.pass();
-      else rebuild.fail(`${difference.table}: ${difference.onlyLive} rows only live, ${difference.onlyRebuilt} only rebuilt`);
+    // First the live snapshot at P, then the events up to the head: P is at or before the head.
+    let snapshot: LiveSnapshot | null = null;
+    try {
+      snapshot = await snapshotLiveProjections(pool, liveCopySchema, tables, (client) => checkPostings(client, checks.postings));
+    } catch (error) {
+      checks.rebuild.fail(`the live read models cannot be read in one snapshot: ${messageOf(error)}`);
     }
+
+    const sealAudit = await SealAudit.start(runtime.store, (message) => checks.seals.fail(message));
+    const pass = new EventPass(checks, sealAudit);
+    let headPosition: GlobalPosition | null = null;
+    try {
+      ({ head: headPosition } = await readEventsInGlobalOrder(runtime.store, (events) => {
+        for (const recorded of events) pass.observe(recorded);
+      }, { headWaitMillisecondsMaximum: options.headWaitMillisecondsMaximum }));
+    } catch (error) {
+      if (error instanceof HeadUnreachableError) throw error;
+      checks.chain.fail(`the events cannot be read beyond the ${pass.eventsRead} read: ${messageOf(error)}`);
+    }
+    try {
+      sealAudit.finish(() => checks.seals.pass());
+    } catch (error) {
+      checks.seals.fail(`the seals cannot be checked: ${messageOf(error)}`);
+    }
+
+    if (snapshot !== null) await compareRebuiltWithSnapshot(runtime, snapshot, rebuiltSchema, tables, checks, nowMilliseconds);
+
+    const result = [checks.chain, checks.recompute, checks.sums, checks.parties, checks.postings, checks.rebuild, checks.seals, checks.applied].map((check) => check.result());
+    return {
+      ok: result.every((check) => check.ok),
+      eventsRead: pass.eventsRead,
+      headPosition: headPosition === null ? null : formatPosition(headPosition),
+      projectionsComparedAt: snapshot?.checkpoint ? formatPosition(snapshot.checkpoint) : null,
+      checks: result,
+      elapsedMilliseconds: nowMilliseconds() - startedAt,
+    };
   } finally {
-    await pool.query(`DROP SCHEMA IF EXISTS ${scratchSchema} CASCADE`);
+    for (const schema of [liveCopySchema, rebuiltSchema]) await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
   }
+}
 
-  const liveOpen = await runtime.projector.readOpenFailures();
-  for (const failure of liveOpen) applied.fail(`held back: ${describeFailedEvent(failure)} could not be applied (${failure.attempts} attempt(s) since ${failure.firstFailedAt}): ${failure.errorMessage}`);
-  const liveOpenKeys = new Set(liveOpen.map((failure) => `${failure.projectionName}\u0000${failure.eventId}`));
-  for (const failure of replay.openFailures) {
-    if (!liveOpenKeys.has(`${failure.projectionName}\u0000${failure.eventId}`)) applied.fail(`the rebuild could not apply ${describeFailedEvent(failure)}: ${failure.errorMessage}`);
+/** Rebuilds into `rebuiltSchema` up to the snapshot's checkpoint, compares with the snapshot, and checks what the projections could not apply. */
+async function compareRebuiltWithSnapshot(
+  runtime: LedgerRuntime, snapshot: LiveSnapshot, rebuiltSchema: string, tables: readonly string[], checks: VerifyChecks, nowMilliseconds: () => number,
+): Promise<void> {
+  const pool = runtime.connection.pool;
+  let replay: ReplayResult | null = null;
+  try {
+    replay = await replayIntoFreshSchema({
+      pool, store: runtime.store, handlers: runtime.projectionHandlers, schema: rebuiltSchema, nowMilliseconds,
+      copyFromStdin: !runtime.connection.embedded, until: snapshot.checkpoint, skipsFromSchema: snapshot.schema,
+    });
+  } catch (error) {
+    checks.rebuild.fail(`the rebuild up to ${snapshot.checkpoint ? formatPosition(snapshot.checkpoint) : 'the start'} stopped: ${messageOf(error)}`);
   }
-  for (const failure of await runtime.projector.readFailureHistory(FAILURE_HISTORY_READ_MAXIMUM)) {
-    if (failure.resolution === 'skipped') applied.fail(`skipped: ${describeFailedEvent(failure)}, skipped by ${failure.resolvedBy} at ${failure.resolvedAt}: ${failure.resolutionReason} (it failed with: ${failure.errorMessage})`);
-    else if (failure.resolution === 'retried') applied.pass();
+  if (replay !== null) {
+    try {
+      for (const difference of await compareProjectionSchemas(pool, snapshot.schema, replay.schema, tables)) {
+        if (difference.onlyLive === 0 && difference.onlyRebuilt === 0) checks.rebuild.pass();
+        else {
+          checks.rebuild.fail(`${difference.table}: ${difference.onlyLive} rows only live, ${difference.onlyRebuilt} only rebuilt; ` +
+            `live ${JSON.stringify(difference.onlyLiveRows)}, rebuilt ${JSON.stringify(difference.onlyRebuiltRows)}`);
+        }
+      }
+    } catch (error) {
+      checks.rebuild.fail(`the rebuilt and live read models cannot be compared: ${messageOf(error)}`);
+    }
   }
-
-  const checks = [chain, recompute, sums, parties, postings, rebuild, sealCheck, applied].map((check) => check.result());
-  return { ok: checks.every((check) => check.ok), eventsRead, checks, elapsedMilliseconds: nowMilliseconds() - startedAt };
+  const { applied } = checks;
+  try {
+    const liveFailures = new ProjectionFailureTable(snapshot.schema);
+    const liveOpen = await liveFailures.readOpen(pool);
+    for (const failure of liveOpen) applied.fail(`held back: ${describeFailedEvent(failure)} could not be applied (${failure.attempts} attempt(s) since ${failure.firstFailedAt}): ${failure.errorMessage}`);
+    const liveOpenKeys = new Set(liveOpen.map((failure) => `${failure.projectionName}\u0000${failure.eventId}`));
+    for (const failure of replay?.openFailures ?? []) {
+      if (!liveOpenKeys.has(`${failure.projectionName}\u0000${failure.eventId}`)) applied.fail(`the rebuild could not apply ${describeFailedEvent(failure)}: ${failure.errorMessage}`);
+    }
+    for (const failure of await liveFailures.readAll(pool, FAILURE_HISTORY_READ_MAXIMUM)) {
+      if (failure.resolution === 'skipped') applied.fail(`skipped: ${describeFailedEvent(failure)}, skipped by ${failure.resolvedBy} at ${failure.resolvedAt}: ${failure.resolutionReason} (it failed with: ${failure.errorMessage})`);
+      else if (failure.resolution === 'retried') applied.pass();
+    }
+  } catch (error) {
+    applied.fail(`the projection failures cannot be read: ${messageOf(error)}`);
+  }
 }

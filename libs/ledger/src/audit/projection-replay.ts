@@ -1,5 +1,5 @@
-import type { Pool } from 'pg';
-import type { EventStore } from '../../../event-store/src/event-store.port';
+import type { Pool, PoolClient } from 'pg';
+import { compareGlobalPositions, type EventStore, type GlobalPosition } from '../../../event-store/src/event-store.port';
 import type { ProjectionHandler } from '../../../projections/src/projection.handler';
 import { Projector } from '../../../projections/src/projector';
 import { describeFailedEvent, ProjectionFailureTable, type ProjectionFailure } from '../../../projections/src/projection-failures';
@@ -36,6 +36,13 @@ export async function replayIntoFreshSchema(options: {
   nowMilliseconds: () => number;
   /** The server takes `COPY … FROM STDIN` (not the embedded PGlite); see `ProjectorOptions`. */
   copyFromStdin?: boolean;
+  /**
+   * Rebuild up to exactly this position (inclusive; null: no event), instead of up to the
+   * head: `verify` compares with live rows read as of the live checkpoint.
+   */
+  until?: GlobalPosition | null;
+  /** Schema whose `projection_failures` holds the skips to apply again (default `public`; `verify` passes its snapshot). */
+  skipsFromSchema?: string;
 }): Promise<ReplayResult> {
   const startedAt = options.nowMilliseconds();
   const schema = quoteIdentifier(options.schema);
@@ -53,13 +60,37 @@ export async function replayIntoFreshSchema(options: {
   // operators' decisions on them the same way: it skips what was skipped (a copy of the
   // live skips), and holds back a stream at an event it cannot apply, in its own table.
   await options.pool.query(`CREATE TABLE ${schema}.projection_failures (LIKE public.projection_failures INCLUDING ALL)`);
-  await options.pool.query(`INSERT INTO ${schema}.projection_failures SELECT * FROM public.projection_failures WHERE resolution = 'skipped'`);
+  const skipsFrom = quoteIdentifier(options.skipsFromSchema ?? 'public');
+  await options.pool.query(`INSERT INTO ${schema}.projection_failures SELECT * FROM ${skipsFrom}.projection_failures WHERE resolution = 'skipped'`);
   const projector = new Projector(options.pool, options.store, options.handlers, {
     projectionName: 'ledger', schema: options.schema, batchSize: REPLAY_BATCH_EVENTS, copyFromStdin: options.copyFromStdin,
   });
-  const { eventsApplied, openFailures } = await projector.catchUp();
+  const { eventsApplied, openFailures } = options.until === undefined
+    ? await projector.catchUp()
+    : await catchUpUntil(projector, options.store, options.until);
   for (const table of insertOnly) await copyIndexesOfLiveTable(options.pool, options.schema, table);
   return { schema: options.schema, eventsApplied, elapsedMilliseconds: options.nowMilliseconds() - startedAt, tables, openFailures };
+}
+
+/**
+ * Applies the events up to `until` (inclusive) and none after, batch by batch. Every event
+ * at or before a live checkpoint was committed before the checkpoint moved past it, so an
+ * empty page before `until` means the events are gone (the store was tampered with): the
+ * rebuild stops there and the comparison shows what is missing.
+ */
+async function catchUpUntil(projector: Projector, store: EventStore, until: GlobalPosition | null): Promise<{ eventsApplied: number; openFailures: ProjectionFailure[] }> {
+  let eventsApplied = 0;
+  let after: GlobalPosition | null = null;
+  while (until !== null && (after === null || compareGlobalPositions(after, until) < 0)) {
+    const page = await store.readAll({ after, maxCount: REPLAY_BATCH_EVENTS });
+    const events = page.filter((event) => compareGlobalPositions(event.globalPosition, until) <= 0);
+    if (events.length === 0) break;
+    const applied = await projector.applyBatch(after, events);
+    assertInvariant(applied === 'applied', 'no other projector writes the scratch schema of a rebuild');
+    eventsApplied += events.length;
+    after = events[events.length - 1]!.globalPosition;
+  }
+  return { eventsApplied, openFailures: await projector.readOpenFailures() };
 }
 
 /**
@@ -132,23 +163,95 @@ export async function promoteReplay(pool: Pool, replay: ReplayResult): Promise<v
   }
 }
 
+/** Differing rows shown per table and side: enough to name the row, bounded. */
+const DIFFERING_ROWS_SHOWN_MAXIMUM = 3;
+/** Characters of one differing row shown (its JSON), so that a report stays readable. */
+const DIFFERING_ROW_LENGTH_MAXIMUM = 600;
+
+export type TableDifference = {
+  table: string;
+  onlyLive: number;
+  onlyRebuilt: number;
+  /** A few of the differing rows as JSON (truncated), live side first: they name the row. */
+  onlyLiveRows: string[];
+  onlyRebuiltRows: string[];
+};
+
 /**
  * Rows that differ between the live and the rebuilt table, counted both ways. The live
  * projector may have gone past the rebuild's checkpoint meanwhile, so callers compare
- * after catching the live projection up to the same head, with writes paused.
+ * after catching the live projection up to the same head, with writes paused (`verify`
+ * instead compares with a snapshot of the live tables: `snapshotLiveProjections`).
  */
-export async function compareWithLive(pool: Pool, replay: ReplayResult): Promise<{ table: string; onlyLive: number; onlyRebuilt: number }[]> {
-  const differences: { table: string; onlyLive: number; onlyRebuilt: number }[] = [];
-  for (const table of replay.tables) {
+export function compareWithLive(pool: Pool, replay: ReplayResult): Promise<TableDifference[]> {
+  return compareProjectionSchemas(pool, 'public', replay.schema, replay.tables);
+}
+
+/** `compareWithLive` between any two schemas holding the projection tables. */
+export async function compareProjectionSchemas(pool: Pool, liveSchema: string, rebuiltSchema: string, tables: readonly string[]): Promise<TableDifference[]> {
+  const differences: TableDifference[] = [];
+  for (const table of tables) {
     // The checkpoint's updated_at is wall-clock time, the only column that may differ honestly.
     const columns = table === 'projection_checkpoints' ? 'projection_name, commit_position, prepare_position, events_applied' : '*';
-    const live = `SELECT ${columns} FROM public.${quoteIdentifier(table)}`;
-    const rebuilt = `SELECT ${columns} FROM ${quoteIdentifier(replay.schema)}.${quoteIdentifier(table)}`;
+    const live = `SELECT ${columns} FROM ${quoteIdentifier(liveSchema)}.${quoteIdentifier(table)}`;
+    const rebuilt = `SELECT ${columns} FROM ${quoteIdentifier(rebuiltSchema)}.${quoteIdentifier(table)}`;
     const result = await pool.query(
       `SELECT (SELECT count(*) FROM (${live} EXCEPT ALL ${rebuilt}) a)::int AS only_live,
               (SELECT count(*) FROM (${rebuilt} EXCEPT ALL ${live}) b)::int AS only_rebuilt`,
     );
-    differences.push({ table, onlyLive: result.rows[0].only_live, onlyRebuilt: result.rows[0].only_rebuilt });
+    const onlyLive: number = result.rows[0].only_live;
+    const onlyRebuilt: number = result.rows[0].only_rebuilt;
+    const rowsOf = async (count: number, first: string, second: string): Promise<string[]> => {
+      if (count === 0) return [];
+      const rows = await pool.query<{ row: string }>(
+        `SELECT left(row_to_json(d)::text, ${DIFFERING_ROW_LENGTH_MAXIMUM}) AS row FROM (${first} EXCEPT ALL ${second}) d ORDER BY 1 LIMIT ${DIFFERING_ROWS_SHOWN_MAXIMUM}`,
+      );
+      return rows.rows.map((row) => row.row);
+    };
+    differences.push({ table, onlyLive, onlyRebuilt, onlyLiveRows: await rowsOf(onlyLive, live, rebuilt), onlyRebuiltRows: await rowsOf(onlyRebuilt, rebuilt, live) });
   }
   return differences;
+}
+
+export type LiveSnapshot = {
+  /** The schema holding the copy (same table names as live). */
+  schema: string;
+  /** The live projections' checkpoint in that snapshot: the rows copied are exactly the events up to it. */
+  checkpoint: GlobalPosition | null;
+};
+
+/**
+ * Copies every live projection table, the projection failures and the checkpoint into
+ * `schema`, all read in ONE `REPEATABLE READ` snapshot: the rows and the checkpoint move
+ * together in the projector's transactions, so the copy is the live read models exactly
+ * as of the checkpoint, however far the live projector goes meanwhile. Reads only the live
+ * tables; writes only `schema`. `during` runs inside the same snapshot (read-only queries
+ * on the live tables, e.g. the postings check).
+ */
+export async function snapshotLiveProjections(
+  pool: Pool, schema: string, tables: readonly string[], during: (client: PoolClient) => Promise<void> = async () => undefined,
+): Promise<LiveSnapshot> {
+  const target = quoteIdentifier(schema);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    const checkpointRow = await client.query<{ commit: string; prepare: string }>(
+      `SELECT commit_position::text AS commit, prepare_position::text AS prepare FROM public.projection_checkpoints WHERE projection_name = 'ledger'`,
+    );
+    const commit = checkpointRow.rows.length === 0 ? -1n : BigInt(checkpointRow.rows[0]!.commit);
+    const checkpoint = commit < 0n ? null : { commit, prepare: BigInt(checkpointRow.rows[0]!.prepare) };
+    await client.query(`DROP SCHEMA IF EXISTS ${target} CASCADE`);
+    await client.query(`CREATE SCHEMA ${target}`);
+    for (const table of [...tables, 'projection_failures']) {
+      await client.query(`CREATE TABLE ${target}.${quoteIdentifier(table)} AS SELECT * FROM public.${quoteIdentifier(table)}`);
+    }
+    await during(client);
+    await client.query('COMMIT');
+    return { schema, checkpoint };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
 }
