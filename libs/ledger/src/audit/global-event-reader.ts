@@ -12,7 +12,7 @@ const HEAD_POLL_MILLISECONDS = 5;
  */
 export async function readEventsInGlobalOrder(
   store: EventStore,
-  onBatch: (events: readonly RecordedEvent[]) => boolean | void,
+  onBatch: (events: readonly RecordedEvent[]) => boolean | void | Promise<boolean | void>,
   options: { until?: GlobalPosition } = {},
 ): Promise<void> {
   const head = store.readHeadPosition ? await store.readHeadPosition() : null;
@@ -37,6 +37,6 @@ export async function readEventsInGlobalOrder(
       events = events.filter((event) => compareGlobalPositions(event.globalPosition, until) <= 0);
       passedUntil = true;
     }
-    if (onBatch(events) === false || passedUntil) return;
+    if ((await onBatch(events)) === false || passedUntil) return;
   }
 }

@@ -8,6 +8,7 @@ import type { LedgerRuntime } from '../ledger-runtime';
 import { compareWithLive, replayIntoFreshSchema } from './projection-replay';
 import { SealAudit } from './seal-audit';
 import { commandBehind } from './command-behind';
+import { verifyTreeHeads } from './transparency-log/tree-head-audit';
 import { describeFailedEvent, formatPosition } from '../../../projections/src/projection-failures';
 
 const VERIFY_READ_BATCH_EVENTS = 10_000;
@@ -71,6 +72,7 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
   const rebuild = new Check('rebuilt projections equal the live ones');
   const sealCheck = new Check('seals: Merkle roots recomputed, signatures, order, nothing booked into a sealed period after its seal');
   const applied = new Check('every event applied by every projection: none held back, none skipped');
+  const treeHeads = new Check('tree heads: every log leaf recomputed from the events, every head\'s root and signature');
   const sealAudit = await SealAudit.start(runtime.store, (message) => sealCheck.fail(message));
 
   const streams = new Map<string, { version: bigint; lastEventHash: string }>();
@@ -127,6 +129,7 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
   }
 
   sealAudit.finish(() => sealCheck.pass());
+  await verifyTreeHeads({ store: runtime.store, pool: runtime.connection.pool }, treeHeads);
 
   const pool = runtime.connection.pool;
   await runtime.projector.catchUp();
@@ -160,6 +163,6 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
     else if (failure.resolution === 'retried') applied.pass();
   }
 
-  const checks = [chain, recompute, sums, parties, postings, rebuild, sealCheck, applied].map((check) => check.result());
+  const checks = [chain, recompute, sums, parties, postings, rebuild, sealCheck, treeHeads, applied].map((check) => check.result());
   return { ok: checks.every((check) => check.ok), eventsRead, checks, elapsedMilliseconds: nowMilliseconds() - startedAt };
 }
