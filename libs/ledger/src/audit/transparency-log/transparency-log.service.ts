@@ -86,7 +86,7 @@ export class TransparencyLog {
     for (;;) {
       const last = await this.pool.query<{ leaf_index: string; commit_position: string; prepare_position: string }>(
         `SELECT leaf_index::text AS leaf_index, commit_position::text AS commit_position, prepare_position::text AS prepare_position
-           FROM transparency_log_leaves ORDER BY leaf_index DESC LIMIT 1`,
+           FROM transparency_log_leaves ORDER BY transparency_log_leaves.leaf_index DESC LIMIT 1`,
       );
       const row = last.rows[0];
       const nextIndex = row === undefined ? 0 : Number(row.leaf_index) + 1;
@@ -125,7 +125,7 @@ export class TransparencyLog {
     for (let from = start; from < end; from += LEAF_READ_PAGE) {
       const to = Math.min(end, from + LEAF_READ_PAGE);
       const page = await this.pool.query<{ leaf_index: string; leaf_hash: Buffer }>(
-        'SELECT leaf_index::text AS leaf_index, leaf_hash FROM transparency_log_leaves WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index',
+        'SELECT leaf_index::text AS leaf_index, leaf_hash FROM transparency_log_leaves WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY transparency_log_leaves.leaf_index',
         [from, to],
       );
       let expected = from;
@@ -155,13 +155,13 @@ export class TransparencyLog {
   }
 
   async latestTreeHead(): Promise<TreeHead | null> {
-    const result = await this.pool.query<TreeHeadRow>(`SELECT ${TREE_HEAD_COLUMNS} FROM tree_heads ORDER BY tree_size DESC LIMIT 1`);
+    const result = await this.pool.query<TreeHeadRow>(`SELECT ${TREE_HEAD_COLUMNS} FROM tree_heads ORDER BY tree_heads.tree_size DESC LIMIT 1`);
     return result.rows[0] === undefined ? null : treeHeadOfRow(result.rows[0]);
   }
 
   /** Stored heads with a size greater than `afterSize`, in size order, at most `limit`. */
   async readTreeHeads(afterSize: number, limit: number): Promise<TreeHead[]> {
-    const result = await this.pool.query<TreeHeadRow>(`SELECT ${TREE_HEAD_COLUMNS} FROM tree_heads WHERE tree_size > $1 ORDER BY tree_size LIMIT $2`, [afterSize, limit]);
+    const result = await this.pool.query<TreeHeadRow>(`SELECT ${TREE_HEAD_COLUMNS} FROM tree_heads WHERE tree_size > $1 ORDER BY tree_heads.tree_size LIMIT $2`, [afterSize, limit]);
     return result.rows.map(treeHeadOfRow);
   }
 

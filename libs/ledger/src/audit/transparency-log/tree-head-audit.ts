@@ -60,7 +60,11 @@ export async function verifyTreeHeads(
     for (const row of page.rows) stored.set(Number(row.leaf_index), { eventId: row.event_id, leafHash: row.leaf_hash });
     for (const recorded of events) {
       const leafIndex = builder.size;
-      if (!eventHashHolds(recorded)) noteDifference(`leaf ${leafIndex}: ${describeEvent(recorded)} no longer hashes to its recorded event hash (its body was altered)`);
+      // The leaf binds the recorded hash, so a body edited in place leaves every root intact:
+      // the head still vouches for the hash, and the body no longer gives it.
+      if (!eventHashHolds(recorded) && pending !== undefined) {
+        findings.fail(`leaf ${leafIndex}: ${describeEvent(recorded)} no longer hashes to the event hash that the tree head of ${pending.treeSize} events (issued ${pending.issuedAt}) signed: its body was altered`);
+      }
       const leafHash = logLeafHashOfEvent(recorded);
       const storedLeaf = stored.get(leafIndex);
       if (storedLeaf !== undefined && !storedLeaf.leafHash.equals(leafHash)) {
