@@ -7,7 +7,7 @@ import { developerStreamName } from '../command-routing';
 import { bookedBefore, parsePeriod } from './accounting-period';
 import { MERKLE_SCHEME, MerkleTree } from './merkle-tree';
 import type { PeriodSeal } from './period-seal';
-import type { StatementLogProofs } from './transparency-log/statement-log-proofs';
+import type { StatementLogProofs } from './transparency-log/tree-head';
 import { forEachSealLeaf, readSeals, sealCovering } from './period-seal.service';
 import { balanceEffectOf, statementFiguresOfEvent, type EventBody, type StatementLine } from './statement-line';
 

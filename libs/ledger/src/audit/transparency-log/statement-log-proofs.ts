@@ -5,24 +5,13 @@ import { samePublicKey } from '../period-seal';
 import { logLeafDataOf, logLeafFieldsProblem, type LogLeafFields } from './log-leaf';
 import { HASH_BYTES, inclusionProofOf, leafHashOf, verifyInclusion } from './merkle-log';
 import { CACHED_LEAVES_MAXIMUM, PerfectSubtreeCache } from './perfect-subtree-cache';
-import { decodeTreeHead, treeHeadSignatureHolds, type TreeHead } from './tree-head';
+import { decodeTreeHead, treeHeadSignatureHolds, type StatementLogProof, type StatementLogProofs, type TreeHead } from './tree-head';
+
+export type { StatementLogProof, StatementLogProofs };
 import type { TransparencyLog } from './transparency-log.service';
 
 const STREAM_READ_PAGE_EVENTS = 10_000;
 
-/** One statement line's place in the transparency log, and the audit path to the head's root. */
-export type StatementLogProof = {
-  eventId: string;
-  /** With the line's eventHash, eventId and bookedAt, the fields of the log leaf (docs/audit.md). */
-  streamName: string;
-  streamVersion: string;
-  leafIndex: number;
-  /** RFC 9162 §2.1.3 inclusion proof, hex, sibling first. */
-  proof: string[];
-};
-
-/** The statement's companion: the latest signed tree head and each covered line's inclusion proof in it. */
-export type StatementLogProofs = { treeHead: TreeHead; lines: StatementLogProof[] };
 
 /**
  * The inclusion proofs of a statement's lines in the latest tree head (null when no head has

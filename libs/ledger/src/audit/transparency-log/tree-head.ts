@@ -35,6 +35,20 @@ export type TreeHead = {
   signature: string;
 };
 
+/** One statement line's place in the transparency log, and the audit path to the head's root. */
+export type StatementLogProof = {
+  eventId: string;
+  /** With the line's eventHash, eventId and bookedAt, the fields of the log leaf (docs/audit.md). */
+  streamName: string;
+  streamVersion: string;
+  leafIndex: number;
+  /** RFC 9162 §2.1.3 inclusion proof, hex, sibling first. */
+  proof: string[];
+};
+
+/** The statement's companion: the latest signed tree head and each covered line's inclusion proof in it. */
+export type StatementLogProofs = { treeHead: TreeHead; lines: StatementLogProof[] };
+
 export type UnsignedTreeHead = Pick<TreeHead, 'treeSize' | 'rootHash' | 'issuedAt'>;
 
 export function treeHeadSignedMessage(head: UnsignedTreeHead): string {
