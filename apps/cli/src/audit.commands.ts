@@ -8,6 +8,8 @@ import { publicKeyPemOf, readOrCreateSealPrivateKey, readSealPrivateKey, sealPri
 import { formatStatement, STATEMENT_FORMATS, type StatementFormat } from '../../../libs/ledger/src/audit/statement-format';
 import { verifyStatement } from '../../../libs/ledger/src/audit/statement-verify';
 import { runWhatIf } from './what-if.command';
+import { statementLogProofsOf } from '../../../libs/ledger/src/audit/transparency-log/statement-log-proofs';
+import { TransparencyLog } from '../../../libs/ledger/src/audit/transparency-log/transparency-log.service';
 
 /** A statement file larger than this is not one the verifier was made for (200,000 lines × ~2 kB). */
 const STATEMENT_FILE_BYTES_MAXIMUM = 512 * 1024 * 1024;
@@ -61,6 +63,7 @@ export function registerAuditCommands(program: Command, context: AuditCommandCon
       if (developerId === undefined || developerId.length === 0) throw new UsageError('--developer ID is required');
       await context.withLedger(async (runtime) => {
         const statement = await buildDeveloperStatement(runtime.store, { developerId, period });
+        statement.transparencyLog = await statementLogProofsOf({ store: runtime.store, log: new TransparencyLog(runtime.connection.pool, runtime.store) }, statement);
         const text = formatStatement(statement, format);
         if (options.out) {
           fs.writeFileSync(options.out, text);

@@ -14,6 +14,7 @@ import { compareWithLive, promoteReplay, ReplayRefusedError, replayIntoFreshSche
 import { verifyLedger } from '../../../libs/ledger/src/audit/ledger-verify';
 import { registerAuditCommands } from './audit.commands';
 import { registerProjectionsCommands } from './projections.commands';
+import { registerTreeHeadCommands, startTreeHeadSchedule } from './tree-head.commands';
 
 function integerOption(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a positive integer');
@@ -174,6 +175,7 @@ program
     const { startApiServer } = await import('../../api/src/api-server');
     const runtime = await openLedger({ dataDirectory: program.opts().dataDir, modules: ledgerModules() });
     const server = await startApiServer(runtime, { port: options.port, host: options.host });
+    const treeHeads = startTreeHeadSchedule(runtime, { dataDirectory: program.opts().dataDir, log: (line) => process.stderr.write(`${line}\n`) });
     process.stderr.write(`rsi-ledger listening on http://${options.host}:${server.port} (${runtime.databaseDescription}, ${runtime.eventStoreDescription})\n`);
     // A database outage does not end this process: every database connection has an error
     // listener (ListenedDatabaseClient), requests meeting it are answered 503 and the
@@ -182,6 +184,7 @@ program
     const shutdown = async (signal: string) => {
       try {
         await server.close();
+        await treeHeads?.stop();
         await runtime.close();
         process.exit(0);
       } catch (error) {
@@ -203,6 +206,11 @@ registerAuditCommands(program, {
   withLedger: (work) => withLedger(program.opts().dataDir, work),
   dataDirectory: () => program.opts().dataDir,
   actor: actorOfThisProcess,
+});
+
+registerTreeHeadCommands(program, {
+  withLedger: (work) => withLedger(program.opts().dataDir, work),
+  dataDirectory: () => program.opts().dataDir,
 });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

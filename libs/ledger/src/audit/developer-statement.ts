@@ -7,6 +7,7 @@ import { developerStreamName } from '../command-routing';
 import { bookedBefore, parsePeriod } from './accounting-period';
 import { MERKLE_SCHEME, MerkleTree } from './merkle-tree';
 import type { PeriodSeal } from './period-seal';
+import type { StatementLogProofs } from './transparency-log/tree-head';
 import { forEachSealLeaf, readSeals, sealCovering } from './period-seal.service';
 import { balanceEffectOf, statementFiguresOfEvent, type EventBody, type StatementLine } from './statement-line';
 
@@ -47,6 +48,8 @@ export type DeveloperStatement = {
   merkleScheme: string;
   /** The seal that covers the period (its own, or the first later one), or null if none does yet. */
   seal: PeriodSeal | null;
+  /** The latest signed tree head and each line's inclusion proof in it (transparency-log/statement-log-proofs.ts); added by the CLI. */
+  transparencyLog?: StatementLogProofs | null;
 };
 
 export class UnknownDeveloperError extends Error {

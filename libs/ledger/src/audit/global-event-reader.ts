@@ -24,7 +24,7 @@ export class HeadUnreachableError extends Error {
  */
 export async function readEventsInGlobalOrder(
   store: EventStore,
-  onBatch: (events: readonly RecordedEvent[]) => boolean | void,
+  onBatch: (events: readonly RecordedEvent[]) => boolean | void | Promise<boolean | void>,
   options: { until?: GlobalPosition; headWaitMillisecondsMaximum?: number } = {},
 ): Promise<{ head: GlobalPosition | null; lastPosition: GlobalPosition | null }> {
   const headWaitMillisecondsMaximum = options.headWaitMillisecondsMaximum ?? HEAD_WAIT_MILLISECONDS_MAXIMUM;
@@ -53,6 +53,6 @@ export async function readEventsInGlobalOrder(
       passedUntil = true;
     }
     if (events.length > 0) lastPassed = events[events.length - 1]!.globalPosition;
-    if (onBatch(events) === false || passedUntil) return { head, lastPosition: lastPassed };
+    if ((await onBatch(events)) === false || passedUntil) return { head, lastPosition: lastPassed };
   }
 }

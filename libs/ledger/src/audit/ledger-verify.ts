@@ -17,6 +17,7 @@ import { describeFailedEvent, formatPosition, ProjectionFailureTable } from '../
 import { quoteIdentifier } from '../../../projections/src/sql-bulk';
 
 export { HeadUnreachableError };
+import { verifyTreeHeads } from './transparency-log/tree-head-audit';
 
 /** Failures listed in the report per check; the count goes on beyond it. */
 const FAILURES_LISTED_MAXIMUM = 50;
@@ -77,7 +78,7 @@ function messageOf(error: unknown): string {
 }
 
 type VerifyChecks = {
-  chain: Check; recompute: Check; sums: Check; parties: Check; postings: Check; rebuild: Check; seals: Check; applied: Check;
+  chain: Check; recompute: Check; sums: Check; parties: Check; postings: Check; rebuild: Check; seals: Check; applied: Check; treeHeads: Check;
 };
 
 /**
@@ -227,6 +228,7 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
     rebuild: new Check('rebuilt projections equal the live ones'),
     seals: new Check('seals: Merkle roots recomputed, signatures, order, nothing booked into a sealed period after its seal'),
     applied: new Check('every event applied by every projection: none held back, none skipped'),
+    treeHeads: new Check('tree heads: every log leaf recomputed from the events, every head\'s root and signature'),
   };
   const pool = runtime.connection.pool;
   const tables = projectionTables(runtime.projectionHandlers);
@@ -259,10 +261,15 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
     } catch (error) {
       checks.seals.fail(`the seals cannot be checked: ${messageOf(error)}`);
     }
+    try {
+      await verifyTreeHeads({ store: runtime.store, pool: runtime.connection.pool }, checks.treeHeads);
+    } catch (error) {
+      checks.treeHeads.fail(`the tree heads cannot be checked: ${messageOf(error)}`);
+    }
 
     if (snapshot !== null) await compareRebuiltWithSnapshot(runtime, snapshot, rebuiltSchema, tables, checks, nowMilliseconds);
 
-    const result = [checks.chain, checks.recompute, checks.sums, checks.parties, checks.postings, checks.rebuild, checks.seals, checks.applied].map((check) => check.result());
+    const result = [checks.chain, checks.recompute, checks.sums, checks.parties, checks.postings, checks.rebuild, checks.seals, checks.treeHeads, checks.applied].map((check) => check.result());
     return {
       ok: result.every((check) => check.ok),
       eventsRead: pass.eventsRead,

@@ -3,6 +3,7 @@ import { eventHashOf } from '../event-hash';
 import { bookedBefore, parsePeriod } from './accounting-period';
 import { expectedProofSides, MERKLE_SCHEME, merkleLeafOf, merkleRootFromProof, type ProofStep } from './merkle-tree';
 import { decodePeriodSeal, samePublicKey, sealSignatureHolds, type PeriodSeal } from './period-seal';
+import { checkStatementLogProofs, type StatementLogCheck } from './transparency-log/statement-log-proofs';
 import { minorOfDecimal, STATEMENT_FIGURE_FIELDS, statementFiguresOf, type EventBody } from './statement-line';
 
 /**
@@ -29,6 +30,8 @@ export type StatementVerification = {
   linesChecked: number;
   failureCount: number;
   failures: string[];
+  /** The tree-head companion's check, when the statement carries one. */
+  transparencyLog?: StatementLogCheck | null;
 };
 
 type UnknownRecord = Record<string, unknown>;
@@ -185,5 +188,6 @@ export function verifyStatement(statement: unknown, options: { publicKeyPem?: st
   }
   for (const currency of totals.keys()) if (!currenciesSeen.has(currency)) fail(`balances: no balance for ${currency}, which lines use`);
 
-  return report(seal !== null, seal, statement.lines.length);
+  const transparencyLog = checkStatementLogProofs(statement, options, fail);
+  return { ...report(seal !== null, seal, statement.lines.length), transparencyLog };
 }
