@@ -19,7 +19,7 @@ const CHECK = {
   rebuild: 'rebuilt projections equal the live ones',
   seals: 'seals: Merkle roots recomputed, signatures, order, nothing booked into a sealed period after its seal',
 } as const;
-const CHECK_COUNT = 8;
+const CHECK_COUNT = 9;
 
 async function sealedLedger(): Promise<TestLedger> {
   const ledger = await openTestLedger();
