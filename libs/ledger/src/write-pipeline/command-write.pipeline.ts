@@ -1,0 +1,295 @@
+import { DomainError } from '../../../domain/src';
+import type { DeveloperEvent } from '../../../domain/src/ledger.events';
+import { deriveEventId } from '../../../event-store/src/event-id';
+import {
+  StreamVersionConflictError,
+  type DuplicateEventIdError,
+  type EventStore,
+  type ExpectedStreamVersion,
+  type JsonObject,
+  type NewEvent,
+  type StreamAppend,
+} from '../../../event-store/src/event-store.port';
+import { appendStreams, executeIsolated } from '../command-batch-isolation';
+import type { CommandContext, CommandOutcome } from '../command-outcome';
+import { eventHashOf } from '../event-hash';
+import { StreamSnapshotCache, type StreamFold, type StreamSnapshot } from '../stream-snapshot.cache';
+
+/** The schema version of the encoded events this code writes. */
+export const EVENT_SCHEMA_VERSION = 1;
+/** Commands decided together and appended in one transaction. */
+export const COMMAND_BATCH_MAXIMUM = 10_000;
+/** Commands of concurrent callers written in one group commit. */
+const GROUP_COMMIT_COMMANDS_MAXIMUM = 1_000;
+
+/** One kind of stream (a developer's, an app's consumption, a currency's price books): how its events become its state. */
+export type StreamKind<State, Event> = {
+  initial: () => State;
+  /** Decodes one stored event (type, encoded data); throws if the type does not belong to the concern. */
+  decode: (type: string, data: unknown) => Event;
+  /** Applies one event; may mutate the state in place, and returns the state. Throws on an event foreign to this kind. */
+  evolve: (state: State, event: Event) => State;
+};
+
+/** The streams a batch has read, each in the state the batch's decided commands left it. */
+export type BatchStreams<Event> = {
+  /** The stream's state; its first read in a batch takes it from the snapshot cache or reads the store. */
+  state<State>(streamName: string, kind: StreamKind<State, Event>): Promise<State>;
+};
+
+/** What a command decided: events for one stream it read; none when it is already recorded. */
+export type Decision<Event> = { streamName: string; events: readonly Event[] };
+
+/** A decided event waiting to be encoded: its id is derived from (commandId, eventIndex). */
+export type DecidedEvent<Event> = { commandId: string; eventIndex: number; context: CommandContext; event: Event };
+
+/**
+ * The concern-specific part of a write pipeline (developer streams, consumption and price
+ * books). Everything else — group commit, the snapshot cache, the conflict retry, the
+ * isolation of a failing command, event ids, the hash chain, the metadata — is the
+ * pipeline's.
+ *
+ * `Scratch` is what one attempt at a batch remembers between its commands (routes created
+ * by an earlier command of the batch, say); it is made afresh for every attempt and handed
+ * to `committed` only once the attempt's append succeeded.
+ */
+export type StreamDecider<Command, Event, Scratch> = {
+  /** Decided states kept between batches, and the events read per page when a stream is read. */
+  readonly snapshotCache: { streamsMaximum: number; readPageEvents: number };
+  commandIdOf(command: Command): string;
+  /**
+   * Looks up, in the read models, whatever the commands need to find their stream (the
+   * developer of an app, say). False if some of it is still unknown: the pipeline then
+   * catches the read models up once and asks again.
+   */
+  lookUpRoutes(commands: readonly Command[]): Promise<boolean>;
+  beginBatch(): Scratch;
+  /**
+   * Decides one command on the states of the streams it reads through `streams`, each as
+   * the batch's earlier commands left it. Throws a `DomainError` to refuse the command.
+   * `context.recordedAt` is the booking time the domain bounds business times by.
+   */
+  decide(command: Command, context: CommandContext, streams: BatchStreams<Event>, scratch: Scratch): Promise<Decision<Event>>;
+  encode(event: Event): { type: string; data: JsonObject };
+  /**
+   * Rewrites a stream's decided events before they are encoded (consumption packs the
+   * records of a batch into shared events). Absent: each decided event is appended as it is.
+   */
+  coalesce?(decided: readonly DecidedEvent<Event>[]): DecidedEvent<Event>[];
+  /** The events an outcome reports (consumption reports none: its events are shared). */
+  outcomeEventsOf(events: readonly Event[]): DeveloperEvent[];
+  /** The refusal of a command whose event id is stored in another stream (an id claimed by someone else). */
+  refuseDuplicateEventId(command: Command, error: DuplicateEventIdError): DomainError;
+  committed(scratch: Scratch): void;
+};
+
+type BatchItem<Command> = { command: Command; context: CommandContext };
+
+type WorkingStream<Event> = {
+  kind: StreamKind<unknown, Event>;
+  snapshot: StreamSnapshot<unknown>;
+  /** The version the stream had when this attempt read it: the expected version of its append. */
+  expectedVersion: ExpectedStreamVersion;
+  decided: DecidedEvent<Event>[];
+};
+
+/** One attempt at a batch: the streams it read, in order, and the order they append in. */
+type Attempt<Event, Scratch> = {
+  streams: Map<string, WorkingStream<Event>>;
+  /** Streams in the order they append: see `decideOne`. */
+  appendOrder: Set<string>;
+  scratch: Scratch;
+};
+
+/**
+ * Decides commands and appends their events: load the streams' states, decide, derive the
+ * event ids, chain the hashes, append with the expected versions (one transaction for all
+ * streams of a batch where the store allows it), retry on a version conflict, and isolate a
+ * command whose append fails from the rest of its batch (`executeIsolated`).
+ *
+ * A batch is decided in order, each command on the state its predecessors left. Batches of
+ * all callers run one at a time in this process; other processes are fenced by the expected
+ * stream versions. On a conflict the batch is decided again on the re-read streams: the
+ * deciders are idempotent, so what another writer recorded meanwhile comes back as
+ * `already_recorded`.
+ */
+export class CommandWritePipeline<Command, Event, Scratch> {
+  private readonly snapshots: StreamSnapshotCache;
+  private readonly waiting: { item: BatchItem<Command>; resolve: (outcome: CommandOutcome) => void; reject: (error: unknown) => void }[] = [];
+  private lane: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly decider: StreamDecider<Command, Event, Scratch>,
+    /** Brings the read models up to date with the store. */
+    private readonly catchUpReadModels: () => Promise<unknown>,
+  ) {
+    this.snapshots = new StreamSnapshotCache(store, decider.snapshotCache.streamsMaximum, decider.snapshotCache.readPageEvents);
+  }
+
+  /**
+   * Decides one command. Concurrent callers are grouped: commands that arrive while a batch
+   * is being written are decided and appended together in the next batch (group commit),
+   * each with its own context, so many small requests cost few transactions.
+   */
+  execute(command: Command, context: CommandContext): Promise<CommandOutcome> {
+    return new Promise<CommandOutcome>((resolve, reject) => {
+      this.waiting.push({ item: { command, context }, resolve, reject });
+      if (this.waiting.length === 1) void this.drainWaiting();
+    });
+  }
+
+  /** Decides a batch in order and appends it; batches of all callers run one at a time. */
+  executeBatch(commands: readonly Command[], context: CommandContext): Promise<CommandOutcome[]> {
+    if (commands.length > COMMAND_BATCH_MAXIMUM) return Promise.reject(new Error(`a batch holds at most ${COMMAND_BATCH_MAXIMUM} commands`));
+    return this.serialised(() => this.executeItems(commands.map((command) => ({ command, context }))));
+  }
+
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.lane.catch(() => undefined).then(work);
+    this.lane = run;
+    return run;
+  }
+
+  private async drainWaiting(): Promise<void> {
+    await this.serialised(async () => {
+      while (this.waiting.length > 0) {
+        const taken = this.waiting.splice(0, GROUP_COMMIT_COMMANDS_MAXIMUM);
+        try {
+          const outcomes = await this.executeItems(taken.map((entry) => entry.item));
+          taken.forEach((entry, index) => entry.resolve(outcomes[index]!));
+        } catch (error) {
+          for (const entry of taken) entry.reject(error);
+        }
+      }
+    });
+  }
+
+  private async executeItems(items: readonly BatchItem<Command>[]): Promise<CommandOutcome[]> {
+    if (items.length > COMMAND_BATCH_MAXIMUM) throw new Error(`a batch holds at most ${COMMAND_BATCH_MAXIMUM} commands`);
+    const commands = items.map((item) => item.command);
+    if (!(await this.decider.lookUpRoutes(commands))) {
+      await this.catchUpReadModels();
+      await this.decider.lookUpRoutes(commands);
+    }
+    return executeIsolated(items, {
+      decideAndAppend: (part) => this.decideAndAppend(part),
+      commandIdOf: (item) => this.decider.commandIdOf(item.command),
+      refuseDuplicateEventId: (item, error) => ({
+        status: 'refused',
+        commandId: this.decider.commandIdOf(item.command),
+        error: this.decider.refuseDuplicateEventId(item.command, error),
+      }),
+    });
+  }
+
+  private async decideAndAppend(items: readonly BatchItem<Command>[]): Promise<CommandOutcome[]> {
+    const attempt: Attempt<Event, Scratch> = { streams: new Map(), appendOrder: new Set(), scratch: this.decider.beginBatch() };
+    const outcomes: CommandOutcome[] = [];
+    for (const item of items) outcomes.push(await this.decideOne(item, attempt));
+
+    const appends = this.encodeAppends(attempt);
+    // A stream that appends nothing has no expected version to prove that the state its
+    // commands were decided on is current (cached states are used optimistically): check
+    // it, and decide again if it is not.
+    const appended = new Set(appends.map((append) => append.streamName));
+    for (const [streamName, stream] of attempt.streams) {
+      if (appended.has(streamName)) continue;
+      if (!(await this.snapshots.isLatest(streamName, stream.snapshot))) {
+        this.forgetStreams(attempt);
+        throw new StreamVersionConflictError(streamName, stream.snapshot.version, stream.snapshot.version);
+      }
+    }
+    try {
+      await appendStreams(this.store, appends);
+    } catch (error) {
+      // The working states were evolved with events that may not be stored: forget them.
+      this.forgetStreams(attempt);
+      throw error;
+    }
+    for (const [streamName, stream] of attempt.streams) this.snapshots.putBack(streamName, stream.snapshot);
+    this.decider.committed(attempt.scratch);
+    return outcomes;
+  }
+
+  /**
+   * Decides one command and evolves its stream's state with the decided events. A command
+   * that records events gives every stream it read a place in the append order, in the
+   * order it read them, if they have none yet: so a stream read as the context of a
+   * decision (the price books a record is priced by) is appended before the events decided
+   * on it, and a stream only read by refused or already recorded commands does not move
+   * ahead of the streams written before it.
+   */
+  private async decideOne(item: BatchItem<Command>, attempt: Attempt<Event, Scratch>): Promise<CommandOutcome> {
+    const commandId = this.decider.commandIdOf(item.command);
+    const readStreamNames: string[] = [];
+    const streams: BatchStreams<Event> = {
+      state: async <State>(streamName: string, kind: StreamKind<State, Event>): Promise<State> => {
+        const stream = await this.workingStream(attempt, streamName, kind as StreamKind<unknown, Event>);
+        if (!readStreamNames.includes(streamName)) readStreamNames.push(streamName);
+        return stream.snapshot.state as State;
+      },
+    };
+    let decision: Decision<Event>;
+    try {
+      decision = await this.decider.decide(item.command, item.context, streams, attempt.scratch);
+    } catch (error) {
+      if (error instanceof DomainError) return { status: 'refused', commandId, error };
+      throw error;
+    }
+    const stream = attempt.streams.get(decision.streamName);
+    if (stream === undefined || !readStreamNames.includes(decision.streamName)) {
+      throw new Error(`invariant broken: ${commandId} decided on ${decision.streamName}, a stream it did not read`);
+    }
+    if (decision.events.length === 0) return { status: 'already_recorded', commandId, streamName: decision.streamName, events: [] };
+    for (const streamName of readStreamNames) attempt.appendOrder.add(streamName);
+    decision.events.forEach((event, eventIndex) => {
+      stream.snapshot.state = stream.kind.evolve(stream.snapshot.state, event);
+      stream.decided.push({ commandId, eventIndex, context: item.context, event });
+    });
+    return { status: 'recorded', commandId, streamName: decision.streamName, events: this.decider.outcomeEventsOf(decision.events) };
+  }
+
+  private async workingStream(attempt: Attempt<Event, Scratch>, streamName: string, kind: StreamKind<unknown, Event>): Promise<WorkingStream<Event>> {
+    const existing = attempt.streams.get(streamName);
+    if (existing !== undefined) {
+      if (existing.kind !== kind) throw new Error(`invariant broken: stream ${streamName} read as two kinds of stream`);
+      return existing;
+    }
+    const fold: StreamFold<unknown> = { initial: kind.initial, evolveRecorded: (state, type, data) => kind.evolve(state, kind.decode(type, data)) };
+    const snapshot = await this.snapshots.take(streamName, fold);
+    const stream: WorkingStream<Event> = { kind, snapshot, expectedVersion: snapshot.version, decided: [] };
+    attempt.streams.set(streamName, stream);
+    return stream;
+  }
+
+  /** Encodes the attempt's events with their ids, metadata and hash chain; advances each snapshot's version and last hash. */
+  private encodeAppends(attempt: Attempt<Event, Scratch>): StreamAppend[] {
+    const appends: StreamAppend[] = [];
+    for (const streamName of attempt.appendOrder) {
+      const stream = attempt.streams.get(streamName)!;
+      if (stream.decided.length === 0) continue;
+      const decided = this.decider.coalesce ? this.decider.coalesce(stream.decided) : stream.decided;
+      const events: NewEvent[] = [];
+      for (const { commandId, eventIndex, context, event } of decided) {
+        const encoded = this.decider.encode(event);
+        const previousEventHash = stream.snapshot.lastEventHash;
+        const eventHash = eventHashOf(encoded.type, encoded.data, previousEventHash);
+        events.push({
+          eventId: deriveEventId(commandId, eventIndex),
+          type: encoded.type,
+          data: encoded.data,
+          metadata: { commandId, actor: context.actor, recordedAt: context.recordedAt, schemaVersion: EVENT_SCHEMA_VERSION, previousEventHash, eventHash },
+        });
+        stream.snapshot.lastEventHash = eventHash;
+        stream.snapshot.version = stream.snapshot.version === 'no_stream' ? 0n : stream.snapshot.version + 1n;
+      }
+      appends.push({ streamName, events, expectedStreamVersion: stream.expectedVersion });
+    }
+    return appends;
+  }
+
+  private forgetStreams(attempt: Attempt<Event, Scratch>): void {
+    for (const streamName of attempt.streams.keys()) this.snapshots.forget(streamName);
+  }
+}
