@@ -9,6 +9,7 @@ import { HealthController } from './health.controller';
 import { LedgerCommandsController } from './ledger-commands.controller';
 import { LedgerExportsController } from './ledger-exports.controller';
 import { LedgerReadsController } from './ledger-reads.controller';
+import { SealPublicKeyController } from './seal-public-key.controller';
 
 /** The HTTP API over one ledger runtime, which the caller opened and will close. */
 @Module({})
@@ -16,7 +17,7 @@ export class ApiModule {
   static forRuntime(runtime: LedgerRuntime, settings: ApiSettings): DynamicModule {
     return {
       module: ApiModule,
-      controllers: [HealthController, LedgerCommandsController, LedgerReadsController, LedgerExportsController, ConsumptionController],
+      controllers: [HealthController, LedgerCommandsController, LedgerReadsController, LedgerExportsController, ConsumptionController, SealPublicKeyController],
       providers: [
         { provide: LEDGER_RUNTIME, useValue: runtime },
         { provide: API_SETTINGS, useValue: settings },

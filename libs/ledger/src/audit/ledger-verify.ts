@@ -17,7 +17,24 @@ const FAILURES_LISTED_MAXIMUM = 50;
 const FAILURE_HISTORY_READ_MAXIMUM = 10_000;
 
 export type VerifyCheck = { name: string; ok: boolean; checked: number; failures: number; examples: string[] };
-export type VerifyReport = { ok: boolean; eventsRead: number; checks: VerifyCheck[]; elapsedMilliseconds: number };
+/**
+ * `sealKeys`: whether the seals were checked against keys the auditor pinned (`pinned`) or
+ * only against the keys they name themselves. `warnings`: what the report does not prove
+ * (an unpinned key, a new chain of keys); a warning never fails the report.
+ */
+export type VerifyReport = {
+  ok: boolean;
+  eventsRead: number;
+  sealKeys: { pinned: boolean; keysSeen: number; rotations: number };
+  warnings: string[];
+  checks: VerifyCheck[];
+  elapsedMilliseconds: number;
+};
+
+export type VerifyOptions = {
+  /** The auditor's trust anchors: the platform's published seal public keys (PEM); none: seals are checked only against themselves. */
+  pinnedPublicKeys?: readonly string[];
+};
 
 class Check {
   checked = 0;
@@ -59,9 +76,11 @@ function checkContractParties(event: DeveloperEvent, where: string, parties: Che
  * - the read models rebuilt from position 0 equal the live ones;
  * - no projection holds back an event it could not apply, and none was skipped (a skip is
  *   an operator's recorded decision, reported for ever so that the audit never passes over it);
- * - every period seal's Merkle root is recomputed from the events and its signature checked.
+ * - every period seal's Merkle root is recomputed from the events and its signature checked,
+ *   the seals chain to each other, and (pinned) each is signed by a pinned key or one joined
+ *   to it by rotations.
  */
-export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () => number): Promise<VerifyReport> {
+export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () => number, options: VerifyOptions = {}): Promise<VerifyReport> {
   const startedAt = nowMilliseconds();
   const chain = new Check('hash chains and stream versions');
   const recompute = new Check('splits and reversals recomputed by the domain');
@@ -69,9 +88,11 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
   const parties = new Check('contract parties: none in a reserved namespace (platform, developers, system accounts)');
   const postings = new Check('postings sum to zero per event and currency');
   const rebuild = new Check('rebuilt projections equal the live ones');
-  const sealCheck = new Check('seals: Merkle roots recomputed, signatures, order, nothing booked into a sealed period after its seal');
+  const sealCheck = new Check(options.pinnedPublicKeys === undefined
+    ? 'seals: Merkle roots recomputed, signatures (keys not pinned), chain of seals, key rotations, order, nothing booked into a sealed period after its seal'
+    : 'seals: Merkle roots recomputed, signatures by the pinned keys or keys they introduced, chain of seals, key rotations, order, nothing booked into a sealed period after its seal');
   const applied = new Check('every event applied by every projection: none held back, none skipped');
-  const sealAudit = await SealAudit.start(runtime.store, (message) => sealCheck.fail(message));
+  const sealAudit = await SealAudit.start(runtime.store, (message) => sealCheck.fail(message), options.pinnedPublicKeys ?? null);
 
   const streams = new Map<string, { version: bigint; lastEventHash: string }>();
   const developerStates = new Map<string, DeveloperState>();
@@ -161,5 +182,8 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
   }
 
   const checks = [chain, recompute, sums, parties, postings, rebuild, sealCheck, applied].map((check) => check.result());
-  return { ok: checks.every((check) => check.ok), eventsRead, checks, elapsedMilliseconds: nowMilliseconds() - startedAt };
+  return {
+    ok: checks.every((check) => check.ok), eventsRead, sealKeys: sealAudit.trustAnchor, warnings: [...sealAudit.warnings], checks,
+    elapsedMilliseconds: nowMilliseconds() - startedAt,
+  };
 }
