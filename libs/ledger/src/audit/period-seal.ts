@@ -155,7 +155,7 @@ function decodeSealChainFields(record: Record<string, unknown>): { signatureSche
   const link = record.previousSealHash ?? null;
   if (scheme !== SEAL_SIGNATURE_SCHEME_V1 && scheme !== SEAL_SIGNATURE_SCHEME_V2) throw new Error(`PeriodSealed.signatureScheme ${JSON.stringify(scheme)} is not known`);
   if (scheme === SEAL_SIGNATURE_SCHEME_V1 && link !== null) throw new Error('PeriodSealed: a v1 seal names no previous seal');
-  if (scheme === SEAL_SIGNATURE_SCHEME_V2 && !('previousSealHash' in record)) throw new Error('PeriodSealed.previousSealHash is required from scheme v2 on (null for the first seal)');
+  if (scheme === SEAL_SIGNATURE_SCHEME_V2 && record.previousSealHash === undefined) throw new Error('PeriodSealed.previousSealHash is required from scheme v2 on (null for the first seal)');
   if (link !== null && (typeof link !== 'string' || !HASH_HEX_PATTERN.test(link))) throw new Error('PeriodSealed.previousSealHash must be 64 lower-case hex digits or null');
   return { signatureScheme: scheme, previousSealHash: link as string | null };
 }
