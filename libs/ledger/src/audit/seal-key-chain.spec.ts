@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { MERKLE_SCHEME } from './merkle-tree';
-import { decodePeriodSeal, encodePeriodSeal, SEAL_SIGNATURE_SCHEME_V1, SEAL_SIGNATURE_SCHEME_V2, sealHashOf, sealSignatureHolds, signSeal, type PeriodSeal } from './period-seal';
+import { decodePeriodSeal, encodePeriodSeal, SEAL_SIGNATURE_SCHEME_V1, SEAL_SIGNATURE_SCHEME_V2, sealHashOf, sealSignatureHolds, signSeal, type PeriodSeal, type SealSignatureScheme } from './period-seal';
 import { auditSealKeyChain, parsePinnedPublicKeys, type SealStreamEntry } from './seal-key-chain';
 import { publicKeyPemOf } from './seal-signing-key';
 
@@ -8,7 +8,7 @@ const key = generateKeyPairSync('ed25519').privateKey;
 const keyPem = publicKeyPemOf(key);
 
 function sealOf(period: string, periodEnd: string, link: { scheme: 'v1' } | { scheme: 'v2'; previous: PeriodSeal | null }): PeriodSeal {
-  const chain = link.scheme === 'v1'
+  const chain: { signatureScheme: SealSignatureScheme; previousSealHash: string | null } = link.scheme === 'v1'
     ? { signatureScheme: SEAL_SIGNATURE_SCHEME_V1, previousSealHash: null }
     : { signatureScheme: SEAL_SIGNATURE_SCHEME_V2, previousSealHash: link.previous === null ? null : sealHashOf(link.previous) };
   return signSeal({
