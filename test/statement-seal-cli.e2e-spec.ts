@@ -200,6 +200,7 @@ describe('rsi-ledger statement, seal, seal-public-key, seal-key rotate, verify a
 
   it('seal-key rotate: the next key signs the next seal, and the key published before still verifies the ledger and the statement', async () => {
     const published = fs.readFileSync(publishedKeyFile(), 'utf8');
+    const retiredKeyCopy = fs.readFileSync(keyFile());
     const rotated = await cli(['seal-key', 'rotate']);
     expect(rotated.code).toBe(0);
     const rotation = JSON.parse(rotated.stdout);
@@ -209,6 +210,15 @@ describe('rsi-ledger statement, seal, seal-public-key, seal-key rotate, verify a
     const current = await cli(['seal-public-key']);
     expect(current.stdout).toBe(rotation.nextPublicKey);
     expect(current.stdout).not.toBe(published);
+
+    // A rotation stopped between its append and its rename: the next key still waits beside
+    // the old one. A rerun finishes it, and records no second rotation (verify counts one below).
+    fs.renameSync(keyFile(), `${keyFile()}.next`);
+    fs.writeFileSync(keyFile(), retiredKeyCopy, { mode: 0o600 });
+    const rerun = await cli(['seal-key', 'rotate']);
+    expect([rerun.code, rerun.stdout]).toEqual([0, '']);
+    expect(rerun.stderr).toContain('installed the seal key of a recorded rotation');
+    expect((await cli(['seal-public-key'])).stdout).toBe(rotation.nextPublicKey);
 
     const march = await cli(['seal', '--period', '2026-03']);
     expect([march.code, JSON.parse(march.stdout).publicKey]).toEqual([0, rotation.nextPublicKey]);

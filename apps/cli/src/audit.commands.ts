@@ -65,15 +65,15 @@ export function readPinnedPublicKeys(optionValue: string | undefined): string[] 
  * rename): the incoming key waits beside the current one, and the ledger already names it as
  * current. Installing it then is what the interrupted rotation would have done.
  */
-async function finishInterruptedRotation(store: EventStore, filePath: string): Promise<void> {
+async function finishInterruptedRotation(store: EventStore, filePath: string): Promise<boolean> {
   const nextPath = nextSealPrivateKeyPath(filePath);
-  if (!fs.existsSync(nextPath)) return;
+  if (!fs.existsSync(nextPath)) return false;
   const head = sealChainHead((await readSeals(store)).entries);
   const nextFingerprint = publicKeyFingerprint(publicKeyPemOf(readSealPrivateKey(nextPath)));
-  if (head.currentPublicKey !== null && publicKeyFingerprint(head.currentPublicKey) === nextFingerprint) {
-    installNextSealPrivateKey(filePath);
-    process.stderr.write(`installed the seal key of a recorded rotation, ${nextPath} → ${filePath}\n`);
-  }
+  if (head.currentPublicKey === null || publicKeyFingerprint(head.currentPublicKey) !== nextFingerprint) return false;
+  installNextSealPrivateKey(filePath);
+  process.stderr.write(`installed the seal key of a recorded rotation, ${nextPath} → ${filePath}\n`);
+  return true;
 }
 
 /** statement, seal, seal-public-key, seal-key rotate, verify-statement and what-if (docs/audit.md). */
@@ -148,7 +148,9 @@ export function registerAuditCommands(program: Command, context: AuditCommandCon
     .action(async () => {
       await context.withLedger(async (runtime) => {
         const filePath = keyPath(context);
-        await finishInterruptedRotation(runtime.store, filePath);
+        // A rerun after a rotation stopped between its append and its rename finishes that
+        // rotation and stops: the operator asked for one rotation, not two.
+        if (await finishInterruptedRotation(runtime.store, filePath)) return;
         const currentKey = readSealPrivateKey(filePath);
         // The incoming key is written (0600) before the rotation is recorded, so a recorded
         // rotation never names a key that exists nowhere; a retry reuses it.

@@ -212,7 +212,8 @@ export function auditSealKeyChain(entries: readonly SealStreamEntry[], pinnedPub
         return;
       }
       if (current !== null && previous !== current) failAt(index, `rotates away from ${shortName(previous)}, but the ledger's key is ${shortName(current)}`);
-      if (retired.has(next) || next === previous) failAt(index, `rotates to ${shortName(next)}, a key already retired`);
+      if (next === previous) failAt(index, `rotates ${shortName(next)} to itself`);
+      else if (retired.has(next)) failAt(index, `rotates to ${shortName(next)}, a key already retired`);
       keysSeen.add(previous).add(next);
       chains.join(previous, next);
       if (current !== null && current !== previous) retired.add(current);
