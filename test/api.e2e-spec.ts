@@ -1,6 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import request from 'supertest';
 import { createApiApplication, startApiServer } from '../apps/api/src/api-server';
+import { publicKeyFingerprint } from '../libs/ledger/src/audit/seal-key-chain';
+import { publicKeyPemOf, readOrCreateSealPrivateKey } from '../libs/ledger/src/audit/seal-signing-key';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 
 const CONTRACT = {
@@ -387,15 +392,33 @@ describe('HTTP API (supertest, real database)', () => {
 describe('HTTP API with API keys', () => {
   let ledger: TestLedger;
   let app: INestApplication;
+  let keyDirectory: string;
+  const sealPrivateKeyFile = () => path.join(keyDirectory, 'seal-private-key.pem');
 
   beforeAll(async () => {
     ledger = await openTestLedger();
-    app = await createApiApplication(ledger.runtime, { environment: { ...QUIET, RSI_API_KEYS: 'ops:ops-secret-1,finance:finance-secret-2' } });
+    keyDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'rsi-api-seal-key-'));
+    app = await createApiApplication(ledger.runtime, {
+      environment: { ...QUIET, RSI_API_KEYS: 'ops:ops-secret-1,finance:finance-secret-2' }, sealPrivateKeyFile: sealPrivateKeyFile(),
+    });
   });
 
   afterAll(async () => {
     await app?.close();
     await ledger?.cleanup();
+    if (keyDirectory) fs.rmSync(keyDirectory, { recursive: true, force: true });
+  });
+
+  it('publishes the seal public key without an API key, while the other /v1 routes need one', async () => {
+    const server = app.getHttpServer();
+    const none = await request(server).get('/v1/seal-public-key').expect(404);
+    expect(none.body).toEqual({ statusCode: 404, code: 'no_seal_key', message: 'no seal key exists yet: the first seal creates it' });
+    const { privateKey } = readOrCreateSealPrivateKey(sealPrivateKeyFile());
+    const published = await request(server).get('/v1/seal-public-key').expect(200);
+    expect(published.body).toEqual({ algorithm: 'Ed25519', publicKey: publicKeyPemOf(privateKey), fingerprint: publicKeyFingerprint(publicKeyPemOf(privateKey)) });
+    expect(published.body.publicKey).not.toContain('PRIVATE');
+    await request(server).get('/v1/splits').expect(401);
+    await request(server).get('/v1/developers/dev-a/balances').expect(401);
   });
 
   it('refuses /v1 requests without a valid X-Api-Key (401) and writes nothing', async () => {

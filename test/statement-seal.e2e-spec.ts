@@ -9,7 +9,7 @@ import { whatIfContract } from '../libs/ledger/src/audit/what-if';
 import { BOOKED_LEDGER, bookThreeMonths } from './support/booked-ledger';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 
-const SEAL_CHECK = 'seals: Merkle roots recomputed, signatures, order, nothing booked into a sealed period after its seal';
+const SEAL_CHECK = 'seals: Merkle roots recomputed, signatures (keys not pinned), chain of seals, key rotations, order, nothing booked into a sealed period after its seal';
 
 describe('statements by booking time, period seals and inclusion proofs', () => {
   let ledger: TestLedger;

@@ -7,8 +7,8 @@ export const CLI_PATH = path.resolve(__dirname, '../../dist/apps/cli/src/main.js
 export type CliExit = { code: number | null; signal: string | null; stdout: string; stderr: string };
 
 /** Starts the built `rsi-ledger` as a child process; `finished` resolves on exit with its output. */
-export function runCli(cliArguments: string[], environment: NodeJS.ProcessEnv): { child: ChildProcess; finished: Promise<CliExit> } {
-  const child = spawn(process.execPath, [CLI_PATH, ...cliArguments], { env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+export function runCli(cliArguments: string[], environment: NodeJS.ProcessEnv, options: { workingDirectory?: string } = {}): { child: ChildProcess; finished: Promise<CliExit> } {
+  const child = spawn(process.execPath, [CLI_PATH, ...cliArguments], { env: environment, stdio: ['ignore', 'pipe', 'pipe'], cwd: options.workingDirectory });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => { stdout += chunk; });

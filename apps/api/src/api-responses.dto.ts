@@ -69,3 +69,9 @@ export class SplitPageDto {
 export class HealthDto {
   @ApiProperty({ enum: ['ok'] }) status!: 'ok';
 }
+
+export class SealPublicKeyDto {
+  @ApiProperty({ enum: ['Ed25519'] }) algorithm!: 'Ed25519';
+  @ApiProperty({ description: 'SPKI PEM, as `rsi-ledger seal-public-key` prints it', maxLength: 1000 }) publicKey!: string;
+  @ApiProperty({ description: "Hex SHA-256 of the key's SPKI DER: compare it with the fingerprint published out of band", pattern: '^[0-9a-f]{64}$' }) fingerprint!: string;
+}

@@ -1,4 +1,5 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
+import { sealPrivateKeyPath } from '../../../libs/ledger/src/audit/seal-signing-key';
 
 /** Injection token of the `LedgerRuntime` the API serves. */
 export const LEDGER_RUNTIME = Symbol('LEDGER_RUNTIME');
@@ -24,6 +25,8 @@ export type ApiSettings = {
   apiKeys: ApiKey[] | null;
   bodyLimitBytes: number;
   projectorIntervalMilliseconds: number;
+  /** The seal key whose public half `GET /v1/seal-public-key` publishes. */
+  sealPrivateKeyFile: string;
 };
 
 export type ApiOptions = {
@@ -31,6 +34,8 @@ export type ApiOptions = {
   environment?: NodeJS.ProcessEnv;
   bodyLimitBytes?: number;
   projectorIntervalMilliseconds?: number;
+  /** Default: where `rsi-ledger seal` finds it without `--data-dir` (`sealPrivateKeyPath`). */
+  sealPrivateKeyFile?: string;
 };
 
 function secretDigest(secret: string): Buffer {
@@ -87,5 +92,6 @@ export function readApiSettings(options: ApiOptions = {}): ApiSettings {
   if (!Number.isInteger(projectorIntervalMilliseconds) || projectorIntervalMilliseconds < 10 || projectorIntervalMilliseconds > 60_000) {
     throw new RangeError('projectorIntervalMilliseconds must be an integer from 10 to 60000');
   }
-  return { apiKeys: parseApiKeys(environment.RSI_API_KEYS), bodyLimitBytes, projectorIntervalMilliseconds };
+  const sealPrivateKeyFile = options.sealPrivateKeyFile ?? sealPrivateKeyPath({ environment, workingDirectory: process.cwd() });
+  return { apiKeys: parseApiKeys(environment.RSI_API_KEYS), bodyLimitBytes, projectorIntervalMilliseconds, sealPrivateKeyFile };
 }

@@ -10,6 +10,7 @@ import { LedgerCommandsController } from './ledger-commands.controller';
 import { LedgerExportsController } from './ledger-exports.controller';
 import { LedgerReadsController } from './ledger-reads.controller';
 import { TreeHeadsController } from './tree-heads.controller';
+import { SealPublicKeyController } from './seal-public-key.controller';
 
 /** The HTTP API over one ledger runtime, which the caller opened and will close. */
 @Module({})
@@ -17,7 +18,7 @@ export class ApiModule {
   static forRuntime(runtime: LedgerRuntime, settings: ApiSettings): DynamicModule {
     return {
       module: ApiModule,
-      controllers: [HealthController, LedgerCommandsController, LedgerReadsController, LedgerExportsController, ConsumptionController, TreeHeadsController],
+      controllers: [HealthController, LedgerCommandsController, LedgerReadsController, LedgerExportsController, ConsumptionController, TreeHeadsController, SealPublicKeyController],
       providers: [
         { provide: LEDGER_RUNTIME, useValue: runtime },
         { provide: API_SETTINGS, useValue: settings },

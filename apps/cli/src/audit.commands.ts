@@ -3,8 +3,12 @@ import type { Command } from 'commander';
 import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
 import { parsePeriod } from '../../../libs/ledger/src/audit/accounting-period';
 import { buildDeveloperStatement } from '../../../libs/ledger/src/audit/developer-statement';
-import { sealPeriod, SealRefusedError } from '../../../libs/ledger/src/audit/period-seal.service';
-import { publicKeyPemOf, readOrCreateSealPrivateKey, readSealPrivateKey, sealPrivateKeyPath } from '../../../libs/ledger/src/audit/seal-signing-key';
+import { readSeals, rotateSealKey, sealPeriod, SealRefusedError } from '../../../libs/ledger/src/audit/period-seal.service';
+import { parsePinnedPublicKeys, publicKeyFingerprint, sealChainHead } from '../../../libs/ledger/src/audit/seal-key-chain';
+import {
+  installNextSealPrivateKey, nextSealPrivateKeyPath, publicKeyPemOf, readOrCreateSealPrivateKey, readSealPrivateKey, sealPrivateKeyPath,
+} from '../../../libs/ledger/src/audit/seal-signing-key';
+import type { EventStore } from '../../../libs/event-store/src/event-store.port';
 import { formatStatement, STATEMENT_FORMATS, type StatementFormat } from '../../../libs/ledger/src/audit/statement-format';
 import { verifyStatement } from '../../../libs/ledger/src/audit/statement-verify';
 import { runWhatIf } from './what-if.command';
@@ -47,7 +51,34 @@ function keyPath(context: AuditCommandContext): string {
   return sealPrivateKeyPath({ environment: process.env, dataDirectory: context.dataDirectory(), workingDirectory: process.cwd() });
 }
 
-/** statement, seal, seal-public-key, verify-statement and what-if (docs/audit.md). */
+/**
+ * The auditor's pinned seal keys: `--public-key FILE`, else `RSI_SEAL_PUBLIC_KEY_FILE`, else
+ * none (undefined). A file may hold several PEM public keys (after a lost key, the new chain's
+ * key is pinned beside the old one: docs/audit.md).
+ */
+export function readPinnedPublicKeys(optionValue: string | undefined): string[] | undefined {
+  const filePath = optionValue ?? (process.env.RSI_SEAL_PUBLIC_KEY_FILE?.trim() || undefined);
+  if (filePath === undefined) return undefined;
+  return parsePinnedPublicKeys(readBoundedFile(filePath, PUBLIC_KEY_FILE_BYTES_MAXIMUM, 'public key'), filePath);
+}
+
+/**
+ * A rotation recorded but not yet installed (the process stopped between the append and the
+ * rename): the incoming key waits beside the current one, and the ledger already names it as
+ * current. Installing it then is what the interrupted rotation would have done.
+ */
+async function finishInterruptedRotation(store: EventStore, filePath: string): Promise<boolean> {
+  const nextPath = nextSealPrivateKeyPath(filePath);
+  if (!fs.existsSync(nextPath)) return false;
+  const head = sealChainHead((await readSeals(store)).entries);
+  const nextFingerprint = publicKeyFingerprint(publicKeyPemOf(readSealPrivateKey(nextPath)));
+  if (head.currentPublicKey === null || publicKeyFingerprint(head.currentPublicKey) !== nextFingerprint) return false;
+  installNextSealPrivateKey(filePath);
+  process.stderr.write(`installed the seal key of a recorded rotation, ${nextPath} → ${filePath}\n`);
+  return true;
+}
+
+/** statement, seal, seal-public-key, seal-key rotate, verify-statement and what-if (docs/audit.md). */
 export function registerAuditCommands(program: Command, context: AuditCommandContext): void {
   program
     .command('statement')
@@ -79,13 +110,16 @@ export function registerAuditCommands(program: Command, context: AuditCommandCon
     .command('seal')
     .description('close a booking period: sign the Merkle root of every event booked up to its end, and append it as an event')
     .option('--period <YYYY-MM>', 'UTC calendar month of booking time (required)')
-    .action(async (options: { period?: string }) => {
+    .option('--new-key-chain', 'after a LOST key only (docs/audit.md): sign with a key no rotation introduced; auditors must pin it anew')
+    .action(async (options: { period?: string; newKeyChain?: boolean }) => {
       const period = requiredPeriod(options.period);
       await context.withLedger(async (runtime) => {
         const filePath = keyPath(context);
+        await finishInterruptedRotation(runtime.store, filePath);
         try {
           const outcome = await sealPeriod(runtime.store, {
             period,
+            startNewKeyChain: options.newKeyChain === true,
             sealedAt: new Date().toISOString(),
             signingKey: () => {
               const { privateKey, created } = readOrCreateSealPrivateKey(filePath);
@@ -110,20 +144,47 @@ export function registerAuditCommands(program: Command, context: AuditCommandCon
       process.stdout.write(publicKeyPemOf(readSealPrivateKey(keyPath(context))));
     });
 
+  const sealKey = program.command('seal-key').description("the platform's seal key: rotation (docs/audit.md)");
+  sealKey
+    .command('rotate')
+    .description('generate the next seal key beside the current one, record SealKeyRotated signed by both, then put the next key in place of the current one')
+    .action(async () => {
+      await context.withLedger(async (runtime) => {
+        const filePath = keyPath(context);
+        // A rerun after a rotation stopped between its append and its rename finishes that
+        // rotation and stops: the operator asked for one rotation, not two.
+        if (await finishInterruptedRotation(runtime.store, filePath)) return;
+        const currentKey = readSealPrivateKey(filePath);
+        // The incoming key is written (0600) before the rotation is recorded, so a recorded
+        // rotation never names a key that exists nowhere; a retry reuses it.
+        const { privateKey: nextKey } = readOrCreateSealPrivateKey(nextSealPrivateKeyPath(filePath));
+        try {
+          const outcome = await rotateSealKey(runtime.store, { currentKey, nextKey, rotatedAt: new Date().toISOString(), actor: context.actor() });
+          installNextSealPrivateKey(filePath);
+          process.stdout.write(`${JSON.stringify({ status: outcome.status, eventId: outcome.eventId, ...outcome.rotation }, null, 2)}\n`);
+          process.stderr.write(`the seal key at ${filePath} is now ${publicKeyFingerprint(outcome.rotation.nextPublicKey)!.slice(0, 16)}; publish "rsi-ledger seal-public-key"\n`);
+        } catch (error) {
+          if (!(error instanceof SealRefusedError)) throw error;
+          process.stderr.write(`rsi-ledger: rotation refused: ${error.code}: ${error.message}\n`);
+          process.exitCode = 1;
+        }
+      });
+    });
+
   program
     .command('verify-statement')
     .description('check a JSON statement offline: seal signature, event hashes, inclusion proofs, balances; exit 0 only if all hold')
     .argument('<file>', 'statement written by "statement --format json"')
-    .option('--public-key <file>', "the platform's published public key (PEM); without it the key the statement names is used")
+    .option('--public-key <file>', "the platform's published public key(s) (PEM), also RSI_SEAL_PUBLIC_KEY_FILE; without it only the key the statement names")
     .action((filePath: string, options: { publicKey?: string }) => {
-      const publicKeyPem = options.publicKey === undefined ? undefined : readBoundedFile(options.publicKey, PUBLIC_KEY_FILE_BYTES_MAXIMUM, 'public key');
+      const pinnedPublicKeys = readPinnedPublicKeys(options.publicKey);
       let statement: unknown;
       try {
         statement = JSON.parse(readBoundedFile(filePath, STATEMENT_FILE_BYTES_MAXIMUM, 'statement'));
       } catch (error) {
         throw new Error(`${filePath}: not a JSON statement: ${(error as Error).message}`);
       }
-      const report = verifyStatement(statement, { publicKeyPem });
+      const report = verifyStatement(statement, { pinnedPublicKeys });
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       if (!report.ok) process.exitCode = 1;
     });

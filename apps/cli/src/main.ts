@@ -12,7 +12,8 @@ import { withImportProjection } from '../../../libs/ledger/src/projection-worker
 import { runDemo } from './demo.command';
 import { compareWithLive, promoteReplay, ReplayRefusedError, replayIntoFreshSchema } from '../../../libs/ledger/src/audit/projection-replay';
 import { verifyLedger } from '../../../libs/ledger/src/audit/ledger-verify';
-import { registerAuditCommands } from './audit.commands';
+import { sealPrivateKeyPath } from '../../../libs/ledger/src/audit/seal-signing-key';
+import { readPinnedPublicKeys, registerAuditCommands } from './audit.commands';
 import { registerProjectionsCommands } from './projections.commands';
 import { registerTreeHeadCommands, startTreeHeadSchedule } from './tree-head.commands';
 
@@ -158,9 +159,11 @@ program
 program
   .command('verify')
   .description('recompute every split and reversal, check hash chains, invariants and rebuilt vs live projections; JSON report, exit 0 only if all hold')
-  .action(async () => {
+  .option('--public-key <file>', "the platform's published seal public key(s) (PEM), also RSI_SEAL_PUBLIC_KEY_FILE; without it the seals are checked only against themselves")
+  .action(async (options: { publicKey?: string }) => {
+    const pinnedPublicKeys = readPinnedPublicKeys(options.publicKey);
     await withLedger(program.opts().dataDir, async (runtime) => {
-      const report = await verifyLedger(runtime, () => Date.now());
+      const report = await verifyLedger(runtime, () => Date.now(), { pinnedPublicKeys });
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       if (!report.ok) process.exitCode = 1;
     });
@@ -174,7 +177,8 @@ program
   .action(async (options: { port: number; host: string }) => {
     const { startApiServer } = await import('../../api/src/api-server');
     const runtime = await openLedger({ dataDirectory: program.opts().dataDir, modules: ledgerModules() });
-    const server = await startApiServer(runtime, { port: options.port, host: options.host });
+    const sealPrivateKeyFile = sealPrivateKeyPath({ environment: process.env, dataDirectory: program.opts().dataDir, workingDirectory: process.cwd() });
+    const server = await startApiServer(runtime, { port: options.port, host: options.host, sealPrivateKeyFile });
     const treeHeads = startTreeHeadSchedule(runtime, { dataDirectory: program.opts().dataDir, log: (line) => process.stderr.write(`${line}\n`) });
     process.stderr.write(`rsi-ledger listening on http://${options.host}:${server.port} (${runtime.databaseDescription}, ${runtime.eventStoreDescription})\n`);
     // A database outage does not end this process: every database connection has an error

@@ -9,6 +9,7 @@ import { MERKLE_SCHEME, MerkleTree } from './merkle-tree';
 import type { PeriodSeal } from './period-seal';
 import type { StatementLogProofs } from './transparency-log/tree-head';
 import { forEachSealLeaf, readSeals, sealCovering } from './period-seal.service';
+import type { SealKeyRotation } from './seal-key-chain';
 import { balanceEffectOf, statementFiguresOfEvent, type EventBody, type StatementLine } from './statement-line';
 
 export const STATEMENT_FORMAT = 'rsi-ledger/statement/v1';
@@ -50,6 +51,11 @@ export type DeveloperStatement = {
   seal: PeriodSeal | null;
   /** The latest signed tree head and each line's inclusion proof in it (transparency-log/statement-log-proofs.ts); added by the CLI. */
   transparencyLog?: StatementLogProofs | null;
+  /**
+   * The key rotations recorded before the covering seal, in order: with them an auditor who
+   * pinned an older or a newer key of the platform can follow the chain to the seal's key.
+   */
+  sealKeyRotations: SealKeyRotation[];
 };
 
 export class UnknownDeveloperError extends Error {
@@ -145,15 +151,17 @@ export async function buildDeveloperStatement(store: EventStore, options: { deve
     };
   });
 
-  const { seals } = await readSeals(store);
+  const { seals, entries } = await readSeals(store);
   const covering = sealCovering(seals, period);
+  const coveringIndex = covering === null ? -1 : entries.findIndex((entry) => entry.event.eventId === covering.event.eventId);
+  const sealKeyRotations = entries.slice(0, Math.max(coveringIndex, 0)).flatMap((entry) => (entry.kind === 'rotation' ? [entry.rotation] : []));
   if (covering !== null) await attachProofs(store, covering.seal, lines);
 
   return {
     statementFormat: STATEMENT_FORMAT,
     developerId: options.developerId, developerName, period: period.name, periodStart: period.startIso, periodEnd: period.endIso,
     bookingBasis: 'recordedAt', balancesAsOf: period.endIso, balances, lines, merkleScheme: MERKLE_SCHEME,
-    seal: covering?.seal ?? null,
+    seal: covering?.seal ?? null, sealKeyRotations,
   };
 }
 

@@ -25,6 +25,11 @@ const FAILURES_LISTED_MAXIMUM = 50;
 const FAILURE_HISTORY_READ_MAXIMUM = 10_000;
 
 export type VerifyCheck = { name: string; ok: boolean; checked: number; failures: number; examples: string[] };
+/**
+ * `sealKeys`: whether the seals were checked against keys the auditor pinned (`pinned`) or
+ * only against the keys they name themselves. `warnings`: what the report does not prove
+ * (an unpinned key, a new chain of keys); a warning never fails the report.
+ */
 export type VerifyReport = {
   ok: boolean;
   eventsRead: number;
@@ -32,6 +37,8 @@ export type VerifyReport = {
   headPosition: string | null;
   /** The live checkpoint the projections were compared at (rebuilt up to it, live rows read at it). Null: nothing projected. */
   projectionsComparedAt: string | null;
+  sealKeys: { pinned: boolean; keysSeen: number; rotations: number };
+  warnings: string[];
   checks: VerifyCheck[];
   elapsedMilliseconds: number;
 };
@@ -39,6 +46,8 @@ export type VerifyReport = {
 export type VerifyOptions = {
   /** How long the read waits for events that older running transactions hold back (default and maximum 60 s). */
   headWaitMillisecondsMaximum?: number;
+  /** The auditor's trust anchors: the platform's published seal public keys (PEM); none: seals are checked only against themselves. */
+  pinnedPublicKeys?: readonly string[];
 };
 
 class Check {
@@ -205,7 +214,9 @@ async function checkPostings(client: PoolClient, postings: Check): Promise<void>
  * - the read models rebuilt from position 0 equal the live ones;
  * - no projection holds back an event it could not apply, and none was skipped (a skip is
  *   an operator's recorded decision, reported for ever so that the audit never passes over it);
- * - every period seal's Merkle root is recomputed from the events and its signature checked.
+ * - every period seal's Merkle root is recomputed from the events and its signature checked,
+ *   the seals chain to each other, and (pinned) each is signed by a pinned key or one joined
+ *   to it by rotations.
  *
  * It always finishes with the whole report: anything an event or a row holds that a check
  * cannot take is a finding naming it, and the other checks go on. It writes nothing that
@@ -226,7 +237,9 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
     parties: new Check('contract parties: none in a reserved namespace (platform, developers, system accounts)'),
     postings: new Check('postings sum to zero per event and currency'),
     rebuild: new Check('rebuilt projections equal the live ones'),
-    seals: new Check('seals: Merkle roots recomputed, signatures, order, nothing booked into a sealed period after its seal'),
+    seals: new Check(options.pinnedPublicKeys === undefined
+      ? 'seals: Merkle roots recomputed, signatures (keys not pinned), chain of seals, key rotations, order, nothing booked into a sealed period after its seal'
+      : 'seals: Merkle roots recomputed, signatures by the pinned keys or keys they introduced, chain of seals, key rotations, order, nothing booked into a sealed period after its seal'),
     applied: new Check('every event applied by every projection: none held back, none skipped'),
     treeHeads: new Check('tree heads: every log leaf recomputed from the events, every head\'s root and signature'),
   };
@@ -245,7 +258,7 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
       checks.rebuild.fail(`the live read models cannot be read in one snapshot: ${messageOf(error)}`);
     }
 
-    const sealAudit = await SealAudit.start(runtime.store, (message) => checks.seals.fail(message));
+    const sealAudit = await SealAudit.start(runtime.store, (message) => checks.seals.fail(message), options.pinnedPublicKeys ?? null);
     const pass = new EventPass(checks, sealAudit);
     let headPosition: GlobalPosition | null = null;
     try {
@@ -275,6 +288,8 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
       eventsRead: pass.eventsRead,
       headPosition: headPosition === null ? null : formatPosition(headPosition),
       projectionsComparedAt: snapshot?.checkpoint ? formatPosition(snapshot.checkpoint) : null,
+      sealKeys: sealAudit.trustAnchor,
+      warnings: [...sealAudit.warnings],
       checks: result,
       elapsedMilliseconds: nowMilliseconds() - startedAt,
     };

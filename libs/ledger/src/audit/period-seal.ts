@@ -1,4 +1,4 @@
-import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { canonicalJson } from '../../../domain/src';
 import { MERKLE_SCHEME } from './merkle-tree';
 
@@ -6,18 +6,28 @@ import { MERKLE_SCHEME } from './merkle-tree';
  * The `PeriodSealed` event and its Ed25519 signature (pure: no I/O, no clock).
  *
  * The signature covers the canonical JSON of `{scheme, period, periodEnd, merkleScheme,
- * merkleRoot, eventCount}` (docs/audit.md). Store positions (`lastPosition`) and the sealing
- * time are left out on purpose: positions change when the events move to another store,
- * and neither says anything about what the ledger held.
+ * merkleRoot, eventCount}` and, from scheme v2 on, `previousSealHash` (docs/audit.md). Store
+ * positions (`lastPosition`) and the sealing time are left out on purpose: positions change
+ * when the events move to another store, and neither says anything about what the ledger held.
  */
 export const SEALS_STREAM_NAME = 'seals';
 export const PERIOD_SEALED_EVENT_TYPE = 'PeriodSealed';
-export const SEAL_SIGNATURE_SCHEME = 'rsi-ledger/period-seal/v1';
+/** Seals written before seals chained to each other: they name no previous seal. */
+export const SEAL_SIGNATURE_SCHEME_V1 = 'rsi-ledger/period-seal/v1';
+/** Seals that name the hash of the seal before them (null for the first). */
+export const SEAL_SIGNATURE_SCHEME_V2 = 'rsi-ledger/period-seal/v2';
+/** The scheme new seals are signed under. */
+export const SEAL_SIGNATURE_SCHEME: SealSignatureScheme = SEAL_SIGNATURE_SCHEME_V2;
+export type SealSignatureScheme = typeof SEAL_SIGNATURE_SCHEME_V1 | typeof SEAL_SIGNATURE_SCHEME_V2;
 const PEM_LENGTH_MAXIMUM = 1_000;
+const HASH_HEX_PATTERN = /^[0-9a-f]{64}$/;
 
 export type SealPosition = { commit: string; prepare: string };
 
 export type PeriodSeal = {
+  signatureScheme: SealSignatureScheme;
+  /** Hex SHA-256 of the previous seal's signed message (`sealHashOf`); null for the first seal, and for every v1 seal. */
+  previousSealHash: string | null;
   period: string;
   periodStart: string;
   /** Exclusive: the seal covers every event booked before it. */
@@ -37,15 +47,28 @@ export type PeriodSeal = {
 
 export type UnsignedSeal = Omit<PeriodSeal, 'publicKey' | 'signature'>;
 
-export function sealSignedMessage(seal: Pick<PeriodSeal, 'period' | 'periodEnd' | 'merkleScheme' | 'merkleRoot' | 'eventCount'>): string {
-  return canonicalJson({
-    scheme: SEAL_SIGNATURE_SCHEME,
+type SignedSealFields = Pick<PeriodSeal, 'signatureScheme' | 'previousSealHash' | 'period' | 'periodEnd' | 'merkleScheme' | 'merkleRoot' | 'eventCount'>;
+
+export function sealSignedMessage(seal: SignedSealFields): string {
+  const signed = {
+    scheme: seal.signatureScheme,
     period: seal.period,
     periodEnd: seal.periodEnd,
     merkleScheme: seal.merkleScheme,
     merkleRoot: seal.merkleRoot,
     eventCount: String(seal.eventCount),
-  });
+  };
+  if (seal.signatureScheme === SEAL_SIGNATURE_SCHEME_V1) return canonicalJson(signed);
+  return canonicalJson({ ...signed, previousSealHash: seal.previousSealHash });
+}
+
+/**
+ * What the next seal names: the hex SHA-256 of this seal's signed message. The message
+ * holds this seal's own `previousSealHash`, so the hashes chain every seal to the first,
+ * and removing or replacing one in the middle breaks the link of the seal after it.
+ */
+export function sealHashOf(seal: SignedSealFields): string {
+  return createHash('sha256').update(sealSignedMessage(seal), 'utf8').digest('hex');
 }
 
 export function signSeal(unsigned: UnsignedSeal, privateKey: KeyObject, publicKeyPem: string): PeriodSeal {
@@ -77,7 +100,11 @@ export function samePublicKey(leftPem: string, rightPem: string): boolean {
 }
 
 export function encodePeriodSeal(seal: PeriodSeal): { [key: string]: string | number | null | { commit: string; prepare: string } } {
+  // A v1 seal keeps the shape it was written with (its event hash covers that shape).
+  const chain: { [key: string]: string | null } = seal.signatureScheme === SEAL_SIGNATURE_SCHEME_V1
+    ? {} : { signatureScheme: seal.signatureScheme, previousSealHash: seal.previousSealHash };
   return {
+    ...chain,
     period: seal.period, periodStart: seal.periodStart, periodEnd: seal.periodEnd, merkleScheme: seal.merkleScheme,
     merkleRoot: seal.merkleRoot, eventCount: seal.eventCount,
     lastPosition: seal.lastPosition === null ? null : { commit: seal.lastPosition.commit, prepare: seal.lastPosition.prepare },
@@ -109,12 +136,28 @@ export function decodePeriodSeal(data: unknown): PeriodSeal {
     lastPosition = { commit, prepare };
   }
   const merkleRoot = stringField(record, 'merkleRoot');
-  if (!/^[0-9a-f]{64}$/.test(merkleRoot)) throw new Error('PeriodSealed.merkleRoot must be 64 lower-case hex digits');
+  if (!HASH_HEX_PATTERN.test(merkleRoot)) throw new Error('PeriodSealed.merkleRoot must be 64 lower-case hex digits');
+  const { signatureScheme, previousSealHash } = decodeSealChainFields(record);
   return {
+    signatureScheme, previousSealHash,
     period: stringField(record, 'period'), periodStart: stringField(record, 'periodStart'), periodEnd: stringField(record, 'periodEnd'),
     merkleScheme: stringField(record, 'merkleScheme'), merkleRoot, eventCount, lastPosition,
     publicKey: stringField(record, 'publicKey'), signature: stringField(record, 'signature'), sealedAt: stringField(record, 'sealedAt'),
   };
+}
+
+/**
+ * A seal without `signatureScheme` was written under v1 and names no previous seal; a
+ * decoded v1 seal passed on (in a statement) may carry `signatureScheme` v1 and a null link.
+ */
+function decodeSealChainFields(record: Record<string, unknown>): { signatureScheme: SealSignatureScheme; previousSealHash: string | null } {
+  const scheme = record.signatureScheme ?? SEAL_SIGNATURE_SCHEME_V1;
+  const link = record.previousSealHash ?? null;
+  if (scheme !== SEAL_SIGNATURE_SCHEME_V1 && scheme !== SEAL_SIGNATURE_SCHEME_V2) throw new Error(`PeriodSealed.signatureScheme ${JSON.stringify(scheme)} is not known`);
+  if (scheme === SEAL_SIGNATURE_SCHEME_V1 && link !== null) throw new Error('PeriodSealed: a v1 seal names no previous seal');
+  if (scheme === SEAL_SIGNATURE_SCHEME_V2 && record.previousSealHash === undefined) throw new Error('PeriodSealed.previousSealHash is required from scheme v2 on (null for the first seal)');
+  if (link !== null && (typeof link !== 'string' || !HASH_HEX_PATTERN.test(link))) throw new Error('PeriodSealed.previousSealHash must be 64 lower-case hex digits or null');
+  return { signatureScheme: scheme, previousSealHash: link as string | null };
 }
 
 export { MERKLE_SCHEME };

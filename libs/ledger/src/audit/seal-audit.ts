@@ -2,14 +2,17 @@ import { compareGlobalPositions, type EventStore, type GlobalPosition, type Reco
 import { bookedBefore, nextPeriod, parsePeriod } from './accounting-period';
 import { MERKLE_SCHEME, MerkleRootAccumulator, merkleLeafOf } from './merkle-tree';
 import { sealSignatureHolds, type PeriodSeal } from './period-seal';
-import { positionOf, readSeals, type RecordedSeal } from './period-seal.service';
+import { positionOf, readSeals, type RecordedSeal, type RecordedSealStreamEntry } from './period-seal.service';
+import { auditSealKeyChain, type SealKeyChainAudit } from './seal-key-chain';
 
 /**
  * The seal part of `verify`, fed the events in global order by the verifier's one pass:
  * each seal's root is recomputed from the events it covers (booked before its period's
  * end, up to its last position), its count compared, its signature checked with the key it
- * names, the seals checked to follow each other month by month, and any event booked into a
- * sealed period after its seal reported (a statement line no proof can cover).
+ * names, the seals checked to follow each other month by month and to name the hash of the
+ * seal before them, their keys followed along the rotations and (when pinned) required to
+ * be a pinned key or joined to one, and any event booked into a sealed period after its
+ * seal reported (a statement line no proof can cover).
  *
  * Cost: one leaf hash per event, plus one accumulator step per event and seal covering it.
  */
@@ -21,7 +24,15 @@ export class SealAudit {
     lateBookings: number;
   }[];
 
-  private constructor(seals: RecordedSeal[], private readonly fail: (message: string) => void) {
+  private readonly keyChain: SealKeyChainAudit;
+
+  private constructor(
+    seals: RecordedSeal[],
+    private readonly streamEntries: RecordedSealStreamEntry[],
+    pinnedPublicKeys: readonly string[] | null,
+    private readonly fail: (message: string) => void,
+  ) {
+    this.keyChain = auditSealKeyChain(streamEntries, pinnedPublicKeys);
     this.entries = seals.map((recorded) => ({
       recorded,
       lastPosition: recorded.seal.lastPosition === null ? null : positionOf(recorded.seal.lastPosition),
@@ -30,15 +41,25 @@ export class SealAudit {
     }));
   }
 
-  static async start(store: EventStore, fail: (message: string) => void): Promise<SealAudit> {
-    let seals: RecordedSeal[];
+  /** `pinnedPublicKeys`: the auditor's trust anchors (PEM), or null when none was given. */
+  static async start(store: EventStore, fail: (message: string) => void, pinnedPublicKeys: readonly string[] | null = null): Promise<SealAudit> {
+    let read: { seals: RecordedSeal[]; entries: RecordedSealStreamEntry[] };
     try {
-      seals = (await readSeals(store)).seals;
+      read = await readSeals(store);
     } catch (error) {
       fail(`the seals stream cannot be read: ${(error as Error).message}`);
-      seals = [];
+      read = { seals: [], entries: [] };
     }
-    return new SealAudit(seals, fail);
+    return new SealAudit(read.seals, read.entries, pinnedPublicKeys, fail);
+  }
+
+  /** What the seals prove and what they do not (an unpinned key, a new chain of keys): never a failure. */
+  get warnings(): readonly string[] {
+    return this.keyChain.warnings;
+  }
+
+  get trustAnchor(): { pinned: boolean; keysSeen: number; rotations: number } {
+    return { pinned: this.keyChain.pinned, keysSeen: this.keyChain.keysSeen, rotations: this.keyChain.rotations };
   }
 
   observe(recorded: RecordedEvent): void {
@@ -69,14 +90,22 @@ export class SealAudit {
     }
   }
 
-  /** Reports every seal; `pass` is called once per seal that holds. */
+  /** Reports every seal and rotation; `pass` is called once per seal or rotation that holds. */
   finish(pass: () => void): void {
     let previous: PeriodSeal | null = null;
+    const chainFailuresOfEvent = new Map<string, string[]>();
+    this.streamEntries.forEach((streamEntry, index) => {
+      const failures = this.keyChain.failuresByEntry.get(index) ?? [];
+      if (streamEntry.kind === 'seal') chainFailuresOfEvent.set(streamEntry.event.eventId, failures);
+      else if (failures.length === 0) pass();
+      else for (const message of failures) this.fail(`seal key rotation ${streamEntry.event.streamName}@${streamEntry.event.streamVersion} (event ${streamEntry.event.eventId}): ${message}`);
+    });
     for (const entry of this.entries) {
       const seal = entry.recorded.seal;
       const name = `seal ${seal.period}`;
       const failuresBefore: string[] = [];
       const failHere = (message: string) => failuresBefore.push(`${name}: ${message}`);
+      for (const message of chainFailuresOfEvent.get(entry.recorded.event.eventId) ?? []) failHere(message);
       try {
         const period = parsePeriod(seal.period);
         if (seal.periodStart !== period.startIso || seal.periodEnd !== period.endIso) failHere('periodStart/periodEnd do not match the period');

@@ -4,6 +4,7 @@ import { bookedBefore, parsePeriod } from './accounting-period';
 import { expectedProofSides, MERKLE_SCHEME, merkleLeafOf, merkleRootFromProof, type ProofStep } from './merkle-tree';
 import { decodePeriodSeal, samePublicKey, sealSignatureHolds, type PeriodSeal } from './period-seal';
 import { checkStatementLogProofs, type StatementLogCheck } from './transparency-log/statement-log-proofs';
+import { decodeSealKeyRotation, publicKeyFingerprint, rotationSignaturesHold, type SealKeyRotation } from './seal-key-chain';
 import { minorOfDecimal, STATEMENT_FIGURE_FIELDS, statementFiguresOf, type EventBody } from './statement-line';
 
 /**
@@ -19,13 +20,15 @@ export const STATEMENT_VERIFY_LINES_MAXIMUM = 200_000;
 /** 10 million leaves need 24 steps; anything far longer is not a proof of this scheme. */
 const PROOF_STEPS_MAXIMUM = 64;
 const FAILURES_LISTED_MAXIMUM = 50;
+/** Key rotations a statement may carry: one a month for a century is far below it. */
+const ROTATIONS_MAXIMUM = 1_000;
 
 export type StatementVerification = {
   ok: boolean;
   sealed: boolean;
   sealPeriod: string | null;
   merkleRoot: string | null;
-  /** `given`: checked against the key passed in; `statement`: only against the key the statement names. */
+  /** `given`: checked against the pinned key(s) passed in; `statement`: only against the key the statement names (integrity, not origin). */
   publicKeySource: 'given' | 'statement';
   linesChecked: number;
   failureCount: number;
@@ -40,7 +43,46 @@ function isRecord(value: unknown): value is UnknownRecord {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-export function verifyStatement(statement: unknown, options: { publicKeyPem?: string } = {}): StatementVerification {
+/**
+ * The keys an auditor trusts: the pinned ones and every key joined to one by a rotation the
+ * statement carries whose two signatures hold (each rotation is signed by the outgoing and
+ * the incoming key, so trust flows both ways along it). A malformed rotation is a failure.
+ */
+function trustedFingerprints(pinnedPublicKeys: readonly string[], rotationsData: unknown, fail: (message: string) => void): Set<string> {
+  const trusted = new Set(pinnedPublicKeys.map(publicKeyFingerprint).filter((fingerprint): fingerprint is string => fingerprint !== null));
+  if (rotationsData === undefined) return trusted;
+  if (!Array.isArray(rotationsData) || rotationsData.length > ROTATIONS_MAXIMUM) {
+    fail(`sealKeyRotations: must be a list of at most ${ROTATIONS_MAXIMUM} rotations`);
+    return trusted;
+  }
+  const rotations: { previous: string; next: string }[] = [];
+  rotationsData.forEach((data: unknown, index) => {
+    let rotation: SealKeyRotation;
+    try {
+      rotation = decodeSealKeyRotation(data);
+    } catch (error) {
+      fail(`sealKeyRotations[${index}]: ${(error as Error).message}`);
+      return;
+    }
+    if (!rotationSignaturesHold(rotation)) {
+      fail(`sealKeyRotations[${index}]: the signatures by the outgoing and the incoming key do not both hold`);
+      return;
+    }
+    rotations.push({ previous: publicKeyFingerprint(rotation.previousPublicKey)!, next: publicKeyFingerprint(rotation.nextPublicKey)! });
+  });
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const { previous, next } of rotations) {
+      if (trusted.has(previous) === trusted.has(next)) continue;
+      trusted.add(previous).add(next);
+      grew = true;
+    }
+  }
+  return trusted;
+}
+
+export function verifyStatement(statement: unknown, options: { publicKeyPem?: string; pinnedPublicKeys?: readonly string[] } = {}): StatementVerification {
+  const pinnedPublicKeys = options.pinnedPublicKeys ?? (options.publicKeyPem === undefined ? undefined : [options.publicKeyPem]);
   const failures: string[] = [];
   let failureCount = 0;
   const fail = (message: string) => {
@@ -49,7 +91,7 @@ export function verifyStatement(statement: unknown, options: { publicKeyPem?: st
   };
   const report = (sealed: boolean, seal: PeriodSeal | null, linesChecked: number): StatementVerification => ({
     ok: failureCount === 0, sealed, sealPeriod: seal?.period ?? null, merkleRoot: seal?.merkleRoot ?? null,
-    publicKeySource: options.publicKeyPem === undefined ? 'statement' : 'given', linesChecked, failureCount, failures,
+    publicKeySource: pinnedPublicKeys === undefined ? 'statement' : 'given', linesChecked, failureCount, failures,
   });
 
   if (!isRecord(statement) || !Array.isArray(statement.lines) || !Array.isArray(statement.balances) || typeof statement.developerId !== 'string') {
@@ -82,10 +124,14 @@ export function verifyStatement(statement: unknown, options: { publicKeyPem?: st
   if (seal !== null) {
     if (seal.merkleScheme !== MERKLE_SCHEME) fail(`seal: unknown Merkle scheme ${JSON.stringify(seal.merkleScheme)}`);
     if (seal.periodEnd < period.endIso) fail(`seal ${seal.period} ends before the statement's period ${period.name}: it cannot cover it`);
-    if (options.publicKeyPem !== undefined && !samePublicKey(options.publicKeyPem, seal.publicKey)) {
-      fail('seal: signed with another key than the published one');
+    if (pinnedPublicKeys !== undefined) {
+      const trusted = trustedFingerprints(pinnedPublicKeys, statement.sealKeyRotations, fail);
+      const sealKey = publicKeyFingerprint(seal.publicKey);
+      if (sealKey === null || !trusted.has(sealKey)) {
+        fail('seal: signed with another key than the published one, and no key rotation the statement carries joins it to the published key');
+      }
     }
-    if (!sealSignatureHolds(seal, options.publicKeyPem ?? seal.publicKey)) fail('seal: the Ed25519 signature of the root does not hold');
+    if (!sealSignatureHolds(seal)) fail('seal: the Ed25519 signature of the root does not hold');
   }
 
   const totals = new Map<string, { creditsMinor: bigint; debitsMinor: bigint }>();
