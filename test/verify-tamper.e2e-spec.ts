@@ -17,7 +17,7 @@ const CHECK = {
   chain: 'hash chains and stream versions',
   recompute: 'splits and reversals recomputed by the domain',
   rebuild: 'rebuilt projections equal the live ones',
-  seals: 'seals: Merkle roots recomputed, signatures, order, nothing booked into a sealed period after its seal',
+  seals: 'seals: Merkle roots recomputed, signatures (keys not pinned), chain of seals, key rotations, order, nothing booked into a sealed period after its seal',
 } as const;
 const CHECK_COUNT = 9;
 

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type pg from 'pg';
-import type { EventStore, GlobalPosition, RecordedEvent } from '../../../../event-store/src/event-store.port';
+import { compareGlobalPositions, type EventStore, type GlobalPosition, type RecordedEvent } from '../../../../event-store/src/event-store.port';
 import { eventHashOf } from '../../event-hash';
 import { publicKeyPemOf } from '../seal-signing-key';
 import { logLeafHashOfEvent } from './log-leaf';
@@ -72,6 +72,10 @@ export function describeEvent(recorded: RecordedEvent): string {
  * follows the last stored one, and an issuer that finds another's leaves in place (a unique
  * violation) reads again; both compute the same leaves because the global order is fixed.
  */
+/** How long issuing a head waits for events held back by transactions in flight, and how often it looks. */
+const HEAD_WAIT_MILLISECONDS_MAXIMUM = 10_000;
+const HEAD_POLL_MILLISECONDS = 20;
+
 export class TransparencyLog {
   constructor(private readonly pool: pg.Pool, private readonly store: EventStore) {}
 
@@ -83,6 +87,12 @@ export class TransparencyLog {
   /** Appends a leaf for every event after the last one in the log; the number of leaves after. */
   async appendNewLeaves(): Promise<number> {
     let conflicts = 0;
+    // On PostgreSQL an event committed just now can be held back from readAll while an older
+    // transaction anywhere on the server is open: wait (bounded) until the log reaches the
+    // head seen at the start, so a head issued after a write covers it. Past the bound the
+    // head covers a prefix, which is still a true statement about the log.
+    const head = this.store.readHeadPosition ? await this.store.readHeadPosition() : null;
+    let waitedMilliseconds = 0;
     for (;;) {
       const last = await this.pool.query<{ leaf_index: string; commit_position: string; prepare_position: string }>(
         `SELECT leaf_index::text AS leaf_index, commit_position::text AS commit_position, prepare_position::text AS prepare_position
@@ -92,7 +102,13 @@ export class TransparencyLog {
       const nextIndex = row === undefined ? 0 : Number(row.leaf_index) + 1;
       const after: GlobalPosition | null = row === undefined ? null : { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) };
       const events = await this.store.readAll({ after, maxCount: LEAF_APPEND_BATCH_EVENTS });
-      if (events.length === 0) return nextIndex;
+      if (events.length === 0) {
+        const headReached = head === null || (after !== null && compareGlobalPositions(after, head) >= 0);
+        if (headReached || waitedMilliseconds >= HEAD_WAIT_MILLISECONDS_MAXIMUM) return nextIndex;
+        await new Promise((resolve) => setTimeout(resolve, HEAD_POLL_MILLISECONDS));
+        waitedMilliseconds += HEAD_POLL_MILLISECONDS;
+        continue;
+      }
       for (const recorded of events) {
         // A head signs what the events are; an event whose body no longer gives its hash was
         // edited in place, and signing its leaf would vouch for it.
