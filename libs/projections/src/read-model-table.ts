@@ -55,7 +55,7 @@ export type RowOf<Table> = Table extends ReadModelTable<infer Entries> ? RowOfCo
 /** The names of the written columns, in the definition's order, as a tuple type. */
 type WrittenNames<Entries extends readonly ColumnEntry[]> = Entries extends readonly [infer First, ...infer Rest extends readonly ColumnEntry[]]
   ? First extends readonly [infer Name, ColumnSpec] ? readonly [Name, ...WrittenNames<Rest>] : WrittenNames<Rest>
-  : readonly [];
+  : Entries extends readonly [] ? readonly [] : readonly string[];
 
 /** How a column is sent: its element type for `unnest`, its cast, and its value as text (COPY) or parameter. */
 export type WrittenColumn = {
