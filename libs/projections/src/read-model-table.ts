@@ -112,6 +112,8 @@ export class ReadModelTable<const Entries extends readonly ColumnEntry[]> {
   /** The written columns, in the definition's order: the column list and the order of every row's values. */
   readonly writtenColumns: readonly WrittenColumn[];
   readonly columnNames: WrittenNames<Entries>;
+  /** One row as a line of COPY text (values tab-separated, newline-terminated), in the definition's order. */
+  readonly copyLineOf: (row: RowOfColumns<Entries>) => string;
 
   constructor(readonly name: string, readonly entries: Entries) {
     assertInvariant(/^[a-z_][a-z0-9_]*$/.test(name), `table name ${name} is a plain SQL identifier`);
@@ -135,6 +137,7 @@ export class ReadModelTable<const Entries extends readonly ColumnEntry[]> {
     assertInvariant(written.length > 0, `table ${name} has a written column`);
     this.writtenColumns = written;
     this.columnNames = written.map((column) => column.name) as unknown as WrittenNames<Entries>;
+    this.copyLineOf = compileCopyLine(written);
   }
 
   /** Every column as PostgreSQL should describe it after the migrations, in the table's order. */
@@ -146,6 +149,21 @@ export class ReadModelTable<const Entries extends readonly ColumnEntry[]> {
   rows(): TableRows<Entries> {
     return new TableRows(this);
   }
+}
+
+/**
+ * The COPY line of a row, compiled once per table into `encoders[0](row.a) + '\t' + …`:
+ * each field is read by its name, as a plain property access. Read in a loop by a name
+ * held in a variable instead, the same fields cost about half as much again in the hot
+ * path (the projection copies some 100,000 rows per second), because the property access
+ * of every column of every table goes through one generic lookup. The source names only
+ * columns that passed the identifier check above, never a value.
+ */
+function compileCopyLine(columns: readonly WrittenColumn[]): (row: object) => string {
+  for (const column of columns) assertInvariant(/^[a-z_][a-z0-9_]*$/.test(column.name), `column ${column.name} is a plain SQL identifier`);
+  const body = columns.map((column, index) => `encoders[${index}](row.${column.name})`).join(" + '\\t' + ");
+  const compile = new Function('encoders', `'use strict'; return (row) => ${body} + '\\n';`) as (encoders: readonly ((value: unknown) => string)[]) => (row: object) => string;
+  return compile(columns.map((column) => column.copyTextOf));
 }
 
 function typeOfSpec(spec: ColumnSpec): ColumnType {

@@ -50,15 +50,11 @@ export async function bulkInsert<Entries extends readonly ColumnEntry[]>(
 /** Characters handed to the COPY stream per write: bounds the memory of one table's rows. */
 const COPY_CHUNK_CHARACTERS = 1 << 20;
 
-function* copyTextChunks(columns: readonly WrittenColumn[], rows: readonly Record<string, unknown>[]): Generator<string> {
+function* copyTextChunks<Entries extends readonly ColumnEntry[]>(batch: TableRows<Entries>): Generator<string> {
+  const lineOf = batch.table.copyLineOf;
   let chunk = '';
-  for (const row of rows) {
-    let line = '';
-    for (let index = 0; index < columns.length; index += 1) {
-      const column = columns[index]!;
-      line += (index === 0 ? '' : '\t') + column.copyTextOf(row[column.name]);
-    }
-    chunk += `${line}\n`;
+  for (const row of batch.rows) {
+    chunk += lineOf(row);
     if (chunk.length >= COPY_CHUNK_CHARACTERS) {
       yield chunk;
       chunk = '';
@@ -83,7 +79,7 @@ export async function bulkAppend<Entries extends readonly ColumnEntry[]>(context
   const columns = batch.table.writtenColumns;
   const target = `${quoteIdentifier(context.schema)}.${quoteIdentifier(batch.table.name)}`;
   const sink = context.client.query(copyFrom(`COPY ${target} (${columnListOf(columns)}) FROM STDIN`));
-  await pipeline(Readable.from(copyTextChunks(columns, batch.rows as readonly Record<string, unknown>[])), sink);
+  await pipeline(Readable.from(copyTextChunks(batch)), sink);
 }
 
 /**
