@@ -1,9 +1,12 @@
 import type { RecordedEvent } from '../../event-store/src/event-store.port';
 import { assertInvariant, decodeDeveloperEvent, PAYOUTS_IN_FLIGHT_ACCOUNT, PAYOUTS_SETTLED_ACCOUNT, REVENUE_CLEARING_ACCOUNT } from '../../domain/src';
 import type { DeveloperEvent, SplitLine } from '../../domain/src/ledger.events';
-import { bulkAppend, bulkInsert } from './sql-bulk';
+import { bulkAppend, bulkInsert, quoteIdentifier } from './sql-bulk';
 import type { ProjectionContext, ProjectionHandler } from './projection.handler';
-import { quoteIdentifier } from './sql-bulk';
+import {
+  APPS_TABLE, CONTRACT_VERSIONS_TABLE, DEVELOPER_BALANCES_TABLE, DEVELOPERS_TABLE, DIRECTORY_PAYOUTS_TABLE, LEDGER_POSTINGS_TABLE,
+  LEDGER_TABLES, PAYOUTS_TABLE, PLATFORM_SHARE_MONTHLY_TABLE, REFUNDS_TABLE, SPLITS_TABLE,
+} from './ledger.tables';
 
 /** Event types of the developer stream that this projection reads. */
 const DEVELOPER_EVENT_TYPES: ReadonlySet<string> = new Set([
@@ -57,16 +60,6 @@ export function postingsOf(event: DeveloperEvent): Posting[] {
   return postings;
 }
 
-/** A PostgreSQL array literal of text: every element quoted, `"` and `\` escaped. */
-export function textArrayLiteral(values: readonly string[]): string {
-  return `{${values.map((value) => `"${value.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
-}
-
-/** A PostgreSQL array literal of integers (minor units): decimal digits and a sign, nothing to quote. */
-export function numericArrayLiteral(values: readonly bigint[]): string {
-  return `{${values.join(',')}}`;
-}
-
 function developerPartyOf(developerId: string): string {
   return `developer:${developerId}`;
 }
@@ -84,6 +77,7 @@ function linesJson(lines: readonly SplitLine[]): string {
 
 type BalanceDelta = { creditedMinor: bigint; refundedMinor: bigint; inFlightMinor: bigint; paidMinor: bigint };
 type ShareDelta = { splitMinor: bigint; reversedMinor: bigint };
+type PayoutOutcome = { payoutId: string; status: 'settled' | 'failed'; at: string; reference: string | null; failureReason: string | null };
 
 /**
  * Splits, refunds, payouts, developer balances, platform share per month, ledger postings
@@ -92,23 +86,20 @@ type ShareDelta = { splitMinor: bigint; reversedMinor: bigint };
  */
 export class LedgerProjection implements ProjectionHandler {
   readonly name = 'ledger';
-  readonly tables = [
-    'developers', 'apps', 'contract_versions', 'directory_payouts', 'splits', 'refunds',
-    'payouts', 'developer_balances', 'platform_share_monthly', 'ledger_postings',
-  ] as const;
-  readonly insertOnlyTables = ['splits', 'refunds', 'ledger_postings'] as const;
+  readonly tables = LEDGER_TABLES.map((table) => table.name);
+  readonly insertOnlyTables = [SPLITS_TABLE.name, REFUNDS_TABLE.name, LEDGER_POSTINGS_TABLE.name];
 
   async applyBatch(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void> {
-    const developers: (string | null)[][] = [];
-    const apps: (string | number)[][] = [];
-    const contractVersions: (string | number)[][] = [];
-    const appVersionUpdates: (string | number)[][] = [];
-    const splits: (string | number)[][] = [];
-    const refunds: (string | number)[][] = [];
-    const payoutRequests: string[][] = [];
-    const payoutDirectory: string[][] = [];
-    const payoutOutcomes: (string | null)[][] = [];
-    const ledgerPostings: string[][] = [];
+    const developers = DEVELOPERS_TABLE.rows();
+    const apps = APPS_TABLE.rows();
+    const contractVersions = CONTRACT_VERSIONS_TABLE.rows();
+    const appVersionUpdates: { appId: string; contractVersion: number }[] = [];
+    const splits = SPLITS_TABLE.rows();
+    const refunds = REFUNDS_TABLE.rows();
+    const payoutRequests = PAYOUTS_TABLE.rows();
+    const payoutDirectory = DIRECTORY_PAYOUTS_TABLE.rows();
+    const payoutOutcomes: PayoutOutcome[] = [];
+    const ledgerPostings = LEDGER_POSTINGS_TABLE.rows();
     const balanceDeltas = new Map<string, BalanceDelta>();
     const shareDeltas = new Map<string, ShareDelta>();
 
@@ -129,24 +120,35 @@ export class LedgerProjection implements ProjectionHandler {
       if (!DEVELOPER_EVENT_TYPES.has(recorded.type)) continue;
       const event = decodeDeveloperEvent(recorded.type, recorded.data);
       const recordedAt = recorded.metadata.recordedAt;
-      const commit = recorded.globalPosition.commit.toString();
-      const prepare = recorded.globalPosition.prepare.toString();
+      const { commit, prepare } = recorded.globalPosition;
       let occurredAt = recordedAt;
       switch (event.type) {
         case 'DeveloperRegistered':
-          developers.push([event.data.developerId, event.data.name, event.data.country, event.data.incomeGroup, recordedAt]);
+          developers.add({
+            developer_id: event.data.developerId, name: event.data.name, country: event.data.country,
+            income_group: event.data.incomeGroup, registered_at: recordedAt,
+          });
           break;
         case 'AppRegistered': {
           const contract = event.data.contract;
           const currency = String((contract.terms as { currency?: unknown }).currency);
-          apps.push([event.data.appId, event.data.developerId, event.data.name, currency, contract.version, recordedAt]);
-          contractVersions.push([event.data.appId, contract.version, contract.hash, contract.effectiveFrom, JSON.stringify(contract.terms), recordedAt]);
+          apps.add({
+            app_id: event.data.appId, developer_id: event.data.developerId, name: event.data.name, currency,
+            latest_contract_version: contract.version, registered_at: recordedAt,
+          });
+          contractVersions.add({
+            app_id: event.data.appId, contract_version: contract.version, contract_hash: contract.hash,
+            effective_from: contract.effectiveFrom, terms: JSON.stringify(contract.terms), recorded_at: recordedAt,
+          });
           break;
         }
         case 'ContractAmended': {
           const contract = event.data.contract;
-          contractVersions.push([event.data.appId, contract.version, contract.hash, contract.effectiveFrom, JSON.stringify(contract.terms), recordedAt]);
-          appVersionUpdates.push([event.data.appId, contract.version]);
+          contractVersions.add({
+            app_id: event.data.appId, contract_version: contract.version, contract_hash: contract.hash,
+            effective_from: contract.effectiveFrom, terms: JSON.stringify(contract.terms), recorded_at: recordedAt,
+          });
+          appVersionUpdates.push({ appId: event.data.appId, contractVersion: contract.version });
           break;
         }
         case 'RevenueRecorded': {
@@ -154,11 +156,13 @@ export class LedgerProjection implements ProjectionHandler {
           occurredAt = data.occurredAt;
           const developerMinor = developerAmountOf(data.lines, data.developerId);
           const platformMinor = data.lines.find((line) => line.party === 'platform')?.amountMinor ?? 0n;
-          splits.push([
-            data.receiptId, data.appId, data.developerId, data.currency, data.amountMinor.toString(), data.occurredAt,
-            data.availableAt, recordedAt, data.contractVersion, data.contractHash, data.splitRuleVersion,
-            platformMinor.toString(), developerMinor.toString(), linesJson(data.lines), recorded.eventId, commit, prepare,
-          ]);
+          splits.add({
+            receipt_id: data.receiptId, app_id: data.appId, developer_id: data.developerId, currency: data.currency,
+            amount_minor: data.amountMinor, occurred_at: data.occurredAt, available_at: data.availableAt, recorded_at: recordedAt,
+            contract_version: data.contractVersion, contract_hash: data.contractHash, split_rule_version: data.splitRuleVersion,
+            platform_minor: platformMinor, developer_minor: developerMinor, lines: linesJson(data.lines), event_id: recorded.eventId,
+            commit_position: commit, prepare_position: prepare,
+          });
           balanceDelta(data.developerId, data.currency).creditedMinor += developerMinor;
           const month = data.occurredAt.slice(0, 7);
           for (const line of data.lines) {
@@ -171,11 +175,13 @@ export class LedgerProjection implements ProjectionHandler {
           const data = event.data;
           occurredAt = data.occurredAt;
           const developerMinor = developerAmountOf(data.lines, data.developerId);
-          refunds.push([
-            data.refundId, data.receiptId, data.appId, data.developerId, data.currency, data.amountMinor.toString(),
-            data.occurredAt, recordedAt, data.contractVersion, data.contractHash, data.splitRuleVersion,
-            developerMinor.toString(), linesJson(data.lines), recorded.eventId, commit, prepare,
-          ]);
+          refunds.add({
+            refund_id: data.refundId, receipt_id: data.receiptId, app_id: data.appId, developer_id: data.developerId,
+            currency: data.currency, amount_minor: data.amountMinor, occurred_at: data.occurredAt, recorded_at: recordedAt,
+            contract_version: data.contractVersion, contract_hash: data.contractHash, split_rule_version: data.splitRuleVersion,
+            developer_minor: developerMinor, lines: linesJson(data.lines), event_id: recorded.eventId,
+            commit_position: commit, prepare_position: prepare,
+          });
           balanceDelta(data.developerId, data.currency).refundedMinor += developerMinor;
           const month = data.occurredAt.slice(0, 7);
           for (const line of data.lines) {
@@ -187,15 +193,18 @@ export class LedgerProjection implements ProjectionHandler {
         case 'PayoutRequested': {
           const data = event.data;
           occurredAt = data.requestedAt;
-          payoutRequests.push([data.payoutId, data.developerId, data.currency, data.amountMinor.toString(), 'requested', data.requestedAt]);
-          payoutDirectory.push([data.payoutId, data.developerId]);
+          payoutRequests.add({
+            payout_id: data.payoutId, developer_id: data.developerId, currency: data.currency, amount_minor: data.amountMinor,
+            status: 'requested', requested_at: data.requestedAt, settled_at: null, failed_at: null, reference: null, failure_reason: null,
+          });
+          payoutDirectory.add({ payout_id: data.payoutId, developer_id: data.developerId });
           balanceDelta(data.developerId, data.currency).inFlightMinor += data.amountMinor;
           break;
         }
         case 'PayoutSettled': {
           const data = event.data;
           occurredAt = data.settledAt;
-          payoutOutcomes.push([data.payoutId, 'settled', data.settledAt, data.reference, null]);
+          payoutOutcomes.push({ payoutId: data.payoutId, status: 'settled', at: data.settledAt, reference: data.reference, failureReason: null });
           const delta = balanceDelta(data.developerId, data.currency);
           delta.inFlightMinor -= data.amountMinor;
           delta.paidMinor += data.amountMinor;
@@ -204,7 +213,7 @@ export class LedgerProjection implements ProjectionHandler {
         case 'PayoutFailed': {
           const data = event.data;
           occurredAt = data.failedAt;
-          payoutOutcomes.push([data.payoutId, 'failed', data.failedAt, null, data.reason]);
+          payoutOutcomes.push({ payoutId: data.payoutId, status: 'failed', at: data.failedAt, reference: null, failureReason: data.reason });
           balanceDelta(data.developerId, data.currency).inFlightMinor -= data.amountMinor;
           break;
         }
@@ -213,92 +222,62 @@ export class LedgerProjection implements ProjectionHandler {
       if (postings.length > 0) {
         const currency = postings[0]!.currency;
         assertInvariant(postings.every((posting) => posting.currency === currency), `postings of ${event.type} are in one currency`);
-        ledgerPostings.push([
-          commit, prepare, recorded.eventId, event.type, currency, textArrayLiteral(postings.map((posting) => posting.account)),
-          numericArrayLiteral(postings.map((posting) => posting.amountMinor)), occurredAt, recordedAt,
-        ]);
+        ledgerPostings.add({
+          commit_position: commit, prepare_position: prepare, event_id: recorded.eventId, event_type: event.type, currency,
+          accounts: postings.map((posting) => posting.account), amounts_minor: postings.map((posting) => posting.amountMinor),
+          occurred_at: occurredAt, recorded_at: recordedAt,
+        });
       }
     }
 
     const { client, schema } = context;
     const table = (name: string) => `${quoteIdentifier(schema)}.${quoteIdentifier(name)}`;
-    await bulkAppend(context, 'developers', [
-      { name: 'developer_id', type: 'text' }, { name: 'name', type: 'text' }, { name: 'country', type: 'text' },
-      { name: 'income_group', type: 'text' }, { name: 'registered_at', type: 'timestamptz' },
-    ], developers);
-    await bulkAppend(context, 'apps', [
-      { name: 'app_id', type: 'text' }, { name: 'developer_id', type: 'text' }, { name: 'name', type: 'text' },
-      { name: 'currency', type: 'text' }, { name: 'latest_contract_version', type: 'int4' }, { name: 'registered_at', type: 'timestamptz' },
-    ], apps);
-    await bulkAppend(context, 'contract_versions', [
-      { name: 'app_id', type: 'text' }, { name: 'contract_version', type: 'int4' }, { name: 'contract_hash', type: 'text' },
-      { name: 'effective_from', type: 'timestamptz' }, { name: 'terms', type: 'jsonb' }, { name: 'recorded_at', type: 'timestamptz' },
-    ], contractVersions);
-    for (const [appId, version] of appVersionUpdates) {
-      await client.query(`UPDATE ${table('apps')} SET latest_contract_version = $2 WHERE app_id = $1`, [appId, version]);
+    await bulkAppend(context, developers);
+    await bulkAppend(context, apps);
+    await bulkAppend(context, contractVersions);
+    for (const { appId, contractVersion } of appVersionUpdates) {
+      await client.query(`UPDATE ${table(APPS_TABLE.name)} SET latest_contract_version = $2 WHERE app_id = $1`, [appId, contractVersion]);
     }
-    await bulkAppend(context, 'splits', [
-      { name: 'receipt_id', type: 'text' }, { name: 'app_id', type: 'text' }, { name: 'developer_id', type: 'text' },
-      { name: 'currency', type: 'text' }, { name: 'amount_minor', type: 'numeric' }, { name: 'occurred_at', type: 'timestamptz' },
-      { name: 'available_at', type: 'timestamptz' }, { name: 'recorded_at', type: 'timestamptz' },
-      { name: 'contract_version', type: 'int4' }, { name: 'contract_hash', type: 'text' }, { name: 'split_rule_version', type: 'int4' },
-      { name: 'platform_minor', type: 'numeric' }, { name: 'developer_minor', type: 'numeric' }, { name: 'lines', type: 'jsonb' },
-      { name: 'event_id', type: 'uuid' }, { name: 'commit_position', type: 'numeric' }, { name: 'prepare_position', type: 'numeric' },
-    ], splits);
-    await bulkAppend(context, 'refunds', [
-      { name: 'refund_id', type: 'text' }, { name: 'receipt_id', type: 'text' }, { name: 'app_id', type: 'text' },
-      { name: 'developer_id', type: 'text' }, { name: 'currency', type: 'text' }, { name: 'amount_minor', type: 'numeric' },
-      { name: 'occurred_at', type: 'timestamptz' }, { name: 'recorded_at', type: 'timestamptz' },
-      { name: 'contract_version', type: 'int4' }, { name: 'contract_hash', type: 'text' }, { name: 'split_rule_version', type: 'int4' },
-      { name: 'developer_minor', type: 'numeric' }, { name: 'lines', type: 'jsonb' },
-      { name: 'event_id', type: 'uuid' }, { name: 'commit_position', type: 'numeric' }, { name: 'prepare_position', type: 'numeric' },
-    ], refunds);
-    await bulkAppend(context, 'payouts', [
-      { name: 'payout_id', type: 'text' }, { name: 'developer_id', type: 'text' }, { name: 'currency', type: 'text' },
-      { name: 'amount_minor', type: 'numeric' }, { name: 'status', type: 'text' }, { name: 'requested_at', type: 'timestamptz' },
-    ], payoutRequests);
-    await bulkAppend(context, 'directory_payouts', [
-      { name: 'payout_id', type: 'text' }, { name: 'developer_id', type: 'text' },
-    ], payoutDirectory);
-    for (const [payoutId, status, at, reference, reason] of payoutOutcomes) {
+    await bulkAppend(context, splits);
+    await bulkAppend(context, refunds);
+    await bulkAppend(context, payoutRequests);
+    await bulkAppend(context, payoutDirectory);
+    for (const { payoutId, status, at, reference, failureReason } of payoutOutcomes) {
       const result = await client.query(
-        `UPDATE ${table('payouts')} SET status = $2,
+        `UPDATE ${table(PAYOUTS_TABLE.name)} SET status = $2,
            settled_at = CASE WHEN $2 = 'settled' THEN $3::timestamptz END,
            failed_at = CASE WHEN $2 = 'failed' THEN $3::timestamptz END,
            reference = $4, failure_reason = $5
          WHERE payout_id = $1 AND status = 'requested'`,
-        [payoutId, status, at, reference, reason],
+        [payoutId, status, at, reference, failureReason],
       );
       if (result.rowCount !== 1) throw new Error(`invariant: payout ${payoutId} was not pending when it became ${status}`);
     }
     if (balanceDeltas.size > 0) {
-      const rows = [...balanceDeltas].map(([key, delta]) => [
-        ...key.split('\u0000'), delta.creditedMinor.toString(), delta.refundedMinor.toString(),
-        delta.inFlightMinor.toString(), delta.paidMinor.toString(),
-      ]);
-      await bulkInsert(client, schema, 'developer_balances', [
-        { name: 'developer_id', type: 'text' }, { name: 'currency', type: 'text' }, { name: 'credited_minor', type: 'numeric' },
-        { name: 'refunded_minor', type: 'numeric' }, { name: 'payouts_in_flight_minor', type: 'numeric' }, { name: 'paid_minor', type: 'numeric' },
-      ], rows, `ON CONFLICT (developer_id, currency) DO UPDATE SET
+      const balances = DEVELOPER_BALANCES_TABLE.rows();
+      for (const [key, delta] of balanceDeltas) {
+        const [developerId, currency] = key.split('\u0000');
+        balances.add({
+          developer_id: developerId!, currency: currency!, credited_minor: delta.creditedMinor, refunded_minor: delta.refundedMinor,
+          payouts_in_flight_minor: delta.inFlightMinor, paid_minor: delta.paidMinor,
+        });
+      }
+      await bulkInsert(context, balances, `ON CONFLICT (developer_id, currency) DO UPDATE SET
           credited_minor = developer_balances.credited_minor + EXCLUDED.credited_minor,
           refunded_minor = developer_balances.refunded_minor + EXCLUDED.refunded_minor,
           payouts_in_flight_minor = developer_balances.payouts_in_flight_minor + EXCLUDED.payouts_in_flight_minor,
           paid_minor = developer_balances.paid_minor + EXCLUDED.paid_minor`);
     }
     if (shareDeltas.size > 0) {
-      const rows = [...shareDeltas].map(([key, delta]) => [...key.split('\u0000'), delta.splitMinor.toString(), delta.reversedMinor.toString()]);
-      await bulkInsert(client, schema, 'platform_share_monthly', [
-        { name: 'currency', type: 'text' }, { name: 'month', type: 'text' }, { name: 'party', type: 'text' },
-        { name: 'split_minor', type: 'numeric' }, { name: 'reversed_minor', type: 'numeric' },
-      ], rows, `ON CONFLICT (currency, month, party) DO UPDATE SET
+      const shares = PLATFORM_SHARE_MONTHLY_TABLE.rows();
+      for (const [key, delta] of shareDeltas) {
+        const [currency, month, party] = key.split('\u0000');
+        shares.add({ currency: currency!, month: month!, party: party!, split_minor: delta.splitMinor, reversed_minor: delta.reversedMinor });
+      }
+      await bulkInsert(context, shares, `ON CONFLICT (currency, month, party) DO UPDATE SET
           split_minor = platform_share_monthly.split_minor + EXCLUDED.split_minor,
           reversed_minor = platform_share_monthly.reversed_minor + EXCLUDED.reversed_minor`);
     }
-    await bulkAppend(context, 'ledger_postings', [
-      { name: 'commit_position', type: 'numeric' }, { name: 'prepare_position', type: 'numeric' }, { name: 'event_id', type: 'uuid' },
-      { name: 'event_type', type: 'text' }, { name: 'currency', type: 'text' }, { name: 'accounts', type: 'text', cast: 'text[]' },
-      { name: 'amounts_minor', type: 'text', cast: 'numeric[]' }, { name: 'occurred_at', type: 'timestamptz' },
-      { name: 'recorded_at', type: 'timestamptz' },
-    ], ledgerPostings);
+    await bulkAppend(context, ledgerPostings);
   }
 }

@@ -1,6 +1,7 @@
 import type { PoolClient, Pool } from 'pg';
 import type { GlobalPosition, RecordedEvent } from '../../event-store/src/event-store.port';
-import { quoteIdentifier } from './sql-bulk';
+import { defineTable } from './read-model-table';
+import { insertRow, quoteIdentifier } from './sql-bulk';
 
 /** An error message is stored and shown up to this length. */
 export const FAILURE_MESSAGE_LENGTH_MAXIMUM = 2_000;
@@ -14,6 +15,14 @@ export const SKIP_REASON_LENGTH_MAXIMUM = 1_000;
 export const OPEN_FAILURES_PER_PROJECTION_MAXIMUM = 100;
 
 export type FailureResolution = 'retried' | 'skipped';
+
+/** Migration 0006. A failure is inserted open; the database numbers it and stamps its first attempt. */
+export const PROJECTION_FAILURES_TABLE = defineTable('projection_failures', [
+  ['failure_id', 'int8', 'default'], ['projection_name', 'text'], ['commit_position', 'numeric'], ['prepare_position', 'numeric'],
+  ['event_id', 'uuid'], ['stream_name', 'text'], ['stream_version', 'int8'], ['event_type', 'text'], ['error_message', 'text'],
+  ['attempts', 'int4', 'default'], ['first_failed_at', 'timestamptz', 'default'], ['last_failed_at', 'timestamptz', 'default'],
+  ['resolution', 'text?'], ['resolved_by', 'text?'], ['resolved_at', 'timestamptz?'], ['resolution_reason', 'text?'],
+]);
 
 /** One event a projection could not apply, with everything that names it. */
 export type ProjectionFailure = {
@@ -92,7 +101,7 @@ export class ProjectionFailureTable {
   constructor(private readonly schema: string) {}
 
   private get table(): string {
-    return `${quoteIdentifier(this.schema)}.${quoteIdentifier('projection_failures')}`;
+    return `${quoteIdentifier(this.schema)}.${quoteIdentifier(PROJECTION_FAILURES_TABLE.name)}`;
   }
 
   /** Open failures (oldest first), optionally of one projection; `forUpdate` locks them in the caller's transaction. */
@@ -133,12 +142,11 @@ export class ProjectionFailureTable {
   }
 
   async insertOpen(client: PoolClient, projectionName: string, event: RecordedEvent, errorMessage: string): Promise<void> {
-    await client.query(
-      `INSERT INTO ${this.table} (projection_name, commit_position, prepare_position, event_id, stream_name, stream_version, event_type, error_message)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [projectionName, event.globalPosition.commit.toString(), event.globalPosition.prepare.toString(), event.eventId,
-        event.streamName, event.streamVersion.toString(), event.type, errorMessage],
-    );
+    await insertRow(client, this.schema, PROJECTION_FAILURES_TABLE, {
+      projection_name: projectionName, commit_position: event.globalPosition.commit, prepare_position: event.globalPosition.prepare,
+      event_id: event.eventId, stream_name: event.streamName, stream_version: event.streamVersion, event_type: event.type,
+      error_message: errorMessage, resolution: null, resolved_by: null, resolved_at: null, resolution_reason: null,
+    });
   }
 
   /** The same event failed again on a retry: one more attempt on the open row. */

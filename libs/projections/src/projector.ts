@@ -12,7 +12,18 @@ import {
   boundedMessage, describeFailedEvent, formatPosition, OPEN_FAILURES_PER_PROJECTION_MAXIMUM, ProjectionFailureTable,
   SKIP_REASON_LENGTH_MAXIMUM, type ProjectionFailure,
 } from './projection-failures';
-import { quoteIdentifier } from './sql-bulk';
+import { defineTable } from './read-model-table';
+import { insertRow, quoteIdentifier } from './sql-bulk';
+
+/**
+ * Migration 0002. One row per projector: the position of the last event applied, moved in
+ * the transaction that applies the batch. A new row starts before the first event (-1).
+ */
+export const PROJECTION_CHECKPOINTS_TABLE = defineTable('projection_checkpoints', [
+  ['projection_name', 'text'], ['commit_position', 'numeric'], ['prepare_position', 'numeric'],
+  ['events_applied', 'int8', 'default'], ['updated_at', 'timestamptz', 'default'],
+]);
+const CHECKPOINT_BEFORE_FIRST_EVENT = -1n;
 
 export type ProjectorOptions = {
   /** Name of the checkpoint row; one projector per name is active at a time. */
@@ -132,7 +143,7 @@ export class Projector {
 
   async readCheckpoint(): Promise<GlobalPosition | null> {
     const result = await this.pool.query(
-      `SELECT commit_position::text AS commit, prepare_position::text AS prepare FROM ${this.table('projection_checkpoints')} WHERE projection_name = $1`,
+      `SELECT commit_position::text AS commit, prepare_position::text AS prepare FROM ${this.table(PROJECTION_CHECKPOINTS_TABLE.name)} WHERE projection_name = $1`,
       [this.options.projectionName],
     );
     if (result.rows.length === 0) return null;
@@ -210,14 +221,12 @@ export class Projector {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query(
-        `INSERT INTO ${this.table('projection_checkpoints')} (projection_name, commit_position, prepare_position)
-         VALUES ($1, -1, -1) ON CONFLICT (projection_name) DO NOTHING`,
-        [this.options.projectionName],
-      );
+      await insertRow(client, this.options.schema, PROJECTION_CHECKPOINTS_TABLE, {
+        projection_name: this.options.projectionName, commit_position: CHECKPOINT_BEFORE_FIRST_EVENT, prepare_position: CHECKPOINT_BEFORE_FIRST_EVENT,
+      }, 'ON CONFLICT (projection_name) DO NOTHING');
       const locked = await client.query(
         `SELECT commit_position::text AS commit, prepare_position::text AS prepare
-           FROM ${this.table('projection_checkpoints')} WHERE projection_name = $1 FOR UPDATE`,
+           FROM ${this.table(PROJECTION_CHECKPOINTS_TABLE.name)} WHERE projection_name = $1 FOR UPDATE`,
         [this.options.projectionName],
       );
       const storedCommit = BigInt(locked.rows[0].commit);
@@ -241,7 +250,7 @@ export class Projector {
         }
       }
       await client.query(
-        `UPDATE ${this.table('projection_checkpoints')}
+        `UPDATE ${this.table(PROJECTION_CHECKPOINTS_TABLE.name)}
             SET commit_position = $2, prepare_position = $3, events_applied = events_applied + $4, updated_at = now()
           WHERE projection_name = $1`,
         [this.options.projectionName, last.commit.toString(), last.prepare.toString(), events.length],
@@ -427,7 +436,7 @@ export class Projector {
       await client.query('BEGIN');
       const locked = await client.query(
         `SELECT commit_position::text AS commit, prepare_position::text AS prepare
-           FROM ${this.table('projection_checkpoints')} WHERE projection_name = $1 FOR UPDATE`,
+           FROM ${this.table(PROJECTION_CHECKPOINTS_TABLE.name)} WHERE projection_name = $1 FOR UPDATE`,
         [this.options.projectionName],
       );
       const stored = locked.rows.length === 0 || BigInt(locked.rows[0].commit) < 0n ? null : { commit: BigInt(locked.rows[0].commit), prepare: BigInt(locked.rows[0].prepare) };

@@ -6,6 +6,9 @@ import {
 import type { RecordedEvent } from '../../event-store/src/event-store.port';
 import type { ProjectionContext, ProjectionHandler } from './projection.handler';
 import { bulkInsert, quoteIdentifier } from './sql-bulk';
+import {
+  CONSUMPTION_DAILY_TABLE, CONSUMPTION_LATEST_TABLE, PRICE_BOOKS_TABLE, UNIT_ECONOMICS_MONTHLY_TABLE, UNIT_ECONOMICS_TABLES,
+} from './unit-economics.tables';
 
 type MeterPrices = { listPricePicounits: bigint; unitCostPicounits: bigint };
 /** Price books are immutable once published: kept in memory by id, bounded. */
@@ -37,12 +40,12 @@ type MonthlyDelta = {
  */
 export class UnitEconomicsProjection implements ProjectionHandler {
   readonly name = 'unit-economics';
-  readonly tables = ['price_books', 'consumption_daily', 'consumption_latest', 'unit_economics_monthly'] as const;
+  readonly tables = UNIT_ECONOMICS_TABLES.map((table) => table.name);
 
   private readonly priceBooks = new Map<string, Map<string, MeterPrices>>();
 
   async applyBatch(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void> {
-    const priceBookRows: (string | number)[][] = [];
+    const priceBookRows = PRICE_BOOKS_TABLE.rows();
     const daily = new Map<string, DailyDelta>();
     const monthly = new Map<string, MonthlyDelta>();
     const latestByCurrency = new Map<string, string>();
@@ -70,11 +73,11 @@ export class UnitEconomicsProjection implements ProjectionHandler {
         if (event.type !== 'PriceBookPublished') continue;
         const data = event.data;
         this.rememberPriceBook(data.priceBookId, new Map(data.meters.map((meter) => [meter.meter, meter])));
-        priceBookRows.push([
-          data.priceBookId, data.currency, data.version, data.effectiveFrom,
-          JSON.stringify(data.meters.map((meter) => ({ meter: meter.meter, listPrice: formatUnitPrice(meter.listPricePicounits), unitCost: formatUnitPrice(meter.unitCostPicounits) }))),
-          recorded.metadata.recordedAt,
-        ]);
+        priceBookRows.add({
+          price_book_id: data.priceBookId, currency: data.currency, version: data.version, effective_from: data.effectiveFrom,
+          meters: JSON.stringify(data.meters.map((meter) => ({ meter: meter.meter, listPrice: formatUnitPrice(meter.listPricePicounits), unitCost: formatUnitPrice(meter.unitCostPicounits) }))),
+          recorded_at: recorded.metadata.recordedAt,
+        });
       } else if (recorded.type === 'ConsumptionRecorded') {
         const event = decodeConsumptionEvent(recorded.type, recorded.data) as ConsumptionRecorded;
         decoded.push({ kind: 'consumption', event });
@@ -126,45 +129,40 @@ export class UnitEconomicsProjection implements ProjectionHandler {
       }
     }
 
-    const { client, schema } = context;
-    await bulkInsert(client, schema, 'price_books', [
-      { name: 'price_book_id', type: 'text' }, { name: 'currency', type: 'text' }, { name: 'version', type: 'int4' },
-      { name: 'effective_from', type: 'timestamptz' }, { name: 'meters', type: 'jsonb' }, { name: 'recorded_at', type: 'timestamptz' },
-    ], priceBookRows);
+    await bulkInsert(context, priceBookRows);
     if (daily.size > 0) {
-      const rows = [...daily].map(([key, delta]) => {
+      const rows = CONSUMPTION_DAILY_TABLE.rows();
+      for (const [key, delta] of daily) {
         const [appId, meter, day] = key.split('\u0000');
-        return [appId!, delta.developerId, meter!, day!, formatQuantity(delta.quantityNanounits), delta.records.toString()];
-      });
-      await bulkInsert(client, schema, 'consumption_daily', [
-        { name: 'app_id', type: 'text' }, { name: 'developer_id', type: 'text' }, { name: 'meter', type: 'text' }, { name: 'day', type: 'date' },
-        { name: 'quantity', type: 'numeric' }, { name: 'records', type: 'int8' },
-      ], rows, `ON CONFLICT (app_id, meter, day) DO UPDATE SET
+        rows.add({
+          app_id: appId!, developer_id: delta.developerId, meter: meter!, day: day!, quantity: formatQuantity(delta.quantityNanounits),
+          records: delta.records,
+        });
+      }
+      await bulkInsert(context, rows, `ON CONFLICT (app_id, meter, day) DO UPDATE SET
           quantity = consumption_daily.quantity + EXCLUDED.quantity,
           records = consumption_daily.records + EXCLUDED.records`);
     }
     if (latestByCurrency.size > 0) {
-      await bulkInsert(client, schema, 'consumption_latest', [
-        { name: 'currency', type: 'text' }, { name: 'latest_occurred_at', type: 'timestamptz' },
-      ], [...latestByCurrency], `ON CONFLICT (currency) DO UPDATE SET
+      const rows = CONSUMPTION_LATEST_TABLE.rows();
+      for (const [currency, latestOccurredAt] of latestByCurrency) rows.add({ currency, latest_occurred_at: latestOccurredAt });
+      await bulkInsert(context, rows, `ON CONFLICT (currency) DO UPDATE SET
           latest_occurred_at = GREATEST(consumption_latest.latest_occurred_at, EXCLUDED.latest_occurred_at)`);
     }
     if (monthly.size > 0) {
-      const rows = [...monthly].map(([key, delta]) => {
+      const rows = UNIT_ECONOMICS_MONTHLY_TABLE.rows();
+      for (const [key, delta] of monthly) {
         const [appId, month] = key.split('\u0000');
-        return [
-          appId!, month!, delta.developerId, delta.currency, delta.grossRevenueMinor.toString(), delta.refundsMinor.toString(),
-          delta.platformSplitMinor.toString(), delta.platformReversedMinor.toString(), delta.carveOutsSplitMinor.toString(),
-          delta.carveOutsReversedMinor.toString(), formatZeptounits(delta.payPerUseZeptounits), formatZeptounits(delta.infrastructureCostZeptounits),
-        ];
-      });
-      await bulkInsert(client, schema, 'unit_economics_monthly', [
-        { name: 'app_id', type: 'text' }, { name: 'month', type: 'text' }, { name: 'developer_id', type: 'text' }, { name: 'currency', type: 'text' },
-        { name: 'gross_revenue_minor', type: 'numeric' }, { name: 'refunds_minor', type: 'numeric' },
-        { name: 'platform_split_minor', type: 'numeric' }, { name: 'platform_reversed_minor', type: 'numeric' },
-        { name: 'carve_outs_split_minor', type: 'numeric' }, { name: 'carve_outs_reversed_minor', type: 'numeric' },
-        { name: 'pay_per_use_exact', type: 'numeric' }, { name: 'infrastructure_cost_exact', type: 'numeric' },
-      ], rows, `ON CONFLICT (app_id, month) DO UPDATE SET
+        rows.add({
+          app_id: appId!, month: month!, developer_id: delta.developerId, currency: delta.currency,
+          gross_revenue_minor: delta.grossRevenueMinor, refunds_minor: delta.refundsMinor,
+          platform_split_minor: delta.platformSplitMinor, platform_reversed_minor: delta.platformReversedMinor,
+          carve_outs_split_minor: delta.carveOutsSplitMinor, carve_outs_reversed_minor: delta.carveOutsReversedMinor,
+          pay_per_use_exact: formatZeptounits(delta.payPerUseZeptounits),
+          infrastructure_cost_exact: formatZeptounits(delta.infrastructureCostZeptounits),
+        });
+      }
+      await bulkInsert(context, rows, `ON CONFLICT (app_id, month) DO UPDATE SET
           gross_revenue_minor = unit_economics_monthly.gross_revenue_minor + EXCLUDED.gross_revenue_minor,
           refunds_minor = unit_economics_monthly.refunds_minor + EXCLUDED.refunds_minor,
           platform_split_minor = unit_economics_monthly.platform_split_minor + EXCLUDED.platform_split_minor,
@@ -185,7 +183,7 @@ export class UnitEconomicsProjection implements ProjectionHandler {
   private async loadPriceBooks(context: { client: PoolClient; schema: string }, priceBookIds: string[]): Promise<void> {
     if (priceBookIds.length === 0) return;
     const result = await context.client.query(
-      `SELECT price_book_id, meters::text AS meters FROM ${quoteIdentifier(context.schema)}.${quoteIdentifier('price_books')} WHERE price_book_id = ANY($1::text[])`,
+      `SELECT price_book_id, meters::text AS meters FROM ${quoteIdentifier(context.schema)}.${quoteIdentifier(PRICE_BOOKS_TABLE.name)} WHERE price_book_id = ANY($1::text[])`,
       [priceBookIds],
     );
     for (const row of result.rows as { price_book_id: string; meters: string }[]) {
