@@ -1,3 +1,5 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
 import type { Pool } from 'pg';
 import type { Writable } from 'node:stream';
 import { formatMoney, parseInstant } from '../../domain/src';
@@ -37,7 +39,8 @@ function isoOf(value: string | null): string | null {
 
 const TIME_FILTER = (column: string) => `($1::timestamptz IS NULL OR ${column} >= $1::timestamptz) AND ($2::timestamptz IS NULL OR ${column} < $2::timestamptz) AND $3::timestamptz IS NOT NULL`;
 
-export const EXPORT_DEFINITIONS: Record<string, ExportDefinition> = {
+/** The developer ledger's exports (the ledger projection's tables). */
+export const DEVELOPER_LEDGER_EXPORTS: Readonly<Record<string, ExportDefinition>> = {
   splits: {
     sql: `SELECT receipt_id, app_id, developer_id, currency, amount_minor::text AS amount_minor, occurred_at::text AS occurred_at,
                  recorded_at::text AS recorded_at, contract_version::text AS contract_version, contract_hash, lines::text AS lines
@@ -111,21 +114,51 @@ export const EXPORT_DEFINITIONS: Record<string, ExportDefinition> = {
   },
 };
 
-/** The projection an export reads, so that an export is refused while it holds back a stream. */
-export function projectionOfExport(name: string): string {
-  const definition = EXPORT_DEFINITIONS[name];
-  if (definition === undefined) throw new Error(`no export ${JSON.stringify(name)}`);
-  return definition.projection ?? 'ledger';
+/**
+ * Marks a provider of a feature module whose `definitions` are exports of its tables; the
+ * `ExportCatalog` collects them (discovery, like the projection handlers: no process-wide
+ * registry, so two application contexts in one process never share or clash).
+ */
+export const ExportDefinitionsProvider = DiscoveryService.createDecorator<void>();
+
+export interface ExportDefinitions {
+  readonly definitions: Readonly<Record<string, ExportDefinition>>;
 }
 
-export function exportNames(): string[] {
-  return Object.keys(EXPORT_DEFINITIONS);
-}
+/** Every export of the feature modules of one application context, by name. */
+@Injectable()
+export class ExportCatalog implements OnModuleInit {
+  private readonly definitions = new Map<string, ExportDefinition>();
 
-/** Registers more exports (consumption, unit economics…) from other modules. */
-export function registerExport(name: string, definition: ExportDefinition): void {
-  if (EXPORT_DEFINITIONS[name]) throw new Error(`export ${name} is defined twice`);
-  EXPORT_DEFINITIONS[name] = definition;
+  constructor(private readonly discovery: DiscoveryService) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders({ metadataKey: ExportDefinitionsProvider.KEY })) {
+      for (const [name, definition] of Object.entries((wrapper.instance as ExportDefinitions).definitions)) {
+        if (this.definitions.has(name)) throw new Error(`export ${name} is defined twice`);
+        this.definitions.set(name, definition);
+      }
+    }
+  }
+
+  names(): string[] {
+    return [...this.definitions.keys()];
+  }
+
+  /** The projection an export reads, so that an export is refused while it holds back a stream. */
+  projectionOf(name: string): string {
+    return this.definitionOf(name).projection ?? 'ledger';
+  }
+
+  definitionOf(name: string): ExportDefinition {
+    const definition = this.definitions.get(name);
+    if (definition === undefined) throw new Error(`unknown export ${JSON.stringify(name)}; known: ${this.names().join(', ')}`);
+    return definition;
+  }
+
+  exportProjection(options: { pool: Pool; name: string; format: ExportFormat; output: Writable; from?: string; to?: string; asOf: string }): Promise<{ rowsWritten: number }> {
+    return exportProjection({ ...options, definition: this.definitionOf(options.name) });
+  }
 }
 export type { ExportDefinition };
 
@@ -145,17 +178,16 @@ function writeChunk(output: Writable, chunk: string): Promise<void> {
  * `from`/`to` bound the business time (`occurredAt`) as [from, to); `asOf` is the time at
  * which pending and available are told apart (balances).
  */
-export async function exportProjection(options: {
+async function exportProjection(options: {
   pool: Pool;
-  name: string;
+  definition: ExportDefinition;
   format: ExportFormat;
   output: Writable;
   from?: string;
   to?: string;
   asOf: string;
 }): Promise<{ rowsWritten: number }> {
-  const definition = EXPORT_DEFINITIONS[options.name];
-  if (!definition) throw new Error(`unknown export ${JSON.stringify(options.name)}; known: ${exportNames().join(', ')}`);
+  const definition = options.definition;
   const from = options.from === undefined ? null : parseInstant(options.from, 'from').iso;
   const to = options.to === undefined ? null : parseInstant(options.to, 'to').iso;
   const asOf = parseInstant(options.asOf, 'asOf').iso;

@@ -4,7 +4,7 @@ import {
 } from '../../../domain/src';
 import type { GlobalPosition, RecordedEvent } from '../../../event-store/src/event-store.port';
 import { eventHashOf, GENESIS_EVENT_HASH } from '../event-hash';
-import type { LedgerRuntime } from '../ledger-runtime';
+import type { LedgerRuntime } from '../ledger-core.module';
 import { compareWithLive, replayIntoFreshSchema } from './projection-replay';
 import { SealAudit } from './seal-audit';
 import { commandBehind } from './command-behind';
