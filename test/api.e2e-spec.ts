@@ -369,7 +369,7 @@ describe('HTTP API (supertest, real database)', () => {
     });
 
     it('does not store a 500: the retry runs again', async () => {
-      const bus = server.runtime.bus;
+      const bus = ledger.runtime.bus;
       const original = bus.execute.bind(bus);
       const spy = jest.spyOn(bus, 'execute').mockImplementationOnce(() => Promise.reject(new Error('connection reset: SELECT secret FROM internals')));
       const body = { developerId: 'dev-retry', name: 'Retry', country: 'NG' };
