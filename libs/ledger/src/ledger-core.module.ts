@@ -10,7 +10,55 @@ import type { ProjectionHandler } from '../../projections/src/projection.handler
 import type { Projector } from '../../projections/src/projector';
 import { LedgerProjections } from '../../projections/src/projections.module';
 import { CommandBus, type CommandHandlerGroup } from './command-bus';
-import { ExportCatalog, type ExportFormat } from './projection-export';
+import type { Pool } from 'pg';
+import { exportProjection, type ExportDefinition, type ExportFormat } from './projection-export';
+
+/**
+ * Marks a provider of a feature module whose `definitions` are exports of its tables; the
+ * `ExportCatalog` collects them (discovery, like the projection handlers: no process-wide
+ * registry, so two application contexts in one process never share or clash).
+ */
+export const ExportDefinitionsProvider = DiscoveryService.createDecorator<void>();
+
+export interface ExportDefinitions {
+  readonly definitions: Readonly<Record<string, ExportDefinition>>;
+}
+
+/** Every export of the feature modules of one application context, by name. */
+@Injectable()
+export class ExportCatalog implements OnModuleInit {
+  private readonly definitions = new Map<string, ExportDefinition>();
+
+  constructor(private readonly discovery: DiscoveryService) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders({ metadataKey: ExportDefinitionsProvider.KEY })) {
+      for (const [name, definition] of Object.entries((wrapper.instance as ExportDefinitions).definitions)) {
+        if (this.definitions.has(name)) throw new Error(`export ${name} is defined twice`);
+        this.definitions.set(name, definition);
+      }
+    }
+  }
+
+  names(): string[] {
+    return [...this.definitions.keys()];
+  }
+
+  /** The projection an export reads, so that an export is refused while it holds back a stream. */
+  projectionOf(name: string): string {
+    return this.definitionOf(name).projection ?? 'ledger';
+  }
+
+  definitionOf(name: string): ExportDefinition {
+    const definition = this.definitions.get(name);
+    if (definition === undefined) throw new Error(`unknown export ${JSON.stringify(name)}; known: ${this.names().join(', ')}`);
+    return definition;
+  }
+
+  exportProjection(options: { pool: Pool; name: string; format: ExportFormat; output: Writable; from?: string; to?: string; asOf: string }): Promise<{ rowsWritten: number }> {
+    return exportProjection({ ...options, definition: this.definitionOf(options.name) });
+  }
+}
 
 /** Marks a provider of a feature module as a `CommandHandlerGroup` of the command bus. */
 export const CommandHandlerGroupProvider = DiscoveryService.createDecorator<void>();

@@ -1,5 +1,3 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { DiscoveryService } from '@nestjs/core';
 import type { Pool } from 'pg';
 import type { Writable } from 'node:stream';
 import { formatMoney, parseInstant } from '../../domain/src';
@@ -114,52 +112,6 @@ export const DEVELOPER_LEDGER_EXPORTS: Readonly<Record<string, ExportDefinition>
   },
 };
 
-/**
- * Marks a provider of a feature module whose `definitions` are exports of its tables; the
- * `ExportCatalog` collects them (discovery, like the projection handlers: no process-wide
- * registry, so two application contexts in one process never share or clash).
- */
-export const ExportDefinitionsProvider = DiscoveryService.createDecorator<void>();
-
-export interface ExportDefinitions {
-  readonly definitions: Readonly<Record<string, ExportDefinition>>;
-}
-
-/** Every export of the feature modules of one application context, by name. */
-@Injectable()
-export class ExportCatalog implements OnModuleInit {
-  private readonly definitions = new Map<string, ExportDefinition>();
-
-  constructor(private readonly discovery: DiscoveryService) {}
-
-  onModuleInit(): void {
-    for (const wrapper of this.discovery.getProviders({ metadataKey: ExportDefinitionsProvider.KEY })) {
-      for (const [name, definition] of Object.entries((wrapper.instance as ExportDefinitions).definitions)) {
-        if (this.definitions.has(name)) throw new Error(`export ${name} is defined twice`);
-        this.definitions.set(name, definition);
-      }
-    }
-  }
-
-  names(): string[] {
-    return [...this.definitions.keys()];
-  }
-
-  /** The projection an export reads, so that an export is refused while it holds back a stream. */
-  projectionOf(name: string): string {
-    return this.definitionOf(name).projection ?? 'ledger';
-  }
-
-  definitionOf(name: string): ExportDefinition {
-    const definition = this.definitions.get(name);
-    if (definition === undefined) throw new Error(`unknown export ${JSON.stringify(name)}; known: ${this.names().join(', ')}`);
-    return definition;
-  }
-
-  exportProjection(options: { pool: Pool; name: string; format: ExportFormat; output: Writable; from?: string; to?: string; asOf: string }): Promise<{ rowsWritten: number }> {
-    return exportProjection({ ...options, definition: this.definitionOf(options.name) });
-  }
-}
 export type { ExportDefinition };
 
 function writeChunk(output: Writable, chunk: string): Promise<void> {
@@ -178,7 +130,7 @@ function writeChunk(output: Writable, chunk: string): Promise<void> {
  * `from`/`to` bound the business time (`occurredAt`) as [from, to); `asOf` is the time at
  * which pending and available are told apart (balances).
  */
-async function exportProjection(options: {
+export async function exportProjection(options: {
   pool: Pool;
   definition: ExportDefinition;
   format: ExportFormat;

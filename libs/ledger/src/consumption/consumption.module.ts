@@ -5,8 +5,7 @@ import type { EventStore } from '../../../event-store/src/event-store.port';
 import { EVENT_STORE } from '../../../event-store/src/event-store.module';
 import { LedgerProjections, ProjectionHandlerProvider } from '../../../projections/src/projections.module';
 import { UnitEconomicsProjection } from '../../../projections/src/unit-economics.projection';
-import { CommandHandlerGroupProvider } from '../ledger-core.module';
-import { ExportDefinitionsProvider, type ExportDefinitions } from '../projection-export';
+import { CommandHandlerGroupProvider, ExportDefinitionsProvider, type ExportDefinitions } from '../ledger-core.module';
 import { ConsumptionCommandService } from './consumption-command.service';
 import { CONSUMPTION_EXPORTS } from './unit-economics.read';
 

@@ -7,8 +7,8 @@ import { LedgerProjection } from '../../../projections/src/ledger.projection';
 import { LedgerProjections, ProjectionHandlerProvider } from '../../../projections/src/projections.module';
 import { CommandDirectory } from '../command-routing';
 import { LedgerCommandService } from '../ledger-command.service';
-import { CommandHandlerGroupProvider } from '../ledger-core.module';
-import { DEVELOPER_LEDGER_EXPORTS, ExportDefinitionsProvider, type ExportDefinitions } from '../projection-export';
+import { CommandHandlerGroupProvider, ExportDefinitionsProvider, type ExportDefinitions } from '../ledger-core.module';
+import { DEVELOPER_LEDGER_EXPORTS } from '../projection-export';
 
 /** Applied first: the other projections read its tables (apps, developers) in the same transaction. */
 export const DEVELOPER_LEDGER_PROJECTION_ORDER = 10;
