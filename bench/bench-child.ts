@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { parseContractTerms, splitReceipt, type ContractTerms } from '../libs/domain/src';
-import { openLedger } from '../libs/ledger/src/ledger-runtime';
+import { openLedgerContext } from '../libs/ledger/src/ledger-context';
 import { importJsonlFile } from '../libs/ledger/src/jsonl-import';
 import { withImportProjection } from '../libs/ledger/src/projection-worker';
 import { replayIntoFreshSchema } from '../libs/ledger/src/audit/projection-replay';
@@ -83,11 +83,12 @@ function measureSplit(iterations: number): ChildResult {
 
 async function measureImport(spec: Extract<ChildSpec, { kind: 'import' }>): Promise<ChildResult> {
   const environment: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: spec.databaseUrl ?? '', EVENT_STORE: 'postgres' };
-  const runtime = await openLedger({ environment, dataDirectory: spec.dataDirectory ?? undefined });
+  const ledger = await openLedgerContext({ environment, dataDirectory: spec.dataDirectory ?? undefined });
+  const runtime = ledger.runtime;
   try {
     const startedAt = process.hrtime.bigint();
     // As `rsi-ledger import` does: on a server the projector runs in a worker thread.
-    const summary = await withImportProjection(runtime, { environment, moduleNames: [] }, (catchUpReadModels) => importJsonlFile({
+    const summary = await withImportProjection(runtime, { environment }, (catchUpReadModels) => importJsonlFile({
       filePath: spec.filePath,
       bus: runtime.bus,
       context: () => ({ actor: 'cli:bench', recordedAt: new Date().toISOString() }),
@@ -101,7 +102,7 @@ async function measureImport(spec: Extract<ChildSpec, { kind: 'import' }>): Prom
       detail: { commandsRecorded: summary.commandsRecorded, eventsProjected: summary.eventsProjected },
     };
   } finally {
-    await runtime.close();
+    await ledger.close();
   }
 }
 
@@ -142,7 +143,8 @@ async function measureCopy(spec: Extract<ChildSpec, { kind: 'copy' }>): Promise<
 }
 
 async function measureReplay(spec: Extract<ChildSpec, { kind: 'replay' }>): Promise<ChildResult> {
-  const runtime = await openLedger({ environment: { ...process.env, DATABASE_URL: spec.databaseUrl, EVENT_STORE: 'postgres' } });
+  const ledger = await openLedgerContext({ environment: { ...process.env, DATABASE_URL: spec.databaseUrl, EVENT_STORE: 'postgres' } });
+  const runtime = ledger.runtime;
   try {
     const startedAt = process.hrtime.bigint();
     const replay = await replayIntoFreshSchema({
@@ -152,12 +154,13 @@ async function measureReplay(spec: Extract<ChildSpec, { kind: 'replay' }>): Prom
     await runtime.connection.pool.query('DROP SCHEMA bench_replay CASCADE');
     return { elapsedSeconds, count: replay.eventsApplied, peakRssMebibytes: peakRssMebibytes() };
   } finally {
-    await runtime.close();
+    await ledger.close();
   }
 }
 
 async function measureExport(spec: Extract<ChildSpec, { kind: 'export' }>): Promise<ChildResult> {
-  const runtime = await openLedger({ environment: { ...process.env, DATABASE_URL: spec.databaseUrl, EVENT_STORE: 'postgres' } });
+  const ledger = await openLedgerContext({ environment: { ...process.env, DATABASE_URL: spec.databaseUrl, EVENT_STORE: 'postgres' } });
+  const runtime = ledger.runtime;
   try {
     // What `rsi-ledger export ledger-entries --format csv --out /dev/null` does.
     const output = createWriteStream('/dev/null');
@@ -169,7 +172,7 @@ async function measureExport(spec: Extract<ChildSpec, { kind: 'export' }>): Prom
     const elapsedSeconds = secondsSince(startedAt);
     return { elapsedSeconds, count: rowsWritten, peakRssMebibytes: peakRssMebibytes() };
   } finally {
-    await runtime.close();
+    await ledger.close();
   }
 }
 

@@ -8,10 +8,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import pg from 'pg';
-import { consumptionModule } from '../libs/ledger/src/consumption/consumption.module';
 import { writeSampleConsumptionFile } from '../libs/ledger/src/consumption/sample-consumption-file';
 import { importJsonlFile } from '../libs/ledger/src/jsonl-import';
-import { openLedger } from '../libs/ledger/src/ledger-runtime';
+import { openLedgerContext } from '../libs/ledger/src/ledger-context';
 
 const APP_COUNT = 100;
 
@@ -48,7 +47,8 @@ async function main(): Promise<void> {
     const { lines } = await writeSampleConsumptionFile({ filePath, appCount: APP_COUNT, recordCount, idPrefix: 'bench' });
     process.stdout.write(`generated ${lines} lines (${recordCount} consumption records, ${APP_COUNT} apps) in ${((Date.now() - generatedAt) / 1000).toFixed(1)} s, ${(fs.statSync(filePath).size / 1e6).toFixed(0)} MB\n`);
     await administer(serverUrl, `CREATE DATABASE ${databaseName}`);
-    const runtime = await openLedger({ environment: { ...process.env, DATABASE_URL: url.toString() }, modules: [consumptionModule()] });
+    const ledger = await openLedgerContext({ environment: { ...process.env, DATABASE_URL: url.toString() } });
+    const runtime = ledger.runtime;
     try {
       const summary = await importJsonlFile({
         filePath, bus: runtime.bus, batchSize,
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
       );
       if (summary.linesRefused > 0 || projected.rows[0].records !== String(recordCount)) process.exitCode = 1;
     } finally {
-      await runtime.close();
+      await ledger.close();
     }
   } finally {
     await administer(serverUrl, `DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`).catch(() => undefined);

@@ -3,10 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
-import { createApiApplication, startApiServer } from '../apps/api/src/api-server';
+import { startApiServer } from '../apps/api/src/api-server';
 import { publicKeyFingerprint } from '../libs/ledger/src/audit/seal-key-chain';
 import { publicKeyPemOf, readOrCreateSealPrivateKey } from '../libs/ledger/src/audit/seal-signing-key';
-import { openTestLedger, type TestLedger } from './support/test-ledger';
+import { createFreshDatabase, openTestApi, type FreshDatabase, type TestApi } from './support/test-ledger';
 
 const CONTRACT = {
   currency: 'USD',
@@ -18,7 +18,7 @@ const CONTRACT = {
 const QUIET = { RSI_API_LOG: 'quiet' };
 
 describe('HTTP API (supertest, real database)', () => {
-  let ledger: TestLedger;
+  let ledger: TestApi;
   let app: INestApplication;
   let server: ReturnType<INestApplication['getHttpServer']>;
 
@@ -28,8 +28,8 @@ describe('HTTP API (supertest, real database)', () => {
   const eventsCount = async () => Number((await ledger.runtime.connection.pool.query('SELECT count(*)::text AS n FROM events')).rows[0].n);
 
   beforeAll(async () => {
-    ledger = await openTestLedger();
-    app = await createApiApplication(ledger.runtime, { environment: QUIET });
+    ledger = await openTestApi({ environment: QUIET });
+    app = ledger.app;
     server = app.getHttpServer();
     await post('/v1/developers', { developerId: 'dev-1', name: 'Ada Apps', country: 'NG', incomeGroup: 'lower-middle' }).expect(201);
     await post('/v1/apps', { appId: 'app-1', developerId: 'dev-1', name: 'Story Writer', contract: CONTRACT }).expect(201);
@@ -390,17 +390,17 @@ describe('HTTP API (supertest, real database)', () => {
 });
 
 describe('HTTP API with API keys', () => {
-  let ledger: TestLedger;
+  let ledger: TestApi;
   let app: INestApplication;
   let keyDirectory: string;
   const sealPrivateKeyFile = () => path.join(keyDirectory, 'seal-private-key.pem');
 
   beforeAll(async () => {
-    ledger = await openTestLedger();
     keyDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'rsi-api-seal-key-'));
-    app = await createApiApplication(ledger.runtime, {
+    ledger = await openTestApi({
       environment: { ...QUIET, RSI_API_KEYS: 'ops:ops-secret-1,finance:finance-secret-2' }, sealPrivateKeyFile: sealPrivateKeyFile(),
     });
+    app = ledger.app;
   });
 
   afterAll(async () => {
@@ -449,29 +449,29 @@ describe('HTTP API with API keys', () => {
 });
 
 describe('startApiServer', () => {
-  let ledger: TestLedger;
+  let database: FreshDatabase;
 
   beforeAll(async () => {
-    ledger = await openTestLedger();
+    database = await createFreshDatabase({});
   });
 
   afterAll(async () => {
-    await ledger?.cleanup();
+    await database?.drop();
   });
 
   it('listens on a free port, keeps the read models following the writes in the background, and closes', async () => {
-    const server = await startApiServer(ledger.runtime, { port: 0, host: '127.0.0.1', environment: QUIET, projectorIntervalMilliseconds: 50 });
+    const server = await startApiServer({ port: 0, host: '127.0.0.1', environment: QUIET, projectorIntervalMilliseconds: 50, ledger: database.ledgerOptions });
     try {
       expect(server.port).toBeGreaterThan(0);
       const base = `http://127.0.0.1:${server.port}`;
       await request(base).get('/health').expect(200, { status: 'ok' });
       // Written through the bus directly: only the background projector can bring it to the read model.
-      const bus = ledger.runtime.bus;
+      const bus = server.runtime.bus;
       await bus.execute(bus.parse({ type: 'RegisterDeveloper', developerId: 'dev-bg', name: 'Background', country: 'NG' }), { actor: 'test', recordedAt: new Date().toISOString() });
       const deadline = Date.now() + 10_000;
       let projected = false;
       while (!projected && Date.now() < deadline) {
-        const result = await ledger.runtime.connection.pool.query('SELECT 1 FROM developers WHERE developer_id = $1', ['dev-bg']);
+        const result = await server.runtime.connection.pool.query('SELECT 1 FROM developers WHERE developer_id = $1', ['dev-bg']);
         projected = result.rows.length === 1;
         if (!projected) await new Promise((resolve) => setTimeout(resolve, 25));
       }

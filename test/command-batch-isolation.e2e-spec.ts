@@ -3,7 +3,6 @@ import type { LedgerCommand } from '../libs/ledger/src/command-bus';
 import type { CommandOutcome } from '../libs/ledger/src/command-outcome';
 import { CommandDirectory } from '../libs/ledger/src/command-routing';
 import { SAMPLE_PRICE_BOOK } from '../libs/ledger/src/consumption/sample-consumption-file';
-import { consumptionModule } from '../libs/ledger/src/consumption/consumption.module';
 import { LedgerCommandService } from '../libs/ledger/src/ledger-command.service';
 import { PostgresEventStore } from '../libs/event-store/src/postgres/postgres-event-store';
 import type { EventStore } from '../libs/event-store/src/event-store.port';
@@ -53,7 +52,7 @@ describe('one command that the database refuses fails alone; the rest of its bat
   )).rows[0].count);
 
   beforeAll(async () => {
-    ledger = await openTestLedger([consumptionModule()]);
+    ledger = await openTestLedger();
     await installPoisonTrigger(pool());
     const outcomes = await ledger.runtime.bus.executeBatch([
       { type: 'RegisterDeveloper', data: { developerId: 'dev-a', name: 'Ada Apps', country: 'NG', incomeGroup: 'lower-middle' } },

@@ -1,8 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { createApiApplication } from '../apps/api/src/api-server';
-import { consumptionModule } from '../libs/ledger/src/consumption/consumption.module';
-import { openTestLedger, type TestLedger } from './support/test-ledger';
+import { openTestApi, type TestApi } from './support/test-ledger';
 
 const CONTRACT = {
   currency: 'USD', effectiveFrom: '2026-01-01T00:00:00Z',
@@ -14,14 +12,14 @@ const PRICE_BOOK = {
 };
 
 describe('consumption over HTTP', () => {
-  let ledger: TestLedger;
+  let ledger: TestApi;
   let app: INestApplication;
   let server: ReturnType<INestApplication['getHttpServer']>;
   const post = (path: string, body: unknown) => request(server).post(path).send(body as object);
 
   beforeAll(async () => {
-    ledger = await openTestLedger([consumptionModule()]);
-    app = await createApiApplication(ledger.runtime, { environment: { RSI_API_LOG: 'quiet' } });
+    ledger = await openTestApi({ environment: { RSI_API_LOG: 'quiet' } });
+    app = ledger.app;
     server = app.getHttpServer();
     await post('/v1/developers', { developerId: 'dev-1', name: 'Ada Apps', country: 'NG' }).expect(201);
     await post('/v1/apps', { appId: 'app-1', developerId: 'dev-1', name: 'Story Writer', contract: CONTRACT }).expect(201);

@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { consumptionModule } from '../libs/ledger/src/consumption/consumption.module';
 import { writeSampleConsumptionFile } from '../libs/ledger/src/consumption/sample-consumption-file';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 import { CLI_PATH, runCli } from './support/cli-process';
@@ -23,7 +22,7 @@ if (!serverAvailable) {
 
   beforeAll(async () => {
     expect(fs.existsSync(CLI_PATH)).toBe(true);
-    ledger = await openTestLedger([consumptionModule()]);
+    ledger = await openTestLedger();
     directory = fs.mkdtempSync(path.join(os.tmpdir(), 'rsi-consumption-crash-'));
     filePath = path.join(directory, 'consumption.jsonl');
     await writeSampleConsumptionFile({ filePath, appCount: APP_COUNT, recordCount: RECORD_COUNT, idPrefix: 'crash' });

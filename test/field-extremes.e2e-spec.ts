@@ -2,16 +2,14 @@ import { Logger, type INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
 import fc from 'fast-check';
 import request from 'supertest';
-import { createApiApplication } from '../apps/api/src/api-server';
 import {
   BUSINESS_TIME_EARLIEST_EPOCH_MILLISECONDS, CLOCK_SKEW_ALLOWANCE_MILLISECONDS, CONTRACT_CARVE_OUTS_MAXIMUM, CONTRACT_TIERS_MAXIMUM, DAY_MILLISECONDS,
   HOLD_DAYS_MAXIMUM, IDENTIFIER_LENGTH_MAXIMUM, METER_NAME_LENGTH_MAXIMUM, MONEY_MAXIMUM_MINOR, NAME_LENGTH_MAXIMUM, PRICE_BOOK_METERS_MAXIMUM,
   QUANTITY_DECIMALS_MAXIMUM, QUANTITY_MAXIMUM_UNITS, RATE_PERCENT_DECIMALS_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM,
   SCHEDULE_AHEAD_DAYS_MAXIMUM, UNIT_PRICE_DECIMALS_MAXIMUM, UNIT_PRICE_MAXIMUM_MAJOR,
 } from '../libs/domain/src';
-import { consumptionModule } from '../libs/ledger/src/consumption/consumption.module';
 import { runCli } from './support/cli-process';
-import { openTestLedger, type TestLedger } from './support/test-ledger';
+import { openTestApi, openTestLedger, type TestLedger } from './support/test-ledger';
 
 /**
  * The extremes of every field of every command type, through every layer: the real API (DTO,
@@ -119,12 +117,13 @@ describe('field extremes of every command through every layer (real API, real da
   }
 
   beforeAll(async () => {
-    ledger = await openTestLedger([consumptionModule()]);
     jest.useFakeTimers({
       doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
       now: BOOKED_AT_MILLISECONDS,
     });
-    application = await createApiApplication(ledger.runtime, { environment: QUIET });
+    const api = await openTestApi({ environment: QUIET });
+    ledger = api;
+    application = api.app;
     server = application.getHttpServer() as Server;
     await post('/v1/developers', { developerId: 'dev', name: 'Ada', country: 'NG' }).expect(201);
     // One app per currency exponent, from the earliest business time; KWD holds credits the maximum days.

@@ -3,9 +3,8 @@ import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import request from 'supertest';
-import { createApiApplication } from '../apps/api/src/api-server';
 import { JSON_ARRAY_ITEMS_MAXIMUM, JSON_DEPTH_MAXIMUM, JSON_OBJECT_KEYS_MAXIMUM } from '../libs/ledger/src/input/strict-json.reader';
-import { openTestLedger, type TestLedger } from './support/test-ledger';
+import { openTestApi, type TestApi } from './support/test-ledger';
 
 const CONTRACT = {
   currency: 'USD',
@@ -50,7 +49,7 @@ const HOSTILE_BODIES: { name: string; path: string; body: Buffer; code: string; 
 ];
 
 describe('hostile request bodies (raw bytes over the wire, real database)', () => {
-  let ledger: TestLedger;
+  let ledger: TestApi;
   let app: INestApplication;
   let server: Server;
   let loggedErrors: jest.SpyInstance;
@@ -64,8 +63,8 @@ describe('hostile request bodies (raw bytes over the wire, real database)', () =
   const balances = async () => (await request(server).get('/v1/developers/dev-1/balances').query({ asOf: '2027-01-01T00:00:00Z' }).expect(200)).body;
 
   beforeAll(async () => {
-    ledger = await openTestLedger();
-    app = await createApiApplication(ledger.runtime, { environment: QUIET });
+    ledger = await openTestApi({ environment: QUIET });
+    app = ledger.app;
     await app.listen(0, '127.0.0.1');
     server = app.getHttpServer() as Server;
     await postRaw('/v1/developers', bytesOf('{"developerId":"dev-1","name":"Ada Apps","country":"NG"}')).expect(201);

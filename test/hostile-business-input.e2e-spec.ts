@@ -1,6 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { createApiApplication } from '../apps/api/src/api-server';
 import {
   contractVersionRecord, encodeDeveloperEvent, MONEY_MAXIMUM_MINOR, NAME_LENGTH_MAXIMUM, parseContractTerms,
 } from '../libs/domain/src';
@@ -8,7 +7,7 @@ import { verifyLedger } from '../libs/ledger/src/audit/ledger-verify';
 import { developerStreamName } from '../libs/ledger/src/command-routing';
 import { eventHashOf } from '../libs/ledger/src/event-hash';
 import { deriveEventId } from '../libs/event-store/src/event-id';
-import { openTestLedger, type TestLedger } from './support/test-ledger';
+import { openTestApi, type TestApi } from './support/test-ledger';
 
 const CONTRACT = {
   currency: 'USD',
@@ -26,15 +25,15 @@ const DAY_MILLISECONDS = 86_400_000;
  * the ledger still reads, exports, amends and verifies.
  */
 describe('hostile business input over HTTP', () => {
-  let ledger: TestLedger;
+  let ledger: TestApi;
   let app: INestApplication;
   let server: ReturnType<INestApplication['getHttpServer']>;
   const post = (path: string, body: unknown) => request(server).post(path).send(body as object);
   const eventsCount = async () => Number((await ledger.runtime.connection.pool.query('SELECT count(*)::text AS n FROM events')).rows[0].n);
 
   beforeAll(async () => {
-    ledger = await openTestLedger();
-    app = await createApiApplication(ledger.runtime, { environment: QUIET });
+    ledger = await openTestApi({ environment: QUIET });
+    app = ledger.app;
     server = app.getHttpServer();
     await post('/v1/developers', { developerId: 'dev-1', name: 'Ada Apps', country: 'NG', incomeGroup: 'lower-middle' }).expect(201);
     await post('/v1/apps', { appId: 'app-1', developerId: 'dev-1', name: 'Story Writer', contract: CONTRACT }).expect(201);

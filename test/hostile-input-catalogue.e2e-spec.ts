@@ -4,14 +4,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Server } from 'node:http';
 import request from 'supertest';
-import { createApiApplication } from '../apps/api/src/api-server';
 import {
   BUSINESS_TIME_EARLIEST_EPOCH_MILLISECONDS, CLOCK_SKEW_ALLOWANCE_MILLISECONDS, DAY_MILLISECONDS, IDENTIFIER_LENGTH_MAXIMUM,
   MONEY_MAXIMUM_MINOR, NAME_LENGTH_MAXIMUM, SCHEDULE_AHEAD_DAYS_MAXIMUM,
 } from '../libs/domain/src';
-import { consumptionModule } from '../libs/ledger/src/consumption/consumption.module';
 import { runCli } from './support/cli-process';
-import { openTestLedger, type TestLedger } from './support/test-ledger';
+import { openTestApi, openTestLedger, type TestLedger } from './support/test-ledger';
 
 /**
  * Issue 10's catalogue of hostile input: ONE table, every class the issue lists, each case a
@@ -234,13 +232,14 @@ describe('the hostile-input catalogue over HTTP (raw bytes, real database, the c
   const balances = async () => (await request(server).get('/v1/developers/dev-1/balances').expect(200)).body;
 
   beforeAll(async () => {
-    ledger = await openTestLedger([consumptionModule()]);
     // Only Date: timers, sockets and the database client keep real time.
     jest.useFakeTimers({
       doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
       now: BOOKED_AT_MILLISECONDS,
     });
-    application = await createApiApplication(ledger.runtime, { environment: QUIET });
+    const api = await openTestApi({ environment: QUIET });
+    ledger = api;
+    application = api.app;
     await application.listen(0, '127.0.0.1');
     server = application.getHttpServer() as Server;
     for (const command of SETUP_COMMANDS) await send({ method: 'POST', path: command.path, headers: JSON_TYPE, body: jsonOf(command.body) }).expect(201);
@@ -328,7 +327,7 @@ describe('the hostile-input catalogue through `rsi-ledger import` (one bad line 
   const eventsCount = async () => Number((await ledger.runtime.connection.pool.query('SELECT count(*)::text AS n FROM events')).rows[0].n);
 
   beforeAll(async () => {
-    ledger = await openTestLedger([consumptionModule()]);
+    ledger = await openTestLedger();
     directory = fs.mkdtempSync(path.join(os.tmpdir(), 'rsi-catalogue-'));
     filePath = path.join(directory, 'catalogue.jsonl');
     const lines: Buffer[] = SETUP_COMMANDS.map((command) => jsonOf({ type: command.type, ...command.body }));

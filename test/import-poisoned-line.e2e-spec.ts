@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { verifyLedger } from '../libs/ledger/src/audit/ledger-verify';
-import { consumptionModule } from '../libs/ledger/src/consumption/consumption.module';
 import { writeSampleLedgerFile } from '../libs/ledger/src/sample-ledger-file';
 import { CLI_PATH, runCli } from './support/cli-process';
 import { installPoisonTrigger } from './support/poisoned-events';
@@ -30,7 +29,7 @@ if (!serverAvailable) {
 
   beforeAll(async () => {
     expect(fs.existsSync(CLI_PATH)).toBe(true);
-    ledger = await openTestLedger([consumptionModule()]);
+    ledger = await openTestLedger();
     await installPoisonTrigger(ledger.runtime.connection.pool);
     directory = fs.mkdtempSync(path.join(os.tmpdir(), 'rsi-poisoned-import-'));
     filePath = path.join(directory, 'ledger.jsonl');

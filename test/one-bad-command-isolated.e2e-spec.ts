@@ -1,10 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
-import { createApiApplication } from '../apps/api/src/api-server';
-import { consumptionModule } from '../libs/ledger/src/consumption/consumption.module';
 import { SAMPLE_PRICE_BOOK } from '../libs/ledger/src/consumption/sample-consumption-file';
 import { installPoisonTrigger } from './support/poisoned-events';
-import { openTestLedger, type TestLedger } from './support/test-ledger';
+import { openTestApi, type TestApi } from './support/test-ledger';
 
 const CONTRACT = {
   currency: 'USD',
@@ -21,7 +19,7 @@ const CLIENT_CONCURRENCY = 50;
 type Answer = { status: number; body: Record<string, unknown>; replayed: boolean };
 
 describe('over HTTP, one request the database refuses fails alone; its group commit is recorded', () => {
-  let ledger: TestLedger;
+  let ledger: TestApi;
   let app: INestApplication;
   let baseUrl: string;
 
@@ -36,9 +34,9 @@ describe('over HTTP, one request the database refuses fails alone; its group com
   });
 
   beforeAll(async () => {
-    ledger = await openTestLedger([consumptionModule()]);
+    ledger = await openTestApi({ environment: QUIET });
     await installPoisonTrigger(ledger.runtime.connection.pool);
-    app = await createApiApplication(ledger.runtime, { environment: QUIET });
+    app = ledger.app;
     await app.listen(0, '127.0.0.1');
     baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     expect((await post('/v1/developers', { developerId: 'dev-1', name: 'Ada Apps', country: 'NG', incomeGroup: 'lower-middle' })).status).toBe(201);

@@ -12,13 +12,11 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import * as ts from 'typescript';
-import { createApiApplication } from '../apps/api/src/api-server';
 import {
   CARVE_OUT_BASES, CONTRACT_CARVE_OUTS_MAXIMUM, CONTRACT_SCOPES, CONTRACT_TIERS_MAXIMUM, CONTRACT_WINDOWS, DomainError, HOLD_DAYS_MAXIMUM,
   parseContractTerms,
 } from '../libs/domain/src';
-import { consumptionModule } from '../libs/ledger/src/consumption/consumption.module';
-import { openTestLedger, type TestLedger } from './support/test-ledger';
+import { openTestApi, type TestApi } from './support/test-ledger';
 
 type Schema = {
   $ref?: string; type?: string; properties?: Record<string, Schema>; required?: string[]; items?: Schema; allOf?: Schema[]; oneOf?: Schema[];
@@ -91,7 +89,7 @@ async function generateTypes(documentFile: string, typesFile: string): Promise<v
 }
 
 describe('OpenAPI document of the running app', () => {
-  let ledger: TestLedger;
+  let ledger: TestApi;
   let app: INestApplication;
   let server: ReturnType<INestApplication['getHttpServer']>;
   let documentText: string;
@@ -103,8 +101,8 @@ describe('OpenAPI document of the running app', () => {
   let typesGenerated: Promise<Settled<void>>;
 
   beforeAll(async () => {
-    ledger = await openTestLedger([consumptionModule()]);
-    app = await createApiApplication(ledger.runtime, { environment: { RSI_API_LOG: 'quiet' } });
+    ledger = await openTestApi({ environment: { RSI_API_LOG: 'quiet' } });
+    app = ledger.app;
     server = app.getHttpServer();
     const response = await request(server).get('/docs-json').expect(200);
     documentText = response.text;

@@ -1,12 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { createApiApplication } from '../apps/api/src/api-server';
-import { ledgerModules } from '../apps/cli/src/ledger-modules';
 import type { LedgerCommand } from '../libs/ledger/src/command-bus';
-import type { LedgerRuntime } from '../libs/ledger/src/ledger-runtime';
+import type { LedgerRuntime } from '../libs/ledger/src/ledger-core.module';
 import { formatPosition } from '../libs/projections/src/projection-failures';
 import { appendPoisonedReceipt, appendReceiptWithSql, repairPoisonedReceipt, type PoisonedEvent } from './support/poisoned-event';
-import { openTestLedger, type TestLedger } from './support/test-ledger';
+import { openTestApi, type TestApi } from './support/test-ledger';
 
 /**
  * Issue #10: one event no projection can decode (a receipt of 9999-12-31 whose availableAt
@@ -33,7 +31,7 @@ async function book(runtime: LedgerRuntime, commands: LedgerCommand[], recordedA
 }
 
 describe('a poisoned event: named, held back in its stream only, resolved by an operator', () => {
-  let ledger: TestLedger;
+  let ledger: TestApi;
   let app: INestApplication;
   let server: ReturnType<INestApplication['getHttpServer']>;
   let poisoned: PoisonedEvent;
@@ -42,8 +40,8 @@ describe('a poisoned event: named, held back in its stream only, resolved by an 
   const balanceOf = (developerId: string) => request(server).get(`/v1/developers/${developerId}/balances`).query({ asOf: AS_OF });
 
   beforeAll(async () => {
-    ledger = await openTestLedger(ledgerModules());
-    app = await createApiApplication(ledger.runtime, { environment: QUIET });
+    ledger = await openTestApi({ environment: QUIET });
+    app = ledger.app;
     server = app.getHttpServer();
     const { runtime } = ledger;
     await book(runtime, [

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import { ledgerModules } from '../apps/cli/src/ledger-modules';
 import type { LedgerCommand } from '../libs/ledger/src/command-bus';
 import { CLI_PATH, runCli, type CliExit } from './support/cli-process';
 import { appendPoisonedReceipt, repairPoisonedReceipt, type PoisonedEvent } from './support/poisoned-event';
@@ -35,7 +34,7 @@ describeOnServer('rsi-ledger projections status, skip and retry; verify, export 
 
   beforeAll(async () => {
     expect(fs.existsSync(CLI_PATH)).toBe(true);
-    ledger = await openTestLedger(ledgerModules());
+    ledger = await openTestLedger();
     const { runtime } = ledger;
     const context = { actor: 'test:projections-cli', recordedAt: '2026-11-01T00:00:00.000Z' };
     await runtime.bus.executeBatch([

@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openLedger } from '../libs/ledger/src/ledger-runtime';
-import { ledgerModules } from '../apps/cli/src/ledger-modules';
+import { openLedgerContext } from '../libs/ledger/src/ledger-context';
 import { BOOKED_LEDGER, bookThreeMonths } from './support/booked-ledger';
 import { CLI_PATH, runCli, type CliExit } from './support/cli-process';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
@@ -33,8 +32,8 @@ describe('rsi-ledger statement, seal, seal-public-key, seal-key rotate, verify a
     expect(fs.existsSync(CLI_PATH)).toBe(true);
     directory = fs.mkdtempSync(path.join(os.tmpdir(), 'rsi-audit-cli-'));
     if (process.env.DATABASE_URL?.trim()) {
-      // The CLI's modules too, so that every projection the CLI checks was fed the same events.
-      serverLedger = await openTestLedger(ledgerModules());
+      // The CLI's context (same modules), so that every projection the CLI checks was fed the same events.
+      serverLedger = await openTestLedger();
       await bookThreeMonths(serverLedger.runtime);
       environment = { ...serverLedger.childEnvironment, XDG_CONFIG_HOME: path.join(directory, 'config') };
       keyDirectory = path.join(directory, 'config', 'rsi-ledger');
@@ -43,11 +42,11 @@ describe('rsi-ledger statement, seal, seal-public-key, seal-key rotate, verify a
       const dataDirectory = path.join(directory, '.rsi-ledger');
       const embeddedEnvironment = { ...process.env };
       delete embeddedEnvironment.DATABASE_URL;
-      const runtime = await openLedger({ dataDirectory, environment: embeddedEnvironment, modules: ledgerModules() });
+      const ledger = await openLedgerContext({ dataDirectory, environment: embeddedEnvironment });
       try {
-        await bookThreeMonths(runtime);
+        await bookThreeMonths(ledger.runtime);
       } finally {
-        await runtime.close();
+        await ledger.close();
       }
       environment = embeddedEnvironment;
       keyDirectory = dataDirectory;

@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openLedger } from '../libs/ledger/src/ledger-runtime';
-import { ledgerModules } from '../apps/cli/src/ledger-modules';
+import { openLedgerContext } from '../libs/ledger/src/ledger-context';
 import { bookThreeMonths } from './support/booked-ledger';
 import { CLI_PATH, runCli, type CliExit } from './support/cli-process';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
@@ -25,7 +24,7 @@ describe('rsi-ledger tree-head (built CLI)', () => {
     expect(fs.existsSync(CLI_PATH)).toBe(true);
     directory = fs.mkdtempSync(path.join(os.tmpdir(), 'rsi-tree-head-cli-'));
     if (process.env.DATABASE_URL?.trim()) {
-      serverLedger = await openTestLedger(ledgerModules());
+      serverLedger = await openTestLedger();
       await bookThreeMonths(serverLedger.runtime);
       environment = { ...serverLedger.childEnvironment, RSI_SEAL_PRIVATE_KEY_FILE: file('seal-private-key.pem') };
       dataDirectoryArguments = [];
@@ -33,11 +32,11 @@ describe('rsi-ledger tree-head (built CLI)', () => {
       const dataDirectory = file('data');
       const embeddedEnvironment = { ...process.env };
       delete embeddedEnvironment.DATABASE_URL;
-      const runtime = await openLedger({ dataDirectory, environment: embeddedEnvironment, modules: ledgerModules() });
+      const opened = await openLedgerContext({ dataDirectory, environment: embeddedEnvironment });
       try {
-        await bookThreeMonths(runtime);
+        await bookThreeMonths(opened.runtime);
       } finally {
-        await runtime.close();
+        await opened.close();
       }
       environment = { ...embeddedEnvironment, RSI_SEAL_PRIVATE_KEY_FILE: file('seal-private-key.pem') };
       dataDirectoryArguments = ['--data-dir', dataDirectory];

@@ -1,7 +1,6 @@
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { createApiApplication } from '../apps/api/src/api-server';
 import type { GlobalPosition, RecordedEvent } from '../libs/event-store/src/event-store.port';
 import { buildDeveloperStatement } from '../libs/ledger/src/audit/developer-statement';
 import { verifyLedger } from '../libs/ledger/src/audit/ledger-verify';
@@ -14,7 +13,7 @@ import { checkTreeHeadConsistency, type TreeHead } from '../libs/ledger/src/audi
 import { verifyTreeHeads } from '../libs/ledger/src/audit/transparency-log/tree-head-audit';
 import { TransparencyLog } from '../libs/ledger/src/audit/transparency-log/transparency-log.service';
 import { BOOKED_LEDGER, bookThreeMonths } from './support/booked-ledger';
-import { openTestLedger, type TestLedger } from './support/test-ledger';
+import { openTestApi, type TestLedger } from './support/test-ledger';
 
 const TREE_HEAD_CHECK = "tree heads: every log leaf recomputed from the events, every head's root and signature";
 
@@ -62,12 +61,13 @@ describe('signed tree heads over all events, consistency and inclusion proofs (r
   const seal = (period: string, sealedAt: string) => sealPeriod(ledger.runtime.store, { period, sealedAt, signingKey: () => privateKey, actor: 'test:seal' });
 
   beforeAll(async () => {
-    ledger = await openTestLedger();
+    const api = await openTestApi({ environment: { RSI_API_LOG: 'quiet' } });
+    ledger = api;
+    app = api.app;
     privateKey = generateKeyPairSync('ed25519').privateKey;
     publicKeyPem = publicKeyPemOf(privateKey);
     await bookThreeMonths(ledger.runtime);
     log = new TransparencyLog(ledger.runtime.connection.pool, ledger.runtime.store);
-    app = await createApiApplication(ledger.runtime, { environment: { RSI_API_LOG: 'quiet' } });
   });
 
   afterAll(async () => {

@@ -2,9 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { consumptionModule } from '../libs/ledger/src/consumption/consumption.module';
 import { importJsonlFile } from '../libs/ledger/src/jsonl-import';
-import type { LedgerRuntime } from '../libs/ledger/src/ledger-runtime';
+import type { LedgerRuntime } from '../libs/ledger/src/ledger-core.module';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 
 async function exportToString(runtime: LedgerRuntime, name: string, format: 'csv' | 'jsonl', range: { from?: string; to?: string } = {}): Promise<string> {
@@ -66,7 +65,7 @@ describe('consumption, price books and unit economics through the JSONL import',
   let directory: string;
 
   beforeAll(async () => {
-    ledger = await openTestLedger([consumptionModule()]);
+    ledger = await openTestLedger();
     directory = fs.mkdtempSync(path.join(os.tmpdir(), 'rsi-unit-economics-'));
   });
 

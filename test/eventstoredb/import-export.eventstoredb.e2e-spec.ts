@@ -27,7 +27,7 @@ if (!connectionString) {
   let idPrefix: string;
 
   beforeAll(async () => {
-    ledger = await openTestLedger([], { EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: connectionString });
+    ledger = await openTestLedger({ environment: { EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: connectionString } });
     directory = fs.mkdtempSync(path.join(os.tmpdir(), 'rsi-esdb-'));
     filePath = path.join(directory, 'ledger.jsonl');
     // Streams cannot be dropped cheaply in EventStoreDB: every run uses ids of its own.

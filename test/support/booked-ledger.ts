@@ -1,5 +1,5 @@
 import type { LedgerCommand } from '../../libs/ledger/src/command-bus';
-import type { LedgerRuntime } from '../../libs/ledger/src/ledger-runtime';
+import type { LedgerRuntime } from '../../libs/ledger/src/ledger-core.module';
 
 /**
  * A small ledger booked over three months (booking times are passed in, as the CLI passes

@@ -2,10 +2,15 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { INestApplication } from '@nestjs/common';
 import { runAsAdministrator } from './test-database';
-import { openLedger, type LedgerModule, type LedgerRuntime } from '../../libs/ledger/src/ledger-runtime';
+import { createApiApplication } from '../../apps/api/src/api-server';
+import type { ApiOptions } from '../../apps/api/src/api-settings';
+import { LedgerRuntime } from '../../libs/ledger/src/ledger-core.module';
+import { openLedgerContext, type LedgerOptions } from '../../libs/ledger/src/ledger-context';
 
 export type TestLedger = {
+  /** The typed view of the Nest application context (or of the API application) over this ledger. */
   runtime: LedgerRuntime;
   /** `DATABASE_URL` of this ledger's own database (server mode), or undefined when embedded. */
   databaseUrl: string | undefined;
@@ -16,26 +21,25 @@ export type TestLedger = {
   cleanup(): Promise<void>;
 };
 
+export type TestApi = TestLedger & { app: INestApplication };
+
+/** A fresh database of its own, and how to open it: what `openTestLedger` and `openTestApi` share. */
+export type FreshDatabase = { ledgerOptions: LedgerOptions; databaseUrl: string | undefined; dataDirectory: string | undefined; drop(): Promise<void> };
+
 /**
- * A whole ledger on a fresh database of its own: a new database on the `DATABASE_URL`
- * server (so that parallel test files never share tables), or an embedded PGlite in a
- * fresh temporary directory when `DATABASE_URL` is not set.
+ * A new database on the `DATABASE_URL` server (so that parallel test files never share
+ * tables), or a fresh temporary directory for an embedded PGlite when `DATABASE_URL` is not set.
+ * `environmentOverrides` selects, for one, `EVENT_STORE=eventstoredb` for this ledger alone.
  */
-/** `environmentOverrides` selects, for one, `EVENT_STORE=eventstoredb` for this ledger alone. */
-export async function openTestLedger(modules: LedgerModule[] = [], environmentOverrides: NodeJS.ProcessEnv = {}): Promise<TestLedger> {
+export async function createFreshDatabase(environmentOverrides: NodeJS.ProcessEnv): Promise<FreshDatabase> {
   const serverUrl = process.env.DATABASE_URL?.trim();
   if (!serverUrl) {
     const dataDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'rsi-ledger-test-'));
     const environment = { ...process.env, ...environmentOverrides };
     delete environment.DATABASE_URL;
-    const runtime = await openLedger({ dataDirectory, environment, modules });
     return {
-      runtime, databaseUrl: undefined, dataDirectory,
-      childEnvironment: environment,
-      async cleanup() {
-        await runtime.close();
-        fs.rmSync(dataDirectory, { recursive: true, force: true });
-      },
+      ledgerOptions: { dataDirectory, environment }, databaseUrl: undefined, dataDirectory,
+      async drop() { fs.rmSync(dataDirectory, { recursive: true, force: true }); },
     };
   }
   const databaseName = `rsi_test_${process.pid}_${crypto.randomBytes(6).toString('hex')}`;
@@ -43,15 +47,53 @@ export async function openTestLedger(modules: LedgerModule[] = [], environmentOv
   const url = new URL(serverUrl);
   url.pathname = `/${databaseName}`;
   const databaseUrl = url.toString();
-  const environment = { ...process.env, ...environmentOverrides, DATABASE_URL: databaseUrl };
-  const runtime = await openLedger({ environment, modules });
   return {
-    runtime, databaseUrl, dataDirectory: undefined,
-    childEnvironment: environment,
+    ledgerOptions: { environment: { ...process.env, ...environmentOverrides, DATABASE_URL: databaseUrl } },
+    databaseUrl, dataDirectory: undefined,
+    async drop() { await runAsAdministrator(serverUrl, `DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`); },
+  };
+}
+
+/** A whole ledger (the Nest application context the CLI builds) on a fresh database of its own. */
+export async function openTestLedger(options: { environment?: NodeJS.ProcessEnv } = {}): Promise<TestLedger> {
+  const database = await createFreshDatabase(options.environment ?? {});
+  const ledger = await openLedgerContext(database.ledgerOptions).catch(async (error: unknown) => {
+    await database.drop();
+    throw error;
+  });
+  return {
+    runtime: ledger.runtime, databaseUrl: database.databaseUrl, dataDirectory: database.dataDirectory,
+    childEnvironment: database.ledgerOptions.environment ?? process.env,
     async cleanup() {
-      await runtime.close();
-      await runAsAdministrator(serverUrl, `DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
+      try {
+        await ledger.close();
+      } finally {
+        await database.drop();
+      }
     },
   };
 }
 
+/**
+ * The HTTP API application (initialised, not listening: supertest takes its HTTP server) on
+ * a fresh database of its own; `runtime` is the view of the same application's container.
+ */
+export async function openTestApi(apiOptions: ApiOptions = {}): Promise<TestApi> {
+  const database = await createFreshDatabase({});
+  const app = await createApiApplication({ ...apiOptions, ledger: database.ledgerOptions }).catch(async (error: unknown) => {
+    await database.drop();
+    throw error;
+  });
+  return {
+    app, runtime: app.get(LedgerRuntime), databaseUrl: database.databaseUrl, dataDirectory: database.dataDirectory,
+    childEnvironment: database.ledgerOptions.environment ?? process.env,
+    async cleanup() {
+      try {
+        // Closing twice is safe (a test may close the app first): the shutdown hooks close once.
+        await app.close();
+      } finally {
+        await database.drop();
+      }
+    },
+  };
+}

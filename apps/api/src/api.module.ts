@@ -1,5 +1,6 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
+import { ledgerModuleImports, type LedgerOptions } from '../../../libs/ledger/src/ledger-context';
 import { ApiKeyGuard } from './api-key.guard';
 import { API_SETTINGS, LEDGER_RUNTIME, type ApiSettings } from './api-settings';
 import { BackgroundProjector } from './background-projector';
@@ -12,20 +13,50 @@ import { LedgerReadsController } from './ledger-reads.controller';
 import { TreeHeadsController } from './tree-heads.controller';
 import { SealPublicKeyController } from './seal-public-key.controller';
 
-/** The HTTP API over one ledger runtime, which the caller opened and will close. */
+/** What every HTTP controller shares: the settings, the API-key guard, the command endpoint. */
+@Global()
 @Module({})
-export class ApiModule {
-  static forRuntime(runtime: LedgerRuntime, settings: ApiSettings): DynamicModule {
+export class ApiHttpModule {
+  static forRoot(settings: ApiSettings): DynamicModule {
     return {
-      module: ApiModule,
-      controllers: [HealthController, LedgerCommandsController, LedgerReadsController, LedgerExportsController, ConsumptionController, TreeHeadsController, SealPublicKeyController],
+      module: ApiHttpModule,
+      global: true,
       providers: [
-        { provide: LEDGER_RUNTIME, useValue: runtime },
         { provide: API_SETTINGS, useValue: settings },
+        // The controllers' name for the runtime view the LedgerCoreModule provides.
+        { provide: LEDGER_RUNTIME, useExisting: LedgerRuntime },
         ApiKeyGuard,
         CommandEndpointService,
-        BackgroundProjector,
       ],
+      exports: [API_SETTINGS, LEDGER_RUNTIME, ApiKeyGuard, CommandEndpointService],
+    };
+  }
+}
+
+/** The developer ledger's routes: its commands, its reads and the exports of its tables. */
+@Module({ controllers: [LedgerCommandsController, LedgerReadsController, LedgerExportsController] })
+export class DeveloperLedgerHttpModule {}
+
+/** Consumption and unit economics' routes. */
+@Module({ controllers: [ConsumptionController] })
+export class ConsumptionHttpModule {}
+
+/** The audit's routes: the published seal key (no API key) and the signed tree heads. */
+@Module({ controllers: [TreeHeadsController, SealPublicKeyController] })
+export class AuditHttpModule {}
+
+/**
+ * The HTTP API: the ledger's modules (database, event store, projections, features), the
+ * routes of each feature, health, and the background projector.
+ */
+@Module({})
+export class ApiAppModule {
+  static forRoot(settings: ApiSettings, ledgerOptions: LedgerOptions): DynamicModule {
+    return {
+      module: ApiAppModule,
+      imports: [...ledgerModuleImports(ledgerOptions), ApiHttpModule.forRoot(settings), DeveloperLedgerHttpModule, ConsumptionHttpModule, AuditHttpModule],
+      controllers: [HealthController],
+      providers: [BackgroundProjector],
     };
   }
 }

@@ -6,7 +6,7 @@ import type { LedgerCommand } from '../../../libs/ledger/src/command-bus';
 import { UNIT_ECONOMICS_SQL, unitEconomicsFiguresOf } from '../../../libs/ledger/src/consumption/unit-economics.read';
 import { consumptionStreamName, priceBookStreamName } from '../../../libs/ledger/src/consumption/consumption-command.service';
 import { developerStreamName } from '../../../libs/ledger/src/command-routing';
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
+import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
 import { ApiError } from './api-error';
 import { errorBodyOf } from './api-exception.filter';
 import { actorOf, ApiKeyGuard } from './api-key.guard';

@@ -3,8 +3,8 @@ import { ApiOperation, ApiParam, ApiResponse, ApiSecurity, ApiTags } from '@nest
 import type { Response } from 'express';
 import { Writable } from 'node:stream';
 import { parseInstant } from '../../../libs/domain/src';
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
-import { exportNames, projectionOfExport } from '../../../libs/ledger/src/projection-export';
+import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
+import { DEVELOPER_LEDGER_EXPORTS } from '../../../libs/ledger/src/projection-export';
 import { ApiError } from './api-error';
 import { ApiKeyGuard } from './api-key.guard';
 import { LEDGER_RUNTIME } from './api-settings';
@@ -63,7 +63,7 @@ export class LedgerExportsController {
   constructor(@Inject(LEDGER_RUNTIME) private readonly runtime: LedgerRuntime) {}
 
   @Get('exports/:name')
-  @ApiOperation({ summary: `Streams a projection as CSV or JSONL: ${exportNames().join(', ')} (and those of modules)` })
+  @ApiOperation({ summary: `Streams a projection as CSV or JSONL: ${Object.keys(DEVELOPER_LEDGER_EXPORTS).join(', ')} (and those of modules)` })
   @ApiResponse({
     status: 200,
     description: 'The rows, streamed: one JSON object per line (jsonl) or CSV with a header line. An error after the first byte cuts the connection.',
@@ -72,7 +72,7 @@ export class LedgerExportsController {
   @ErrorResponses(READ_ERROR_STATUSES, { 400: 'validation_failed or instant_malformed (a query parameter).', 404: 'unknown_export.' })
   @ApiParam({ name: 'name', description: 'An export name (those of the ledger and of its modules).', schema: { type: 'string', minLength: 1 } })
   async export(@Param('name') name: string, @Query() query: ExportQueryDto, @Res() response: Response): Promise<void> {
-    const names = exportNames();
+    const names = this.runtime.exports.names();
     if (!names.includes(name)) {
       throw new ApiError(404, 'unknown_export', `no export ${JSON.stringify(name.slice(0, 64))}; known: ${names.join(', ')}`, 'name');
     }
@@ -84,7 +84,7 @@ export class LedgerExportsController {
     // An export feeds other tools, where a missing row would pass unnoticed: it is refused
     // while its projection holds back any stream (503 projection_halted, naming the event).
     const freshness = await ReadFreshness.catchUp(this.runtime);
-    freshness.refuseIfAnyHeld(projectionOfExport(name), `the export ${name}`);
+    freshness.refuseIfAnyHeld(this.runtime.exports.projectionOf(name), `the export ${name}`);
     response.status(200);
     response.setHeader('Content-Type', CONTENT_TYPE_OF_FORMAT[format]);
     response.setHeader('Content-Disposition', `attachment; filename="${name}.${format}"`);

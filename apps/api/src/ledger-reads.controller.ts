@@ -3,8 +3,8 @@ import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagg
 import type { Response } from 'express';
 import { developerStreamName } from '../../../libs/ledger/src/command-routing';
 import { parseInstant } from '../../../libs/domain/src';
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
-import { EXPORT_DEFINITIONS } from '../../../libs/ledger/src/projection-export';
+import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
+import { DEVELOPER_LEDGER_EXPORTS } from '../../../libs/ledger/src/projection-export';
 import { ApiError, validationFailed } from './api-error';
 import { ApiKeyGuard } from './api-key.guard';
 import { DeveloperBalancesDto, SplitDto, SplitPageDto } from './api-responses.dto';
@@ -73,7 +73,7 @@ export class LedgerReadsController {
     if (developer.rows.length === 0) {
       throw new ApiError(404, 'unknown_developer', `developerId: no developer ${JSON.stringify(developerId)} is registered`, 'developerId');
     }
-    const definition = EXPORT_DEFINITIONS.balances!;
+    const definition = DEVELOPER_LEDGER_EXPORTS.balances!;
     const result = await pool.query(
       `SELECT q.*, $3::timestamptz::text AS as_of FROM (${definition.sql}) q WHERE q.developer_id = $4::text`,
       [null, null, asOf, developerId],
@@ -93,7 +93,7 @@ export class LedgerReadsController {
   async split(@Param('receiptId') receiptIdParameter: string, @Res({ passthrough: true }) response: Response): Promise<SplitDto> {
     const receiptId = identifierParameter(receiptIdParameter, 'receiptId');
     const freshness = await ReadFreshness.catchUp(this.runtime);
-    const definition = EXPORT_DEFINITIONS.splits!;
+    const definition = DEVELOPER_LEDGER_EXPORTS.splits!;
     const result = await this.runtime.connection.pool.query(
       `SELECT q.* FROM (${definition.sql}) q WHERE q.receipt_id = $4::text`,
       [null, null, new Date().toISOString(), receiptId],
@@ -130,7 +130,7 @@ export class LedgerReadsController {
     const rows = result.rows.slice(0, limit);
     const last = rows[rows.length - 1];
     const nextCursor = result.rows.length > limit && last !== undefined ? encodeCursor(last.commit_position, last.prepare_position) : null;
-    const definition = EXPORT_DEFINITIONS.splits!;
+    const definition = DEVELOPER_LEDGER_EXPORTS.splits!;
     return { items: rows.map((row) => definition.toObject(row)), nextCursor } as unknown as SplitPageDto;
   }
 

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
+import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
 import {
   failuresHoldingSubject, failuresOfProjection, haltedMessage, staleHeaderValue, type ReadSubject,
 } from '../../../libs/projections/src/projection-freshness';

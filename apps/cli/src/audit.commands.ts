@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
+import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
 import { parsePeriod } from '../../../libs/ledger/src/audit/accounting-period';
 import { buildDeveloperStatement } from '../../../libs/ledger/src/audit/developer-statement';
 import { readSeals, rotateSealKey, sealPeriod, SealRefusedError } from '../../../libs/ledger/src/audit/period-seal.service';

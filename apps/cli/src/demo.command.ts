@@ -1,5 +1,5 @@
 import { formatMoney } from '../../../libs/domain/src';
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
+import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
 import { unitEconomicsFiguresOf } from '../../../libs/ledger/src/consumption/unit-economics.read';
 import { demoPlatformCommands } from './demo-platform';
 import { formatTable } from './table-format';

@@ -3,11 +3,11 @@ import 'reflect-metadata';
 import { createWriteStream } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { openLedger, type LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
+import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
 import { IMPORT_BATCH_DEFAULT, importJsonlFile } from '../../../libs/ledger/src/jsonl-import';
-import { exportNames, projectionOfExport } from '../../../libs/ledger/src/projection-export';
+import { DEVELOPER_LEDGER_EXPORTS } from '../../../libs/ledger/src/projection-export';
+import { CONSUMPTION_EXPORTS } from '../../../libs/ledger/src/consumption/unit-economics.read';
 import { failuresOfProjection, haltedMessage } from '../../../libs/projections/src/projection-freshness';
-import { LEDGER_MODULE_NAMES, ledgerModules } from './ledger-modules';
 import { withImportProjection } from '../../../libs/ledger/src/projection-worker';
 import { runDemo } from './demo.command';
 import { compareWithLive, promoteReplay, ReplayRefusedError, replayIntoFreshSchema } from '../../../libs/ledger/src/audit/projection-replay';
@@ -33,12 +33,17 @@ function actorOfThisProcess(): string {
   return `cli:${process.env.USER ?? 'unknown'}`;
 }
 
+/**
+ * Builds the ledger's Nest application context for one command and closes it after. Loaded
+ * on demand: `--help` and usage errors build no context and open no database.
+ */
 async function withLedger<T>(dataDirectory: string | undefined, work: (runtime: LedgerRuntime) => Promise<T>): Promise<T> {
-  const runtime = await openLedger({ dataDirectory, modules: ledgerModules() });
+  const { openLedgerContext } = await import('../../../libs/ledger/src/ledger-context');
+  const ledger = await openLedgerContext({ dataDirectory });
   try {
-    return await work(runtime);
+    return await work(ledger.runtime);
   } finally {
-    await runtime.close();
+    await ledger.close();
   }
 }
 
@@ -66,7 +71,7 @@ program
       const bar = showProgress ? new SingleBar({ format: 'importing [{bar}] {percentage}% | {lines} lines | {eta}s left', stream: process.stderr }) : null;
       bar?.start(100, 0, { lines: 0 });
       // On a server the read models are projected by a worker thread while this one imports.
-      const summary = await withImportProjection(runtime, { environment: process.env, moduleNames: LEDGER_MODULE_NAMES }, (catchUpReadModels) => importJsonlFile({
+      const summary = await withImportProjection(runtime, { environment: process.env }, (catchUpReadModels) => importJsonlFile({
         filePath,
         bus: runtime.bus,
         batchSize: options.batch,
@@ -96,7 +101,7 @@ program
 
 program
   .command('export')
-  .description(`stream a projection: ${exportNames().join(', ')} (and those of modules)`)
+  .description(`stream a projection: ${[...Object.keys(DEVELOPER_LEDGER_EXPORTS), ...Object.keys(CONSUMPTION_EXPORTS)].join(', ')}`)
   .argument('<name>', 'projection name')
   .option('--format <format>', 'csv or jsonl', 'jsonl')
   .option('--from <instant>', 'occurredAt at or after (ISO-8601)')
@@ -110,7 +115,7 @@ program
       // An export feeds other tools, where a missing row passes unnoticed: refused while its
       // projection holds back a stream, naming the event (rsi-ledger projections status).
       const { openFailures } = await runtime.projector.catchUp();
-      const holding = failuresOfProjection(openFailures, projectionOfExport(name));
+      const holding = failuresOfProjection(openFailures, runtime.exports.projectionOf(name));
       if (holding.length > 0) {
         process.stderr.write(`rsi-ledger: export refused: ${haltedMessage(`the export ${name}`, holding)}\n`);
         process.exitCode = 1;
@@ -176,20 +181,19 @@ program
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .action(async (options: { port: number; host: string }) => {
     const { startApiServer } = await import('../../api/src/api-server');
-    const runtime = await openLedger({ dataDirectory: program.opts().dataDir, modules: ledgerModules() });
     const sealPrivateKeyFile = sealPrivateKeyPath({ environment: process.env, dataDirectory: program.opts().dataDir, workingDirectory: process.cwd() });
-    const server = await startApiServer(runtime, { port: options.port, host: options.host, sealPrivateKeyFile });
-    const treeHeads = startTreeHeadSchedule(runtime, { dataDirectory: program.opts().dataDir, log: (line) => process.stderr.write(`${line}\n`) });
-    process.stderr.write(`rsi-ledger listening on http://${options.host}:${server.port} (${runtime.databaseDescription}, ${runtime.eventStoreDescription})\n`);
+    const server = await startApiServer({ port: options.port, host: options.host, sealPrivateKeyFile, ledger: { dataDirectory: program.opts().dataDir } });
+    const treeHeads = startTreeHeadSchedule(server.runtime, { dataDirectory: program.opts().dataDir, log: (line) => process.stderr.write(`${line}\n`) });
+    process.stderr.write(`rsi-ledger listening on http://${options.host}:${server.port} (${server.runtime.databaseDescription}, ${server.runtime.eventStoreDescription})\n`);
     // A database outage does not end this process: every database connection has an error
     // listener (ListenedDatabaseClient), requests meeting it are answered 503 and the
     // projector waits it out. Programming errors are NOT caught here: they still crash
     // loudly, for a supervisor to restart a process in a state nobody reasoned about.
     const shutdown = async (signal: string) => {
       try {
+        // Closes the event store and the database after the HTTP server and the projector.
         await server.close();
         await treeHeads?.stop();
-        await runtime.close();
         process.exit(0);
       } catch (error) {
         // Closing during an outage can fail (a connection that cannot say goodbye): say so, exit non-zero.

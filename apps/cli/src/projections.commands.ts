@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
+import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
 import type { GlobalPosition } from '../../../libs/event-store/src/event-store.port';
 import {
   describeFailedEvent, formatPosition, parsePosition, SKIP_REASON_LENGTH_MAXIMUM, type ProjectionFailure,

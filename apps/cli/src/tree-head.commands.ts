@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import type { Command } from 'commander';
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
+import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
 import { readOrCreateSealPrivateKey, sealPrivateKeyPath } from '../../../libs/ledger/src/audit/seal-signing-key';
 import {
   checkTreeHeadConsistency, decodeTreeHead, TREE_HEAD_FILE_BYTES_MAXIMUM, type TreeHead,

@@ -1,4 +1,4 @@
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-runtime';
+import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
 import { whatIfContract, type WhatIfReport } from '../../../libs/ledger/src/audit/what-if';
 import { formatTable } from './table-format';
 

@@ -20,7 +20,15 @@ export class CommandBus {
   readonly commandFields: Record<string, Record<string, FieldKind>> = {};
   private readonly groupOfType = new Map<string, CommandHandlerGroup>();
 
-  constructor(groups: readonly CommandHandlerGroup[]) {
+  constructor(groups: readonly CommandHandlerGroup[] = []) {
+    this.register(groups);
+  }
+
+  /**
+   * Adds groups; the LedgerCoreModule registers those the feature modules provide once
+   * every provider exists, before the first command.
+   */
+  register(groups: readonly CommandHandlerGroup[]): void {
     for (const group of groups) {
       for (const [type, fields] of Object.entries(group.commandFields)) {
         if (this.groupOfType.has(type)) throw new Error(`command type ${type} has two handlers`);

@@ -37,7 +37,8 @@ function isoOf(value: string | null): string | null {
 
 const TIME_FILTER = (column: string) => `($1::timestamptz IS NULL OR ${column} >= $1::timestamptz) AND ($2::timestamptz IS NULL OR ${column} < $2::timestamptz) AND $3::timestamptz IS NOT NULL`;
 
-export const EXPORT_DEFINITIONS: Record<string, ExportDefinition> = {
+/** The developer ledger's exports (the ledger projection's tables). */
+export const DEVELOPER_LEDGER_EXPORTS: Readonly<Record<string, ExportDefinition>> = {
   splits: {
     sql: `SELECT receipt_id, app_id, developer_id, currency, amount_minor::text AS amount_minor, occurred_at::text AS occurred_at,
                  recorded_at::text AS recorded_at, contract_version::text AS contract_version, contract_hash, lines::text AS lines
@@ -111,22 +112,6 @@ export const EXPORT_DEFINITIONS: Record<string, ExportDefinition> = {
   },
 };
 
-/** The projection an export reads, so that an export is refused while it holds back a stream. */
-export function projectionOfExport(name: string): string {
-  const definition = EXPORT_DEFINITIONS[name];
-  if (definition === undefined) throw new Error(`no export ${JSON.stringify(name)}`);
-  return definition.projection ?? 'ledger';
-}
-
-export function exportNames(): string[] {
-  return Object.keys(EXPORT_DEFINITIONS);
-}
-
-/** Registers more exports (consumption, unit economics…) from other modules. */
-export function registerExport(name: string, definition: ExportDefinition): void {
-  if (EXPORT_DEFINITIONS[name]) throw new Error(`export ${name} is defined twice`);
-  EXPORT_DEFINITIONS[name] = definition;
-}
 export type { ExportDefinition };
 
 function writeChunk(output: Writable, chunk: string): Promise<void> {
@@ -147,15 +132,14 @@ function writeChunk(output: Writable, chunk: string): Promise<void> {
  */
 export async function exportProjection(options: {
   pool: Pool;
-  name: string;
+  definition: ExportDefinition;
   format: ExportFormat;
   output: Writable;
   from?: string;
   to?: string;
   asOf: string;
 }): Promise<{ rowsWritten: number }> {
-  const definition = EXPORT_DEFINITIONS[options.name];
-  if (!definition) throw new Error(`unknown export ${JSON.stringify(options.name)}; known: ${exportNames().join(', ')}`);
+  const definition = options.definition;
   const from = options.from === undefined ? null : parseInstant(options.from, 'from').iso;
   const to = options.to === undefined ? null : parseInstant(options.to, 'to').iso;
   const asOf = parseInstant(options.asOf, 'asOf').iso;

@@ -1,5 +1,4 @@
 import { openTestLedger, type TestLedger } from '../../../test/support/test-ledger';
-import { consumptionModule } from './consumption/consumption.module';
 import { startProjectionWorker } from './projection-worker';
 
 const context = { actor: 'test:projection-worker', recordedAt: '2026-11-21T00:00:00.000Z' };
@@ -17,7 +16,7 @@ describeOnServer('the projector in a worker thread', () => {
   let ledger: TestLedger;
 
   beforeAll(async () => {
-    ledger = await openTestLedger([consumptionModule()]);
+    ledger = await openTestLedger();
   });
   afterAll(async () => {
     await ledger.cleanup();
@@ -35,7 +34,7 @@ describeOnServer('the projector in a worker thread', () => {
     const outcomes = await runtime.bus.executeBatch(commands, context);
     expect(outcomes.every((outcome) => outcome.status === 'recorded')).toBe(true);
 
-    const worker = startProjectionWorker({ environment: ledger.childEnvironment, moduleNames: ['consumption'] });
+    const worker = startProjectionWorker({ environment: ledger.childEnvironment });
     try {
       expect(await worker.catchUp()).toEqual({ eventsApplied: 42 });
       // Nothing new: nothing applied, by the worker or by this thread.
@@ -61,15 +60,14 @@ describeOnServer('the projector in a worker thread', () => {
     expect(counts.rows[0]).toEqual({ splits: 41, postings: 41, credited: String(100_000n + 255_000n + 170_000n), applied: 43 });
   });
 
-  it('refuses an unknown module before starting, and an embedded database', () => {
-    expect(() => startProjectionWorker({ environment: ledger.childEnvironment, moduleNames: ['no-such-module'] })).toThrow(/unknown ledger module "no-such-module"/);
-    expect(() => startProjectionWorker({ environment: {}, moduleNames: [] })).toThrow(/needs DATABASE_URL/);
+  it('refuses an embedded database before starting', () => {
+    expect(() => startProjectionWorker({ environment: {} })).toThrow(/needs DATABASE_URL/);
   });
 
   it('fails a catch-up with the worker’s reason when its database cannot be opened', async () => {
     const url = new URL(ledger.databaseUrl!);
     url.pathname = '/rsi_no_such_database';
-    const worker = startProjectionWorker({ environment: { DATABASE_URL: url.toString() }, moduleNames: [] });
+    const worker = startProjectionWorker({ environment: { DATABASE_URL: url.toString() } });
     try {
       await expect(worker.catchUp()).rejects.toThrow(/rsi_no_such_database|does not exist|exited/);
     } finally {

@@ -1,8 +1,7 @@
 import * as path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { CatchUpResult } from '../../projections/src/projector';
-import { consumptionModule } from './consumption/consumption.module';
-import type { LedgerModule, LedgerRuntime } from './ledger-runtime';
+import type { LedgerRuntime } from './ledger-core.module';
 
 /**
  * The projector in a thread of its own, for the import on a PostgreSQL server.
@@ -12,32 +11,17 @@ import type { LedgerModule, LedgerRuntime } from './ledger-runtime';
  * rows) took about a third of that thread's time. In a worker thread it runs on the other
  * core, with its own heap and garbage collector, while PostgreSQL does the rest.
  *
- * Nothing about correctness changes: the worker opens the same ledger (same projections,
- * same options) on its own connections, and its projector moves the checkpoint with the
+ * Nothing about correctness changes: the worker builds the same Nest application context
+ * (LedgerContextModule: same modules, so the same projections and options) on its own connections, and its projector moves the checkpoint with the
  * rows in one transaction, locking and comparing the checkpoint row, exactly like any other
  * projector; a `catchUp` in the main thread at the same time is safe. The embedded database
  * serves one connection only, so there the import projects in its own thread as before.
  */
 
-/** Modules by name, so that a worker opens the ledger with the same modules as its parent. */
-const MODULES_BY_NAME: Record<string, () => LedgerModule> = {
-  consumption: consumptionModule,
-};
-
-function assertKnownModuleName(name: string): void {
-  if (MODULES_BY_NAME[name] === undefined) throw new Error(`unknown ledger module ${JSON.stringify(name)}; known: ${Object.keys(MODULES_BY_NAME).join(', ')}`);
-}
-
-export function ledgerModuleNamed(name: string): LedgerModule {
-  assertKnownModuleName(name);
-  return MODULES_BY_NAME[name]!();
-}
-
 type WorkerSettings = {
   kind: 'rsi-ledger-projection-worker';
   /** Only what selects the database and the event store; never the whole environment. */
   environment: Record<string, string>;
-  moduleNames: string[];
 };
 type Request = { requestId: number; kind: 'catch-up' | 'close' };
 type Reply = { requestId: number; ok: true; eventsApplied: number } | { requestId: number; ok: false; message: string };
@@ -64,15 +48,14 @@ function workerScriptPath(): string {
   return path.join(repositoryRoot, 'dist', 'libs', 'ledger', 'src', 'projection-worker.js');
 }
 
-export function startProjectionWorker(options: { environment: NodeJS.ProcessEnv; moduleNames: readonly string[] }): ProjectionWorker {
-  for (const name of options.moduleNames) assertKnownModuleName(name);
+export function startProjectionWorker(options: { environment: NodeJS.ProcessEnv }): ProjectionWorker {
   const environment: Record<string, string> = {};
   for (const name of ENVIRONMENT_PASSED) {
     const value = options.environment[name];
     if (value !== undefined) environment[name] = value;
   }
   if (!environment.DATABASE_URL) throw new Error('the projection worker needs DATABASE_URL: the embedded database serves one connection');
-  const settings: WorkerSettings = { kind: 'rsi-ledger-projection-worker', environment, moduleNames: [...options.moduleNames] };
+  const settings: WorkerSettings = { kind: 'rsi-ledger-projection-worker', environment };
   const worker = new Worker(workerScriptPath(), { workerData: settings });
   const pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
   let nextRequestId = 1;
@@ -130,7 +113,7 @@ export function startProjectionWorker(options: { environment: NodeJS.ProcessEnv;
  */
 export async function withImportProjection<Result>(
   runtime: LedgerRuntime,
-  options: { environment: NodeJS.ProcessEnv; moduleNames: readonly string[] },
+  options: { environment: NodeJS.ProcessEnv },
   work: (catchUpReadModels: () => Promise<{ eventsApplied: number }>) => Promise<Result>,
 ): Promise<Result> {
   if (runtime.connection.embedded) return work(() => runtime.projector.catchUp());
@@ -146,15 +129,16 @@ export async function withImportProjection<Result>(
 async function runWorker(settings: WorkerSettings): Promise<void> {
   const port = parentPort;
   if (port === null) throw new Error('the projection worker runs in a worker thread');
-  // Imported here, not at the top: the parent thread of an import has the ledger open already.
-  const { openLedger } = await import('./ledger-runtime');
-  const runtime = await openLedger({ environment: settings.environment, modules: settings.moduleNames.map(ledgerModuleNamed) });
+  // Imported here, not at the top: the parent thread of an import has its context built already.
+  const { openLedgerContext } = await import('./ledger-context');
+  const ledger = await openLedgerContext({ environment: settings.environment });
+  const runtime = ledger.runtime;
   // Requests are served one at a time, in arrival order: the projector serialises its runs anyway.
   let queue: Promise<void> = Promise.resolve();
   port.on('message', (message: Request) => {
     queue = queue.then(async () => {
       if (message.kind === 'close') {
-        await runtime.close();
+        await ledger.close();
         port.postMessage({ requestId: message.requestId, ok: true, eventsApplied: 0 } satisfies Reply);
         port.close();
         return;

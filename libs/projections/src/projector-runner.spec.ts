@@ -53,7 +53,9 @@ async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMil
     const poisoned = await appendPoisonedReceipt(runtime.connection.pool, { developerId: 'poisoned-dev', receiptId: 'bad-1' });
     const projectorLines: string[] = [];
     const runnerLines: string[] = [];
-    const projector = new Projector(runtime.connection.pool, runtime.store, runtime.projectionHandlers, {
+    // The ledger projection alone, as before the context carried every feature: one line per projection that meets it.
+    const ledgerHandlers = runtime.projectionHandlers.filter((handler) => handler.name === 'ledger');
+    const projector = new Projector(runtime.connection.pool, runtime.store, ledgerHandlers, {
       projectionName: 'ledger', schema: 'public', batchSize: 100, log: (line) => projectorLines.push(line),
     });
     const runner = new ProjectorRunner(runtime.store, projector, {

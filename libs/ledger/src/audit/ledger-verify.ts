@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import type { GlobalPosition, RecordedEvent } from '../../../event-store/src/event-store.port';
 import { eventHashOf, GENESIS_EVENT_HASH } from '../event-hash';
-import type { LedgerRuntime } from '../ledger-runtime';
+import type { LedgerRuntime } from '../ledger-core.module';
 import {
   compareProjectionSchemas, projectionTables, replayIntoFreshSchema, snapshotLiveProjections, type LiveSnapshot, type ReplayResult,
 } from './projection-replay';

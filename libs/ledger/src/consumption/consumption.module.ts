@@ -1,16 +1,40 @@
+import { Inject, Injectable, Module } from '@nestjs/common';
+import type { DatabaseConnection } from '../../../database/src/database-connection';
+import { DATABASE_CONNECTION } from '../../../database/src/database.module';
+import type { EventStore } from '../../../event-store/src/event-store.port';
+import { EVENT_STORE } from '../../../event-store/src/event-store.module';
+import { LedgerProjections, ProjectionHandlerProvider } from '../../../projections/src/projections.module';
 import { UnitEconomicsProjection } from '../../../projections/src/unit-economics.projection';
-import type { LedgerModule } from '../ledger-runtime';
+import { CommandHandlerGroupProvider, ExportDefinitionsProvider, type ExportDefinitions } from '../ledger-core.module';
 import { ConsumptionCommandService } from './consumption-command.service';
-import { registerConsumptionExports } from './unit-economics.read';
+import { CONSUMPTION_EXPORTS } from './unit-economics.read';
 
-/**
- * The RSI side as a ledger module: `RecordConsumption` and `PublishPriceBook`, the
- * consumption, price-book and unit-economics projections, and their exports.
- */
-export function consumptionModule(): LedgerModule {
-  registerConsumptionExports();
-  return {
-    projections: [new UnitEconomicsProjection()],
-    commandGroups: ({ store, connection, catchUpReadModels }) => [new ConsumptionCommandService(store, connection.pool, catchUpReadModels)],
-  };
+/** After the developer ledger's projection, whose apps table it reads. */
+export const UNIT_ECONOMICS_PROJECTION_ORDER = 20;
+
+/** `RecordConsumption` and `PublishPriceBook`. */
+@CommandHandlerGroupProvider()
+@Injectable()
+export class ConsumptionCommands extends ConsumptionCommandService {
+  constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(DATABASE_CONNECTION) connection: DatabaseConnection, projections: LedgerProjections) {
+    super(store, connection.pool, () => projections.projector.catchUp());
+  }
 }
+
+/** Consumption, price books and unit economics. */
+@ProjectionHandlerProvider({ order: UNIT_ECONOMICS_PROJECTION_ORDER })
+@Injectable()
+export class ConsumptionProjection extends UnitEconomicsProjection {}
+
+@ExportDefinitionsProvider()
+@Injectable()
+export class ConsumptionExports implements ExportDefinitions {
+  readonly definitions = CONSUMPTION_EXPORTS;
+}
+
+/** The RSI side: consumption and price-book commands, the unit-economics projection and its exports. */
+@Module({
+  providers: [ConsumptionCommands, ConsumptionProjection, ConsumptionExports],
+  exports: [ConsumptionCommands],
+})
+export class ConsumptionModule {}

@@ -2,7 +2,7 @@ import {
   EXACT_AMOUNT_DECIMALS, formatExactDecimal, formatMoney, minorToZeptounits, parseSignedScaledDecimal, QUANTITY_DECIMALS_MAXIMUM,
   roundZeptounitsToMinor,
 } from '../../../domain/src';
-import { EXPORT_DEFINITIONS, registerExport, type ExportDefinition } from '../projection-export';
+import type { ExportDefinition } from '../projection-export';
 
 /** The row of `unit_economics_monthly` as text, as PostgreSQL prints numerics (exact). */
 export type UnitEconomicsRow = Record<string, string | null>;
@@ -92,12 +92,9 @@ const PRICE_BOOKS_EXPORT: ExportDefinition = {
   }),
 };
 
-/** Registers `consumption`, `unit-economics` and `price-books` once per process (modules may be created many times). */
-export function registerConsumptionExports(): void {
-  const definitions: [string, ExportDefinition][] = [
-    ['consumption', CONSUMPTION_EXPORT], ['unit-economics', UNIT_ECONOMICS_EXPORT], ['price-books', PRICE_BOOKS_EXPORT],
-  ];
-  for (const [name, definition] of definitions) {
-    if (EXPORT_DEFINITIONS[name] === undefined) registerExport(name, { ...definition, projection: 'unit-economics' });
-  }
-}
+/** Consumption and unit economics' exports, all over the `unit-economics` projection's tables. */
+export const CONSUMPTION_EXPORTS: Readonly<Record<string, ExportDefinition>> = {
+  consumption: { ...CONSUMPTION_EXPORT, projection: 'unit-economics' },
+  'unit-economics': { ...UNIT_ECONOMICS_EXPORT, projection: 'unit-economics' },
+  'price-books': { ...PRICE_BOOKS_EXPORT, projection: 'unit-economics' },
+};

@@ -1,0 +1,59 @@
+import { Global, Inject, Injectable, Module, type BeforeApplicationShutdown, type DynamicModule } from '@nestjs/common';
+import type { DatabaseConnection } from '../../database/src/database-connection';
+import { DATABASE_CONNECTION, LEDGER_ENVIRONMENT } from '../../database/src/database.module';
+import type { EventStore } from './event-store.port';
+import { PostgresEventStore } from './postgres/postgres-event-store';
+
+/** Injection token of the `EventStore` port; the adapter is chosen by configuration. */
+export const EVENT_STORE = Symbol('EVENT_STORE');
+/** Injection token of the chosen adapter's name, for logs ("PostgreSQL event store", "EventStoreDB"). */
+export const EVENT_STORE_DESCRIPTION = Symbol('EVENT_STORE_DESCRIPTION');
+const OPENED_EVENT_STORE = Symbol('OPENED_EVENT_STORE');
+
+type OpenedEventStore = { store: EventStore; description: string };
+
+/** The event store chosen by `EVENT_STORE` (postgres by default, or eventstoredb with `EVENTSTORE_CONNECTION_STRING`). */
+export async function openEventStore(connection: DatabaseConnection, environment: NodeJS.ProcessEnv): Promise<OpenedEventStore> {
+  const kind = (environment.EVENT_STORE ?? 'postgres').trim();
+  if (kind === 'postgres') return { store: new PostgresEventStore(connection.pool, { copyFromStdin: !connection.embedded }), description: 'PostgreSQL event store' };
+  if (kind === 'eventstoredb') {
+    // Loaded only when chosen: the EventStoreDB client is large and most runs do not need it.
+    const { connectEventStoreDb } = await import('./eventstoredb/eventstoredb-event-store');
+    const store = await connectEventStoreDb(environment.EVENTSTORE_CONNECTION_STRING);
+    return { store, description: 'EventStoreDB' };
+  }
+  throw new Error(`EVENT_STORE must be "postgres" or "eventstoredb", not ${JSON.stringify(kind)}`);
+}
+
+/** Closes the store before the database (whose pool the PostgreSQL store uses); once. */
+@Injectable()
+export class EventStoreCloser implements BeforeApplicationShutdown {
+  private closed = false;
+
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.store.close();
+  }
+}
+
+/** The `EventStore` port over PostgreSQL (default) or EventStoreDB; needs the DatabaseModule. */
+@Global()
+@Module({})
+export class EventStoreModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: EventStoreModule,
+      global: true,
+      providers: [
+        { provide: OPENED_EVENT_STORE, useFactory: openEventStore, inject: [DATABASE_CONNECTION, LEDGER_ENVIRONMENT] },
+        { provide: EVENT_STORE, useFactory: (opened: OpenedEventStore) => opened.store, inject: [OPENED_EVENT_STORE] },
+        { provide: EVENT_STORE_DESCRIPTION, useFactory: (opened: OpenedEventStore) => opened.description, inject: [OPENED_EVENT_STORE] },
+        EventStoreCloser,
+      ],
+      exports: [EVENT_STORE, EVENT_STORE_DESCRIPTION],
+    };
+  }
+}

@@ -1,0 +1,46 @@
+import { Inject, Injectable, Module } from '@nestjs/common';
+import type { DatabaseConnection } from '../../../database/src/database-connection';
+import { DATABASE_CONNECTION } from '../../../database/src/database.module';
+import type { EventStore } from '../../../event-store/src/event-store.port';
+import { EVENT_STORE } from '../../../event-store/src/event-store.module';
+import { LedgerProjection } from '../../../projections/src/ledger.projection';
+import { LedgerProjections, ProjectionHandlerProvider } from '../../../projections/src/projections.module';
+import { CommandDirectory } from '../command-routing';
+import { LedgerCommandService } from '../ledger-command.service';
+import { CommandHandlerGroupProvider, ExportDefinitionsProvider, type ExportDefinitions } from '../ledger-core.module';
+import { DEVELOPER_LEDGER_EXPORTS } from '../projection-export';
+
+/** Applied first: the other projections read its tables (apps, developers) in the same transaction. */
+export const DEVELOPER_LEDGER_PROJECTION_ORDER = 10;
+
+/** Developers, apps, contracts, receipts, refunds and payouts: the developer streams' commands. */
+@CommandHandlerGroupProvider()
+@Injectable()
+export class DeveloperLedgerCommands extends LedgerCommandService {
+  constructor(@Inject(EVENT_STORE) store: EventStore, directory: CommandDirectory, projections: LedgerProjections) {
+    super(store, directory, () => projections.projector.catchUp());
+  }
+}
+
+/** The ledger projection (splits, refunds, balances, platform share, entries, directory). */
+@ProjectionHandlerProvider({ order: DEVELOPER_LEDGER_PROJECTION_ORDER })
+@Injectable()
+export class DeveloperLedgerProjection extends LedgerProjection {}
+
+@ExportDefinitionsProvider()
+@Injectable()
+export class DeveloperLedgerExports implements ExportDefinitions {
+  readonly definitions = DEVELOPER_LEDGER_EXPORTS;
+}
+
+/** The developer ledger: its command handling, its projection and the exports of its tables. */
+@Module({
+  providers: [
+    { provide: CommandDirectory, useFactory: (connection: DatabaseConnection) => new CommandDirectory(connection.pool), inject: [DATABASE_CONNECTION] },
+    DeveloperLedgerCommands,
+    DeveloperLedgerProjection,
+    DeveloperLedgerExports,
+  ],
+  exports: [DeveloperLedgerCommands],
+})
+export class DeveloperLedgerModule {}

@@ -1,0 +1,73 @@
+import 'reflect-metadata';
+import { Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { DatabaseConnection } from '../../database/src/database-connection';
+import { DatabaseModule } from '../../database/src/database.module';
+import type { DatabaseSettingsOptions } from '../../database/src/database-settings';
+import { EventStoreModule } from '../../event-store/src/event-store.module';
+import { ProjectionsModule } from '../../projections/src/projections.module';
+import { AuditModule } from './audit/audit.module';
+import { ConsumptionModule } from './consumption/consumption.module';
+import { DeveloperLedgerModule } from './developer-ledger/developer-ledger.module';
+import { LedgerCoreModule, LedgerRuntime } from './ledger-core.module';
+
+export type LedgerOptions = DatabaseSettingsOptions & {
+  /** Operational lines of the projector (an event a projection cannot apply); standard error by default. */
+  log?: (line: string) => void;
+  /** See DatabaseModuleOptions.onOpened. */
+  onDatabaseOpened?: (connection: DatabaseConnection) => void;
+};
+
+/**
+ * The modules of a ledger, in the order the API, the CLI and the projection worker import
+ * them: infrastructure (database, event store, projections, core), then one feature module
+ * per concern. The developer ledger comes first: its exports are listed first.
+ */
+export function ledgerModuleImports(options: LedgerOptions): DynamicModule['imports'] & unknown[] {
+  const { log, onDatabaseOpened, ...databaseOptions } = options;
+  return [
+    DatabaseModule.forRoot({ ...databaseOptions, onOpened: onDatabaseOpened }),
+    EventStoreModule.forRoot(),
+    ProjectionsModule.forRoot({ log }),
+    LedgerCoreModule,
+    DeveloperLedgerModule,
+    ConsumptionModule,
+    AuditModule,
+  ];
+}
+
+/** The whole ledger without HTTP: what the CLI, the projection worker and the tests run. */
+@Module({})
+export class LedgerContextModule {
+  static forRoot(options: LedgerOptions = {}): DynamicModule {
+    return { module: LedgerContextModule, imports: ledgerModuleImports(options) };
+  }
+}
+
+export type OpenedLedger = {
+  context: INestApplicationContext;
+  runtime: LedgerRuntime;
+  /** Runs the shutdown hooks: event store, then database. */
+  close(): Promise<void>;
+};
+
+/**
+ * Builds the ledger's Nest application context (the database is opened and migrated, the
+ * event store connected). A start that fails after the database opened closes it: Nest then
+ * has no context to close.
+ */
+export async function openLedgerContext(options: LedgerOptions = {}): Promise<OpenedLedger> {
+  let opened: DatabaseConnection | null = null;
+  let context: INestApplicationContext;
+  try {
+    context = await NestFactory.createApplicationContext(LedgerContextModule.forRoot({
+      ...options,
+      onDatabaseOpened: (connection) => { opened = connection; options.onDatabaseOpened?.(connection); },
+    }), { logger: false, abortOnError: false });
+  } catch (error) {
+    await (opened as DatabaseConnection | null)?.close().catch(() => undefined);
+    throw error;
+  }
+  const runtime = context.get(LedgerRuntime);
+  return { context, runtime, close: () => context.close() };
+}
