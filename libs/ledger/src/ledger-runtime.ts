@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import { openDatabase, type DatabaseConnection } from '../../database/src/database-connection';
 import { describeDatabaseSettings, readDatabaseSettings, type DatabaseSettingsOptions } from '../../database/src/database-settings';
 import { runMigrations } from '../../database/src/migration-runner';
+import { PersonalDataKeys } from '../../database/src/personal-data-keys';
 import { connectEventStoreDb } from '../../event-store/src/eventstoredb/eventstoredb-event-store';
 import type { EventStore } from '../../event-store/src/event-store.port';
 import { PostgresEventStore } from '../../event-store/src/postgres/postgres-event-store';
@@ -72,7 +73,7 @@ export async function openLedger(options: LedgerRuntimeOptions = {}): Promise<Le
       log: options.log ?? logToStandardError,
     });
     const catchUpReadModels = () => projector.catchUp();
-    const ledger = new LedgerCommandService(store, new CommandDirectory(connection.pool), catchUpReadModels);
+    const ledger = new LedgerCommandService(store, new CommandDirectory(connection.pool), catchUpReadModels, new PersonalDataKeys(connection.pool));
     const bus = new CommandBus([ledger, ...modules.flatMap((module) => module.commandGroups({ store, connection, catchUpReadModels }))]);
     return {
       connection, store, projector, projectionHandlers, bus, ledger,

@@ -1,13 +1,16 @@
 import type { RecordedEvent } from '../../event-store/src/event-store.port';
 import { assertInvariant, decodeDeveloperEvent, PAYOUTS_IN_FLIGHT_ACCOUNT, PAYOUTS_SETTLED_ACCOUNT, REVENUE_CLEARING_ACCOUNT } from '../../domain/src';
-import type { DeveloperEvent, SplitLine } from '../../domain/src/ledger.events';
+import type { PoolClient } from 'pg';
+import { ERASED_MARKER, isProtectedText } from '../../domain/src/developer/personal-data';
+import type { DeveloperEvent, DeveloperRegistered, SplitLine } from '../../domain/src/ledger.events';
+import { displayedName, readDataKeys } from '../../database/src/personal-data-keys';
 import { bulkAppend, bulkInsert } from './sql-bulk';
 import type { ProjectionContext, ProjectionHandler } from './projection.handler';
 import { quoteIdentifier } from './sql-bulk';
 
 /** Event types of the developer stream that this projection reads. */
 const DEVELOPER_EVENT_TYPES: ReadonlySet<string> = new Set([
-  'DeveloperRegistered', 'AppRegistered', 'ContractAmended', 'RevenueRecorded', 'RevenueRefunded',
+  'DeveloperRegistered', 'PersonalDataErased', 'AppRegistered', 'ContractAmended', 'RevenueRecorded', 'RevenueRefunded',
   'PayoutRequested', 'PayoutSettled', 'PayoutFailed',
 ]);
 
@@ -90,6 +93,20 @@ type ShareDelta = { splitMinor: bigint; reversedMinor: bigint };
  * (one row per event; the view `ledger_entries` has one row per posting), and the payout
  * directory. Commands that name only a receipt are routed by `splits`, only an app by `apps`.
  */
+/**
+ * Rows of `developers`: the name is personal data, shown decrypted while its data key
+ * exists and `[erased]` once it was destroyed (docs/audit.md "Personal data").
+ */
+async function developerRows(
+  client: PoolClient, registrations: readonly DeveloperRegistered['data'][], registeredAt: readonly string[], erasedDeveloperIds: ReadonlySet<string>,
+): Promise<(string | null)[][]> {
+  const keys = await readDataKeys(client, registrations.filter((data) => isProtectedText(data.name)).map((data) => data.developerId));
+  return registrations.map((data, index) => [
+    data.developerId, displayedName(data.name, keys.get(data.developerId), erasedDeveloperIds.has(data.developerId)),
+    data.country, data.incomeGroup, registeredAt[index]!,
+  ]);
+}
+
 export class LedgerProjection implements ProjectionHandler {
   readonly name = 'ledger';
   readonly tables = [
@@ -99,7 +116,9 @@ export class LedgerProjection implements ProjectionHandler {
   readonly insertOnlyTables = ['splits', 'refunds', 'ledger_postings'] as const;
 
   async applyBatch(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void> {
-    const developers: (string | null)[][] = [];
+    const registrations: DeveloperRegistered['data'][] = [];
+    const registeredAt: string[] = [];
+    const erasedDeveloperIds = new Set<string>();
     const apps: (string | number)[][] = [];
     const contractVersions: (string | number)[][] = [];
     const appVersionUpdates: (string | number)[][] = [];
@@ -134,7 +153,11 @@ export class LedgerProjection implements ProjectionHandler {
       let occurredAt = recordedAt;
       switch (event.type) {
         case 'DeveloperRegistered':
-          developers.push([event.data.developerId, event.data.name, event.data.country, event.data.incomeGroup, recordedAt]);
+          registrations.push(event.data);
+          registeredAt.push(recordedAt);
+          break;
+        case 'PersonalDataErased':
+          erasedDeveloperIds.add(event.data.developerId);
           break;
         case 'AppRegistered': {
           const contract = event.data.contract;
@@ -222,10 +245,14 @@ export class LedgerProjection implements ProjectionHandler {
 
     const { client, schema } = context;
     const table = (name: string) => `${quoteIdentifier(schema)}.${quoteIdentifier(name)}`;
+    const developers = await developerRows(client, registrations, registeredAt, erasedDeveloperIds);
     await bulkAppend(context, 'developers', [
       { name: 'developer_id', type: 'text' }, { name: 'name', type: 'text' }, { name: 'country', type: 'text' },
       { name: 'income_group', type: 'text' }, { name: 'registered_at', type: 'timestamptz' },
     ], developers);
+    if (erasedDeveloperIds.size > 0) {
+      await client.query(`UPDATE ${table('developers')} SET name = $1 WHERE developer_id = ANY($2::text[])`, [ERASED_MARKER, [...erasedDeveloperIds]]);
+    }
     await bulkAppend(context, 'apps', [
       { name: 'app_id', type: 'text' }, { name: 'developer_id', type: 'text' }, { name: 'name', type: 'text' },
       { name: 'currency', type: 'text' }, { name: 'latest_contract_version', type: 'int4' }, { name: 'registered_at', type: 'timestamptz' },
