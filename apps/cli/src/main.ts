@@ -14,6 +14,7 @@ import { compareWithLive, promoteReplay, ReplayRefusedError, replayIntoFreshSche
 import { verifyLedger } from '../../../libs/ledger/src/audit/ledger-verify';
 import { registerAuditCommands } from './audit.commands';
 import { registerProjectionsCommands } from './projections.commands';
+import { registerDevelopersCommands } from './developers.commands';
 import { registerTreeHeadCommands, startTreeHeadSchedule } from './tree-head.commands';
 
 function integerOption(value: string): number {
@@ -198,6 +199,11 @@ program
   });
 
 registerProjectionsCommands(program, {
+  withLedger: (work) => withLedger(program.opts().dataDir, work),
+  actor: actorOfThisProcess,
+});
+
+registerDevelopersCommands(program, {
   withLedger: (work) => withLedger(program.opts().dataDir, work),
   actor: actorOfThisProcess,
 });

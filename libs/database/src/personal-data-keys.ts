@@ -12,7 +12,7 @@ type Queryable = Pick<Pool | PoolClient, 'query'>;
 export type DataKeyState = { kind: 'active'; dataKey: Buffer } | { kind: 'erased' } | { kind: 'absent' };
 
 /** Developers whose keys one read may ask for (a projection batch holds at most this many registrations). */
-const KEYS_PER_READ_MAXIMUM = 10_000;
+export const KEYS_PER_READ_MAXIMUM = 10_000;
 
 export type PersonalDataErasure = { developerId: string; erasedAt: string; erasedBy: string; reason: string | null };
 
