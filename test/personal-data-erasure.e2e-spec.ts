@@ -120,6 +120,10 @@ describe('personal data: the developer name is encrypted and erasable, every pro
     expect(same.body).toMatchObject({ status: 'already_recorded' });
     const other = await request(server).post('/v1/developers').send({ developerId: 'ada', name: 'Someone Else', country: 'NG' }).expect(409);
     expect(other.body).toMatchObject({ code: 'developer_already_registered' });
+    // Only the ledger protects a name: a client cannot hand in a ciphertext or an erasure of its own.
+    const forged = { developerId: 'cy', name: 'Cy', country: 'NG', nameProtection: { kind: 'erased' } };
+    expect((await request(server).post('/v1/developers').send(forged).expect(400)).body).toMatchObject({ code: 'validation_failed' });
+    expect(await ledger.runtime.connection.pool.query("SELECT 1 FROM personal_data_keys WHERE developer_id = 'cy'")).toMatchObject({ rowCount: 0 });
   });
 
   it('erases over HTTP: the event is recorded, the key destroyed; a repeat is already recorded; an unknown developer is 404', async () => {
