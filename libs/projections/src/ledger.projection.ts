@@ -3,7 +3,7 @@ import { assertInvariant, decodeDeveloperEvent, PAYOUTS_IN_FLIGHT_ACCOUNT, PAYOU
 import type { PoolClient } from 'pg';
 import { ERASED_MARKER, isProtectedText } from '../../domain/src/developer/personal-data';
 import type { DeveloperEvent, DeveloperRegistered, SplitLine } from '../../domain/src/ledger.events';
-import { displayedName, readDataKeys } from '../../database/src/personal-data-keys';
+import { displayedName, KEYS_PER_READ_MAXIMUM, readDataKeys, type DataKeyState } from '../../database/src/personal-data-keys';
 import { bulkAppend, bulkInsert } from './sql-bulk';
 import type { ProjectionContext, ProjectionHandler } from './projection.handler';
 import { quoteIdentifier } from './sql-bulk';
@@ -100,7 +100,12 @@ type ShareDelta = { splitMinor: bigint; reversedMinor: bigint };
 async function developerRows(
   client: PoolClient, registrations: readonly DeveloperRegistered['data'][], registeredAt: readonly string[], erasedDeveloperIds: ReadonlySet<string>,
 ): Promise<(string | null)[][]> {
-  const keys = await readDataKeys(client, registrations.filter((data) => isProtectedText(data.name)).map((data) => data.developerId));
+  const developerIds = registrations.filter((data) => isProtectedText(data.name)).map((data) => data.developerId);
+  const keys = new Map<string, DataKeyState>();
+  // In reads of bounded size: a replay's batch may hold more registrations than one read takes.
+  for (let start = 0; start < developerIds.length; start += KEYS_PER_READ_MAXIMUM) {
+    for (const [developerId, key] of await readDataKeys(client, developerIds.slice(start, start + KEYS_PER_READ_MAXIMUM))) keys.set(developerId, key);
+  }
   return registrations.map((data, index) => [
     data.developerId, displayedName(data.name, keys.get(data.developerId), erasedDeveloperIds.has(data.developerId)),
     data.country, data.incomeGroup, registeredAt[index]!,
