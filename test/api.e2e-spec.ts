@@ -76,8 +76,13 @@ describe('HTTP API (supertest, real database)', () => {
       const response = await post('/v1/developers', { developerId: 'dev-2', name: 'Bo', country: 'KE' }).expect(201);
       expect(response.body).toEqual({
         status: 'recorded', commandId: expect.any(String),
-        events: [{ type: 'DeveloperRegistered', data: { developerId: 'dev-2', name: 'Bo', country: 'KE', incomeGroup: null } }],
+        // The name is personal data: the event holds it encrypted (docs/audit.md "Personal data").
+        events: [{
+          type: 'DeveloperRegistered',
+          data: { developerId: 'dev-2', name: { scheme: 'aes-256-gcm-v1', ciphertext: expect.stringMatching(/^[A-Za-z0-9_-]+$/), commitment: expect.stringMatching(/^[0-9a-f]{64}$/) }, country: 'KE', incomeGroup: null },
+        }],
       });
+      expect(JSON.stringify(response.body)).not.toContain('"Bo"');
     });
 
     it('refuses an app of an unknown developer (404) and an invalid contract (400)', async () => {

@@ -2,6 +2,7 @@ import { verifyLedger } from '../libs/ledger/src/audit/ledger-verify';
 import type { LedgerCommand } from '../libs/ledger/src/command-bus';
 import type { CommandOutcome } from '../libs/ledger/src/command-outcome';
 import { CommandDirectory } from '../libs/ledger/src/command-routing';
+import { PersonalDataKeys } from '../libs/database/src/personal-data-keys';
 import { SAMPLE_PRICE_BOOK } from '../libs/ledger/src/consumption/sample-consumption-file';
 import { LedgerCommandService } from '../libs/ledger/src/ledger-command.service';
 import { PostgresEventStore } from '../libs/event-store/src/postgres/postgres-event-store';
@@ -102,7 +103,7 @@ describe('one command that the database refuses fails alone; the rest of its bat
         };
       },
     }) as EventStore;
-    const service = new LedgerCommandService(countingStore, new CommandDirectory(pool()), () => ledger.runtime.projector.catchUp());
+    const service = new LedgerCommandService(countingStore, new CommandDirectory(pool()), () => ledger.runtime.projector.catchUp(), new PersonalDataKeys(pool()));
     const outcomes = await service.executeBatch(receipts('insert', BATCH_COMMANDS, new Map([[POISONED_INDEX, 'poison-insert']])), context());
     expect(statusesOf(outcomes)).toEqual({ recorded: BATCH_COMMANDS - 1, failed: 1 });
     expect(outcomes[POISONED_INDEX]).toMatchObject({ status: 'failed', error: { code: 'command_not_storable' } });

@@ -1,3 +1,4 @@
+import { PersonalDataKeys } from '../libs/database/src/personal-data-keys';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { buildDeveloperStatement } from '../libs/ledger/src/audit/developer-statement';
 import { verifyLedger, type VerifyReport } from '../libs/ledger/src/audit/ledger-verify';
@@ -155,7 +156,7 @@ describe('seal key rotation and a new chain of keys after a lost key', () => {
     }
 
     // The statement carries the rotation, so the offline check follows it from the old key.
-    const february = JSON.parse(JSON.stringify(await buildDeveloperStatement(ledger.runtime.store, { developerId: BOOKED_LEDGER.developerId, period: '2026-02' })));
+    const february = JSON.parse(JSON.stringify(await buildDeveloperStatement(ledger.runtime.store, new PersonalDataKeys(ledger.runtime.connection.pool), { developerId: BOOKED_LEDGER.developerId, period: '2026-02' })));
     expect(february.sealKeyRotations).toHaveLength(1);
     expect(verifyStatement(february, { pinnedPublicKeys: [pemOf(firstKey)] })).toMatchObject({ ok: true, publicKeySource: 'given' });
     const withoutRotation = { ...february, sealKeyRotations: [] };

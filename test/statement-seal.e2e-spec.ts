@@ -1,4 +1,5 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { PersonalDataKeys } from '../libs/database/src/personal-data-keys';
 import { buildDeveloperStatement, UnknownDeveloperError, type DeveloperStatement } from '../libs/ledger/src/audit/developer-statement';
 import { verifyLedger } from '../libs/ledger/src/audit/ledger-verify';
 import { readSeals, sealPeriod, SealRefusedError } from '../libs/ledger/src/audit/period-seal.service';
@@ -19,7 +20,7 @@ describe('statements by booking time, period seals and inclusion proofs', () => 
     sealPeriod(ledger.runtime.store, { period, sealedAt, signingKey: () => key, actor: 'test:seal' });
   const statementOf = async (period: string, developerId: string = BOOKED_LEDGER.developerId): Promise<DeveloperStatement> =>
     // Through JSON, as a developer receives it.
-    JSON.parse(JSON.stringify(await buildDeveloperStatement(ledger.runtime.store, { developerId, period })));
+    JSON.parse(JSON.stringify(await buildDeveloperStatement(ledger.runtime.store, new PersonalDataKeys(ledger.runtime.connection.pool), { developerId, period })));
 
   beforeAll(async () => {
     ledger = await openTestLedger();
@@ -139,12 +140,12 @@ describe('statements by booking time, period seals and inclusion proofs', () => 
   });
 
   it('refuses an unknown developer and a malformed period', async () => {
-    await expect(buildDeveloperStatement(ledger.runtime.store, { developerId: 'nobody', period: '2026-02' })).rejects.toBeInstanceOf(UnknownDeveloperError);
-    await expect(buildDeveloperStatement(ledger.runtime.store, { developerId: 'ada', period: '2026-2' })).rejects.toThrow(/YYYY-MM/);
+    await expect(buildDeveloperStatement(ledger.runtime.store, new PersonalDataKeys(ledger.runtime.connection.pool), { developerId: 'nobody', period: '2026-02' })).rejects.toBeInstanceOf(UnknownDeveloperError);
+    await expect(buildDeveloperStatement(ledger.runtime.store, new PersonalDataKeys(ledger.runtime.connection.pool), { developerId: 'ada', period: '2026-2' })).rejects.toThrow(/YYYY-MM/);
   });
 
   it('renders CSV that sums from opening to closing, and escaped HTML', async () => {
-    const february = await buildDeveloperStatement(ledger.runtime.store, { developerId: 'ada', period: '2026-02' });
+    const february = await buildDeveloperStatement(ledger.runtime.store, new PersonalDataKeys(ledger.runtime.connection.pool), { developerId: 'ada', period: '2026-02' });
     const rows = statementAsCsv(february).trim().split('\r\n').map((row) => row.split(','));
     const amountColumn = rows[0]!.indexOf('amount');
     const kinds = rows.slice(1).map((row) => row[0]);
@@ -191,7 +192,7 @@ describe('statements by booking time, period seals and inclusion proofs', () => 
     expect(sealCheck.examples.join('\n')).toMatch(/seal 2026-01: the events give root/);
     expect(tampered.checks.find((check) => check.name === 'hash chains and stream versions')!.ok).toBe(true);
     // And the statement refuses to print proofs that no longer hold.
-    await expect(buildDeveloperStatement(ledger.runtime.store, { developerId: 'ada', period: '2026-01' })).rejects.toThrow(/no longer give the root/);
+    await expect(buildDeveloperStatement(ledger.runtime.store, new PersonalDataKeys(ledger.runtime.connection.pool), { developerId: 'ada', period: '2026-01' })).rejects.toThrow(/no longer give the root/);
   });
 
   it("verify fails when a seal's recorded root is changed", async () => {

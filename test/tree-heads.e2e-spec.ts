@@ -1,4 +1,5 @@
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { PersonalDataKeys } from '../libs/database/src/personal-data-keys';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { GlobalPosition, RecordedEvent } from '../libs/event-store/src/event-store.port';
@@ -124,7 +125,7 @@ describe('signed tree heads over all events, consistency and inclusion proofs (r
   });
 
   it("proves a statement's lines in the latest head, and verify-statement checks them offline", async () => {
-    const statement = await buildDeveloperStatement(ledger.runtime.store, { developerId: BOOKED_LEDGER.developerId, period: '2026-01' });
+    const statement = await buildDeveloperStatement(ledger.runtime.store, new PersonalDataKeys(ledger.runtime.connection.pool), { developerId: BOOKED_LEDGER.developerId, period: '2026-01' });
     statement.transparencyLog = await statementLogProofsOf({ store: ledger.runtime.store, log }, statement);
     const received = JSON.parse(JSON.stringify(statement));
     const report = verifyStatement(received, { publicKeyPem });

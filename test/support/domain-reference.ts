@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import {
-  decideDeveloper, evolveDeveloper, formatMoney, initialDeveloperState, type DeveloperCommand, type DeveloperState,
+  evolveDeveloper, formatMoney, initialDeveloperState, type DeveloperCommand, type DeveloperState,
 } from '../../libs/domain/src';
+import { decideAsLedger } from '../../libs/domain/src/testing/developer-decider.support';
 
 /**
  * The same file decided by the pure domain alone, in memory: the reference for every split.
@@ -19,7 +20,8 @@ export function decideFileInMemory(filePath: string, bookedAt = '2027-01-01T00:0
     const developerId = data.developerId ?? developerOfApp.get(data.appId) ?? developerOfReceipt.get(data.receiptId);
     const command = { type, data } as unknown as DeveloperCommand;
     let state = states.get(developerId) ?? initialDeveloperState();
-    for (const event of decideDeveloper(command, state, { bookedAt })) {
+    // As the ledger decides: a registration's name protected first (names play no part in splits).
+    for (const event of decideAsLedger(command, state, { bookedAt })) {
       state = evolveDeveloper(state, event);
       if (event.type === 'AppRegistered') developerOfApp.set(event.data.appId, developerId);
       if (event.type === 'RevenueRecorded') {

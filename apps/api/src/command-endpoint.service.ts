@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import { DomainError, encodeDeveloperEvent, formatMoney, type DeveloperEvent } from '../../../libs/domain/src';
+import type { CommandContext, CommandOutcome } from '../../../libs/ledger/src/command-outcome';
 import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
 import { ApiError, STATUS_OF_DOMAIN_ERROR_KIND } from './api-error';
 import { failedCommandErrorBody } from './failed-command';
@@ -38,7 +39,17 @@ export class CommandEndpointService {
     this.idempotencyKeys = new IdempotencyKeyStore(runtime.connection.pool);
   }
 
-  async handle(request: Request, type: string, data: Record<string, unknown>): Promise<CommandResponse> {
+  handle(request: Request, type: string, data: Record<string, unknown>): Promise<CommandResponse> {
+    // The bus checks the shape once more, exactly as for a JSONL line.
+    return this.handleWith(request, (context) => this.runtime.bus.execute(this.runtime.bus.parse({ ...data, type }), context));
+  }
+
+  /** An erasure of a developer's personal data (docs/http-api.md): its event, then the destruction of the data key. */
+  handleErasure(request: Request, developerId: string, reason: string | null): Promise<CommandResponse> {
+    return this.handleWith(request, (context) => this.runtime.ledger.erasePersonalData({ developerId, reason }, context));
+  }
+
+  private async handleWith(request: Request, run: (context: CommandContext) => Promise<CommandOutcome>): Promise<CommandResponse> {
     const actor = actorOf(request);
     const idempotencyKey = idempotencyKeyOf(request.headers);
     const path = request.originalUrl;
@@ -47,7 +58,7 @@ export class CommandEndpointService {
       const stored = await this.idempotencyKeys.find(actor, idempotencyKey);
       if (stored !== null) return this.replay(stored, requestHash);
     }
-    const { statusCode, body } = await this.execute(actor, type, data);
+    const { statusCode, body } = await this.execute(actor, run);
     // A 5xx (a command that failed for the ledger's own fault) is not stored: once the fault
     // is fixed, the same request under the same key must be able to succeed.
     if (idempotencyKey !== undefined && statusCode < 500) {
@@ -70,11 +81,9 @@ export class CommandEndpointService {
    * Refusals and commands that failed alone are responses (stored with the key when 4xx);
    * any other error propagates to the exception filter (a 500), not stored.
    */
-  private async execute(actor: string, type: string, data: Record<string, unknown>): Promise<{ statusCode: number; body: unknown }> {
+  private async execute(actor: string, run: (context: CommandContext) => Promise<CommandOutcome>): Promise<{ statusCode: number; body: unknown }> {
     try {
-      // The bus checks the shape once more, exactly as for a JSONL line.
-      const command = this.runtime.bus.parse({ ...data, type });
-      const outcome = await this.runtime.bus.execute(command, { actor, recordedAt: new Date().toISOString() });
+      const outcome = await run({ actor, recordedAt: new Date().toISOString() });
       switch (outcome.status) {
         case 'recorded': {
           const lines = linesOf(outcome.events);

@@ -5,7 +5,7 @@ import { ApiKeyGuard } from './api-key.guard';
 import { CommandResponseDto } from './api-responses.dto';
 import { CommandEndpointService } from './command-endpoint.service';
 import {
-  AmendContractDto, FailPayoutDto, RecordRevenueDto, RefundRevenueDto, RegisterAppDto, RegisterDeveloperDto, RequestPayoutDto, SettlePayoutDto,
+  AmendContractDto, ErasePersonalDataDto, FailPayoutDto, RecordRevenueDto, RefundRevenueDto, RegisterAppDto, RegisterDeveloperDto, RequestPayoutDto, SettlePayoutDto,
 } from './ledger-commands.dto';
 import {
   API_KEY_SECURITY, COMMAND_ERROR_STATUSES, ErrorResponses, IDEMPOTENT_REPLAYED_HEADER, IdempotencyKeyHeader, IdentifierPathParameter, type ErrorStatus,
@@ -48,6 +48,20 @@ export class LedgerCommandsController {
   @CommandResponses(null)
   registerDeveloper(@Req() request: Request, @Res() response: Response, @Body() body: RegisterDeveloperDto): Promise<void> {
     return this.send(request, response, 'RegisterDeveloper', body);
+  }
+
+  @Post('developers/:developerId/erasure')
+  @ApiOperation({ summary: 'ErasePersonalData: records PersonalDataErased and destroys the developer\'s data key; every proof still verifies' })
+  @CommandResponses('developer_not_registered.')
+  @IdentifierPathParameter('developerId', 'Developer id.')
+  erasePersonalData(@Req() request: Request, @Res() response: Response, @Param('developerId') developerId: string, @Body() body: ErasePersonalDataDto): Promise<void> {
+    return this.sendErasure(request, response, identifierParameter(developerId, 'developerId'), body.reason ?? null);
+  }
+
+  private async sendErasure(request: Request, response: Response, developerId: string, reason: string | null): Promise<void> {
+    const result = await this.commands.handleErasure(request, developerId, reason);
+    if (result.replayed) response.setHeader('Idempotent-Replayed', 'true');
+    response.status(result.statusCode).json(result.body);
   }
 
   @Post('apps')

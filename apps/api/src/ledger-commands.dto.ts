@@ -107,7 +107,7 @@ export function ContractField() {
 @RefusesUnknownProperties()
 export class RegisterDeveloperDto {
   @IdentifierField('Developer id.', 'dev-1') developerId!: string;
-  @TextField('Display name.', 'Ada Apps', NAME_LENGTH_MAXIMUM) name!: string;
+  @TextField('Display name. Personal data: stored encrypted under the developer\'s data key, erasable (POST /v1/developers/{developerId}/erasure).', 'Ada Apps', NAME_LENGTH_MAXIMUM) name!: string;
   @TextField('ISO 3166-1 alpha-2 country code, in capitals.', 'NG', COUNTRY_CODE_LENGTH) country!: string;
   @IsOptional()
   @IsString({ message: (arguments_: ValidationArguments) => `${arguments_.property}: must be a string or null, not ${typeName(arguments_.value)}` })
@@ -165,6 +165,18 @@ export class SettlePayoutDto {
 
 /** FailPayout: the payout id is in the path. */
 @RefusesUnknownProperties()
+@RefusesUnknownProperties()
+export class ErasePersonalDataDto {
+  @IsOptional()
+  @IsString({ message: (arguments_: ValidationArguments) => `${arguments_.property}: must be a string or null, not ${typeName(arguments_.value)}` })
+  @MaxLength(REASON_LENGTH_MAXIMUM, { message: `$property: at most ${REASON_LENGTH_MAXIMUM} characters` })
+  @ApiPropertyOptional({
+    description: 'Why (a request reference or legal basis). Recorded in the hash-chained event for good: must not itself hold personal data.',
+    example: 'erasure request 2026-118', nullable: true, maxLength: REASON_LENGTH_MAXIMUM,
+  })
+  reason?: string | null;
+}
+
 export class FailPayoutDto {
   @InstantField('When the payout failed.', '2026-03-02T00:00:00Z') failedAt!: string;
   @TextField('Why it failed.', 'account closed', REASON_LENGTH_MAXIMUM) reason!: string;

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
 import { parsePeriod } from '../../../libs/ledger/src/audit/accounting-period';
 import { buildDeveloperStatement } from '../../../libs/ledger/src/audit/developer-statement';
+import { PersonalDataKeys } from '../../../libs/database/src/personal-data-keys';
 import { readSeals, rotateSealKey, sealPeriod, SealRefusedError } from '../../../libs/ledger/src/audit/period-seal.service';
 import { parsePinnedPublicKeys, publicKeyFingerprint, sealChainHead } from '../../../libs/ledger/src/audit/seal-key-chain';
 import {
@@ -93,7 +94,7 @@ export function registerAuditCommands(program: Command, context: AuditCommandCon
       const developerId = options.developer;
       if (developerId === undefined || developerId.length === 0) throw new UsageError('--developer ID is required');
       await context.withLedger(async (runtime) => {
-        const statement = await buildDeveloperStatement(runtime.store, { developerId, period });
+        const statement = await buildDeveloperStatement(runtime.store, new PersonalDataKeys(runtime.connection.pool), { developerId, period });
         statement.transparencyLog = await statementLogProofsOf({ store: runtime.store, log: new TransparencyLog(runtime.connection.pool, runtime.store) }, statement);
         const text = formatStatement(statement, format);
         if (options.out) {

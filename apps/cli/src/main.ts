@@ -15,6 +15,7 @@ import { verifyLedger } from '../../../libs/ledger/src/audit/ledger-verify';
 import { sealPrivateKeyPath } from '../../../libs/ledger/src/audit/seal-signing-key';
 import { readPinnedPublicKeys, registerAuditCommands } from './audit.commands';
 import { registerProjectionsCommands } from './projections.commands';
+import { registerDevelopersCommands } from './developers.commands';
 import { registerTreeHeadCommands, startTreeHeadSchedule } from './tree-head.commands';
 
 function integerOption(value: string): number {
@@ -206,6 +207,11 @@ program
   });
 
 registerProjectionsCommands(program, {
+  withLedger: (work) => withLedger(program.opts().dataDir, work),
+  actor: actorOfThisProcess,
+});
+
+registerDevelopersCommands(program, {
   withLedger: (work) => withLedger(program.opts().dataDir, work),
   actor: actorOfThisProcess,
 });

@@ -189,6 +189,12 @@ export class DeveloperNotRegistered extends DomainError {
   }
 }
 
+export class DeveloperNameErased extends DomainError {
+  constructor(developerId: string) {
+    super('personal_data_erased', 'conflict', `the personal data of developer ${developerId} was erased: its name can no longer be recorded`, 'name');
+  }
+}
+
 export class AppAlreadyRegistered extends DomainError {
   constructor(appId: string) {
     super('app_already_registered', 'conflict', `app ${appId} is already registered with other details`, 'appId');

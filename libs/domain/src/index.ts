@@ -50,6 +50,7 @@ export type {
   PayoutStatus, CurrencyBalanceState,
 } from './developer/developer.state';
 export { decideDeveloper, minimumPayoutMinor } from './developer/developer.decider';
+export * from './developer/personal-data';
 export {
   encodeDeveloperEvent, decodeDeveloperEvent, isDeveloperEventType, DEVELOPER_EVENT_TYPES,
 } from './codec/ledger-event.codec';

@@ -5,6 +5,8 @@
  * Times are strings; `decide` parses them strictly. Nothing here reads a clock.
  */
 
+import type { NameProtection } from './developer/personal-data';
+
 export type Command<Type extends string, Data> = { type: Type; data: Data };
 
 /**
@@ -17,9 +19,23 @@ export type CommandMetadata = { bookedAt: string };
 
 export type RegisterDeveloper = Command<'RegisterDeveloper', {
   developerId: string;
+  /** The name as received (personal data): the domain checks its limits, and records only `nameProtection`. */
   name: string;
   country: string;
   incomeGroup?: string | null;
+  /**
+   * Set by the application layer (libs/ledger) before deciding, never by an edge: the name
+   * encrypted under the developer's data key, or `erased` when that key was destroyed
+   * (developer/personal-data.ts). Without it the domain refuses to decide.
+   */
+  nameProtection?: NameProtection;
+}>;
+
+/** Erases a developer's personal data: records the fact; the application layer destroys the data key. */
+export type ErasePersonalData = Command<'ErasePersonalData', {
+  developerId: string;
+  /** Why (a request reference, a legal basis). Hash-chained for good: must not itself hold personal data. */
+  reason?: string | null;
 }>;
 
 export type RegisterApp = Command<'RegisterApp', {
@@ -73,6 +89,7 @@ export type FailPayout = Command<'FailPayout', {
 /** Every command decided on a developer's stream (`developer-<developerId>`). */
 export type DeveloperCommand =
   | RegisterDeveloper
+  | ErasePersonalData
   | RegisterApp
   | AmendContract
   | RecordRevenue

@@ -5,6 +5,8 @@
  * Times are ISO-8601 UTC strings normalised by `parseInstant` (millisecond precision, `Z`).
  */
 
+import type { PersonalText } from './developer/personal-data';
+
 export type DomainEvent<Type extends string, Data> = { type: Type; data: Data };
 
 /** Version of the split rule implemented in `split/`. Recorded in every split event. */
@@ -27,9 +29,17 @@ export type SplitLine = { party: string; amountMinor: bigint };
 
 export type DeveloperRegistered = DomainEvent<'DeveloperRegistered', {
   developerId: string;
-  name: string;
+  /** Personal data: encrypted under the developer's data key; plaintext only in events recorded before protection. */
+  name: PersonalText;
   country: string;
   incomeGroup: string | null;
+}>;
+
+/** The developer's personal data was erased (its data key destroyed); `erasedAt` is the booking time. */
+export type PersonalDataErased = DomainEvent<'PersonalDataErased', {
+  developerId: string;
+  erasedAt: string;
+  reason: string | null;
 }>;
 
 export type AppRegistered = DomainEvent<'AppRegistered', {
@@ -104,6 +114,7 @@ export type PayoutFailed = DomainEvent<'PayoutFailed', {
 
 export type DeveloperEvent =
   | DeveloperRegistered
+  | PersonalDataErased
   | AppRegistered
   | ContractAmended
   | RevenueRecorded

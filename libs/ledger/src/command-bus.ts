@@ -19,6 +19,12 @@ export interface CommandHandlerGroup {
 export class CommandBus {
   readonly commandFields: Record<string, Record<string, FieldKind>> = {};
   private readonly groupOfType = new Map<string, CommandHandlerGroup>();
+  private readonly registeredGroups: CommandHandlerGroup[] = [];
+
+  /** The groups registered, in order (for a service's own operations that are not bus commands). */
+  get groups(): readonly CommandHandlerGroup[] {
+    return this.registeredGroups;
+  }
 
   constructor(groups: readonly CommandHandlerGroup[] = []) {
     this.register(groups);
@@ -30,6 +36,7 @@ export class CommandBus {
    */
   register(groups: readonly CommandHandlerGroup[]): void {
     for (const group of groups) {
+      this.registeredGroups.push(group);
       for (const [type, fields] of Object.entries(group.commandFields)) {
         if (this.groupOfType.has(type)) throw new Error(`command type ${type} has two handlers`);
         this.groupOfType.set(type, group);

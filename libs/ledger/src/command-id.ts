@@ -8,6 +8,7 @@ import type { DeveloperCommand } from '../../domain/src/ledger.commands';
 export function commandIdOf(command: DeveloperCommand): string {
   switch (command.type) {
     case 'RegisterDeveloper': return `RegisterDeveloper:${command.data.developerId}`;
+    case 'ErasePersonalData': return `ErasePersonalData:${command.data.developerId}`;
     case 'RegisterApp': return `RegisterApp:${command.data.appId}`;
     case 'AmendContract': return `AmendContract:${command.data.appId}:${contractEffectiveFromOf(command.data.contract)}`;
     case 'RecordRevenue': return `RecordRevenue:${command.data.receiptId}`;

@@ -12,6 +12,7 @@ export function developerStreamName(developerId: string): string {
 export function routeOf(command: DeveloperCommand): { developerId: string } | RouteKey {
   switch (command.type) {
     case 'RegisterDeveloper':
+    case 'ErasePersonalData':
     case 'RegisterApp':
     case 'RequestPayout':
       return { developerId: command.data.developerId };

@@ -50,8 +50,12 @@ export class CommandShapeInvalid extends DomainError {
 /** `quantity`: an exact decimal string (consumption), refused as a JSON number like money. */
 export type FieldKind = 'text' | 'money' | 'quantity' | 'time' | 'object' | 'optional-text';
 
-/** The fields of each command: exactly these, no others (docs/cli.md "JSONL commands"). */
-export const COMMAND_FIELDS: Record<DeveloperCommand['type'], Record<string, FieldKind>> = {
+/**
+ * The fields of each command: exactly these, no others (docs/cli.md "JSONL commands").
+ * `ErasePersonalData` is not among them: an erasure is an operator's request with its own
+ * CLI command and route, never a line of an import file, and it also destroys a key.
+ */
+export const COMMAND_FIELDS: Record<Exclude<DeveloperCommand['type'], 'ErasePersonalData'>, Record<string, FieldKind>> = {
   RegisterDeveloper: { developerId: 'text', name: 'text', country: 'text', incomeGroup: 'optional-text' },
   RegisterApp: { appId: 'text', developerId: 'text', name: 'text', contract: 'object' },
   AmendContract: { appId: 'text', contract: 'object' },

@@ -1,4 +1,5 @@
 import { CommandDirectory } from './command-routing';
+import { PersonalDataKeys } from '../../database/src/personal-data-keys';
 import { LedgerCommandService } from './ledger-command.service';
 import { openTestLedger, type TestLedger } from '../../../test/support/test-ledger';
 
@@ -22,8 +23,8 @@ describe('LedgerCommandService with another writer on the same streams', () => {
     ledger = await openTestLedger();
     const { runtime } = ledger;
     const catchUp = () => runtime.projector.catchUp();
-    first = new LedgerCommandService(runtime.store, new CommandDirectory(runtime.connection.pool), catchUp);
-    second = new LedgerCommandService(runtime.store, new CommandDirectory(runtime.connection.pool), catchUp);
+    first = new LedgerCommandService(runtime.store, new CommandDirectory(runtime.connection.pool), catchUp, new PersonalDataKeys(runtime.connection.pool));
+    second = new LedgerCommandService(runtime.store, new CommandDirectory(runtime.connection.pool), catchUp, new PersonalDataKeys(runtime.connection.pool));
     const setup = await first.executeBatch([
       { type: 'RegisterDeveloper', data: { developerId: 'two', name: 'Two Writers', country: 'NG' } },
       { type: 'RegisterApp', data: { appId: 'two-app', developerId: 'two', name: 'App', contract } },

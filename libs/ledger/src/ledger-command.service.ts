@@ -7,7 +7,10 @@ import {
   initialDeveloperState,
   type DeveloperState,
 } from '../../domain/src';
-import type { DeveloperCommand } from '../../domain/src/ledger.commands';
+import type { DeveloperCommand, ErasePersonalData, RegisterDeveloper } from '../../domain/src/ledger.commands';
+import { parseIdentifier, parseText } from '../../domain/src/identifier.parser';
+import { NAME_LENGTH_MAXIMUM } from '../../domain/src/limits/ledger-limits';
+import type { PersonalDataKeys } from '../../database/src/personal-data-keys';
 import type { DeveloperEvent } from '../../domain/src/ledger.events';
 import type { DuplicateEventIdError, EventStore } from '../../event-store/src/event-store.port';
 import { commandIdOf } from './command-id';
@@ -53,7 +56,7 @@ function routeKeyString(key: RouteKey): string {
 class DeveloperStreamDecider implements StreamDecider<DeveloperCommand, DeveloperEvent, BatchRoutes> {
   readonly snapshotCache = { streamsMaximum: STATE_CACHE_STREAMS_MAXIMUM, readPageEvents: STREAM_READ_PAGE_EVENTS };
 
-  constructor(private readonly directory: CommandDirectory) {}
+  constructor(private readonly directory: CommandDirectory, private readonly personalDataKeys: PersonalDataKeys) {}
 
   commandIdOf(command: DeveloperCommand): string {
     return commandIdOf(command);
@@ -86,11 +89,28 @@ class DeveloperStreamDecider implements StreamDecider<DeveloperCommand, Develope
     }
     const streamName = developerStreamName(developerId);
     const state = await streams.state(streamName, DEVELOPER_STREAM);
-    const events = decideDeveloper(command, state, { bookedAt: context.recordedAt });
+    const protectedCommand = command.type === 'RegisterDeveloper' ? await this.protectName(command) : command;
+    const events = decideDeveloper(protectedCommand, state, { bookedAt: context.recordedAt });
     if (events.length > 0) {
       for (const key of routesCreatedBy(command, developerId)) routes.set(routeKeyString(key), { key, developerId });
     }
     return { streamName, events };
+  }
+
+  /**
+   * Encrypts the registration's name under the developer's data key before the domain sees
+   * the command, so that the event holds ciphertext only (docs/audit.md "Personal data").
+   * The id and the name are checked first: a key is never made for an id the domain
+   * refuses, and the name's limits are those of the plaintext. Encryption is randomised, so
+   * a re-sent registration gives another ciphertext; the domain compares commitments.
+   */
+  private async protectName(command: RegisterDeveloper): Promise<RegisterDeveloper> {
+    const data = command.data as RegisterDeveloper['data'] | null;
+    if (typeof data !== 'object' || data === null) return command;
+    const developerId = parseIdentifier(data.developerId, 'developerId');
+    const name = parseText(data.name, 'name', NAME_LENGTH_MAXIMUM);
+    const nameProtection = await this.personalDataKeys.protectName(developerId, name);
+    return { type: command.type, data: { ...data, nameProtection } };
   }
 
   encode(event: DeveloperEvent) {
@@ -129,8 +149,24 @@ export class LedgerCommandService implements CommandHandlerGroup {
     directory: CommandDirectory,
     /** Brings the read models (and so the directory) up to date with the store. */
     catchUpReadModels: () => Promise<unknown>,
+    private readonly personalDataKeys: PersonalDataKeys,
   ) {
-    this.pipeline = new CommandWritePipeline(store, new DeveloperStreamDecider(directory), catchUpReadModels);
+    this.pipeline = new CommandWritePipeline(store, new DeveloperStreamDecider(directory, personalDataKeys), catchUpReadModels);
+  }
+
+  /**
+   * Erases a developer's personal data: records `PersonalDataErased` on the developer's
+   * stream, then destroys the data key. The event comes first, so that a crash between the
+   * two leaves a recorded erasure whose key a repeated request destroys (the repeat is
+   * `already_recorded` and destroys the key again); never a destroyed key without its event.
+   */
+  async erasePersonalData(request: { developerId: string; reason: string | null }, context: CommandContext): Promise<CommandOutcome> {
+    const command: ErasePersonalData = { type: 'ErasePersonalData', data: { developerId: request.developerId, reason: request.reason } };
+    const outcome = await this.pipeline.execute(command, context);
+    if (outcome.status === 'recorded' || outcome.status === 'already_recorded') {
+      await this.personalDataKeys.destroy({ developerId: request.developerId, erasedAt: context.recordedAt, erasedBy: context.actor, reason: request.reason });
+    }
+    return outcome;
   }
 
   /** Decides one command; concurrent callers are written together (group commit). */

@@ -10,6 +10,7 @@ import type { ProjectionHandler } from '../../projections/src/projection.handler
 import type { Projector } from '../../projections/src/projector';
 import { LedgerProjections } from '../../projections/src/projections.module';
 import { CommandBus, type CommandHandlerGroup } from './command-bus';
+import { LedgerCommandService } from './ledger-command.service';
 import type { Pool } from 'pg';
 import { exportProjection, type ExportDefinition, type ExportFormat } from './projection-export';
 
@@ -94,6 +95,16 @@ export class LedgerRuntime {
     private readonly projections: LedgerProjections,
   ) {
     this.databaseDescription = describeDatabaseSettings(databaseSettings);
+  }
+
+  /**
+   * The developer ledger's command service, for its one operation that is not a bus command:
+   * an erasure also destroys a data key, so it is never a JSONL line.
+   */
+  get ledger(): LedgerCommandService {
+    const service = this.bus.groups.find((group): group is LedgerCommandService => group instanceof LedgerCommandService);
+    if (service === undefined) throw new Error('the developer ledger module is not loaded');
+    return service;
   }
 
   get projector(): Projector {

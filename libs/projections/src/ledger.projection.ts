@@ -1,6 +1,9 @@
 import type { RecordedEvent } from '../../event-store/src/event-store.port';
 import { assertInvariant, decodeDeveloperEvent, PAYOUTS_IN_FLIGHT_ACCOUNT, PAYOUTS_SETTLED_ACCOUNT, REVENUE_CLEARING_ACCOUNT } from '../../domain/src';
-import type { DeveloperEvent, SplitLine } from '../../domain/src/ledger.events';
+import type { PoolClient } from 'pg';
+import { ERASED_MARKER, isProtectedText } from '../../domain/src/developer/personal-data';
+import type { DeveloperEvent, DeveloperRegistered, SplitLine } from '../../domain/src/ledger.events';
+import { displayedName, KEYS_PER_READ_MAXIMUM, readDataKeys, type DataKeyState } from '../../database/src/personal-data-keys';
 import { bulkAppend, bulkInsert, quoteIdentifier } from './sql-bulk';
 import type { ProjectionContext, ProjectionHandler } from './projection.handler';
 import {
@@ -10,7 +13,7 @@ import {
 
 /** Event types of the developer stream that this projection reads. */
 const DEVELOPER_EVENT_TYPES: ReadonlySet<string> = new Set([
-  'DeveloperRegistered', 'AppRegistered', 'ContractAmended', 'RevenueRecorded', 'RevenueRefunded',
+  'DeveloperRegistered', 'PersonalDataErased', 'AppRegistered', 'ContractAmended', 'RevenueRecorded', 'RevenueRefunded',
   'PayoutRequested', 'PayoutSettled', 'PayoutFailed',
 ]);
 
@@ -84,13 +87,36 @@ type PayoutOutcome = { payoutId: string; status: 'settled' | 'failed'; at: strin
  * (one row per event; the view `ledger_entries` has one row per posting), and the payout
  * directory. Commands that name only a receipt are routed by `splits`, only an app by `apps`.
  */
+/**
+ * Rows of `developers`: the name is personal data, shown decrypted while its data key
+ * exists and `[erased]` once it was destroyed (docs/audit.md "Personal data").
+ */
+async function developerRows(
+  client: PoolClient, registrations: readonly DeveloperRegistered['data'][], registeredAt: readonly string[], erasedDeveloperIds: ReadonlySet<string>,
+): Promise<ReturnType<typeof DEVELOPERS_TABLE.rows>> {
+  const developerIds = registrations.filter((data) => isProtectedText(data.name)).map((data) => data.developerId);
+  const keys = new Map<string, DataKeyState>();
+  // In reads of bounded size: a replay's batch may hold more registrations than one read takes.
+  for (let start = 0; start < developerIds.length; start += KEYS_PER_READ_MAXIMUM) {
+    for (const [developerId, key] of await readDataKeys(client, developerIds.slice(start, start + KEYS_PER_READ_MAXIMUM))) keys.set(developerId, key);
+  }
+  const developers = DEVELOPERS_TABLE.rows();
+  registrations.forEach((data, index) => developers.add({
+    developer_id: data.developerId, name: displayedName(data.name, keys.get(data.developerId), erasedDeveloperIds.has(data.developerId)),
+    country: data.country, income_group: data.incomeGroup, registered_at: registeredAt[index]!,
+  }));
+  return developers;
+}
+
 export class LedgerProjection implements ProjectionHandler {
   readonly name = 'ledger';
   readonly tables = LEDGER_TABLES.map((table) => table.name);
   readonly insertOnlyTables = [SPLITS_TABLE.name, REFUNDS_TABLE.name, LEDGER_POSTINGS_TABLE.name];
 
   async applyBatch(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void> {
-    const developers = DEVELOPERS_TABLE.rows();
+    const registrations: DeveloperRegistered['data'][] = [];
+    const registeredAt: string[] = [];
+    const erasedDeveloperIds = new Set<string>();
     const apps = APPS_TABLE.rows();
     const contractVersions = CONTRACT_VERSIONS_TABLE.rows();
     const appVersionUpdates: { appId: string; contractVersion: number }[] = [];
@@ -124,10 +150,11 @@ export class LedgerProjection implements ProjectionHandler {
       let occurredAt = recordedAt;
       switch (event.type) {
         case 'DeveloperRegistered':
-          developers.add({
-            developer_id: event.data.developerId, name: event.data.name, country: event.data.country,
-            income_group: event.data.incomeGroup, registered_at: recordedAt,
-          });
+          registrations.push(event.data);
+          registeredAt.push(recordedAt);
+          break;
+        case 'PersonalDataErased':
+          erasedDeveloperIds.add(event.data.developerId);
           break;
         case 'AppRegistered': {
           const contract = event.data.contract;
@@ -232,7 +259,11 @@ export class LedgerProjection implements ProjectionHandler {
 
     const { client, schema } = context;
     const table = (name: string) => `${quoteIdentifier(schema)}.${quoteIdentifier(name)}`;
+    const developers = await developerRows(client, registrations, registeredAt, erasedDeveloperIds);
     await bulkAppend(context, developers);
+    if (erasedDeveloperIds.size > 0) {
+      await client.query(`UPDATE ${table(DEVELOPERS_TABLE.name)} SET name = $1 WHERE developer_id = ANY($2::text[])`, [ERASED_MARKER, [...erasedDeveloperIds]]);
+    }
     await bulkAppend(context, apps);
     await bulkAppend(context, contractVersions);
     for (const { appId, contractVersion } of appVersionUpdates) {

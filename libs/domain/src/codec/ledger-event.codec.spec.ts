@@ -24,6 +24,7 @@ const allEvents: DeveloperEvent[] = history([
   requestPayout('p-2', '100.00', '2026-03-01T00:00:00Z'),
   settlePayout('p-1', '2026-03-02T00:00:00Z'),
   failPayout('p-2', '2026-03-02T00:00:00Z'),
+  { type: 'ErasePersonalData', data: { developerId: 'dev-1', reason: 'erasure request 7' } },
 ]);
 
 function refusal(type: string, data: unknown): string {
@@ -40,7 +41,24 @@ describe('developer event codec', () => {
   it('covers every event type', () => {
     expect(new Set(allEvents.map((event) => event.type))).toEqual(new Set([
       'DeveloperRegistered', 'AppRegistered', 'ContractAmended', 'RevenueRecorded', 'RevenueRefunded', 'PayoutRequested', 'PayoutSettled', 'PayoutFailed',
+      'PersonalDataErased',
     ]));
+  });
+
+  it('decodes a name recorded in plaintext before protection, and re-encodes it unchanged', () => {
+    const legacy = { developerId: 'dev-1', name: 'Ada Labs', country: 'NG', incomeGroup: null };
+    expect(encodeDeveloperEvent(decodeDeveloperEvent('DeveloperRegistered', legacy)).data).toEqual(legacy);
+  });
+
+  it('refuses a protected name of another shape', () => {
+    const registeredData = encodeDeveloperEvent(allEvents[0]!).data as Record<string, unknown> & { name: Record<string, unknown> };
+    const withName = (name: unknown) => ({ ...registeredData, name });
+    expect(refusal('DeveloperRegistered', withName({ ...registeredData.name, scheme: 'rot13' }))).toBe('event_malformed name');
+    expect(refusal('DeveloperRegistered', withName({ ...registeredData.name, commitment: 'ab' }))).toBe('event_malformed name');
+    expect(refusal('DeveloperRegistered', withName({ ...registeredData.name, ciphertext: 'not base64url!' }))).toBe('event_malformed name');
+    expect(refusal('DeveloperRegistered', withName({ ...registeredData.name, extra: 1 }))).toBe('event_malformed name');
+    expect(refusal('DeveloperRegistered', withName(7))).toBe('event_malformed name');
+    expect(refusal('PersonalDataErased', { developerId: 'dev-1', erasedAt: '2026-13-01', reason: null })).toBe('event_malformed erasedAt');
   });
 
   it.each(allEvents.map((event) => [event.type, event] as const))('round-trips %s through JSON', (_, event) => {

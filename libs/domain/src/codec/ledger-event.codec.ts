@@ -6,7 +6,7 @@
  */
 import { DomainError, EventMalformed, InvariantViolation } from '../domain.errors';
 import {
-  AppRegistered, ContractAmended, ContractVersionRecord, DeveloperEvent, DeveloperRegistered, PayoutFailed,
+  AppRegistered, ContractAmended, ContractVersionRecord, DeveloperEvent, DeveloperRegistered, PayoutFailed, PersonalDataErased,
   PayoutRequested, PayoutSettled, RevenueRecorded, RevenueRefunded, SPLIT_RULE_VERSION, SplitLine,
 } from '../ledger.events';
 import { currencyExponent, parseMinorUnits } from '../money/money';
@@ -14,6 +14,7 @@ import { isNormalisedInstant } from '../time/instant';
 import { CONTRACT_CARVE_OUTS_MAXIMUM, CONTRACT_VERSIONS_MAXIMUM, EVENT_STRING_LENGTH_MAXIMUM } from '../limits/ledger-limits';
 import { canonicalContractDocument, contractHash, parseContractTerms } from '../contract/contract-terms.parser';
 import { developerParty } from '../split/split-receipt.rule';
+import { type PersonalText, isProtectedText, parseProtectedText } from '../developer/personal-data';
 
 export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | JsonValue[] | JsonObject;
@@ -22,7 +23,7 @@ export type JsonObject = { [key: string]: JsonValue };
 export type EncodedDeveloperEvent = { type: string; data: JsonObject };
 
 export const DEVELOPER_EVENT_TYPES = [
-  'DeveloperRegistered', 'AppRegistered', 'ContractAmended', 'RevenueRecorded', 'RevenueRefunded',
+  'DeveloperRegistered', 'PersonalDataErased', 'AppRegistered', 'ContractAmended', 'RevenueRecorded', 'RevenueRefunded',
   'PayoutRequested', 'PayoutSettled', 'PayoutFailed',
 ] as const;
 
@@ -62,11 +63,20 @@ function encodeContract(contract: ContractVersionRecord): JsonObject {
   };
 }
 
+function encodePersonalText(text: PersonalText): JsonValue {
+  if (!isProtectedText(text)) return text;
+  return { scheme: text.scheme, ciphertext: text.ciphertext, commitment: text.commitment };
+}
+
 export function encodeDeveloperEvent(event: DeveloperEvent): EncodedDeveloperEvent {
   switch (event.type) {
     case 'DeveloperRegistered': {
       const data = event.data;
-      return { type: event.type, data: { developerId: data.developerId, name: data.name, country: data.country, incomeGroup: data.incomeGroup } };
+      return { type: event.type, data: { developerId: data.developerId, name: encodePersonalText(data.name), country: data.country, incomeGroup: data.incomeGroup } };
+    }
+    case 'PersonalDataErased': {
+      const data = event.data;
+      return { type: event.type, data: { developerId: data.developerId, erasedAt: data.erasedAt, reason: data.reason } };
     }
     case 'AppRegistered': {
       const data = event.data;
@@ -177,6 +187,18 @@ class FieldReader {
     return this.string(field);
   }
 
+  /** A protected personal text, or a plaintext one as recorded before protection existed. */
+  personalText(field: string): PersonalText {
+    const value = this.data[field];
+    if (typeof value === 'string') return this.string(field);
+    try {
+      return parseProtectedText(value, field);
+    } catch (error) {
+      if (error instanceof DomainError) this.fail(field, error.message);
+      throw error;
+    }
+  }
+
   currency(field: string): string {
     const value = this.string(field);
     try {
@@ -259,10 +281,17 @@ export function decodeDeveloperEvent(type: string, data: unknown): DeveloperEven
         type,
         data: {
           developerId: reader.string('developerId'),
-          name: reader.string('name'),
+          name: reader.personalText('name'),
           country: reader.string('country'),
           incomeGroup: reader.nullableString('incomeGroup'),
         },
+      };
+      return event;
+    }
+    case 'PersonalDataErased': {
+      const event: PersonalDataErased = {
+        type,
+        data: { developerId: reader.string('developerId'), erasedAt: reader.instant('erasedAt'), reason: reader.nullableString('reason') },
       };
       return event;
     }

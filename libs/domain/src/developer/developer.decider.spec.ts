@@ -1,10 +1,13 @@
 import { parseContractTerms } from '../contract/contract-terms.parser';
 import { contractVersionRecord } from '../contract/contract-version.selector';
 import { DeveloperCommand } from '../ledger.commands';
+import { InvariantViolation } from '../domain.errors';
+import { REASON_LENGTH_MAXIMUM } from '../limits/ledger-limits';
+import type { NameProtection } from './personal-data';
 import { DeveloperEvent, SPLIT_RULE_VERSION } from '../ledger.events';
 import {
   BOOKED_AT, DEVELOPER_ID, DEVELOPER_PARTY, amendContract, contractTerms, failPayout, given, history, recordRevenue,
-  refundRevenue, registerApp, registerDeveloper, requestPayout, settlePayout,
+  protectedNameFixture, refundRevenue, registerApp, registerDeveloper, requestPayout, settlePayout,
 } from '../testing/developer-decider.support';
 import { decideDeveloper } from './developer.decider';
 import { developerStateFrom, initialDeveloperState } from './developer.state';
@@ -37,12 +40,12 @@ const revenueRecorded = (data: Partial<Extract<DeveloperEvent, { type: 'RevenueR
 describe('RegisterDeveloper', () => {
   it('registers', () => {
     given([]).when(registerDeveloper()).then([{
-      type: 'DeveloperRegistered', data: { developerId: DEVELOPER_ID, name: 'Ada Labs', country: 'NG', incomeGroup: 'lower-middle' },
+      type: 'DeveloperRegistered', data: { developerId: DEVELOPER_ID, name: protectedNameFixture('Ada Labs'), country: 'NG', incomeGroup: 'lower-middle' },
     }]);
   });
   it('defaults incomeGroup to null', () => {
     const events = given([]).when({ type: 'RegisterDeveloper', data: { developerId: 'd', name: 'N', country: 'KE' } }).thenEvents();
-    expect(events[0]!.data).toEqual({ developerId: 'd', name: 'N', country: 'KE', incomeGroup: null });
+    expect(events[0]!.data).toEqual({ developerId: 'd', name: protectedNameFixture('N'), country: 'KE', incomeGroup: null });
   });
   it('is idempotent when identical', () => given(registered).when(registerDeveloper()).then([]));
   it('refuses different details', () => {
@@ -54,6 +57,58 @@ describe('RegisterDeveloper', () => {
   });
   it('refuses a missing name', () => {
     given([]).when({ type: 'RegisterDeveloper', data: { developerId: 'd', name: '', country: 'NG' } }).thenRefused('field_invalid', 'invalid', 'name');
+  });
+});
+
+describe('personal data: the protected name and its erasure', () => {
+  const register = (name: string, nameProtection?: NameProtection): DeveloperCommand => ({
+    type: 'RegisterDeveloper', data: { developerId: DEVELOPER_ID, name, country: 'NG', incomeGroup: 'lower-middle', ...(nameProtection ? { nameProtection } : {}) },
+  });
+  const erase = (reason: string | null = 'request 42'): DeveloperCommand => ({ type: 'ErasePersonalData', data: { developerId: DEVELOPER_ID, reason } });
+  const erased = [...registered, { type: 'PersonalDataErased', data: { developerId: DEVELOPER_ID, erasedAt: BOOKED_AT, reason: 'request 42' } } as DeveloperEvent];
+
+  it('records only the protected name, never the plaintext', () => {
+    const events = given([]).when(register('Ada Labs')).thenEvents();
+    expect(JSON.stringify(events)).not.toContain('Ada Labs');
+  });
+  it('refuses to decide a registration whose name the application layer did not protect', () => {
+    expect(() => decideDeveloper(register('Ada Labs'), initialDeveloperState(), { bookedAt: BOOKED_AT })).toThrow(InvariantViolation);
+  });
+  it('recognises a re-sent registration by its commitment, though its ciphertext differs', () => {
+    const otherCiphertext = { ...protectedNameFixture('Ada Labs'), ciphertext: 'b'.repeat(64) };
+    given(registered).when(register('Ada Labs', { kind: 'protected', name: otherCiphertext })).then([]);
+    given(registered).when(register('Ada Labs', { kind: 'protected', name: protectedNameFixture('Ada Labz') })).thenRefused('developer_already_registered', 'conflict');
+  });
+  it('compares a name recorded before protection as plaintext', () => {
+    const legacy: DeveloperEvent[] = [{ type: 'DeveloperRegistered', data: { developerId: DEVELOPER_ID, name: 'Ada Labs', country: 'NG', incomeGroup: 'lower-middle' } }];
+    given(legacy).when(register('Ada Labs')).then([]);
+    given(legacy).when(register('Someone Else')).thenRefused('developer_already_registered', 'conflict');
+  });
+  it('records an erasure at the booking time, once', () => {
+    given(registered).when(erase()).then([{ type: 'PersonalDataErased', data: { developerId: DEVELOPER_ID, erasedAt: BOOKED_AT, reason: 'request 42' } }]);
+    given(erased).when(erase('another reason')).then([]);
+    given(registered).when(erase(null)).then([{ type: 'PersonalDataErased', data: { developerId: DEVELOPER_ID, erasedAt: BOOKED_AT, reason: null } }]);
+  });
+  it('refuses to erase a developer who is not registered, and a reason beyond its limit', () => {
+    given([]).when(erase()).thenRefused('developer_not_registered', 'not_found');
+    given(registered).when(erase('r'.repeat(REASON_LENGTH_MAXIMUM + 1))).thenRefused('field_invalid', 'invalid', 'reason');
+  });
+  it('after an erasure, takes a re-sent registration as recorded without comparing or recording the name', () => {
+    given(erased).when(register('Ada Labs', { kind: 'erased' })).then([]);
+    given(erased).when(register('Anything', { kind: 'erased' })).then([]);
+    given(erased).when({ type: 'RegisterDeveloper', data: { developerId: DEVELOPER_ID, name: 'Ada Labs', country: 'KE', nameProtection: { kind: 'erased' } } })
+      .thenRefused('developer_already_registered', 'conflict');
+  });
+  it('refuses to record a name whose data key was destroyed', () => {
+    given([]).when(register('Ada Labs', { kind: 'erased' })).thenRefused('personal_data_erased', 'conflict', 'name');
+  });
+  it('leaves every balance and split as it was', () => {
+    const before = history([registerDeveloper(), registerApp('app-1'), recordRevenue('r-1', 'app-1', '2000.00', '2026-01-10T00:00:00Z')]);
+    const state = developerStateFrom(before);
+    const after = developerStateFrom([...before, { type: 'PersonalDataErased', data: { developerId: DEVELOPER_ID, erasedAt: BOOKED_AT, reason: null } }]);
+    expect(after.balances).toEqual(state.balances);
+    expect(after.receipts).toEqual(state.receipts);
+    expect(after.registration!.personalDataErasedAt).toBe(BOOKED_AT);
   });
 });
 

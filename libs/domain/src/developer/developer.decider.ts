@@ -10,17 +10,18 @@ import {
   ContractCurrencyChange, CurrencyMismatch, DeveloperAlreadyRegistered, DeveloperNotRegistered, DuplicatePayout,
   DuplicateReceipt, DuplicateRefund, FieldInvalid, PayoutAboveAvailable, PayoutBelowMinimum, PayoutNotPending,
   PayoutOutcomeBeforeRequest, ReceiptBeforeFirstContractVersion, RefundBeforeReceipt, RefundExceedsRemaining, UnknownApp, UnknownPayout,
-  UnknownReceipt, assertInvariant,
+  UnknownReceipt, DeveloperNameErased, assertInvariant,
 } from '../domain.errors';
 import {
-  AmendContract, CommandMetadata, DeveloperCommand, FailPayout, RecordRevenue, RefundRevenue, RegisterApp, RegisterDeveloper,
+  AmendContract, CommandMetadata, DeveloperCommand, ErasePersonalData, FailPayout, RecordRevenue, RefundRevenue, RegisterApp, RegisterDeveloper,
   RequestPayout, SettlePayout,
 } from '../ledger.commands';
 import { DeveloperEvent, SPLIT_RULE_VERSION, SplitLine } from '../ledger.events';
 import { formatMoney, parseCurrency, parseMoney } from '../money/money';
 import { addDaysToEpochMilliseconds } from '../time/instant';
 import { type BookingTime, bookingTimeOf, parseOccurredTime } from '../time/business-time';
-import { parseIdentifier, parseText } from '../identifier.parser';
+import { parseIdentifier, parseOptionalText, parseText } from '../identifier.parser';
+import { type NameProtection, isProtectedText, parseNameProtection } from './personal-data';
 import { parseCountryCode, parseOptionalIncomeGroup } from '../reference/reference-data.parser';
 import { NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM } from '../limits/ledger-limits';
 import { checkNewContractTerms, parseContractTerms } from '../contract/contract-terms.parser';
@@ -58,6 +59,7 @@ export function decideDeveloper(command: DeveloperCommand, state: DeveloperState
   const booking = bookingTimeOf(metadata.bookedAt);
   switch (command.type) {
     case 'RegisterDeveloper': return decideRegisterDeveloper(command, state);
+    case 'ErasePersonalData': return decideErasePersonalData(command, state, booking);
     case 'RegisterApp': return decideRegisterApp(command, state, booking);
     case 'AmendContract': return decideAmendContract(command, state, booking);
     case 'RecordRevenue': return decideRecordRevenue(command, state, booking);
@@ -75,14 +77,41 @@ function decideRegisterDeveloper(command: RegisterDeveloper, state: DeveloperSta
   const name = parseText(data.name, 'name', NAME_LENGTH_MAXIMUM);
   const country = parseCountryCode(data.country, 'country');
   const incomeGroup = parseOptionalIncomeGroup(data.incomeGroup, 'incomeGroup');
+  // The edges never set it; the ledger's application layer always does (personal-data.ts).
+  assertInvariant(data.nameProtection !== undefined, 'a registration reaches the domain with its name protected');
+  const protection = parseNameProtection(data.nameProtection);
   const registration = state.registration;
   if (registration !== null) {
-    const identical = registration.developerId === developerId && registration.name === name
-      && registration.country === country && registration.incomeGroup === incomeGroup;
+    const identical = registration.developerId === developerId && registration.country === country
+      && registration.incomeGroup === incomeGroup && sameRegisteredName(registration, name, protection);
     if (identical) return [];
     throw new DeveloperAlreadyRegistered(registration.developerId);
   }
-  return [{ type: 'DeveloperRegistered', data: { developerId, name, country, incomeGroup } }];
+  if (protection.kind === 'erased') throw new DeveloperNameErased(developerId);
+  return [{ type: 'DeveloperRegistered', data: { developerId, name: protection.name, country, incomeGroup } }];
+}
+
+/**
+ * Whether a re-sent registration names the developer as recorded. A protected name is the
+ * same when its commitment (keyed by the developer's data key) is; a name recorded before
+ * protection is compared as plaintext. After an erasure the name can no longer be compared
+ * and is not recorded again: the registration's other facts decide alone, so that an import
+ * re-run after an erasure records nothing and is not refused.
+ */
+function sameRegisteredName(registration: DeveloperRegistration, name: string, protection: NameProtection): boolean {
+  if (registration.personalDataErasedAt !== null) return true;
+  if (!isProtectedText(registration.name)) return registration.name === name;
+  return protection.kind === 'protected' && protection.name.commitment === registration.name.commitment;
+}
+
+function decideErasePersonalData(command: ErasePersonalData, state: DeveloperState, booking: BookingTime): DeveloperEvent[] {
+  const data = commandData(command);
+  const developerId = parseIdentifier(data.developerId, 'developerId');
+  const reason = parseOptionalText(data.reason, 'reason', REASON_LENGTH_MAXIMUM);
+  const registration = requireRegistration(state, developerId);
+  // Erased once for good: a repeated request (whatever its reason) records nothing.
+  if (registration.personalDataErasedAt !== null) return [];
+  return [{ type: 'PersonalDataErased', data: { developerId, erasedAt: booking.iso, reason } }];
 }
 
 function decideRegisterApp(command: RegisterApp, state: DeveloperState, booking: BookingTime): DeveloperEvent[] {

@@ -15,14 +15,17 @@ import { assertInvariant } from '../domain.errors';
 import {
   ContractVersionRecord, DeveloperEvent, RevenueRecorded, RevenueRefunded, SplitLine,
 } from '../ledger.events';
+import type { PersonalText } from './personal-data';
 import { ContractScope, ContractTerms, ContractWindow } from '../contract/contract-terms';
 import { parseContractTerms } from '../contract/contract-terms.parser';
 
 export type DeveloperRegistration = {
   readonly developerId: string;
-  readonly name: string;
+  readonly name: PersonalText;
   readonly country: string;
   readonly incomeGroup: string | null;
+  /** When the developer's personal data was erased (its data key destroyed), or null. */
+  personalDataErasedAt: string | null;
 };
 
 export type ContractVersionState = {
@@ -304,7 +307,12 @@ export function evolveDeveloper(state: DeveloperState, event: DeveloperEvent): D
   switch (event.type) {
     case 'DeveloperRegistered': {
       const { developerId, name, country, incomeGroup } = event.data;
-      state.registration = { developerId, name, country, incomeGroup };
+      state.registration = { developerId, name, country, incomeGroup, personalDataErasedAt: null };
+      return state;
+    }
+    case 'PersonalDataErased': {
+      assertInvariant(state.registration !== null, 'personal data is erased only of a registered developer');
+      state.registration.personalDataErasedAt = event.data.erasedAt;
       return state;
     }
     case 'AppRegistered': {

@@ -7,6 +7,9 @@ import { DeveloperCommand } from '../ledger.commands';
 import { DeveloperEvent } from '../ledger.events';
 import { decideDeveloper } from '../developer/developer.decider';
 import { DeveloperState, developerStateFrom, evolveDeveloper } from '../developer/developer.state';
+import { PERSONAL_DATA_SCHEME, type ProtectedText } from '../developer/personal-data';
+import { sha256Hex } from '../contract/canonical-json';
+import { CommandMetadata } from '../ledger.commands';
 
 export const DEVELOPER_ID = 'dev-1';
 /**
@@ -71,13 +74,33 @@ export const failPayout = (payoutId: string, failedAt: string, reason = 'account
 });
 
 /**
+ * A stand-in for the application layer's encryption (libs/database personal-data-cipher.ts):
+ * deterministic, and enough for the domain, which never reads a protected text's content.
+ * The commitment is the same for the same name, like the keyed commitment under one key.
+ */
+export function protectedNameFixture(name: string): ProtectedText {
+  return { scheme: PERSONAL_DATA_SCHEME, ciphertext: sha256Hex(`ciphertext\u0000${name}`), commitment: sha256Hex(name) };
+}
+
+/**
+ * Decides as the ledger does: a registration reaches the domain with its name protected
+ * (unless a spec set `nameProtection` itself, or sent a name that is not text).
+ */
+export function decideAsLedger(command: DeveloperCommand, state: DeveloperState, metadata: CommandMetadata): DeveloperEvent[] {
+  if (command.type === 'RegisterDeveloper' && command.data.nameProtection === undefined && typeof command.data.name === 'string') {
+    return decideDeveloper({ type: command.type, data: { ...command.data, nameProtection: { kind: 'protected', name: protectedNameFixture(command.data.name) } } }, state, metadata);
+  }
+  return decideDeveloper(command, state, metadata);
+}
+
+/**
  * Decides and applies commands in order, like the application layer does, and returns every
  * event and the final state. A refused command throws.
  */
 export function run(commands: DeveloperCommand[], state: DeveloperState = developerStateFrom([]), bookedAt = BOOKED_AT): { events: DeveloperEvent[]; state: DeveloperState } {
   const events: DeveloperEvent[] = [];
   for (const command of commands) {
-    for (const event of decideDeveloper(command, state, { bookedAt })) {
+    for (const event of decideAsLedger(command, state, { bookedAt })) {
       events.push(event);
       evolveDeveloper(state, event);
     }
@@ -103,7 +126,7 @@ export function given(events: DeveloperEvent[]) {
   return {
     /** Decides at `bookedAt` (the booking time), BOOKED_AT unless given. */
     when(command: DeveloperCommand, bookedAt = BOOKED_AT) {
-      const decide = () => decideDeveloper(command, developerStateFrom(events), { bookedAt });
+      const decide = () => decideAsLedger(command, developerStateFrom(events), { bookedAt });
       return {
         then(expected: DeveloperEvent[]): void {
           expect(decide()).toEqual(expected);

@@ -1,6 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
 import { LedgerRuntime } from '../ledger-core.module';
+import { PersonalDataKeys } from '../../../database/src/personal-data-keys';
 import { buildDeveloperStatement, type DeveloperStatement } from './developer-statement';
 import { verifyLedger, type VerifyReport } from './ledger-verify';
 import { sealPeriod, type SealOutcome } from './period-seal.service';
@@ -19,7 +20,7 @@ export class AuditService {
   }
 
   statement(options: { developerId: string; period: string }): Promise<DeveloperStatement> {
-    return buildDeveloperStatement(this.runtime.store, options);
+    return buildDeveloperStatement(this.runtime.store, new PersonalDataKeys(this.runtime.connection.pool), options);
   }
 
   seal(options: { period: string; sealedAt: string; signingKey: () => KeyObject; actor: string }): Promise<SealOutcome> {

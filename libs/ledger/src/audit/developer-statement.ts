@@ -2,6 +2,8 @@ import {
   availableBalanceMinor, decodeDeveloperEvent, evolveDeveloper, formatMoney, initialDeveloperState, isDeveloperEventType,
   pendingBalanceMinor, type DeveloperState,
 } from '../../../domain/src';
+import type { PersonalText } from '../../../domain/src/developer/personal-data';
+import { displayedName, type PersonalDataKeys } from '../../../database/src/personal-data-keys';
 import type { EventStore, ExpectedStreamVersion } from '../../../event-store/src/event-store.port';
 import { developerStreamName } from '../command-routing';
 import { bookedBefore, parsePeriod } from './accounting-period';
@@ -89,11 +91,15 @@ class GrowingBuffer {
  * stream, and the global order for the proofs), so it holds on either event store and
  * needs no read model.
  */
-export async function buildDeveloperStatement(store: EventStore, options: { developerId: string; period: string }): Promise<DeveloperStatement> {
+export async function buildDeveloperStatement(
+  store: EventStore, personalDataKeys: PersonalDataKeys, options: { developerId: string; period: string },
+): Promise<DeveloperStatement> {
   const period = parsePeriod(options.period);
   const streamName = developerStreamName(options.developerId);
   let state: DeveloperState = initialDeveloperState();
-  let developerName: string | null = null;
+  let registeredName: PersonalText | null = null;
+  // An erasure counts whenever it was booked: a statement of an earlier period printed today shows the name erased too.
+  let personalDataErased = false;
   const totals = new Map<string, { openingMinor: bigint; creditsMinor: bigint; debitsMinor: bigint }>();
   const totalsOf = (currency: string) => {
     let total = totals.get(currency);
@@ -110,7 +116,8 @@ export async function buildDeveloperStatement(store: EventStore, options: { deve
     for (const recorded of page.events) {
       if (!isDeveloperEventType(recorded.type)) continue;
       const event = decodeDeveloperEvent(recorded.type, recorded.data);
-      if (event.type === 'DeveloperRegistered') developerName = event.data.name;
+      if (event.type === 'DeveloperRegistered') registeredName = event.data.name;
+      if (event.type === 'PersonalDataErased') personalDataErased = true;
       const bookedAt = recorded.metadata.recordedAt;
       if (!bookedBefore(bookedAt, period.endIso)) continue;
       state = evolveDeveloper(state, event);
@@ -134,7 +141,8 @@ export async function buildDeveloperStatement(store: EventStore, options: { deve
     if (page.events.length < STREAM_READ_PAGE_EVENTS) break;
     fromStreamVersion = page.events[page.events.length - 1]!.streamVersion + 1n;
   }
-  if (current === 'no_stream' || developerName === null) throw new UnknownDeveloperError(options.developerId);
+  if (current === 'no_stream' || registeredName === null) throw new UnknownDeveloperError(options.developerId);
+  const developerName = displayedName(registeredName, await personalDataKeys.stateOf(options.developerId), personalDataErased);
 
   const asOfEpochMilliseconds = Date.parse(period.endIso);
   const balances: StatementBalance[] = [...totals.keys()].sort().map((currency) => {

@@ -3,7 +3,9 @@ import {
   initialDeveloperState, isDeveloperEventType, isReservedParty, type DeveloperEvent, type DeveloperState,
 } from '../../../domain/src';
 import { randomBytes } from 'node:crypto';
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import { isProtectedText } from '../../../domain/src/developer/personal-data';
+import { KEYS_PER_READ_MAXIMUM, readDataKeys } from '../../../database/src/personal-data-keys';
 import type { GlobalPosition, RecordedEvent } from '../../../event-store/src/event-store.port';
 import { eventHashOf, GENESIS_EVENT_HASH } from '../event-hash';
 import type { LedgerRuntime } from '../ledger-core.module';
@@ -40,7 +42,23 @@ export type VerifyReport = {
   sealKeys: { pinned: boolean; keysSeen: number; rotations: number };
   warnings: string[];
   checks: VerifyCheck[];
+  /** Personal data (docs/audit.md "Personal data"): counts, and warnings that do not fail the report. */
+  personalData: PersonalDataFindings;
   elapsedMilliseconds: number;
+};
+
+/**
+ * `namesInPlaintext`: registrations recorded before names were protected; their names are in
+ * the events and cannot be shredded (an erasure hides them from every read model and
+ * statement, not from the events). `erasuresWithKeyPresent`: erasures whose data key still
+ * exists (the destruction did not finish; re-run the erasure). Both are warnings.
+ */
+export type PersonalDataFindings = {
+  namesProtected: number;
+  namesInPlaintext: number;
+  erasures: number;
+  erasuresWithKeyPresent: number;
+  warnings: string[];
 };
 
 export type VerifyOptions = {
@@ -99,6 +117,9 @@ class EventPass {
   readonly streams = new Map<string, { version: bigint; lastEventHash: string }>();
   readonly developerStates = new Map<string, DeveloperState>();
   readonly unreplayableStreams = new Set<string>();
+  readonly namesInPlaintext: string[] = [];
+  readonly erasedDeveloperIds: string[] = [];
+  namesProtected = 0;
   eventsRead = 0;
 
   constructor(private readonly checks: VerifyChecks, private readonly sealAudit: SealAudit) {}
@@ -140,6 +161,11 @@ class EventPass {
       recompute.fail(`${nameOf(recorded)}: cannot be decoded, so neither it nor the rest of its stream is recomputed: ${messageOf(error)}`);
       return;
     }
+    if (event.type === 'DeveloperRegistered') {
+      if (isProtectedText(event.data.name)) this.namesProtected += 1;
+      else this.namesInPlaintext.push(event.data.developerId);
+    }
+    if (event.type === 'PersonalDataErased') this.erasedDeveloperIds.push(event.data.developerId);
     try {
       checkContractParties(event, `${recorded.streamName}@${recorded.streamVersion}`, parties);
     } catch (error) {
@@ -291,11 +317,39 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
       sealKeys: sealAudit.trustAnchor,
       warnings: [...sealAudit.warnings],
       checks: result,
+      personalData: await personalDataFindingsOf(pool, pass),
       elapsedMilliseconds: nowMilliseconds() - startedAt,
     };
   } finally {
     for (const schema of [liveCopySchema, rebuiltSchema]) await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
   }
+}
+
+const PERSONAL_DATA_WARNINGS_LISTED_MAXIMUM = 10;
+
+async function personalDataFindingsOf(pool: Pool, pass: EventPass): Promise<PersonalDataFindings> {
+  const warnings: string[] = [];
+  if (pass.namesInPlaintext.length > 0) {
+    const listed = pass.namesInPlaintext.slice(0, PERSONAL_DATA_WARNINGS_LISTED_MAXIMUM).join(', ');
+    warnings.push(`${pass.namesInPlaintext.length} developer name(s) recorded in plaintext before protection, which an erasure cannot shred from the events: ${listed}`);
+  }
+  let erasuresWithKeyPresent = 0;
+  try {
+    for (let start = 0; start < pass.erasedDeveloperIds.length; start += KEYS_PER_READ_MAXIMUM) {
+      const developerIds = pass.erasedDeveloperIds.slice(start, start + KEYS_PER_READ_MAXIMUM);
+      for (const [developerId, state] of await readDataKeys(pool, developerIds)) {
+        if (state.kind !== 'active') continue;
+        erasuresWithKeyPresent += 1;
+        if (warnings.length < PERSONAL_DATA_WARNINGS_LISTED_MAXIMUM) warnings.push(`developer ${developerId}: erasure recorded, but the data key still exists (re-run the erasure)`);
+      }
+    }
+  } catch (error) {
+    warnings.push(`the personal data keys cannot be read: ${messageOf(error)}`);
+  }
+  return {
+    namesProtected: pass.namesProtected, namesInPlaintext: pass.namesInPlaintext.length, erasures: pass.erasedDeveloperIds.length,
+    erasuresWithKeyPresent, warnings,
+  };
 }
 
 /** Rebuilds into `rebuiltSchema` up to the snapshot's checkpoint, compares with the snapshot, and checks what the projections could not apply. */

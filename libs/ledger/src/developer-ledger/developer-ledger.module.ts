@@ -5,6 +5,7 @@ import type { EventStore } from '../../../event-store/src/event-store.port';
 import { EVENT_STORE } from '../../../event-store/src/event-store.module';
 import { LedgerProjection } from '../../../projections/src/ledger.projection';
 import { LedgerProjections, ProjectionHandlerProvider } from '../../../projections/src/projections.module';
+import { PersonalDataKeys } from '../../../database/src/personal-data-keys';
 import { CommandDirectory } from '../command-routing';
 import { LedgerCommandService } from '../ledger-command.service';
 import { CommandHandlerGroupProvider, ExportDefinitionsProvider, type ExportDefinitions } from '../ledger-core.module';
@@ -17,8 +18,8 @@ export const DEVELOPER_LEDGER_PROJECTION_ORDER = 10;
 @CommandHandlerGroupProvider()
 @Injectable()
 export class DeveloperLedgerCommands extends LedgerCommandService {
-  constructor(@Inject(EVENT_STORE) store: EventStore, directory: CommandDirectory, projections: LedgerProjections) {
-    super(store, directory, () => projections.projector.catchUp());
+  constructor(@Inject(EVENT_STORE) store: EventStore, directory: CommandDirectory, projections: LedgerProjections, personalDataKeys: PersonalDataKeys) {
+    super(store, directory, () => projections.projector.catchUp(), personalDataKeys);
   }
 }
 
@@ -37,10 +38,11 @@ export class DeveloperLedgerExports implements ExportDefinitions {
 @Module({
   providers: [
     { provide: CommandDirectory, useFactory: (connection: DatabaseConnection) => new CommandDirectory(connection.pool), inject: [DATABASE_CONNECTION] },
+    { provide: PersonalDataKeys, useFactory: (connection: DatabaseConnection) => new PersonalDataKeys(connection.pool), inject: [DATABASE_CONNECTION] },
     DeveloperLedgerCommands,
     DeveloperLedgerProjection,
     DeveloperLedgerExports,
   ],
-  exports: [DeveloperLedgerCommands],
+  exports: [DeveloperLedgerCommands, PersonalDataKeys],
 })
 export class DeveloperLedgerModule {}

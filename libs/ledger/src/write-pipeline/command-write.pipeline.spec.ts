@@ -1,4 +1,5 @@
 import { CommandDirectory } from '../command-routing';
+import { PersonalDataKeys } from '../../../database/src/personal-data-keys';
 import { ConsumptionCommandService } from '../consumption/consumption-command.service';
 import { LedgerCommandService } from '../ledger-command.service';
 import { openTestLedger, type TestLedger } from '../../../../test/support/test-ledger';
@@ -24,7 +25,7 @@ describe('CommandWritePipeline (consumption)', () => {
     ledger = await openTestLedger();
     const { runtime } = ledger;
     const catchUp = () => runtime.projector.catchUp();
-    const developers = new LedgerCommandService(runtime.store, new CommandDirectory(runtime.connection.pool), catchUp);
+    const developers = new LedgerCommandService(runtime.store, new CommandDirectory(runtime.connection.pool), catchUp, new PersonalDataKeys(runtime.connection.pool));
     const setup = await developers.executeBatch([
       { type: 'RegisterDeveloper', data: { developerId: 'pipe-dev', name: 'Pipe Developer', country: 'NG' } },
       { type: 'RegisterApp', data: { appId: 'pipe-app', developerId: 'pipe-dev', name: 'App', contract } },
