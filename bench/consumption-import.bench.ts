@@ -57,8 +57,8 @@ async function main(): Promise<void> {
         nowMilliseconds: () => Date.now(),
       });
       const seconds = summary.elapsedMilliseconds / 1000;
-      const projected = await runtime.connection.pool.query('SELECT sum(records)::text AS records FROM consumption_daily');
-      const events = await runtime.connection.pool.query(`SELECT count(*)::text AS count FROM events WHERE type = 'ConsumptionRecorded'`);
+      const projected = await runtime.connection.pool.query<{ records: string | null }>('SELECT sum(records)::text AS records FROM consumption_daily');
+      const events = await runtime.connection.pool.query<{ count: string }>(`SELECT count(*)::text AS count FROM events WHERE type = 'ConsumptionRecorded'`);
       process.stdout.write(
         `imported ${summary.commandsRecorded} commands (${summary.linesRefused} refused) in ${seconds.toFixed(1)} s with --batch ${batchSize}, ` +
         `projection included: ${Math.round(recordCount / seconds)} consumption records/s; ` +

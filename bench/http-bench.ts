@@ -1,20 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 
-/** autocannon ships no typings; this is the part of its programmatic API used here. */
-type AutocannonRequest = { method: string; path: string; headers: Record<string, string>; body?: string; setupRequest?: (request: AutocannonRequest) => AutocannonRequest };
-type AutocannonResult = {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number; average: number; max: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  duration: number;
-};
-type Autocannon = (options: {
-  url: string; connections: number; duration: number; overallRate?: number; requests: AutocannonRequest[];
-}) => Promise<AutocannonResult>;
-const autocannon = require('autocannon') as Autocannon;
+import autocannon from 'autocannon';
 
 export type HttpRun = {
   mode: string;

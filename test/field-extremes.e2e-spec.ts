@@ -9,7 +9,7 @@ import {
   SCHEDULE_AHEAD_DAYS_MAXIMUM, UNIT_PRICE_DECIMALS_MAXIMUM, UNIT_PRICE_MAXIMUM_MAJOR,
 } from '../libs/domain/src';
 import { runCli } from './support/cli-process';
-import { openTestApi, openTestLedger, type TestLedger } from './support/test-ledger';
+import { openTestApi, type TestLedger } from './support/test-ledger';
 
 /**
  * The extremes of every field of every command type, through every layer: the real API (DTO,

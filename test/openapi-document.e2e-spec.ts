@@ -195,7 +195,7 @@ describe('OpenAPI document of the running app', () => {
   it('closes exactly the objects the contract parser closes, and requires what it requires', () => {
     expect(parserRefusal(FULL_CONTRACT)).toBeNull();
     // Each object of the contract: where it is in FULL_CONTRACT, and its schema.
-    const objects: { name: string; at: (contract: Record<string, any>) => Record<string, unknown> }[] = [
+    const objects: { name: string; at: (contract: typeof FULL_CONTRACT) => Record<string, unknown> }[] = [
       { name: 'ContractTermsDto', at: (contract) => contract },
       { name: 'PlatformShareDto', at: (contract) => contract.platformShare },
       { name: 'ContractTierDto', at: (contract) => contract.platformShare.tiers[0] },

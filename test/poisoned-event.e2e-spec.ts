@@ -35,7 +35,6 @@ describe('a poisoned event: named, held back in its stream only, resolved by an 
   let app: INestApplication;
   let server: ReturnType<INestApplication['getHttpServer']>;
   let poisoned: PoisonedEvent;
-  const logLines: string[] = [];
 
   const balanceOf = (developerId: string) => request(server).get(`/v1/developers/${developerId}/balances`).query({ asOf: AS_OF });
 

@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags }
 import type { Request, Response } from 'express';
 import { DomainError, parseInstant } from '../../../libs/domain/src';
 import type { LedgerCommand } from '../../../libs/ledger/src/command-bus';
-import { UNIT_ECONOMICS_SQL, unitEconomicsFiguresOf } from '../../../libs/ledger/src/consumption/unit-economics.read';
+import { UNIT_ECONOMICS_SQL, type UnitEconomicsRow, unitEconomicsFiguresOf } from '../../../libs/ledger/src/consumption/unit-economics.read';
 import { consumptionStreamName, priceBookStreamName } from '../../../libs/ledger/src/consumption/consumption-command.service';
 import { developerStreamName } from '../../../libs/ledger/src/command-routing';
 import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
@@ -160,7 +160,7 @@ export class ConsumptionController {
     const to = query.to === undefined ? null : parseInstant(query.to, 'to').iso;
     const freshness = await ReadFreshness.catchUp(this.runtime);
     const pool = this.runtime.connection.pool;
-    const app = await pool.query('SELECT developer_id FROM apps WHERE app_id = $1', [appId]);
+    const app = await pool.query<{ developer_id: string }>('SELECT developer_id FROM apps WHERE app_id = $1', [appId]);
     const subject = `the unit economics of app ${JSON.stringify(appId)}`;
     if (app.rows.length === 0) {
       freshness.refuseIfAnyHeld('ledger', subject);
@@ -172,11 +172,11 @@ export class ConsumptionController {
       streamNames: [developerStreamName(String(app.rows[0].developer_id)), consumptionStreamName(appId)],
       streamNamePrefixes: [priceBookStreamName('')],
     }, subject);
-    const result = await pool.query(`${UNIT_ECONOMICS_SQL} AND app_id = $4::text ORDER BY month`, [from, to, new Date(0).toISOString(), appId]);
+    const result = await pool.query<UnitEconomicsRow>(`${UNIT_ECONOMICS_SQL} AND app_id = $4::text ORDER BY month`, [from, to, new Date(0).toISOString(), appId]);
     const months = result.rows.map((row) => {
       const { appId: _appId, developerId: _developerId, ...figures } = unitEconomicsFiguresOf(row);
       return figures;
     });
-    return { appId, developerId: app.rows[0].developer_id as string, months } as unknown as UnitEconomicsResponseDto;
+    return { appId, developerId: app.rows[0].developer_id, months } as unknown as UnitEconomicsResponseDto;
   }
 }

@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { developerStreamName } from '../../../libs/ledger/src/command-routing';
 import { parseInstant } from '../../../libs/domain/src';
 import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
-import { DEVELOPER_LEDGER_EXPORTS } from '../../../libs/ledger/src/projection-export';
+import { DEVELOPER_LEDGER_EXPORTS, type ExportTextRow } from '../../../libs/ledger/src/projection-export';
 import { ApiError, validationFailed } from './api-error';
 import { ApiKeyGuard } from './api-key.guard';
 import { DeveloperBalancesDto, SplitDto, SplitPageDto } from './api-responses.dto';
@@ -12,7 +12,7 @@ import { LEDGER_RUNTIME } from './api-settings';
 import { BalancesQueryDto, ListSplitsQueryDto, SPLITS_PAGE_LIMIT_DEFAULT, SPLITS_PAGE_LIMIT_MAXIMUM } from './ledger-reads.dto';
 import { API_KEY_SECURITY, ErrorResponses, IdentifierPathParameter, READ_ERROR_STATUSES } from './openapi-document';
 import { identifierParameter } from './path-parameters';
-import { PROJECTION_STALE_HEADER, ReadFreshness } from './projection-freshness';
+import { ReadFreshness } from './projection-freshness';
 
 /** The projection every read of this controller is served from. */
 const LEDGER_PROJECTION = 'ledger';
@@ -44,6 +44,12 @@ const SPLITS_PAGE_SQL = `
    ORDER BY commit_position, prepare_position
    LIMIT $7`;
 
+/** A row of SPLITS_PAGE_SQL: every column as text (exact), as the splits export reads it. */
+type SplitsPageRow = {
+  receipt_id: string; app_id: string; developer_id: string; currency: string; amount_minor: string; occurred_at: string; recorded_at: string;
+  contract_version: string; contract_hash: string; lines: string; commit_position: string; prepare_position: string;
+};
+
 /**
  * Reads of the projections. Each first catches the projector up, so that a client reads
  * its own writes even between two ticks of the background projector. A read that depends
@@ -74,7 +80,7 @@ export class LedgerReadsController {
       throw new ApiError(404, 'unknown_developer', `developerId: no developer ${JSON.stringify(developerId)} is registered`, 'developerId');
     }
     const definition = DEVELOPER_LEDGER_EXPORTS.balances!;
-    const result = await pool.query(
+    const result = await pool.query<ExportTextRow>(
       `SELECT q.*, $3::timestamptz::text AS as_of FROM (${definition.sql}) q WHERE q.developer_id = $4::text`,
       [null, null, asOf, developerId],
     );
@@ -94,7 +100,7 @@ export class LedgerReadsController {
     const receiptId = identifierParameter(receiptIdParameter, 'receiptId');
     const freshness = await ReadFreshness.catchUp(this.runtime);
     const definition = DEVELOPER_LEDGER_EXPORTS.splits!;
-    const result = await this.runtime.connection.pool.query(
+    const result = await this.runtime.connection.pool.query<ExportTextRow>(
       `SELECT q.* FROM (${definition.sql}) q WHERE q.receipt_id = $4::text`,
       [null, null, new Date().toISOString(), receiptId],
     );
@@ -123,7 +129,7 @@ export class LedgerReadsController {
     if (!freshness.complete(LEDGER_PROJECTION)) await this.refuseIfFilterHeld(freshness, query);
     freshness.markStale(response, LEDGER_PROJECTION);
     // One row more than the page tells whether there is a next page.
-    const result = await this.runtime.connection.pool.query(SPLITS_PAGE_SQL, [
+    const result = await this.runtime.connection.pool.query<SplitsPageRow>(SPLITS_PAGE_SQL, [
       query.developerId ?? null, query.appId ?? null, from, to,
       after?.commitPosition ?? null, after?.preparePosition ?? null, limit + 1,
     ]);
@@ -139,7 +145,7 @@ export class LedgerReadsController {
     const developerIds: string[] = [];
     if (query.developerId !== undefined) developerIds.push(query.developerId);
     if (query.appId !== undefined) {
-      const app = await this.runtime.connection.pool.query('SELECT developer_id FROM apps WHERE app_id = $1', [query.appId]);
+      const app = await this.runtime.connection.pool.query<{ developer_id: string }>('SELECT developer_id FROM apps WHERE app_id = $1', [query.appId]);
       if (app.rows.length === 1) developerIds.push(String(app.rows[0].developer_id));
     }
     freshness.refuseIfHeld({ projectionName: LEDGER_PROJECTION, streamNames: developerIds.map(developerStreamName) }, 'this page of splits');

@@ -1,4 +1,4 @@
-import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import { Injectable, type ArgumentMetadata, type PipeTransform, type Type } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
 import { validationFailed } from './api-error';
@@ -51,6 +51,9 @@ export class StrictValidationPipe implements PipeTransform {
   }
 }
 
-function isDtoClass(metatype: Function): boolean {
-  return ![String, Boolean, Number, Array, Object].includes(metatype as never);
+/** The metatypes Nest reports for parameters that have no DTO class (nothing to validate against). */
+const NOT_DTO_METATYPES: readonly unknown[] = [String, Boolean, Number, Array, Object];
+
+function isDtoClass(metatype: Type<unknown>): boolean {
+  return !NOT_DTO_METATYPES.includes(metatype);
 }

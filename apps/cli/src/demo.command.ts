@@ -1,6 +1,6 @@
 import { formatMoney } from '../../../libs/domain/src';
 import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
-import { unitEconomicsFiguresOf } from '../../../libs/ledger/src/consumption/unit-economics.read';
+import { type UnitEconomicsRow, unitEconomicsFiguresOf } from '../../../libs/ledger/src/consumption/unit-economics.read';
 import { demoPlatformCommands } from './demo-platform';
 import { formatTable } from './table-format';
 
@@ -23,7 +23,10 @@ export async function runDemo(runtime: LedgerRuntime, write: (text: string) => v
   write(`${commands.length} commands: ${recorded} recorded now, ${commands.length - recorded} already in the ledger.\n\n`);
 
   const pool = runtime.connection.pool;
-  const balances = await pool.query(
+  const balances = await pool.query<{
+    developer_id: string; name: string; income_group: string | null; currency: string;
+    credited: string; refunded: string; pending: string; in_flight: string; paid: string;
+  }>(
     `SELECT b.developer_id, d.name, d.income_group, b.currency, b.credited_minor::text AS credited, b.refunded_minor::text AS refunded,
             COALESCE((SELECT sum(s.developer_minor) FROM splits s WHERE s.developer_id = b.developer_id AND s.currency = b.currency AND s.available_at > $1), 0)::text AS pending,
             b.payouts_in_flight_minor::text AS in_flight, b.paid_minor::text AS paid
@@ -41,7 +44,7 @@ export async function runDemo(runtime: LedgerRuntime, write: (text: string) => v
   ));
   write('\n\n');
 
-  const share = await pool.query(
+  const share = await pool.query<{ currency: string; party: string; split: string; reversed: string }>(
     `SELECT currency, party, sum(split_minor)::text AS split, sum(reversed_minor)::text AS reversed
        FROM platform_share_monthly GROUP BY currency, party ORDER BY currency, party`,
   );
@@ -54,7 +57,7 @@ export async function runDemo(runtime: LedgerRuntime, write: (text: string) => v
   write('\n\n');
 
   // Exact sums over the year per app, rounded once (the same figures as the unit-economics export).
-  const economics = await pool.query(
+  const economics = await pool.query<UnitEconomicsRow>(
     `SELECT app_id, developer_id, currency, '2026' AS month, sum(gross_revenue_minor)::text AS gross_revenue_minor, sum(refunds_minor)::text AS refunds_minor,
             sum(platform_split_minor)::text AS platform_split_minor, sum(platform_reversed_minor)::text AS platform_reversed_minor,
             sum(carve_outs_split_minor)::text AS carve_outs_split_minor, sum(carve_outs_reversed_minor)::text AS carve_outs_reversed_minor,
@@ -72,7 +75,9 @@ export async function runDemo(runtime: LedgerRuntime, write: (text: string) => v
   ));
   write('\n\n');
 
-  const statement = await pool.query(
+  const statement = await pool.query<{
+    receipt_id: string; app_id: string; amount: string; currency: string; occurred_at: Date; contract_version: number; lines: string;
+  }>(
     `SELECT receipt_id, app_id, amount_minor::text AS amount, currency, occurred_at, contract_version, lines::text AS lines
        FROM splits WHERE developer_id = 'rahim' ORDER BY occurred_at DESC LIMIT 5`,
   );

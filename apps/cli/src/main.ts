@@ -54,11 +54,16 @@ program
   .description('Event-sourced revenue-split ledger for Revenue-Sharing-as-Infrastructure platforms')
   .option('--data-dir <directory>', 'embedded database directory when DATABASE_URL is not set (default ./.rsi-ledger)');
 
+/** The global --data-dir option (commander types options as `any` unless told their shape). */
+function dataDirectoryOption(): string | undefined {
+  return program.opts<{ dataDir?: string }>().dataDir;
+}
+
 program
   .command('demo')
   .description('load a sample platform and print balances, platform share and a statement excerpt')
   .action(async () => {
-    await withLedger(program.opts().dataDir, (runtime) => runDemo(runtime, (text) => process.stdout.write(text)));
+    await withLedger(dataDirectoryOption(), (runtime) => runDemo(runtime, (text) => process.stdout.write(text)));
   });
 
 program
@@ -67,7 +72,7 @@ program
   .argument('<file>', 'JSONL file, one command per line')
   .option('--batch <commands>', 'commands per batch (one append per stream per batch)', integerOption, IMPORT_BATCH_DEFAULT)
   .action(async (filePath: string, options: { batch: number }) => {
-    await withLedger(program.opts().dataDir, async (runtime) => {
+    await withLedger(dataDirectoryOption(), async (runtime) => {
       const showProgress = process.stderr.isTTY === true;
       const bar = showProgress ? new SingleBar({ format: 'importing [{bar}] {percentage}% | {lines} lines | {eta}s left', stream: process.stderr }) : null;
       bar?.start(100, 0, { lines: 0 });
@@ -112,7 +117,7 @@ program
   .action(async (name: string, options: { format: string; from?: string; to?: string; asOf?: string; out?: string }) => {
     if (options.format !== 'csv' && options.format !== 'jsonl') throw new InvalidArgumentError('--format must be csv or jsonl');
     const format = options.format;
-    await withLedger(program.opts().dataDir, async (runtime) => {
+    await withLedger(dataDirectoryOption(), async (runtime) => {
       // An export feeds other tools, where a missing row passes unnoticed: refused while its
       // projection holds back a stream, naming the event (rsi-ledger projections status).
       const { openFailures } = await runtime.projector.catchUp();
@@ -136,7 +141,7 @@ program
   .description('rebuild every projection from position 0 into fresh tables, then put them in place of the live ones')
   .option('--keep-live', 'rebuild into a scratch schema and compare, without replacing the live read models')
   .action(async (options: { keepLive?: boolean }) => {
-    await withLedger(program.opts().dataDir, async (runtime) => {
+    await withLedger(dataDirectoryOption(), async (runtime) => {
       const schema = `replay_${Date.now()}`;
       const replay = await replayIntoFreshSchema({ pool: runtime.connection.pool, store: runtime.store, handlers: runtime.projectionHandlers, schema, nowMilliseconds: () => Date.now(), copyFromStdin: !runtime.connection.embedded });
       const seconds = replay.elapsedMilliseconds / 1000;
@@ -168,7 +173,7 @@ program
   .option('--public-key <file>', "the platform's published seal public key(s) (PEM), also RSI_SEAL_PUBLIC_KEY_FILE; without it the seals are checked only against themselves")
   .action(async (options: { publicKey?: string }) => {
     const pinnedPublicKeys = readPinnedPublicKeys(options.publicKey);
-    await withLedger(program.opts().dataDir, async (runtime) => {
+    await withLedger(dataDirectoryOption(), async (runtime) => {
       const report = await verifyLedger(runtime, () => Date.now(), { pinnedPublicKeys });
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       if (!report.ok) process.exitCode = 1;
@@ -182,9 +187,9 @@ program
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .action(async (options: { port: number; host: string }) => {
     const { startApiServer } = await import('../../api/src/api-server');
-    const sealPrivateKeyFile = sealPrivateKeyPath({ environment: process.env, dataDirectory: program.opts().dataDir, workingDirectory: process.cwd() });
-    const server = await startApiServer({ port: options.port, host: options.host, sealPrivateKeyFile, ledger: { dataDirectory: program.opts().dataDir } });
-    const treeHeads = startTreeHeadSchedule(server.runtime, { dataDirectory: program.opts().dataDir, log: (line) => process.stderr.write(`${line}\n`) });
+    const sealPrivateKeyFile = sealPrivateKeyPath({ environment: process.env, dataDirectory: dataDirectoryOption(), workingDirectory: process.cwd() });
+    const server = await startApiServer({ port: options.port, host: options.host, sealPrivateKeyFile, ledger: { dataDirectory: dataDirectoryOption() } });
+    const treeHeads = startTreeHeadSchedule(server.runtime, { dataDirectory: dataDirectoryOption(), log: (line) => process.stderr.write(`${line}\n`) });
     process.stderr.write(`rsi-ledger listening on http://${options.host}:${server.port} (${server.runtime.databaseDescription}, ${server.runtime.eventStoreDescription})\n`);
     // A database outage does not end this process: every database connection has an error
     // listener (ListenedDatabaseClient), requests meeting it are answered 503 and the
@@ -207,7 +212,7 @@ program
   });
 
 registerProjectionsCommands(program, {
-  withLedger: (work) => withLedger(program.opts().dataDir, work),
+  withLedger: (work) => withLedger(dataDirectoryOption(), work),
   actor: actorOfThisProcess,
 });
 
@@ -217,14 +222,14 @@ registerDevelopersCommands(program, {
 });
 
 registerAuditCommands(program, {
-  withLedger: (work) => withLedger(program.opts().dataDir, work),
-  dataDirectory: () => program.opts().dataDir,
+  withLedger: (work) => withLedger(dataDirectoryOption(), work),
+  dataDirectory: () => dataDirectoryOption(),
   actor: actorOfThisProcess,
 });
 
 registerTreeHeadCommands(program, {
-  withLedger: (work) => withLedger(program.opts().dataDir, work),
-  dataDirectory: () => program.opts().dataDir,
+  withLedger: (work) => withLedger(dataDirectoryOption(), work),
+  dataDirectory: () => dataDirectoryOption(),
 });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -8,9 +8,9 @@ export async function runWhatIf(
   options: { appId: string; contractTerms: unknown; from?: string; to?: string },
 ): Promise<{ report: WhatIfReport; text: string }> {
   await runtime.projector.catchUp();
-  const found = await runtime.connection.pool.query('SELECT developer_id FROM apps WHERE app_id = $1', [options.appId]);
+  const found = await runtime.connection.pool.query<{ developer_id: string }>('SELECT developer_id FROM apps WHERE app_id = $1', [options.appId]);
   if (found.rows.length === 0) throw new Error(`no app ${JSON.stringify(options.appId)} is registered in this ledger`);
-  const report = await whatIfContract(runtime.store, { ...options, developerId: found.rows[0].developer_id as string });
+  const report = await whatIfContract(runtime.store, { ...options, developerId: found.rows[0].developer_id });
   const window = `${report.from ?? 'the beginning'} to ${report.to ?? 'now'}`;
   let text = `What-if for app ${report.appId} (developer ${report.developerId}), receipts from ${window}: ` +
     `${report.receiptsCompared} receipts and ${report.refundsCompared} refunds, net of refunds, ${report.currency}\n`;

@@ -7,6 +7,7 @@ import { IDENTIFIER_LENGTH_MAXIMUM } from './limits/ledger-limits';
 
 export const IDENTIFIER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
 // Control characters are refused in texts because they break CSV and statements.
+// eslint-disable-next-line no-control-regex -- matching C0 controls and DEL is this pattern's purpose (\p{Cc} would also take U+0080-U+009F)
 const CONTROL_CHARACTER_PATTERN = /[\u0000-\u001f\u007f]/;
 
 export function parseIdentifier(input: unknown, field: string): string {

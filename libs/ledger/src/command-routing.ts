@@ -86,7 +86,7 @@ export class CommandDirectory {
       payout: 'SELECT payout_id AS id, developer_id FROM directory_payouts WHERE payout_id = ANY($1::text[])',
     };
     for (const [kind, ids] of missingByKind) {
-      const result = await this.pool.query(queries[kind], [[...ids]]);
+      const result = await this.pool.query<{ id: string; developer_id: string }>(queries[kind], [[...ids]]);
       for (const row of result.rows) this.remember({ kind, id: row.id }, row.developer_id);
     }
   }

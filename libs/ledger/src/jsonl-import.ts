@@ -77,6 +77,9 @@ export async function importJsonlFile(options: {
       .catch((error: unknown) => { projectionFailure ??= { error }; })
       .finally(() => { projecting = null; });
   };
+  // Read through a function: at the final await TypeScript would narrow the `let` to its
+  // initial null, not seeing that projectInBackground assigns it, and the wait would look void.
+  const projectionInFlight = (): Promise<void> | null => projecting;
   const throwIfProjectionFailed = () => {
     if (projectionFailure !== null) throw projectionFailure.error;
   };
@@ -126,7 +129,7 @@ export async function importJsonlFile(options: {
     if (batch.length >= batchSize) await flush();
   }
   await flush();
-  await projecting;
+  await projectionInFlight();
   throwIfProjectionFailed();
   summary.eventsProjected += (await options.catchUpReadModels()).eventsApplied;
   summary.elapsedMilliseconds = options.nowMilliseconds() - startedAt;

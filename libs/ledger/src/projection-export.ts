@@ -14,6 +14,9 @@ const CURSOR_FETCH_ROWS = 1_000;
 
 type ExportRow = Record<string, unknown>;
 
+/** A row of an export's SQL: every column is selected as text (exact), or is null. */
+export type ExportTextRow = Record<string, string | null>;
+
 /**
  * One export: its SQL (with `$1` = from, `$2` = to as timestamptz or null, `$3` = as-of),
  * its columns, and how a database row becomes the exported object.
@@ -23,7 +26,7 @@ type ExportDefinition = {
   projection?: string;
   sql: string;
   columns: string[];
-  toObject(row: Record<string, string | null>): ExportRow;
+  toObject(row: ExportTextRow): ExportRow;
 };
 
 function linesOut(linesJson: unknown, currency: string): { party: string; amount: string }[] {
@@ -150,7 +153,7 @@ export async function exportProjection(options: {
     await client.query(`DECLARE export_cursor NO SCROLL CURSOR FOR SELECT q.*, $3::timestamptz::text AS as_of FROM (${definition.sql}) q`, [from, to, asOf]);
     if (options.format === 'csv') await writeChunk(options.output, csvRow(definition.columns));
     for (;;) {
-      const result = await client.query(`FETCH ${CURSOR_FETCH_ROWS} FROM export_cursor`);
+      const result = await client.query<ExportTextRow>(`FETCH ${CURSOR_FETCH_ROWS} FROM export_cursor`);
       if (result.rows.length === 0) break;
       let chunk = '';
       for (const row of result.rows) {

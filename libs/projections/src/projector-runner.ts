@@ -155,7 +155,7 @@ export class ProjectorRunner {
     }
     const lockClient = this.lockClient;
     try {
-      const result = await lockClient.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`projector:${this.options.projectionName}`]);
+      const result = await lockClient.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`projector:${this.options.projectionName}`]);
       return result.rows[0].locked === true;
     } catch (error) {
       // A session whose statement failed this way is not trusted to hold a lock: start over.

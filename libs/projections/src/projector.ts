@@ -81,6 +81,9 @@ export type ReleaseOutcome = {
   failedAgain: { eventId: string; position: GlobalPosition; errorMessage: string } | null;
 };
 
+/** A checkpoint row read as text: the positions are int8, exact only as strings. */
+type CheckpointTextRow = { commit: string; prepare: string };
+
 type EventFailure = { event: RecordedEvent; errorMessage: string };
 
 /**
@@ -142,7 +145,7 @@ export class Projector {
   }
 
   async readCheckpoint(): Promise<GlobalPosition | null> {
-    const result = await this.pool.query(
+    const result = await this.pool.query<CheckpointTextRow>(
       `SELECT commit_position::text AS commit, prepare_position::text AS prepare FROM ${this.table(PROJECTION_CHECKPOINTS_TABLE.name)} WHERE projection_name = $1`,
       [this.options.projectionName],
     );
@@ -224,7 +227,7 @@ export class Projector {
       await insertRow(client, this.options.schema, PROJECTION_CHECKPOINTS_TABLE, {
         projection_name: this.options.projectionName, commit_position: CHECKPOINT_BEFORE_FIRST_EVENT, prepare_position: CHECKPOINT_BEFORE_FIRST_EVENT,
       }, 'ON CONFLICT (projection_name) DO NOTHING');
-      const locked = await client.query(
+      const locked = await client.query<CheckpointTextRow>(
         `SELECT commit_position::text AS commit, prepare_position::text AS prepare
            FROM ${this.table(PROJECTION_CHECKPOINTS_TABLE.name)} WHERE projection_name = $1 FOR UPDATE`,
         [this.options.projectionName],
@@ -434,7 +437,7 @@ export class Projector {
     const outcomes: ReleaseOutcome[] = [];
     try {
       await client.query('BEGIN');
-      const locked = await client.query(
+      const locked = await client.query<CheckpointTextRow>(
         `SELECT commit_position::text AS commit, prepare_position::text AS prepare
            FROM ${this.table(PROJECTION_CHECKPOINTS_TABLE.name)} WHERE projection_name = $1 FOR UPDATE`,
         [this.options.projectionName],

@@ -13,7 +13,7 @@
  */
 import { assertInvariant } from '../domain.errors';
 import {
-  ContractVersionRecord, DeveloperEvent, RevenueRecorded, RevenueRefunded, SplitLine,
+  ContractVersionRecord, DeveloperEvent, RevenueRecorded, RevenueRefunded,
 } from '../ledger.events';
 import type { PersonalText } from './personal-data';
 import { ContractScope, ContractTerms, ContractWindow } from '../contract/contract-terms';
@@ -222,7 +222,7 @@ function evolveRevenueRecorded(state: DeveloperState, data: RevenueRecorded['dat
   assertInvariant(version !== undefined, `RevenueRecorded with unknown contract version ${data.contractVersion}`);
   const occurredAtEpochMilliseconds = Date.parse(data.occurredAt);
   const lines = data.lines;
-  const remainingMinor: bigint[] = new Array(lines.length);
+  const remainingMinor = new Array<bigint>(lines.length);
   let partyKey = '';
   for (let index = 0; index < lines.length; index += 1) {
     remainingMinor[index] = lines[index]!.amountMinor;

@@ -28,8 +28,8 @@ export function reverseRefund(input: ReverseRefundInput): SplitLine[] {
     return remainingLines.map((line) => ({ party: line.party, amountMinor: line.amountMinor }));
   }
 
-  const reversalMinor: bigint[] = new Array(remainingLines.length);
-  const fractionNumerator: bigint[] = new Array(remainingLines.length);
+  const reversalMinor = new Array<bigint>(remainingLines.length);
+  const fractionNumerator = new Array<bigint>(remainingLines.length);
   let allocatedMinor = 0n;
   for (let index = 0; index < remainingLines.length; index += 1) {
     const product = remainingLines[index]!.amountMinor * refundMinor;
@@ -57,7 +57,7 @@ export function reverseRefund(input: ReverseRefundInput): SplitLine[] {
     }
   }
 
-  const lines: SplitLine[] = new Array(remainingLines.length);
+  const lines = new Array<SplitLine>(remainingLines.length);
   let totalMinor = 0n;
   for (let index = 0; index < remainingLines.length; index += 1) {
     const line = remainingLines[index]!;

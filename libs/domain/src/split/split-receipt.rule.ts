@@ -76,7 +76,7 @@ export function splitReceipt(input: SplitReceiptInput): SplitReceiptResult {
 
   // Steps 5 and 6: carve-outs, then the lines.
   const carveOuts = terms.carveOuts;
-  const lines: SplitLine[] = new Array(carveOuts.length + 2);
+  const lines = new Array<SplitLine>(carveOuts.length + 2);
   let platformLineMinor = platformShareMinor;
   let developerLineMinor = basisMinor - platformShareMinor;
   for (let index = 0; index < carveOuts.length; index += 1) {

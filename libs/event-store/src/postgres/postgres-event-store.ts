@@ -408,7 +408,7 @@ function encodeCopyText(rows: EventRowToInsert[]): string[] | undefined {
 }
 
 /** A NUL, or a lone surrogate (with the `u` flag a surrogate pair is one code point, not `\p{Cs}`). */
-const TEXT_INSERT_REFUSES = /[\u0000\p{Cs}]/u;
+const TEXT_INSERT_REFUSES = /[\0\p{Cs}]/u;
 /** The escapes JSON.stringify writes for a NUL and for a lone surrogate. */
 const JSON_ESCAPE_INSERT_REFUSES = /\\u(?:0000|d[89a-f])/i;
 

@@ -214,10 +214,10 @@ class EventPass {
 async function checkPostings(client: PoolClient, postings: Check): Promise<void> {
   await client.query('SAVEPOINT verify_postings');
   try {
-    const unbalanced = await client.query(
+    const unbalanced = await client.query<{ event_id: string; currency: string; total: string }>(
       `SELECT event_id::text AS event_id, currency, sum(amount_minor)::text AS total FROM public.ledger_entries GROUP BY event_id, currency HAVING sum(amount_minor) <> 0 ORDER BY 1, 2 LIMIT ${FAILURES_LISTED_MAXIMUM}`,
     );
-    const postedEvents = await client.query('SELECT count(*)::int AS count FROM public.ledger_postings');
+    const postedEvents = await client.query<{ count: number }>('SELECT count(*)::int AS count FROM public.ledger_postings');
     postings.checked = postedEvents.rows[0].count;
     for (const row of unbalanced.rows) postings.fail(`event ${row.event_id}: postings sum to ${row.total} ${row.currency}`);
     await client.query('RELEASE SAVEPOINT verify_postings');

@@ -195,12 +195,12 @@ export async function compareProjectionSchemas(pool: Pool, liveSchema: string, r
     const columns = table === 'projection_checkpoints' ? 'projection_name, commit_position, prepare_position, events_applied' : '*';
     const live = `SELECT ${columns} FROM ${quoteIdentifier(liveSchema)}.${quoteIdentifier(table)}`;
     const rebuilt = `SELECT ${columns} FROM ${quoteIdentifier(rebuiltSchema)}.${quoteIdentifier(table)}`;
-    const result = await pool.query(
+    const result = await pool.query<{ only_live: number; only_rebuilt: number }>(
       `SELECT (SELECT count(*) FROM (${live} EXCEPT ALL ${rebuilt}) a)::int AS only_live,
               (SELECT count(*) FROM (${rebuilt} EXCEPT ALL ${live}) b)::int AS only_rebuilt`,
     );
-    const onlyLive: number = result.rows[0].only_live;
-    const onlyRebuilt: number = result.rows[0].only_rebuilt;
+    const onlyLive = result.rows[0].only_live;
+    const onlyRebuilt = result.rows[0].only_rebuilt;
     const rowsOf = async (count: number, first: string, second: string): Promise<string[]> => {
       if (count === 0) return [];
       const rows = await pool.query<{ row: string }>(

@@ -2,7 +2,7 @@ import type { JsonObject } from '../../../event-store/src/event-store.port';
 import { eventHashOf } from '../event-hash';
 import { bookedBefore, parsePeriod } from './accounting-period';
 import { expectedProofSides, MERKLE_SCHEME, merkleLeafOf, merkleRootFromProof, type ProofStep } from './merkle-tree';
-import { decodePeriodSeal, samePublicKey, sealSignatureHolds, type PeriodSeal } from './period-seal';
+import { decodePeriodSeal, sealSignatureHolds, type PeriodSeal } from './period-seal';
 import { checkStatementLogProofs, type StatementLogCheck } from './transparency-log/statement-log-proofs';
 import { decodeSealKeyRotation, publicKeyFingerprint, rotationSignaturesHold, type SealKeyRotation } from './seal-key-chain';
 import { minorOfDecimal, STATEMENT_FIGURE_FIELDS, statementFiguresOf, type EventBody } from './statement-line';

@@ -145,11 +145,11 @@ class ConsumptionStreamDecider implements StreamDecider<LedgerCommand, Consumpti
   /** Latest consumption occurredAt per currency, from the read model, after a catch-up. */
   private async latestConsumptionOccurredAt(currency: string): Promise<string | null> {
     await this.catchUpReadModels();
-    const result = await this.pool.query(
+    const result = await this.pool.query<{ latest: string }>(
       `SELECT to_char(latest_occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS latest FROM consumption_latest WHERE currency = $1`,
       [currency],
     );
-    return result.rows.length === 0 ? null : (result.rows[0].latest as string);
+    return result.rows.length === 0 ? null : result.rows[0].latest;
   }
 
   encode(event: ConsumptionEvent) {

@@ -87,7 +87,7 @@ export class TreeHeadSchedule {
       this.lockClient = client;
     }
     if (this.leader) return true;
-    const result = await this.lockClient.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [LOCK_NAME]);
+    const result = await this.lockClient.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [LOCK_NAME]);
     this.leader = result.rows[0].locked === true;
     if (this.leader) this.options.log('tree heads: issued by this instance');
     return this.leader;
