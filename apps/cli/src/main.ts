@@ -217,7 +217,7 @@ registerProjectionsCommands(program, {
 });
 
 registerDevelopersCommands(program, {
-  withLedger: (work) => withLedger(program.opts().dataDir, work),
+  withLedger: (work) => withLedger(dataDirectoryOption(), work),
   actor: actorOfThisProcess,
 });
 
