@@ -39,6 +39,13 @@ module.exports = {
       to: { path: '^(apps|libs/(?!domain/)|migrations|test|bench)/' },
     },
     {
+      name: 'production-imports-no-test-support',
+      severity: 'error',
+      comment: 'Sample-data generators serve the tests, the bench and the demo\'s sample platform, never the ledger itself.',
+      from: { path: '^(apps|libs)/', pathNot: ['^libs/test-support/', '^apps/cli/src/demo-platform\\.ts$'] },
+      to: { path: '^libs/test-support/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

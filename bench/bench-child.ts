@@ -8,7 +8,7 @@ import { openLedgerContext } from '../libs/ledger/src/ledger-context';
 import { importJsonlFile } from '../libs/ledger/src/jsonl-import';
 import { withImportProjection } from '../libs/ledger/src/projection-worker';
 import { replayIntoFreshSchema } from '../libs/ledger/src/audit/projection-replay';
-import { sampleContract } from '../libs/ledger/src/sample-ledger-file';
+import { sampleContract } from '../libs/test-support/src/sample-ledger-file';
 import { EVENT_ROW_COLUMNS } from './bench-database';
 import { appendThroughEmmett } from './peer-emmett';
 

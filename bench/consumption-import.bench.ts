@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import pg from 'pg';
-import { writeSampleConsumptionFile } from '../libs/ledger/src/consumption/sample-consumption-file';
+import { writeSampleConsumptionFile } from '../libs/test-support/src/sample-consumption-file';
 import { importJsonlFile } from '../libs/ledger/src/jsonl-import';
 import { openLedgerContext } from '../libs/ledger/src/ledger-context';
 

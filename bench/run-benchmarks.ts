@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { writeSampleLedgerFile } from '../libs/ledger/src/sample-ledger-file';
+import { writeSampleLedgerFile } from '../libs/test-support/src/sample-ledger-file';
 import { createFreshDatabase, dropDatabase, dumpEventRows, serverVersion } from './bench-database';
 import type { ChildResult, ChildSpec } from './bench-child';
 import { readBenchSettings, describeMachine, loadPerCore, type BenchSettings } from './bench-settings';

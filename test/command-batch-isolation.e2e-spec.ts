@@ -3,7 +3,7 @@ import type { LedgerCommand } from '../libs/ledger/src/command-bus';
 import type { CommandOutcome } from '../libs/ledger/src/command-outcome';
 import { CommandDirectory } from '../libs/ledger/src/command-routing';
 import { PersonalDataKeys } from '../libs/database/src/personal-data-keys';
-import { SAMPLE_PRICE_BOOK } from '../libs/ledger/src/consumption/sample-consumption-file';
+import { SAMPLE_PRICE_BOOK } from '../libs/test-support/src/sample-consumption-file';
 import { LedgerCommandService } from '../libs/ledger/src/ledger-command.service';
 import { PostgresEventStore } from '../libs/event-store/src/postgres/postgres-event-store';
 import type { EventStore } from '../libs/event-store/src/event-store.port';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { writeSampleLedgerFile } from '../libs/ledger/src/sample-ledger-file';
+import { writeSampleLedgerFile } from '../libs/test-support/src/sample-ledger-file';
 import { decideFileInMemory } from './support/domain-reference';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 import { CLI_PATH, runCli } from './support/cli-process';

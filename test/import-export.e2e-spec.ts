@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { importJsonlFile } from '../libs/ledger/src/jsonl-import';
-import { writeSampleLedgerFile } from '../libs/ledger/src/sample-ledger-file';
+import { writeSampleLedgerFile } from '../libs/test-support/src/sample-ledger-file';
 import type { LedgerRuntime } from '../libs/ledger/src/ledger-core.module';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 import { decideFileInMemory } from './support/domain-reference';

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { verifyLedger } from '../libs/ledger/src/audit/ledger-verify';
 import { promoteReplay, replayIntoFreshSchema } from '../libs/ledger/src/audit/projection-replay';
 import { importJsonlFile } from '../libs/ledger/src/jsonl-import';
-import { writeSampleLedgerFile } from '../libs/ledger/src/sample-ledger-file';
+import { writeSampleLedgerFile } from '../libs/test-support/src/sample-ledger-file';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 
 describe('verify and replay a ledger', () => {

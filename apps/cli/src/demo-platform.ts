@@ -1,5 +1,5 @@
 import type { LedgerCommand } from '../../../libs/ledger/src/command-bus';
-import { seededRandom } from '../../../libs/ledger/src/seeded-random';
+import { seededRandom } from '../../../libs/test-support/src/seeded-random';
 import { formatMoney } from '../../../libs/domain/src';
 
 const DEMO_RECEIPTS_PER_APP = 75;

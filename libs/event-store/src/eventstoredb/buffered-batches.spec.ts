@@ -17,16 +17,19 @@ describe('bufferedBatches', () => {
   });
 
   it('does not wait for a full batch when the next item is not ready', async () => {
-    async function* slowSource() {
+    // The second item is produced only after the first batch has reached the consumer, so a
+    // batcher that waited for a fuller batch would never yield: no wall-clock bound needed.
+    let releaseSecond: () => void = () => undefined;
+    const secondMayCome = new Promise<void>((resolve) => { releaseSecond = resolve; });
+    async function* gatedSource() {
       yield 'first';
-      await delay(50);
+      await secondMayCome;
       yield 'second';
     }
-    const started = Date.now();
-    const iterator = bufferedBatches(slowSource(), 100);
+    const iterator = bufferedBatches(gatedSource(), 100);
     const first = await iterator.next();
     expect(first.value).toEqual(['first']);
-    expect(Date.now() - started).toBeLessThan(40);
+    releaseSecond();
     const second = await iterator.next();
     expect(second.value).toEqual(['second']);
     expect((await iterator.next()).done).toBe(true);
