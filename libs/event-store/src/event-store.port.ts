@@ -24,7 +24,12 @@ export type EventMetadata = {
   schemaVersion: number;
   /** SHA-256 hex of the previous event of the same stream, or 64 zeros for the first. */
   previousEventHash: string;
-  /** SHA-256 hex of this event's canonical body (type, data, previousEventHash). */
+  /**
+   * The event hash scheme (`libs/ledger/src/event-hash.ts`): 2 for events written now;
+   * absent on events written under scheme 1.
+   */
+  hashScheme?: number;
+  /** SHA-256 hex of this event's canonical hash body, as its `hashScheme` defines it. */
   eventHash: string;
 } & { [key: string]: JsonValue };
 

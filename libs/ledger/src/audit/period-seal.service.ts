@@ -5,7 +5,7 @@ import {
   DuplicateEventIdError, StreamVersionConflictError, type EventStore, type ExpectedStreamVersion, type GlobalPosition, type RecordedEvent,
 } from '../../../event-store/src/event-store.port';
 import { EVENT_SCHEMA_VERSION } from '../ledger-command.service';
-import { eventHashOf, GENESIS_EVENT_HASH } from '../event-hash';
+import { EVENT_HASH_SCHEME_CURRENT, eventHashBodyV2Of, GENESIS_EVENT_HASH, hashOfEventBody } from '../event-hash';
 import { bookedBefore, nextPeriod, parsePeriod, type AccountingPeriod } from './accounting-period';
 import { readEventsInGlobalOrder } from './global-event-reader';
 import { MERKLE_SCHEME, MerkleRootAccumulator, merkleLeafOf } from './merkle-tree';
@@ -133,19 +133,13 @@ export async function sealPeriod(
     const seal = signSeal(unsigned, privateKey, publicKeyPemOf(privateKey));
     const data = encodePeriodSeal(seal);
     try {
-      await store.appendToStream(SEALS_STREAM_NAME, [{
-        eventId,
-        type: PERIOD_SEALED_EVENT_TYPE,
-        data,
-        metadata: {
-          commandId: sealCommandId(period.name),
-          actor: options.actor,
-          recordedAt: sealedAt,
-          schemaVersion: EVENT_SCHEMA_VERSION,
-          previousEventHash: lastEventHash,
-          eventHash: eventHashOf(PERIOD_SEALED_EVENT_TYPE, data, lastEventHash),
-        },
-      }], { expectedStreamVersion: version });
+      const metadata = {
+        commandId: sealCommandId(period.name), actor: options.actor, recordedAt: sealedAt, schemaVersion: EVENT_SCHEMA_VERSION,
+        hashScheme: EVENT_HASH_SCHEME_CURRENT, previousEventHash: lastEventHash, eventHash: '',
+      };
+      const streamVersion = version === 'no_stream' ? 0n : version + 1n;
+      metadata.eventHash = hashOfEventBody(eventHashBodyV2Of({ streamName: SEALS_STREAM_NAME, streamVersion, eventId, type: PERIOD_SEALED_EVENT_TYPE, data, metadata }, lastEventHash));
+      await store.appendToStream(SEALS_STREAM_NAME, [{ eventId, type: PERIOD_SEALED_EVENT_TYPE, data, metadata }], { expectedStreamVersion: version });
       return { status: 'sealed', seal, eventId };
     } catch (error) {
       // Another process sealed at the same time: read again, and the seal it wrote answers.

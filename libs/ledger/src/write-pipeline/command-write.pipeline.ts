@@ -12,7 +12,7 @@ import {
 } from '../../../event-store/src/event-store.port';
 import { appendStreams, executeIsolated } from '../command-batch-isolation';
 import type { CommandContext, CommandOutcome } from '../command-outcome';
-import { eventHashOf } from '../event-hash';
+import { EVENT_HASH_SCHEME_CURRENT, eventHashBodyV2Of, hashOfEventBody } from '../event-hash';
 import { StreamSnapshotCache, type StreamFold, type StreamSnapshot } from '../stream-snapshot.cache';
 
 /** The schema version of the encoded events this code writes. */
@@ -274,15 +274,16 @@ export class CommandWritePipeline<Command, Event, Scratch> {
       for (const { commandId, eventIndex, context, event } of decided) {
         const encoded = this.decider.encode(event);
         const previousEventHash = stream.snapshot.lastEventHash;
-        const eventHash = eventHashOf(encoded.type, encoded.data, previousEventHash);
-        events.push({
-          eventId: deriveEventId(commandId, eventIndex),
-          type: encoded.type,
-          data: encoded.data,
-          metadata: { commandId, actor: context.actor, recordedAt: context.recordedAt, schemaVersion: EVENT_SCHEMA_VERSION, previousEventHash, eventHash },
-        });
-        stream.snapshot.lastEventHash = eventHash;
-        stream.snapshot.version = stream.snapshot.version === 'no_stream' ? 0n : stream.snapshot.version + 1n;
+        const streamVersion = stream.snapshot.version === 'no_stream' ? 0n : stream.snapshot.version + 1n;
+        const eventId = deriveEventId(commandId, eventIndex);
+        const metadata = {
+          commandId, actor: context.actor, recordedAt: context.recordedAt, schemaVersion: EVENT_SCHEMA_VERSION,
+          hashScheme: EVENT_HASH_SCHEME_CURRENT, previousEventHash, eventHash: '',
+        };
+        metadata.eventHash = hashOfEventBody(eventHashBodyV2Of({ streamName, streamVersion, eventId, type: encoded.type, data: encoded.data, metadata }, previousEventHash));
+        events.push({ eventId, type: encoded.type, data: encoded.data, metadata });
+        stream.snapshot.lastEventHash = metadata.eventHash;
+        stream.snapshot.version = streamVersion;
       }
       appends.push({ streamName, events, expectedStreamVersion: stream.expectedVersion });
     }
