@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runAsAdministrator } from './test-database';
-import { openLedger, type LedgerModule, type LedgerRuntime } from '../../libs/ledger/src/ledger-runtime';
+import { openLedger, type LedgerModule, type LedgerRuntime, type LedgerRuntimeOptions } from '../../libs/ledger/src/ledger-runtime';
 
 export type TestLedger = {
   runtime: LedgerRuntime;
@@ -21,14 +21,24 @@ export type TestLedger = {
  * server (so that parallel test files never share tables), or an embedded PGlite in a
  * fresh temporary directory when `DATABASE_URL` is not set.
  */
-/** `environmentOverrides` selects, for one, `EVENT_STORE=eventstoredb` for this ledger alone. */
-export async function openTestLedger(modules: LedgerModule[] = [], environmentOverrides: NodeJS.ProcessEnv = {}): Promise<TestLedger> {
+/**
+ * `environmentOverrides` selects, for one, `EVENT_STORE=eventstoredb` for this ledger alone.
+ * `runtimeOptions.bookingTime` is `requested` unless given: most tests book at chosen past
+ * instants through the command context; the tests of booking at commit ask for
+ * `ledger-clock` (what the CLI and the API run), with a clock offset where they need one.
+ */
+export async function openTestLedger(
+  modules: LedgerModule[] = [],
+  environmentOverrides: NodeJS.ProcessEnv = {},
+  runtimeOptions: Pick<LedgerRuntimeOptions, 'bookingTime' | 'ledgerClockOffsetMilliseconds'> = {},
+): Promise<TestLedger> {
+  const bookingOptions = { bookingTime: runtimeOptions.bookingTime ?? 'requested', ledgerClockOffsetMilliseconds: runtimeOptions.ledgerClockOffsetMilliseconds } as const;
   const serverUrl = process.env.DATABASE_URL?.trim();
   if (!serverUrl) {
     const dataDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'rsi-ledger-test-'));
     const environment = { ...process.env, ...environmentOverrides };
     delete environment.DATABASE_URL;
-    const runtime = await openLedger({ dataDirectory, environment, modules });
+    const runtime = await openLedger({ dataDirectory, environment, modules, ...bookingOptions });
     return {
       runtime, databaseUrl: undefined, dataDirectory,
       childEnvironment: environment,
@@ -44,7 +54,7 @@ export async function openTestLedger(modules: LedgerModule[] = [], environmentOv
   url.pathname = `/${databaseName}`;
   const databaseUrl = url.toString();
   const environment = { ...process.env, ...environmentOverrides, DATABASE_URL: databaseUrl };
-  const runtime = await openLedger({ environment, modules });
+  const runtime = await openLedger({ environment, modules, ...bookingOptions });
   return {
     runtime, databaseUrl, dataDirectory: undefined,
     childEnvironment: environment,

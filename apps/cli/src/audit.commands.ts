@@ -85,8 +85,8 @@ export function registerAuditCommands(program: Command, context: AuditCommandCon
         const filePath = keyPath(context);
         try {
           const outcome = await sealPeriod(runtime.store, {
+            // sealedAt: booked at commit on the store's ledger clock.
             period,
-            sealedAt: new Date().toISOString(),
             signingKey: () => {
               const { privateKey, created } = readOrCreateSealPrivateKey(filePath);
               if (created) process.stderr.write(`created the seal key ${filePath} (mode 0600); publish "rsi-ledger seal-public-key"\n`);

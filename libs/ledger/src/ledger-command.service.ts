@@ -16,7 +16,7 @@ export type { CommandContext, CommandOutcome } from './command-outcome';
 import type { CommandHandlerGroup, LedgerCommand } from './command-bus';
 import { COMMAND_FIELDS } from './jsonl-command.parser';
 import { CommandDirectory, developerStreamName, routeOf, routesCreatedBy, type RouteKey } from './command-routing';
-import { CommandWritePipeline, type BatchStreams, type Decision, type StreamDecider, type StreamKind } from './write-pipeline/command-write.pipeline';
+import { CommandWritePipeline, type BatchStreams, type BookingTimeSource, type Decision, type StreamDecider, type StreamKind } from './write-pipeline/command-write.pipeline';
 export { COMMAND_BATCH_MAXIMUM, EVENT_SCHEMA_VERSION } from './write-pipeline/command-write.pipeline';
 
 const STREAM_READ_PAGE_EVENTS = 10_000;
@@ -129,8 +129,9 @@ export class LedgerCommandService implements CommandHandlerGroup {
     directory: CommandDirectory,
     /** Brings the read models (and so the directory) up to date with the store. */
     catchUpReadModels: () => Promise<unknown>,
+    options: { bookingTime?: BookingTimeSource } = {},
   ) {
-    this.pipeline = new CommandWritePipeline(store, new DeveloperStreamDecider(directory), catchUpReadModels);
+    this.pipeline = new CommandWritePipeline(store, new DeveloperStreamDecider(directory), catchUpReadModels, options);
   }
 
   /** Decides one command; concurrent callers are written together (group commit). */

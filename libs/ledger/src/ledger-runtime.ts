@@ -11,6 +11,7 @@ import { Projector } from '../../projections/src/projector';
 import { CommandBus, type CommandHandlerGroup } from './command-bus';
 import { CommandDirectory } from './command-routing';
 import { LedgerCommandService } from './ledger-command.service';
+import type { BookingTimeSource } from './write-pipeline/command-write.pipeline';
 import { exportProjection, type ExportFormat } from './projection-export';
 
 /**
@@ -19,7 +20,7 @@ import { exportProjection, type ExportFormat } from './projection-export';
  */
 export type LedgerModule = {
   projections: ProjectionHandler[];
-  commandGroups(context: { store: EventStore; connection: DatabaseConnection; catchUpReadModels: () => Promise<unknown> }): CommandHandlerGroup[];
+  commandGroups(context: { store: EventStore; connection: DatabaseConnection; catchUpReadModels: () => Promise<unknown>; bookingTime: BookingTimeSource }): CommandHandlerGroup[];
 };
 
 export type LedgerRuntime = {
@@ -38,6 +39,13 @@ export type LedgerRuntime = {
 
 export type LedgerRuntimeOptions = DatabaseSettingsOptions & {
   modules?: LedgerModule[];
+  /**
+   * Where booking times come from (`CommandWritePipeline`): the store's ledger clock at
+   * commit (default), or, for tests that book at chosen past instants, the command context.
+   */
+  bookingTime?: BookingTimeSource;
+  /** Test-only: shifts the PostgreSQL ledger clock (`ledger-clock.ts`); production leaves it unset. */
+  ledgerClockOffsetMilliseconds?: () => number;
   /** Operational lines (an event a projection cannot apply); standard error by default. */
   log?: (line: string) => void;
 };
@@ -47,9 +55,16 @@ function logToStandardError(line: string): void {
 }
 
 /** The event store chosen by `EVENT_STORE` (postgres by default, or eventstoredb). */
-async function openEventStore(connection: DatabaseConnection, environment: NodeJS.ProcessEnv): Promise<{ store: EventStore; description: string }> {
+async function openEventStore(
+  connection: DatabaseConnection,
+  environment: NodeJS.ProcessEnv,
+  ledgerClockOffsetMilliseconds: (() => number) | undefined,
+): Promise<{ store: EventStore; description: string }> {
   const kind = (environment.EVENT_STORE ?? 'postgres').trim();
-  if (kind === 'postgres') return { store: new PostgresEventStore(connection.pool, { copyFromStdin: !connection.embedded }), description: 'PostgreSQL event store' };
+  if (kind === 'postgres') {
+    const store = new PostgresEventStore(connection.pool, { copyFromStdin: !connection.embedded, ledgerClock: { offsetMilliseconds: ledgerClockOffsetMilliseconds } });
+    return { store, description: 'PostgreSQL event store' };
+  }
   if (kind === 'eventstoredb') {
     const store = await connectEventStoreDb(environment.EVENTSTORE_CONNECTION_STRING);
     return { store, description: 'EventStoreDB' };
@@ -64,7 +79,8 @@ export async function openLedger(options: LedgerRuntimeOptions = {}): Promise<Le
   const connection = await openDatabase(settings);
   try {
     await runMigrations(connection);
-    const { store, description } = await openEventStore(connection, environment);
+    const { store, description } = await openEventStore(connection, environment, options.ledgerClockOffsetMilliseconds);
+    const bookingTime = options.bookingTime ?? 'ledger-clock';
     const modules = options.modules ?? [];
     const projectionHandlers = [new LedgerProjection(), ...modules.flatMap((module) => module.projections)];
     const projector = new Projector(connection.pool, store, projectionHandlers, {
@@ -72,8 +88,8 @@ export async function openLedger(options: LedgerRuntimeOptions = {}): Promise<Le
       log: options.log ?? logToStandardError,
     });
     const catchUpReadModels = () => projector.catchUp();
-    const ledger = new LedgerCommandService(store, new CommandDirectory(connection.pool), catchUpReadModels);
-    const bus = new CommandBus([ledger, ...modules.flatMap((module) => module.commandGroups({ store, connection, catchUpReadModels }))]);
+    const ledger = new LedgerCommandService(store, new CommandDirectory(connection.pool), catchUpReadModels, { bookingTime });
+    const bus = new CommandBus([ledger, ...modules.flatMap((module) => module.commandGroups({ store, connection, catchUpReadModels, bookingTime }))]);
     return {
       connection, store, projector, projectionHandlers, bus, ledger,
       databaseDescription: describeDatabaseSettings(settings),

@@ -2,7 +2,8 @@ import type { KeyObject } from 'node:crypto';
 import { parseInstant } from '../../../domain/src';
 import { deriveEventId } from '../../../event-store/src/event-id';
 import {
-  DuplicateEventIdError, StreamVersionConflictError, type EventStore, type ExpectedStreamVersion, type GlobalPosition, type RecordedEvent,
+  DuplicateEventIdError, StreamVersionConflictError, type EventMetadata, type EventStore, type ExpectedStreamVersion, type GlobalPosition, type NewEvent,
+  type RecordedEvent,
 } from '../../../event-store/src/event-store.port';
 import { EVENT_SCHEMA_VERSION } from '../ledger-command.service';
 import { EVENT_HASH_SCHEME_CURRENT, eventHashBodyV2Of, GENESIS_EVENT_HASH, hashOfEventBody } from '../event-hash';
@@ -91,18 +92,26 @@ export async function computeSealContent(store: EventStore, period: AccountingPe
 }
 
 /**
- * Seals a period: refused before the period has ended (`sealedAt`, read from the clock by
- * the caller) and out of order (after the first seal, only the month after the latest may
- * be sealed); a period already sealed is `already_sealed` if its events still give the
- * same root, and refused if they do not (an event was booked into it after its seal).
+ * Seals a period: refused before the period has ended on the store's ledger clock and out
+ * of order (after the first seal, only the month after the latest may be sealed); a period
+ * already sealed is `already_sealed` if its events still give the same root, and refused if
+ * they do not (an event was booked into it after its seal).
+ *
+ * No event can be booked into the period after its seal: the seal first advances the ledger
+ * clock under the lock every append takes (`advanceLedgerClock`) and refuses unless the
+ * period has ended by it; every append after that is booked later, so outside the period.
+ * The seal event itself is booked at commit (`sealedAt` = its booking time) unless the
+ * caller gives `sealedAt` (tests that book a ledger at chosen past instants).
  */
 export async function sealPeriod(
   store: EventStore,
-  options: { period: string; sealedAt: string; signingKey: () => KeyObject; actor: string },
+  options: { period: string; sealedAt?: string; signingKey: () => KeyObject; actor: string },
 ): Promise<SealOutcome> {
   const period = parsePeriod(options.period);
-  const sealedAt = parseInstant(options.sealedAt, 'sealedAt').iso;
-  if (sealedAt < period.endIso) {
+  const requestedSealedAt = options.sealedAt === undefined ? undefined : parseInstant(options.sealedAt, 'sealedAt').iso;
+  const ledgerClock = store.advanceLedgerClock ? await store.advanceLedgerClock() : requestedSealedAt;
+  if (ledgerClock === undefined) throw new Error('this event store has no ledger clock: give sealedAt');
+  if ((requestedSealedAt ?? ledgerClock) < period.endIso || ledgerClock < period.endIso) {
     throw new SealRefusedError('period_not_ended', `period ${period.name} has not ended yet: it can be sealed from ${period.endIso} on`);
   }
   const eventId = deriveEventId(sealCommandId(period.name), 0);
@@ -124,23 +133,32 @@ export async function sealPeriod(
       const expected = nextPeriod(parsePeriod(seals[seals.length - 1]!.seal.period)).name;
       throw new SealRefusedError('period_out_of_order', `periods are sealed in order: the next period to seal is ${expected}, not ${period.name}`);
     }
-    const unsigned = {
-      period: period.name, periodStart: period.startIso, periodEnd: period.endIso, merkleScheme: MERKLE_SCHEME,
-      merkleRoot: content.merkleRoot, eventCount: content.eventCount, lastPosition: content.lastPosition, sealedAt,
-    };
     // The key is asked for only now, so that a refused seal never creates a key file.
     const privateKey = options.signingKey();
-    const seal = signSeal(unsigned, privateKey, publicKeyPemOf(privateKey));
-    const data = encodePeriodSeal(seal);
-    try {
-      const metadata = {
+    const publicKeyPem = publicKeyPemOf(privateKey);
+    const streamVersion = version === 'no_stream' ? 0n : version + 1n;
+    // Signed once the booking time is known: the seal's `sealedAt` is its event's booking time.
+    let seal: PeriodSeal | undefined;
+    const sealEventAt = (sealedAt: string): NewEvent => {
+      seal = signSeal({
+        period: period.name, periodStart: period.startIso, periodEnd: period.endIso, merkleScheme: MERKLE_SCHEME,
+        merkleRoot: content.merkleRoot, eventCount: content.eventCount, lastPosition: content.lastPosition, sealedAt,
+      }, privateKey, publicKeyPem);
+      const data = encodePeriodSeal(seal);
+      const metadata: EventMetadata = {
         commandId: sealCommandId(period.name), actor: options.actor, recordedAt: sealedAt, schemaVersion: EVENT_SCHEMA_VERSION,
         hashScheme: EVENT_HASH_SCHEME_CURRENT, previousEventHash: lastEventHash, eventHash: '',
       };
-      const streamVersion = version === 'no_stream' ? 0n : version + 1n;
       metadata.eventHash = hashOfEventBody(eventHashBodyV2Of({ streamName: SEALS_STREAM_NAME, streamVersion, eventId, type: PERIOD_SEALED_EVENT_TYPE, data, metadata }, lastEventHash));
-      await store.appendToStream(SEALS_STREAM_NAME, [{ eventId, type: PERIOD_SEALED_EVENT_TYPE, data, metadata }], { expectedStreamVersion: version });
-      return { status: 'sealed', seal, eventId };
+      return { eventId, type: PERIOD_SEALED_EVENT_TYPE, data, metadata };
+    };
+    try {
+      await store.appendToStream(SEALS_STREAM_NAME, [sealEventAt(requestedSealedAt ?? ledgerClock)], {
+        expectedStreamVersion: version,
+        complete: requestedSealedAt !== undefined ? undefined
+          : (bookedAt) => [{ streamName: SEALS_STREAM_NAME, expectedStreamVersion: version, events: [sealEventAt(bookedAt)] }],
+      });
+      return { status: 'sealed', seal: seal!, eventId };
     } catch (error) {
       // Another process sealed at the same time: read again, and the seal it wrote answers.
       const concurrent = error instanceof StreamVersionConflictError || error instanceof DuplicateEventIdError;

@@ -11,6 +11,6 @@ export function consumptionModule(): LedgerModule {
   registerConsumptionExports();
   return {
     projections: [new UnitEconomicsProjection()],
-    commandGroups: ({ store, connection, catchUpReadModels }) => [new ConsumptionCommandService(store, connection.pool, catchUpReadModels)],
+    commandGroups: ({ store, connection, catchUpReadModels, bookingTime }) => [new ConsumptionCommandService(store, connection.pool, catchUpReadModels, { bookingTime })],
   };
 }
