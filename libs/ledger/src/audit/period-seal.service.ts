@@ -109,8 +109,8 @@ export async function sealPeriod(
 ): Promise<SealOutcome> {
   const period = parsePeriod(options.period);
   const requestedSealedAt = options.sealedAt === undefined ? undefined : parseInstant(options.sealedAt, 'sealedAt').iso;
-  const ledgerClock = store.advanceLedgerClock ? await store.advanceLedgerClock() : requestedSealedAt;
-  if (ledgerClock === undefined) throw new Error('this event store has no ledger clock: give sealedAt');
+  // A store without a ledger clock (EventStoreDB) books on this process's clock.
+  const ledgerClock = store.advanceLedgerClock ? await store.advanceLedgerClock() : (requestedSealedAt ?? new Date().toISOString());
   if ((requestedSealedAt ?? ledgerClock) < period.endIso || ledgerClock < period.endIso) {
     throw new SealRefusedError('period_not_ended', `period ${period.name} has not ended yet: it can be sealed from ${period.endIso} on`);
   }
