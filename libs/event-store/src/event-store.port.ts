@@ -65,6 +65,12 @@ export type AppendResult = {
   nextExpectedStreamVersion: bigint;
   /** Global position of the last appended event. */
   lastPosition: GlobalPosition;
+  /**
+   * True when the events were all stored already by an earlier append (a retry): nothing
+   * was written, and the stored events may differ from the given ones in their metadata
+   * (booking time, hashes), so a caller that chains hashes must read the stream again.
+   */
+  alreadyStored?: boolean;
 };
 
 export type ReadStreamResult = {

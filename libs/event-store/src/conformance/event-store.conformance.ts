@@ -125,8 +125,10 @@ export function describeEventStoreConformance(
       const streamName = uniqueStreamName('retry');
       const first = [newEvent('Opened', {}), newEvent('Changed', {})];
       const original = await store.appendToStream(streamName, first, { expectedStreamVersion: 'no_stream' });
+      expect(original.alreadyStored ?? false).toBe(false);
       const retried = await store.appendToStream(streamName, first, { expectedStreamVersion: 'no_stream' });
       expect(retried.nextExpectedStreamVersion).toBe(1n);
+      expect(retried.alreadyStored).toBe(true);
       expect(compareGlobalPositions(retried.lastPosition, original.lastPosition)).toBe(0);
 
       const second = [newEvent('Changed', { n: 2 })];
@@ -260,6 +262,8 @@ export function describeEventStoreConformance(
       // The retried batch is a success that writes nothing.
       const retried = await store.appendToStreams(batch);
       expect(retried.map((result) => result.nextExpectedStreamVersion)).toEqual([1n, 1n]);
+      expect(results.map((result) => result.alreadyStored ?? false)).toEqual([false, false]);
+      expect(retried.map((result) => result.alreadyStored)).toEqual([true, true]);
 
       const untouched = uniqueStreamName('multi-untouched');
       const error = await captureError(

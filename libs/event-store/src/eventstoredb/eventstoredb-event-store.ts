@@ -199,7 +199,8 @@ export class EventStoreDbEventStore implements EventStore, AllEventsSubscription
     // the last event's `$all` position that `readAll` and subscriptions report. One extra
     // read per append (the ledger appends once per stream per batch) buys an exact position.
     const lastPosition = await this.readPositionAtRevision(serverStreamName, result.nextExpectedRevision);
-    return { nextExpectedStreamVersion: result.nextExpectedRevision, lastPosition };
+    // The server reports no position for an idempotent re-append (nothing written).
+    return { nextExpectedStreamVersion: result.nextExpectedRevision, lastPosition, alreadyStored: result.position === undefined };
   }
 
   async readStream(

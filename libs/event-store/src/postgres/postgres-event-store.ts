@@ -333,7 +333,7 @@ async function findSameEventsAlreadyStored(client: pg.PoolClient, append: Stream
   const same = stored.rows.every((row, index) => row.event_id === append.events[index].eventId.toLowerCase());
   if (!same) return undefined;
   const lastRow = stored.rows[stored.rows.length - 1];
-  return { nextExpectedStreamVersion: last, lastPosition: { commit: BigInt(lastRow.transaction_id), prepare: BigInt(lastRow.position) } };
+  return { nextExpectedStreamVersion: last, lastPosition: { commit: BigInt(lastRow.transaction_id), prepare: BigInt(lastRow.position) }, alreadyStored: true };
 }
 
 type EventRowToInsert = {

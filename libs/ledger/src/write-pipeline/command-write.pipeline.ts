@@ -7,6 +7,7 @@ import {
   type EventStore,
   type ExpectedStreamVersion,
   type AppendCompletion,
+  type AppendResult,
   type EventMetadata,
   type JsonObject,
   type NewEvent,
@@ -223,21 +224,29 @@ export class CommandWritePipeline<Command, Event, Scratch> {
         throw new StreamVersionConflictError(streamName, stream.snapshot.version, stream.snapshot.version);
       }
     }
+    let results: AppendResult[];
     try {
-      await appendStreams(this.store, appends, (bookedAt) => completion.complete(bookedAt));
+      results = await appendStreams(this.store, appends, (bookedAt) => completion.complete(bookedAt));
     } catch (error) {
       // The working states were evolved with events that may not be stored: forget them.
       this.forgetStreams(attempt);
       throw error;
     }
-    // The stored events are those of the completion's last call (the one of the committed transaction).
+    // The stored events are those of the completion's last call (the one of the committed
+    // transaction), except on a stream whose events another writer had stored already (same
+    // ids, other booking time and hashes): its state is read again before its next use.
+    const alreadyStored = new Set(appends.filter((_, index) => results[index]?.alreadyStored === true).map((append) => append.streamName));
     for (const append of completion.lastCompleted()) {
+      if (alreadyStored.has(append.streamName)) continue;
       const snapshot = attempt.streams.get(append.streamName)!.snapshot;
       const last = append.events[append.events.length - 1]!;
       snapshot.lastEventHash = last.metadata.eventHash;
       snapshot.version = firstVersionOf(append.expectedStreamVersion) + BigInt(append.events.length) - 1n;
     }
-    for (const [streamName, stream] of attempt.streams) this.snapshots.putBack(streamName, stream.snapshot);
+    for (const [streamName, stream] of attempt.streams) {
+      if (alreadyStored.has(streamName)) this.snapshots.forget(streamName);
+      else this.snapshots.putBack(streamName, stream.snapshot);
+    }
     this.decider.committed(attempt.scratch);
     return outcomes;
   }
