@@ -3,7 +3,8 @@ import { compareGlobalPositions, type RecordedEvent } from '../libs/event-store/
 import { verifyLedger } from '../libs/ledger/src/audit/ledger-verify';
 import { PERIOD_SEALED_EVENT_TYPE } from '../libs/ledger/src/audit/period-seal';
 import { sealPeriod, SealRefusedError, type SealOutcome } from '../libs/ledger/src/audit/period-seal.service';
-import { openLedger, type LedgerRuntime } from '../libs/ledger/src/ledger-runtime';
+import { openLedgerContext, type OpenedLedger } from '../libs/ledger/src/ledger-context';
+import type { LedgerRuntime } from '../libs/ledger/src/ledger-core.module';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 
 /**
@@ -44,19 +45,19 @@ async function readAllEvents(runtime: LedgerRuntime): Promise<RecordedEvent[]> {
 
 describe('booking time at commit, one clock, raced against seal across a period boundary (real PostgreSQL)', () => {
   let ledger: TestLedger | undefined;
-  const others: LedgerRuntime[] = [];
+  const others: OpenedLedger[] = [];
   let offsetMilliseconds = 0;
 
   afterAll(async () => {
-    for (const runtime of others) await runtime.close();
+    for (const other of others) await other.close();
     await ledger?.cleanup();
   });
 
   it('books on the database clock, strictly increasing in global order, and never into a period after its seal; verify passes', async () => {
     const clock = { bookingTime: 'ledger-clock' as const, ledgerClockOffsetMilliseconds: () => offsetMilliseconds };
-    ledger = await openTestLedger([], {}, clock);
-    for (let index = 1; index < RUNTIMES; index += 1) others.push(await openLedger({ environment: ledger.childEnvironment, ...clock }));
-    const runtimes = [ledger.runtime, ...others];
+    ledger = await openTestLedger(clock);
+    for (let index = 1; index < RUNTIMES; index += 1) others.push(await openLedgerContext({ environment: ledger.childEnvironment, ...clock }));
+    const runtimes = [ledger.runtime, ...others.map((other) => other.runtime)];
     const key = generateKeyPairSync('ed25519').privateKey;
 
     // One developer and app per runtime, so that the writers race on the clock, not on a stream.

@@ -6,7 +6,6 @@ import {
   type DuplicateEventIdError,
   type EventStore,
   type ExpectedStreamVersion,
-  type AppendCompletion,
   type AppendResult,
   type EventMetadata,
   type JsonObject,
