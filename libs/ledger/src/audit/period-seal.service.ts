@@ -136,8 +136,9 @@ export async function computeSealContent(store: EventStore, period: AccountingPe
 export async function sealPeriod(
   store: EventStore,
   options: {
+    period: string; signingKey: () => KeyObject; actor: string;
     /** Test-only: a chosen booking instant; production leaves it unset (booked at commit on the ledger clock). */
-    period: string; sealedAt?: string; signingKey: () => KeyObject; actor: string;
+    sealedAt?: string;
     /** After a lost key only (docs/audit.md): sign with a key no rotation introduced. */
     startNewKeyChain?: boolean;
   },
@@ -188,7 +189,10 @@ export async function sealPeriod(
         },
       });
       // Already stored (a concurrent retry of the same seal): the next read answers with the stored seal.
-      if (appended.alreadyStored) continue;
+      if (appended.alreadyStored) {
+        if (attempt >= CONFLICT_ATTEMPTS_MAXIMUM) throw new Error(`the seal of ${period.name} was stored but could not be read back`);
+        continue;
+      }
       return { status: 'sealed', seal: appended.signed, eventId };
     } catch (error) {
       // Another process sealed at the same time: read again, and the seal it wrote answers.
@@ -282,7 +286,10 @@ export async function rotateSealKey(
         },
       });
       // Already stored (a concurrent retry): the next read answers with the stored rotation.
-      if (appended.alreadyStored) continue;
+      if (appended.alreadyStored) {
+        if (attempt >= CONFLICT_ATTEMPTS_MAXIMUM) throw new Error(`the rotation to ${nextFingerprint.slice(0, 16)} was stored but could not be read back`);
+        continue;
+      }
       return { status: 'rotated', rotation: appended.signed, eventId };
     } catch (error) {
       const concurrent = error instanceof StreamVersionConflictError || error instanceof DuplicateEventIdError;
