@@ -158,15 +158,17 @@ describe('signed tree heads over all events, consistency and inclusion proofs (r
     const target = events[3]!;
     const original = await pool.query('SELECT data::text AS data, metadata::text AS metadata FROM events WHERE event_id = $1', [target.eventId]);
     try {
-      // An insider moves the event's booking time, rehashing nothing (the hash does not cover it).
+      // An insider moves the event's booking time, rehashing nothing: hash scheme 2 covers it,
+      // so the body no longer gives the signed hash, and the leaf (which binds it) differs.
       await pool.query(`UPDATE events SET metadata = jsonb_set(metadata::jsonb, '{recordedAt}', '"2026-02-20T00:00:00.000Z"')::json WHERE event_id = $1`, [target.eventId]);
       const moved = findings();
       await verifyTreeHeads({ store: ledger.runtime.store, pool }, moved.sink);
       expect(moved.failures).toEqual([
+        `leaf 3: ${target.streamName}@${target.streamVersion} ${target.type} (event ${target.eventId}) no longer hashes to the event hash that the tree head of ${firstHead.treeSize} events (issued ${firstHead.issuedAt}) signed: its body was altered`,
         expect.stringContaining(`leaf 3: the log holds event ${target.eventId} there, the events give ${target.streamName}@${target.streamVersion}`),
-        expect.stringContaining('leaf 3:'),
+        expect.stringContaining(`leaf 3: the log holds event ${target.eventId} there, the events give ${target.streamName}@${target.streamVersion}`),
       ]);
-      expect(moved.failures[0]).toContain(`tree head of ${firstHead.treeSize} events`);
+      expect(moved.failures[1]).toContain(`tree head of ${firstHead.treeSize} events`);
 
       // And the body: data edited in place.
       await pool.query('UPDATE events SET metadata = $2::json, data = jsonb_set(data::jsonb, \'{amountMinor}\', \'"1"\')::json WHERE event_id = $1', [target.eventId, original.rows[0].metadata]);

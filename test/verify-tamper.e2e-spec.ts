@@ -20,6 +20,9 @@ const CHECK = {
   seals: 'seals: Merkle roots recomputed, signatures (keys not pinned), chain of seals, key rotations, order, nothing booked into a sealed period after its seal',
 } as const;
 const CHECK_COUNT = 9;
+/** The chain's finding for an event whose scheme-2 hash no longer holds: it names what the hash covers. */
+const HASH_MISMATCH =
+  'event hash does not match its body (hash scheme 2 covers stream, version, event id, type, data, actor, command id, booking time, schema version, previous hash)';
 
 async function sealedLedger(): Promise<TestLedger> {
   const ledger = await openTestLedger();
@@ -119,7 +122,7 @@ describe('verify against tampering: a full report naming the event or row, never
     const report = await verifyWritingNothing(ledger);
     expectFullFailingReport(report);
     // The seal's leaves cover the stored event hash, which the insider left alone: the chain catches it.
-    expect(checkNamed(report, CHECK.chain).examples).toEqual(['developer-ada@3: event hash does not match its body']);
+    expect(checkNamed(report, CHECK.chain).examples).toEqual([`developer-ada@3: ${HASH_MISMATCH}`]);
     expect(checkNamed(report, CHECK.recompute).examples.join('\n')).toMatch(/developer-ada@3 RevenueRecorded \(event [0-9a-f-]{36}, position \d+\/\d+\): recomputed .* differs from recorded/);
     expect(checkNamed(report, CHECK.rebuild).examples.join('\n')).toMatch(/splits: 1 rows only live, 1 only rebuilt; .*"receipt_id\\":\\"r2\\"/);
   });
@@ -150,7 +153,7 @@ describe('verify against tampering: a full report naming the event or row, never
     const report = await verifyWritingNothing(ledger);
     expectFullFailingReport(report);
     expect(checkNamed(report, CHECK.recompute).examples.join('\n')).toMatch(/developer-ada@3 RevenueRecorded .* differs from recorded/);
-    expect(checkNamed(report, CHECK.chain).examples).toEqual(['developer-ada@3: event hash does not match its body']);
+    expect(checkNamed(report, CHECK.chain).examples).toEqual([`developer-ada@3: ${HASH_MISMATCH}`]);
   });
 
   it("a split's contract version, then its hash, changed in the splits read model", async () => {
@@ -190,6 +193,20 @@ describe('verify against tampering: a full report naming the event or row, never
     expect(checkNamed(report, CHECK.rebuild).examples).toEqual([expect.stringMatching(new RegExp(`^ledger_postings: 1 rows only live, 1 only rebuilt; live .*${moved.rows[0].event_id}`))]);
   });
 
+  it.each([
+    ['actor', `jsonb_set(metadata::jsonb, '{actor}', '"someone-else"')`],
+    ['command id', `jsonb_set(metadata::jsonb, '{commandId}', '"RecordRevenue:r9"')`],
+    ['booking time', `jsonb_set(metadata::jsonb, '{recordedAt}', '"2026-01-15T00:00:00.000Z"')`],
+    ['schema version', `jsonb_set(metadata::jsonb, '{schemaVersion}', '2')`],
+    ['hash scheme (downgraded to 1, which would not cover the others)', `metadata::jsonb - 'hashScheme'`],
+  ])('the %s of an event changed in place: the hash chain names the event', async (_field, newMetadata) => {
+    ledger = await sealedLedger();
+    await ledger.runtime.connection.pool.query(`UPDATE events SET metadata = (${newMetadata})::json WHERE ${receiptEvent('r2')}`);
+    const report = await verifyWritingNothing(ledger);
+    expectFullFailingReport(report);
+    expect(checkNamed(report, CHECK.chain).examples).toEqual([expect.stringMatching(/^developer-ada@3: event hash does not match its body \(hash scheme [12] covers /)]);
+  });
+
   it("two events' data swapped", async () => {
     ledger = await sealedLedger();
     await ledger.runtime.connection.pool.query(
@@ -199,7 +216,7 @@ describe('verify against tampering: a full report naming the event or row, never
     );
     const report = await verifyWritingNothing(ledger);
     expectFullFailingReport(report);
-    expect(checkNamed(report, CHECK.chain).examples).toEqual(['developer-ada@2: event hash does not match its body', 'developer-ada@3: event hash does not match its body']);
+    expect(checkNamed(report, CHECK.chain).examples).toEqual([`developer-ada@2: ${HASH_MISMATCH}`, `developer-ada@3: ${HASH_MISMATCH}`]);
     expect(checkNamed(report, CHECK.rebuild).examples.join('\n')).toMatch(/splits: 2 rows only live, 2 only rebuilt/);
   });
 });
@@ -241,7 +258,11 @@ describe('verify through the built CLI: exit 1 with the whole JSON report', () =
     await pool.query(`UPDATE streams SET stream_version = stream_version - 1 WHERE stream_name = 'developer-ada'`);
     const report = await verifyByCli(ledger);
     expectFullFailingReport(report);
-    expect(checkNamed(report, CHECK.chain).examples).toEqual(['developer-ada@3: previous hash does not match']);
+    // The first moved event no longer chains; it and every later one also carry a version their scheme-2 hash does not cover.
+    const chainFindings = checkNamed(report, CHECK.chain).examples;
+    expect(chainFindings[0]).toBe('developer-ada@3: previous hash does not match');
+    expect(chainFindings.length).toBeGreaterThan(1);
+    for (const finding of chainFindings.slice(1)) expect(finding).toMatch(new RegExp(`^developer-ada@\\d+: ${HASH_MISMATCH.replace(/[()]/g, '\\$&')}$`));
     expect(checkNamed(report, CHECK.seals).examples.join('\n')).toMatch(/seal 2026-01: the events give root [0-9a-f]{64} over 5 events, the seal says [0-9a-f]{64} over 6/);
     expect(checkNamed(report, CHECK.rebuild).examples.join('\n')).toMatch(/splits: 1 rows only live, 0 only rebuilt; live .*"receipt_id\\":\\"r2\\"/);
   });

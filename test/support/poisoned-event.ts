@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import type { Pool } from 'pg';
 import type { JsonObject } from '../../libs/event-store/src/event-store.port';
-import { eventHashOf } from '../../libs/ledger/src/event-hash';
+import { expectedEventHashOf } from '../../libs/ledger/src/event-hash';
 
 export type PoisonedEvent = { eventId: string; streamName: string; streamVersion: bigint; receiptId: string };
 
@@ -45,10 +45,12 @@ export async function appendReceiptWithSql(
       ...(JSON.parse(receipt.rows[0].metadata) as JsonObject),
       commandId: `RecordRevenue:${options.receiptId}`,
       previousEventHash,
-      eventHash: eventHashOf('RevenueRecorded', data, previousEventHash),
+      eventHash: '',
     };
     const eventId = crypto.randomUUID();
     const streamVersion = lastVersion + 1n;
+    // Hashed under the scheme the copied metadata names, so that the chain holds.
+    metadata.eventHash = expectedEventHashOf({ streamName, streamVersion, eventId, type: 'RevenueRecorded', data, metadata }, previousEventHash);
     await client.query(
       `INSERT INTO events (stream_name, stream_version, event_id, type, data, metadata) VALUES ($1, $2, $3, 'RevenueRecorded', $4::json, $5::json)`,
       [streamName, streamVersion.toString(), eventId, JSON.stringify(data), JSON.stringify(metadata)],

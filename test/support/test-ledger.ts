@@ -54,10 +54,21 @@ export async function createFreshDatabase(environmentOverrides: NodeJS.ProcessEn
   };
 }
 
+/**
+ * How a test ledger books: `bookingTime` is `requested` unless given, since most tests book at
+ * chosen past instants through the command context; the tests of booking at commit ask for
+ * `ledger-clock` (what the CLI and the API run), with a clock offset where they need one.
+ */
+export type TestBookingOptions = Pick<LedgerOptions, 'bookingTime' | 'ledgerClockOffsetMilliseconds'>;
+
+function bookingOptionsOf(options: TestBookingOptions): TestBookingOptions {
+  return { bookingTime: options.bookingTime ?? 'requested', ledgerClockOffsetMilliseconds: options.ledgerClockOffsetMilliseconds };
+}
+
 /** A whole ledger (the Nest application context the CLI builds) on a fresh database of its own. */
-export async function openTestLedger(options: { environment?: NodeJS.ProcessEnv } = {}): Promise<TestLedger> {
+export async function openTestLedger(options: { environment?: NodeJS.ProcessEnv } & TestBookingOptions = {}): Promise<TestLedger> {
   const database = await createFreshDatabase(options.environment ?? {});
-  const ledger = await openLedgerContext(database.ledgerOptions).catch(async (error: unknown) => {
+  const ledger = await openLedgerContext({ ...database.ledgerOptions, ...bookingOptionsOf(options) }).catch(async (error: unknown) => {
     await database.drop();
     throw error;
   });
@@ -78,9 +89,11 @@ export async function openTestLedger(options: { environment?: NodeJS.ProcessEnv 
  * The HTTP API application (initialised, not listening: supertest takes its HTTP server) on
  * a fresh database of its own; `runtime` is the view of the same application's container.
  */
-export async function openTestApi(apiOptions: ApiOptions = {}): Promise<TestApi> {
+export async function openTestApi(apiOptions: ApiOptions & TestBookingOptions = {}): Promise<TestApi> {
+  const { bookingTime, ledgerClockOffsetMilliseconds, ...rest } = apiOptions;
   const database = await createFreshDatabase({});
-  const app = await createApiApplication({ ...apiOptions, ledger: database.ledgerOptions }).catch(async (error: unknown) => {
+  const ledger = { ...database.ledgerOptions, ...bookingOptionsOf({ bookingTime, ledgerClockOffsetMilliseconds }) };
+  const app = await createApiApplication({ ...rest, ledger }).catch(async (error: unknown) => {
     await database.drop();
     throw error;
   });

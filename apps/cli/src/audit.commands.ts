@@ -119,9 +119,9 @@ export function registerAuditCommands(program: Command, context: AuditCommandCon
         await finishInterruptedRotation(runtime.store, filePath);
         try {
           const outcome = await sealPeriod(runtime.store, {
+            // sealedAt: booked at commit on the store's ledger clock.
             period,
             startNewKeyChain: options.newKeyChain === true,
-            sealedAt: new Date().toISOString(),
             signingKey: () => {
               const { privateKey, created } = readOrCreateSealPrivateKey(filePath);
               if (created) process.stderr.write(`created the seal key ${filePath} (mode 0600); publish "rsi-ledger seal-public-key"\n`);
@@ -160,7 +160,8 @@ export function registerAuditCommands(program: Command, context: AuditCommandCon
         // rotation never names a key that exists nowhere; a retry reuses it.
         const { privateKey: nextKey } = readOrCreateSealPrivateKey(nextSealPrivateKeyPath(filePath));
         try {
-          const outcome = await rotateSealKey(runtime.store, { currentKey, nextKey, rotatedAt: new Date().toISOString(), actor: context.actor() });
+          // rotatedAt: booked at commit on the store's ledger clock.
+          const outcome = await rotateSealKey(runtime.store, { currentKey, nextKey, actor: context.actor() });
           installNextSealPrivateKey(filePath);
           process.stdout.write(`${JSON.stringify({ status: outcome.status, eventId: outcome.eventId, ...outcome.rotation }, null, 2)}\n`);
           process.stderr.write(`the seal key at ${filePath} is now ${publicKeyFingerprint(outcome.rotation.nextPublicKey)!.slice(0, 16)}; publish "rsi-ledger seal-public-key"\n`);

@@ -2,6 +2,7 @@ import { Global, Inject, Injectable, Module, type BeforeApplicationShutdown, typ
 import type { DatabaseConnection } from '../../database/src/database-connection';
 import { DATABASE_CONNECTION, LEDGER_ENVIRONMENT } from '../../database/src/database.module';
 import type { EventStore } from './event-store.port';
+import type { LedgerClockOptions } from './postgres/ledger-clock';
 import { PostgresEventStore } from './postgres/postgres-event-store';
 
 /** Injection token of the `EventStore` port; the adapter is chosen by configuration. */
@@ -13,9 +14,16 @@ const OPENED_EVENT_STORE = Symbol('OPENED_EVENT_STORE');
 type OpenedEventStore = { store: EventStore; description: string };
 
 /** The event store chosen by `EVENT_STORE` (postgres by default, or eventstoredb with `EVENTSTORE_CONNECTION_STRING`). */
-export async function openEventStore(connection: DatabaseConnection, environment: NodeJS.ProcessEnv): Promise<OpenedEventStore> {
+export async function openEventStore(
+  connection: DatabaseConnection,
+  environment: NodeJS.ProcessEnv,
+  ledgerClock: LedgerClockOptions = {},
+): Promise<OpenedEventStore> {
   const kind = (environment.EVENT_STORE ?? 'postgres').trim();
-  if (kind === 'postgres') return { store: new PostgresEventStore(connection.pool, { copyFromStdin: !connection.embedded }), description: 'PostgreSQL event store' };
+  if (kind === 'postgres') {
+    const store = new PostgresEventStore(connection.pool, { copyFromStdin: !connection.embedded, ledgerClock });
+    return { store, description: 'PostgreSQL event store' };
+  }
   if (kind === 'eventstoredb') {
     // Loaded only when chosen: the EventStoreDB client is large and most runs do not need it.
     const { connectEventStoreDb } = await import('./eventstoredb/eventstoredb-event-store');
@@ -39,16 +47,27 @@ export class EventStoreCloser implements BeforeApplicationShutdown {
   }
 }
 
+/**
+ * Options of the event store module. `ledgerClock.offsetMilliseconds` shifts the PostgreSQL
+ * ledger clock (`ledger-clock.ts`): test-only; production leaves it unset.
+ */
+export type EventStoreModuleOptions = { ledgerClock?: LedgerClockOptions };
+
 /** The `EventStore` port over PostgreSQL (default) or EventStoreDB; needs the DatabaseModule. */
 @Global()
 @Module({})
 export class EventStoreModule {
-  static forRoot(): DynamicModule {
+  static forRoot(options: EventStoreModuleOptions = {}): DynamicModule {
+    const ledgerClock = options.ledgerClock ?? {};
     return {
       module: EventStoreModule,
       global: true,
       providers: [
-        { provide: OPENED_EVENT_STORE, useFactory: openEventStore, inject: [DATABASE_CONNECTION, LEDGER_ENVIRONMENT] },
+        {
+          provide: OPENED_EVENT_STORE,
+          useFactory: (connection: DatabaseConnection, environment: NodeJS.ProcessEnv) => openEventStore(connection, environment, ledgerClock),
+          inject: [DATABASE_CONNECTION, LEDGER_ENVIRONMENT],
+        },
         { provide: EVENT_STORE, useFactory: (opened: OpenedEventStore) => opened.store, inject: [OPENED_EVENT_STORE] },
         { provide: EVENT_STORE_DESCRIPTION, useFactory: (opened: OpenedEventStore) => opened.description, inject: [OPENED_EVENT_STORE] },
         EventStoreCloser,

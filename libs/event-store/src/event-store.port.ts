@@ -24,7 +24,12 @@ export type EventMetadata = {
   schemaVersion: number;
   /** SHA-256 hex of the previous event of the same stream, or 64 zeros for the first. */
   previousEventHash: string;
-  /** SHA-256 hex of this event's canonical body (type, data, previousEventHash). */
+  /**
+   * The event hash scheme (`libs/ledger/src/event-hash.ts`): 2 for events written now;
+   * absent on events written under scheme 1.
+   */
+  hashScheme?: number;
+  /** SHA-256 hex of this event's canonical hash body, as its `hashScheme` defines it. */
   eventHash: string;
 } & { [key: string]: JsonValue };
 
@@ -60,6 +65,12 @@ export type AppendResult = {
   nextExpectedStreamVersion: bigint;
   /** Global position of the last appended event. */
   lastPosition: GlobalPosition;
+  /**
+   * True when the events were all stored already by an earlier append (a retry): nothing
+   * was written, and the stored events may differ from the given ones in their metadata
+   * (booking time, hashes), so a caller that chains hashes must read the stream again.
+   */
+  alreadyStored?: boolean;
 };
 
 export type ReadStreamResult = {
@@ -84,13 +95,24 @@ export type StreamAppend = {
   expectedStreamVersion: ExpectedStreamVersion;
 };
 
+/**
+ * Completes an append once the store has booked it. The store calls it inside the append
+ * (on PostgreSQL: in the append's transaction, under the ledger clock's lock) with the
+ * booking time it assigned, ISO-8601 UTC with milliseconds, strictly later than every booking
+ * time it assigned before; the completion returns the same streams, in the same order, with
+ * the same expected versions and event ids, whose metadata now holds that booking time and
+ * whatever covers it (the hash chain). It may be called more than once (a transaction that
+ * is run again); what the last call returned is what is stored.
+ */
+export type AppendCompletion = (bookedAt: string) => StreamAppend[];
+
 export interface EventStore {
   /**
    * Appends all events atomically, or none. A wrong expected version throws
    * `StreamVersionConflictError`. Re-appending events whose ids are already stored in the
    * same stream at the same revisions (a retried command) is a success that writes nothing.
    */
-  appendToStream(streamName: string, events: NewEvent[], options: { expectedStreamVersion: ExpectedStreamVersion }): Promise<AppendResult>;
+  appendToStream(streamName: string, events: NewEvent[], options: { expectedStreamVersion: ExpectedStreamVersion; complete?: AppendCompletion }): Promise<AppendResult>;
 
   /**
    * Optional (the PostgreSQL adapter has it): appends to several streams in ONE transaction,
@@ -98,7 +120,15 @@ export interface EventStore {
    * version, re-appended events written nothing). Results are in the order of `batch`. A
    * stream name may appear once per batch.
    */
-  appendToStreams?(batch: StreamAppend[]): Promise<AppendResult[]>;
+  appendToStreams?(batch: StreamAppend[], options?: { complete?: AppendCompletion }): Promise<AppendResult[]>;
+
+  /**
+   * Optional (the PostgreSQL adapter has it): books one instant on the store's ledger clock,
+   * under the same lock appends take, and returns it. Every append that completes later is
+   * booked strictly after it: a seal reads it to know that no event can ever be booked
+   * before that instant again.
+   */
+  advanceLedgerClock?(): Promise<string>;
 
   /** Reads a stream in revision order, from `fromStreamVersion` (inclusive, default 0). */
   readStream(streamName: string, options?: { fromStreamVersion?: bigint; maxCount?: number }): Promise<ReadStreamResult>;

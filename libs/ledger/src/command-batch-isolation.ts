@@ -4,6 +4,8 @@ import {
   DuplicateEventIdError,
   StreamVersionConflictError,
   type EventStore,
+  type AppendCompletion,
+  type AppendResult,
   type StreamAppend,
 } from '../../event-store/src/event-store.port';
 import { CommandFailure, type CommandFailureCode, type CommandOutcome } from './command-outcome';
@@ -108,12 +110,14 @@ export function commandFailureCodeOf(error: unknown): CommandFailureCode {
  * after the other (such a store may keep the first streams of a batch whose later stream
  * fails; their commands come back `already_recorded` when the isolation decides them again).
  */
-export async function appendStreams(store: EventStore, appends: readonly StreamAppend[]): Promise<void> {
-  if (appends.length > 1 && store.appendToStreams) {
-    await store.appendToStreams([...appends]);
-    return;
-  }
+export async function appendStreams(store: EventStore, appends: readonly StreamAppend[], complete?: AppendCompletion): Promise<AppendResult[]> {
+  if (appends.length > 1 && store.appendToStreams) return store.appendToStreams([...appends], { complete });
+  const results: AppendResult[] = [];
   for (const append of appends) {
-    await store.appendToStream(append.streamName, append.events, { expectedStreamVersion: append.expectedStreamVersion });
+    // One stream at a time (a store without multi-stream transactions): each append is
+    // booked on its own, and completes only its own stream.
+    const completeOne: AppendCompletion | undefined = complete && ((bookedAt) => complete(bookedAt).filter((completed) => completed.streamName === append.streamName));
+    results.push(await store.appendToStream(append.streamName, append.events, { expectedStreamVersion: append.expectedStreamVersion, complete: completeOne }));
   }
+  return results;
 }

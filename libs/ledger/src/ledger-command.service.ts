@@ -19,7 +19,7 @@ export type { CommandContext, CommandOutcome } from './command-outcome';
 import type { CommandHandlerGroup, LedgerCommand } from './command-bus';
 import { COMMAND_FIELDS } from './jsonl-command.parser';
 import { CommandDirectory, developerStreamName, routeOf, routesCreatedBy, type RouteKey } from './command-routing';
-import { CommandWritePipeline, type BatchStreams, type Decision, type StreamDecider, type StreamKind } from './write-pipeline/command-write.pipeline';
+import { CommandWritePipeline, type BatchStreams, type BookingTimeSource, type Decision, type StreamDecider, type StreamKind } from './write-pipeline/command-write.pipeline';
 export { COMMAND_BATCH_MAXIMUM, EVENT_SCHEMA_VERSION } from './write-pipeline/command-write.pipeline';
 
 const STREAM_READ_PAGE_EVENTS = 10_000;
@@ -150,8 +150,10 @@ export class LedgerCommandService implements CommandHandlerGroup {
     /** Brings the read models (and so the directory) up to date with the store. */
     catchUpReadModels: () => Promise<unknown>,
     private readonly personalDataKeys: PersonalDataKeys,
+    /** Where booking times come from: the store's ledger clock at commit (default) or the context. */
+    options: { bookingTime?: BookingTimeSource } = {},
   ) {
-    this.pipeline = new CommandWritePipeline(store, new DeveloperStreamDecider(directory, personalDataKeys), catchUpReadModels);
+    this.pipeline = new CommandWritePipeline(store, new DeveloperStreamDecider(directory, personalDataKeys), catchUpReadModels, options);
   }
 
   /**

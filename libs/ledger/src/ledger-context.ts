@@ -10,12 +10,21 @@ import { AuditModule } from './audit/audit.module';
 import { ConsumptionModule } from './consumption/consumption.module';
 import { DeveloperLedgerModule } from './developer-ledger/developer-ledger.module';
 import { LedgerCoreModule, LedgerRuntime } from './ledger-core.module';
+import type { BookingTimeSource } from './write-pipeline/command-write.pipeline';
 
 export type LedgerOptions = DatabaseSettingsOptions & {
   /** Operational lines of the projector (an event a projection cannot apply); standard error by default. */
   log?: (line: string) => void;
   /** See DatabaseModuleOptions.onOpened. */
   onDatabaseOpened?: (connection: DatabaseConnection) => void;
+  /**
+   * Where booking times come from (`CommandWritePipeline`): the store's ledger clock at
+   * commit (default; the CLI and the API), or, for tests that book at chosen past instants,
+   * the command context.
+   */
+  bookingTime?: BookingTimeSource;
+  /** Test-only: shifts the PostgreSQL ledger clock (`ledger-clock.ts`); production leaves it unset. */
+  ledgerClockOffsetMilliseconds?: () => number;
 };
 
 /**
@@ -24,12 +33,12 @@ export type LedgerOptions = DatabaseSettingsOptions & {
  * per concern. The developer ledger comes first: its exports are listed first.
  */
 export function ledgerModuleImports(options: LedgerOptions): DynamicModule['imports'] & unknown[] {
-  const { log, onDatabaseOpened, ...databaseOptions } = options;
+  const { log, onDatabaseOpened, bookingTime, ledgerClockOffsetMilliseconds, ...databaseOptions } = options;
   return [
     DatabaseModule.forRoot({ ...databaseOptions, onOpened: onDatabaseOpened }),
-    EventStoreModule.forRoot(),
+    EventStoreModule.forRoot({ ledgerClock: { offsetMilliseconds: ledgerClockOffsetMilliseconds } }),
     ProjectionsModule.forRoot({ log }),
-    LedgerCoreModule,
+    LedgerCoreModule.forRoot({ bookingTime }),
     DeveloperLedgerModule,
     ConsumptionModule,
     AuditModule,

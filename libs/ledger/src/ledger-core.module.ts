@@ -1,4 +1,4 @@
-import { Global, Inject, Injectable, Module, type OnModuleInit } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import type { Writable } from 'node:stream';
 import type { DatabaseConnection } from '../../database/src/database-connection';
@@ -13,6 +13,16 @@ import { CommandBus, type CommandHandlerGroup } from './command-bus';
 import { LedgerCommandService } from './ledger-command.service';
 import type { Pool } from 'pg';
 import { exportProjection, type ExportDefinition, type ExportFormat } from './projection-export';
+import type { BookingTimeSource } from './write-pipeline/command-write.pipeline';
+
+/**
+ * Injection token of the `BookingTimeSource` the command services hand their write
+ * pipelines: `ledger-clock` (the store's clock at commit; what the CLI and the API run) unless
+ * the context was opened with `bookingTime: 'requested'` (tests that book at chosen instants).
+ */
+export const BOOKING_TIME_SOURCE = Symbol('BOOKING_TIME_SOURCE');
+
+export type LedgerCoreOptions = { bookingTime?: BookingTimeSource };
 
 /**
  * Marks a provider of a feature module whose `definitions` are exports of its tables; the
@@ -121,11 +131,24 @@ export class LedgerRuntime {
   }
 }
 
-/** The command bus, the export catalog and the runtime view, over what the feature modules provide. */
+/**
+ * The command bus, the export catalog and the runtime view, over what the feature modules
+ * provide; and the booking time source their command services write with.
+ */
 @Global()
-@Module({
-  imports: [DiscoveryModule],
-  providers: [{ provide: CommandBus, useFactory: () => new CommandBus() }, CommandBusAssembler, ExportCatalog, LedgerRuntime],
-  exports: [CommandBus, ExportCatalog, LedgerRuntime],
-})
-export class LedgerCoreModule {}
+@Module({})
+export class LedgerCoreModule {
+  static forRoot(options: LedgerCoreOptions = {}): DynamicModule {
+    const bookingTime: BookingTimeSource = options.bookingTime ?? 'ledger-clock';
+    return {
+      module: LedgerCoreModule,
+      global: true,
+      imports: [DiscoveryModule],
+      providers: [
+        { provide: BOOKING_TIME_SOURCE, useValue: bookingTime },
+        { provide: CommandBus, useFactory: () => new CommandBus() }, CommandBusAssembler, ExportCatalog, LedgerRuntime,
+      ],
+      exports: [BOOKING_TIME_SOURCE, CommandBus, ExportCatalog, LedgerRuntime],
+    };
+  }
+}

@@ -49,6 +49,36 @@ export function describeEventStoreConformance(
       expect(compareGlobalPositions(read.events[2].globalPosition, result.lastPosition)).toBe(0);
     });
 
+    it('books an append at commit: the completion gets a booking time, strictly later each append, and what it returns is stored', async () => {
+      const streamName = uniqueStreamName('completion');
+      const bookedTimes: string[] = [];
+      const completeWith = (events: NewEvent[], expectedStreamVersion: bigint | 'no_stream') => (bookedAt: string) => {
+        bookedTimes.push(bookedAt);
+        return [{ streamName, expectedStreamVersion, events: events.map((event) => ({ ...event, metadata: { ...event.metadata, recordedAt: bookedAt } })) }];
+      };
+      const first = [newEvent('Opened', { n: 0 }), newEvent('Changed', { n: 1 })];
+      await store.appendToStream(streamName, first, { expectedStreamVersion: 'no_stream', complete: completeWith(first, 'no_stream') });
+      const second = [newEvent('Changed', { n: 2 })];
+      await store.appendToStream(streamName, second, { expectedStreamVersion: 1n, complete: completeWith(second, 1n) });
+
+      const read = await store.readStream(streamName);
+      const stored = read.events.map((event) => event.metadata.recordedAt);
+      expect(stored).toEqual([bookedTimes[bookedTimes.length - 2], bookedTimes[bookedTimes.length - 2], bookedTimes[bookedTimes.length - 1]]);
+      expect(stored.every((bookedAt) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(bookedAt))).toBe(true);
+      expect(stored[0]! < stored[2]!).toBe(true);
+    });
+
+    it('refuses a completion that changes the event ids, and stores nothing', async () => {
+      const streamName = uniqueStreamName('completion-changed');
+      const events = [newEvent('Opened', { n: 0 })];
+      const error = await captureError(store.appendToStream(streamName, events, {
+        expectedStreamVersion: 'no_stream',
+        complete: () => [{ streamName, expectedStreamVersion: 'no_stream', events: [newEvent('Opened', { n: 0 })] }],
+      }));
+      expect((error as Error).message).toMatch(/invariant broken: an append completion changed/);
+      expect((await store.readStream(streamName)).currentStreamVersion).toBe('no_stream');
+    });
+
     it('reads a stream from a revision, at most maxCount events', async () => {
       const streamName = uniqueStreamName('partial');
       const events = Array.from({ length: 5 }, (_, index) => newEvent('Counted', { index }));
@@ -95,8 +125,10 @@ export function describeEventStoreConformance(
       const streamName = uniqueStreamName('retry');
       const first = [newEvent('Opened', {}), newEvent('Changed', {})];
       const original = await store.appendToStream(streamName, first, { expectedStreamVersion: 'no_stream' });
+      expect(original.alreadyStored ?? false).toBe(false);
       const retried = await store.appendToStream(streamName, first, { expectedStreamVersion: 'no_stream' });
       expect(retried.nextExpectedStreamVersion).toBe(1n);
+      expect(retried.alreadyStored).toBe(true);
       expect(compareGlobalPositions(retried.lastPosition, original.lastPosition)).toBe(0);
 
       const second = [newEvent('Changed', { n: 2 })];
@@ -230,6 +262,8 @@ export function describeEventStoreConformance(
       // The retried batch is a success that writes nothing.
       const retried = await store.appendToStreams(batch);
       expect(retried.map((result) => result.nextExpectedStreamVersion)).toEqual([1n, 1n]);
+      expect(results.map((result) => result.alreadyStored ?? false)).toEqual([false, false]);
+      expect(retried.map((result) => result.alreadyStored)).toEqual([true, true]);
 
       const untouched = uniqueStreamName('multi-untouched');
       const error = await captureError(

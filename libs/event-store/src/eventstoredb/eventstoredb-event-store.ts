@@ -36,6 +36,7 @@ import type {
 import { compareGlobalPositions, DuplicateEventIdError, EVENT_STORE_LIMITS } from '../event-store.port';
 import type {
   AllEventsSubscriptionSource,
+  AppendCompletion,
   AppendResult,
   EventStore,
   ExpectedStreamVersion,
@@ -133,6 +134,8 @@ function assertPositiveCount(name: string, value: number, maximum: number): void
 export class EventStoreDbEventStore implements EventStore, AllEventsSubscriptionSource {
   private readonly streamNamePrefix: string;
   private readonly subscriptionBatchMaximum: number;
+  /** The last booking time this process assigned (epoch ms): booking times grow strictly within the process. */
+  private lastBookedEpochMilliseconds = 0;
 
   constructor(
     private readonly client: EventStoreDBClient,
@@ -146,12 +149,28 @@ export class EventStoreDbEventStore implements EventStore, AllEventsSubscription
     assertPositiveCount('subscriptionBatchMaximum', this.subscriptionBatchMaximum, Number.MAX_SAFE_INTEGER);
   }
 
+  /**
+   * EventStoreDB assigns its own commit time (the event's `created`) only when it writes,
+   * too late for a hash that covers the booking time. So this adapter books on THIS
+   * process's clock, just before the write, kept strictly increasing within the process
+   * (last + 1 ms); several writer processes are not ordered by it. See docs/eventstoredb.md.
+   */
+  private completeAppend(streamName: string, events: NewEvent[], expectedStreamVersion: ExpectedStreamVersion, complete: AppendCompletion): NewEvent[] {
+    this.lastBookedEpochMilliseconds = Math.max(Date.now(), this.lastBookedEpochMilliseconds + 1);
+    const [completed] = complete(new Date(this.lastBookedEpochMilliseconds).toISOString());
+    const same = completed !== undefined && completed.streamName === streamName && completed.expectedStreamVersion === expectedStreamVersion
+      && completed.events.length === events.length && completed.events.every((event, index) => event.eventId === events[index]!.eventId);
+    if (!same) throw new Error('invariant broken: an append completion changed the stream, version or event ids');
+    return completed.events;
+  }
+
   async appendToStream(
     streamName: string,
     events: NewEvent[],
-    options: { expectedStreamVersion: ExpectedStreamVersion },
+    options: { expectedStreamVersion: ExpectedStreamVersion; complete?: AppendCompletion },
   ): Promise<AppendResult> {
     assertPositiveCount('the number of events to append', events.length, EVENT_STORE_LIMITS.appendEventsMaximum);
+    if (options.complete !== undefined) events = this.completeAppend(streamName, events, options.expectedStreamVersion, options.complete);
     const serverStreamName = this.toServerStreamName(streamName);
     // Throws for anything but `no_stream` or a non-negative bigint: ANY is never sent.
     const expectedRevision = toEventStoreDbExpectedRevision(options.expectedStreamVersion);
@@ -180,7 +199,8 @@ export class EventStoreDbEventStore implements EventStore, AllEventsSubscription
     // the last event's `$all` position that `readAll` and subscriptions report. One extra
     // read per append (the ledger appends once per stream per batch) buys an exact position.
     const lastPosition = await this.readPositionAtRevision(serverStreamName, result.nextExpectedRevision);
-    return { nextExpectedStreamVersion: result.nextExpectedRevision, lastPosition };
+    // The server reports no position for an idempotent re-append (nothing written).
+    return { nextExpectedStreamVersion: result.nextExpectedRevision, lastPosition, alreadyStored: result.position === undefined };
   }
 
   async readStream(

@@ -3,10 +3,12 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { copyTextValue } from '../../../database/src/copy-text';
+import { bookNextInstant, lockLedgerClock, type LedgerClockOptions } from './ledger-clock';
 import {
   DuplicateEventIdError,
   EVENT_STORE_LIMITS,
   StreamVersionConflictError,
+  type AppendCompletion,
   type AppendResult,
   type EventStore,
   type ExpectedStreamVersion,
@@ -52,26 +54,52 @@ export class PostgresEventStore implements EventStore {
    */
   constructor(
     private readonly pool: pg.Pool,
-    private readonly options: { ownsPool?: boolean; copyFromStdin?: boolean } = {},
+    private readonly options: { ownsPool?: boolean; copyFromStdin?: boolean; ledgerClock?: LedgerClockOptions } = {},
   ) {}
 
-  async appendToStream(streamName: string, events: NewEvent[], options: { expectedStreamVersion: ExpectedStreamVersion }): Promise<AppendResult> {
-    const [result] = await this.appendToStreams([{ streamName, events, expectedStreamVersion: options.expectedStreamVersion }]);
+  async appendToStream(
+    streamName: string,
+    events: NewEvent[],
+    options: { expectedStreamVersion: ExpectedStreamVersion; complete?: AppendCompletion },
+  ): Promise<AppendResult> {
+    const [result] = await this.appendToStreams([{ streamName, events, expectedStreamVersion: options.expectedStreamVersion }], { complete: options.complete });
     return result;
   }
 
-  async appendToStreams(batch: StreamAppend[]): Promise<AppendResult[]> {
+  async appendToStreams(batch: StreamAppend[], options: { complete?: AppendCompletion } = {}): Promise<AppendResult[]> {
     this.assertOpen();
     validateBatch(batch);
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.appendInOneTransaction(batch);
+        return await this.appendInOneTransaction(batch, options.complete);
       } catch (error) {
         // Two batches that lock overlapping streams in a different order (a stream one of them
         // creates) can deadlock; PostgreSQL aborts one, which is safe to run again as a whole.
         if (attempt < DEADLOCK_ATTEMPTS_MAXIMUM && isRetryableTransactionFailure(error)) continue;
         throw error;
       }
+    }
+  }
+
+  async advanceLedgerClock(): Promise<string> {
+    this.assertOpen();
+    const client = await this.pool.connect();
+    let clientBroken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      try {
+        await lockLedgerClock(client);
+        const bookedAt = await bookNextInstant(client, this.options.ledgerClock ?? {});
+        await client.query('COMMIT');
+        return bookedAt;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => {
+          clientBroken = rollbackError;
+        });
+        throw error;
+      }
+    } finally {
+      client.release(clientBroken);
     }
   }
 
@@ -165,13 +193,22 @@ export class PostgresEventStore implements EventStore {
     if (this.closed) throw new Error('the event store is closed');
   }
 
-  private async appendInOneTransaction(batch: StreamAppend[]): Promise<AppendResult[]> {
+  private async appendInOneTransaction(batch: StreamAppend[], complete: AppendCompletion | undefined): Promise<AppendResult[]> {
     const client = await this.pool.connect();
     let clientBroken: Error | undefined;
     try {
       await client.query('BEGIN');
       try {
-        const results = await appendWithin(client, batch, this.options.copyFromStdin === true);
+        // First, before the transaction writes (and so has an id): appends run one at a time
+        // from here to commit, in every process, so the global order follows booking times.
+        await lockLedgerClock(client);
+        let completed = batch;
+        if (complete !== undefined) {
+          const bookedAt = await bookNextInstant(client, this.options.ledgerClock ?? {});
+          completed = complete(bookedAt);
+          assertSameAppend(batch, completed);
+        }
+        const results = await appendWithin(client, completed, this.options.copyFromStdin === true);
         await client.query('COMMIT');
         return results;
       } catch (error) {
@@ -296,7 +333,7 @@ async function findSameEventsAlreadyStored(client: pg.PoolClient, append: Stream
   const same = stored.rows.every((row, index) => row.event_id === append.events[index].eventId.toLowerCase());
   if (!same) return undefined;
   const lastRow = stored.rows[stored.rows.length - 1];
-  return { nextExpectedStreamVersion: last, lastPosition: { commit: BigInt(lastRow.transaction_id), prepare: BigInt(lastRow.position) } };
+  return { nextExpectedStreamVersion: last, lastPosition: { commit: BigInt(lastRow.transaction_id), prepare: BigInt(lastRow.position) }, alreadyStored: true };
 }
 
 type EventRowToInsert = {
@@ -494,6 +531,17 @@ function validateStreamName(streamName: string): void {
   if (typeof streamName !== 'string' || streamName.length === 0 || streamName.length > STREAM_NAME_LENGTH_MAXIMUM) {
     throw new RangeError(`a stream name must be a string of 1 to ${STREAM_NAME_LENGTH_MAXIMUM} characters`);
   }
+}
+
+/** A completion may change the events' metadata only: streams, versions, ids and bodies stay. */
+function assertSameAppend(batch: StreamAppend[], completed: StreamAppend[]): void {
+  const same = Array.isArray(completed) && completed.length === batch.length && batch.every((append, index) => {
+    const other = completed[index]!;
+    return other.streamName === append.streamName && other.expectedStreamVersion === append.expectedStreamVersion
+      && other.events.length === append.events.length
+      && other.events.every((event, eventIndex) => event.eventId === append.events[eventIndex]!.eventId && event.type === append.events[eventIndex]!.type);
+  });
+  if (!same) throw new Error('invariant broken: an append completion changed the streams, versions, ids or types of the batch');
 }
 
 function validateBatch(batch: StreamAppend[]): void {

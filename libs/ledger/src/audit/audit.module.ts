@@ -23,7 +23,7 @@ export class AuditService {
     return buildDeveloperStatement(this.runtime.store, new PersonalDataKeys(this.runtime.connection.pool), options);
   }
 
-  seal(options: { period: string; sealedAt: string; signingKey: () => KeyObject; actor: string }): Promise<SealOutcome> {
+  seal(options: { period: string; sealedAt?: string; signingKey: () => KeyObject; actor: string }): Promise<SealOutcome> {
     return sealPeriod(this.runtime.store, options);
   }
 

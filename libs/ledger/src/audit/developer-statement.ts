@@ -6,6 +6,7 @@ import type { PersonalText } from '../../../domain/src/developer/personal-data';
 import { displayedName, type PersonalDataKeys } from '../../../database/src/personal-data-keys';
 import type { EventStore, ExpectedStreamVersion } from '../../../event-store/src/event-store.port';
 import { developerStreamName } from '../command-routing';
+import { eventHashBodyOf } from '../event-hash';
 import { bookedBefore, parsePeriod } from './accounting-period';
 import { MERKLE_SCHEME, MerkleTree } from './merkle-tree';
 import type { PeriodSeal } from './period-seal';
@@ -131,7 +132,7 @@ export async function buildDeveloperStatement(
       if (effect.amountMinor >= 0n) total.creditsMinor += effect.amountMinor;
       else total.debitsMinor -= effect.amountMinor;
       if (lines.length >= STATEMENT_LINES_MAXIMUM) throw new Error(`a statement holds at most ${STATEMENT_LINES_MAXIMUM} lines; this period has more`);
-      const eventBody: EventBody = { type: recorded.type, data: recorded.data, previousEventHash: recorded.metadata.previousEventHash };
+      const eventBody: EventBody = eventHashBodyOf(recorded, recorded.metadata.previousEventHash);
       lines.push({
         ...statementFiguresOfEvent(event, bookedAt)!,
         eventId: recorded.eventId, eventHash: recorded.metadata.eventHash, eventBody,

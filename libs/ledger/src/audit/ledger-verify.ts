@@ -7,7 +7,7 @@ import type { Pool, PoolClient } from 'pg';
 import { isProtectedText } from '../../../domain/src/developer/personal-data';
 import { KEYS_PER_READ_MAXIMUM, readDataKeys } from '../../../database/src/personal-data-keys';
 import type { GlobalPosition, RecordedEvent } from '../../../event-store/src/event-store.port';
-import { eventHashOf, GENESIS_EVENT_HASH } from '../event-hash';
+import { EVENT_HASH_SCHEME_COVERAGE, eventHashSchemeOf, expectedEventHashOf, GENESIS_EVENT_HASH } from '../event-hash';
 import type { LedgerRuntime } from '../ledger-core.module';
 import {
   compareProjectionSchemas, projectionTables, replayIntoFreshSchema, snapshotLiveProjections, type LiveSnapshot, type ReplayResult,
@@ -140,11 +140,15 @@ class EventPass {
     const { chain } = this.checks;
     const stream = this.streams.get(recorded.streamName) ?? { version: -1n, lastEventHash: GENESIS_EVENT_HASH };
     try {
-      const expectedHash = eventHashOf(recorded.type, recorded.data, stream.lastEventHash);
+      // The scheme the event names decides what its hash covers: scheme 1 events (written
+      // before scheme 2) still verify, and the finding says what could have been changed.
+      const scheme = eventHashSchemeOf(recorded.metadata);
+      const expectedHash = expectedEventHashOf(recorded, stream.lastEventHash);
       if (recorded.streamVersion !== stream.version + 1n) chain.fail(`${recorded.streamName}@${recorded.streamVersion}: expected version ${stream.version + 1n}`);
       else if (recorded.metadata.previousEventHash !== stream.lastEventHash) chain.fail(`${recorded.streamName}@${recorded.streamVersion}: previous hash does not match`);
-      else if (recorded.metadata.eventHash !== expectedHash) chain.fail(`${recorded.streamName}@${recorded.streamVersion}: event hash does not match its body`);
-      else chain.pass();
+      else if (recorded.metadata.eventHash !== expectedHash) {
+        chain.fail(`${recorded.streamName}@${recorded.streamVersion}: event hash does not match its body (hash scheme ${scheme} covers ${EVENT_HASH_SCHEME_COVERAGE[scheme]})`);
+      } else chain.pass();
     } catch (error) {
       chain.fail(`${nameOf(recorded)}: its hash cannot be computed: ${messageOf(error)}`);
     }

@@ -2,10 +2,11 @@ import type { KeyObject } from 'node:crypto';
 import { parseInstant } from '../../../domain/src';
 import { deriveEventId } from '../../../event-store/src/event-id';
 import {
-  DuplicateEventIdError, StreamVersionConflictError, type EventStore, type ExpectedStreamVersion, type GlobalPosition, type RecordedEvent,
+  DuplicateEventIdError, StreamVersionConflictError, type EventMetadata, type EventStore, type ExpectedStreamVersion, type GlobalPosition, type JsonObject,
+  type NewEvent, type RecordedEvent,
 } from '../../../event-store/src/event-store.port';
 import { EVENT_SCHEMA_VERSION } from '../ledger-command.service';
-import { eventHashOf, GENESIS_EVENT_HASH } from '../event-hash';
+import { EVENT_HASH_SCHEME_CURRENT, eventHashBodyV2Of, GENESIS_EVENT_HASH, hashOfEventBody } from '../event-hash';
 import { bookedBefore, nextPeriod, parsePeriod, type AccountingPeriod } from './accounting-period';
 import { readEventsInGlobalOrder } from './global-event-reader';
 import { MERKLE_SCHEME, MerkleRootAccumulator, merkleLeafOf } from './merkle-tree';
@@ -121,22 +122,32 @@ export async function computeSealContent(store: EventStore, period: AccountingPe
 }
 
 /**
- * Seals a period: refused before the period has ended (`sealedAt`, read from the clock by
- * the caller) and out of order (after the first seal, only the month after the latest may
- * be sealed); a period already sealed is `already_sealed` if its events still give the
- * same root, and refused if they do not (an event was booked into it after its seal).
+ * Seals a period: refused before the period has ended on the store's ledger clock and out
+ * of order (after the first seal, only the month after the latest may be sealed); a period
+ * already sealed is `already_sealed` if its events still give the same root, and refused if
+ * they do not (an event was booked into it after its seal).
+ *
+ * No event can be booked into the period after its seal: the seal first advances the ledger
+ * clock under the lock every append takes (`advanceLedgerClock`) and refuses unless the
+ * period has ended by it; every append after that is booked later, so outside the period.
+ * The seal event itself is booked at commit (`sealedAt` = its booking time) unless the
+ * caller gives `sealedAt` (tests that book a ledger at chosen past instants).
  */
 export async function sealPeriod(
   store: EventStore,
   options: {
-    period: string; sealedAt: string; signingKey: () => KeyObject; actor: string;
+    period: string; signingKey: () => KeyObject; actor: string;
+    /** Test-only: a chosen booking instant; production leaves it unset (booked at commit on the ledger clock). */
+    sealedAt?: string;
     /** After a lost key only (docs/audit.md): sign with a key no rotation introduced. */
     startNewKeyChain?: boolean;
   },
 ): Promise<SealOutcome> {
   const period = parsePeriod(options.period);
-  const sealedAt = parseInstant(options.sealedAt, 'sealedAt').iso;
-  if (sealedAt < period.endIso) {
+  const requestedSealedAt = options.sealedAt === undefined ? undefined : parseInstant(options.sealedAt, 'sealedAt').iso;
+  // A store without a ledger clock (EventStoreDB) books on this process's clock.
+  const ledgerClock = store.advanceLedgerClock ? await store.advanceLedgerClock() : (requestedSealedAt ?? new Date().toISOString());
+  if ((requestedSealedAt ?? ledgerClock) < period.endIso || ledgerClock < period.endIso) {
     throw new SealRefusedError('period_not_ended', `period ${period.name} has not ended yet: it can be sealed from ${period.endIso} on`);
   }
   const eventId = deriveEventId(sealCommandId(period.name), 0);
@@ -159,22 +170,30 @@ export async function sealPeriod(
       throw new SealRefusedError('period_out_of_order', `periods are sealed in order: the next period to seal is ${expected}, not ${period.name}`);
     }
     const head = sealChainHead(entries);
-    const unsigned = {
-      signatureScheme: SEAL_SIGNATURE_SCHEME, previousSealHash: head.lastSealHash,
-      period: period.name, periodStart: period.startIso, periodEnd: period.endIso, merkleScheme: MERKLE_SCHEME,
-      merkleRoot: content.merkleRoot, eventCount: content.eventCount, lastPosition: content.lastPosition, sealedAt,
-    };
     // The key is asked for only now, so that a refused seal never creates a key file.
     const privateKey = options.signingKey();
     const publicKeyPem = publicKeyPemOf(privateKey);
     checkSigningKey(head, publicKeyPem, options.startNewKeyChain === true);
-    const seal = signSeal(unsigned, privateKey, publicKeyPem);
     try {
-      await appendToSealsStream(store, {
-        eventId, type: PERIOD_SEALED_EVENT_TYPE, data: encodePeriodSeal(seal), commandId: sealCommandId(period.name),
-        actor: options.actor, recordedAt: sealedAt, version, lastEventHash,
+      // Signed once the booking time is known: the seal's `sealedAt` is its event's booking time.
+      const appended = await appendToSealsStream(store, {
+        eventId, type: PERIOD_SEALED_EVENT_TYPE, commandId: sealCommandId(period.name), actor: options.actor, version, lastEventHash,
+        requestedAt: requestedSealedAt, provisionalAt: ledgerClock,
+        signedAt: (sealedAt) => {
+          const seal = signSeal({
+            signatureScheme: SEAL_SIGNATURE_SCHEME, previousSealHash: head.lastSealHash,
+            period: period.name, periodStart: period.startIso, periodEnd: period.endIso, merkleScheme: MERKLE_SCHEME,
+            merkleRoot: content.merkleRoot, eventCount: content.eventCount, lastPosition: content.lastPosition, sealedAt,
+          }, privateKey, publicKeyPem);
+          return { signed: seal, data: encodePeriodSeal(seal) };
+        },
       });
-      return { status: 'sealed', seal, eventId };
+      // Already stored (a concurrent retry of the same seal): the next read answers with the stored seal.
+      if (appended.alreadyStored) {
+        if (attempt >= CONFLICT_ATTEMPTS_MAXIMUM) throw new Error(`the seal of ${period.name} was stored but could not be read back`);
+        continue;
+      }
+      return { status: 'sealed', seal: appended.signed, eventId };
     } catch (error) {
       // Another process sealed at the same time: read again, and the seal it wrote answers.
       const concurrent = error instanceof StreamVersionConflictError || error instanceof DuplicateEventIdError;
@@ -183,23 +202,47 @@ export async function sealPeriod(
   }
 }
 
-async function appendToSealsStream(store: EventStore, entry: {
-  eventId: string; type: string; data: ReturnType<typeof encodePeriodSeal> | ReturnType<typeof encodeSealKeyRotation>; commandId: string;
-  actor: string; recordedAt: string; version: ExpectedStreamVersion; lastEventHash: string;
-}): Promise<void> {
-  await store.appendToStream(SEALS_STREAM_NAME, [{
-    eventId: entry.eventId,
-    type: entry.type,
-    data: entry.data,
-    metadata: {
-      commandId: entry.commandId,
-      actor: entry.actor,
-      recordedAt: entry.recordedAt,
-      schemaVersion: EVENT_SCHEMA_VERSION,
-      previousEventHash: entry.lastEventHash,
-      eventHash: eventHashOf(entry.type, entry.data, entry.lastEventHash),
-    },
-  }], { expectedStreamVersion: entry.version });
+/**
+ * One event of the seals stream (a seal or a key rotation), signed for its booking time: the
+ * seal's `sealedAt` and the rotation's `rotatedAt` are the booking time of their event.
+ */
+type SealsStreamEntry<Signed> = {
+  eventId: string; type: string; commandId: string; actor: string; version: ExpectedStreamVersion; lastEventHash: string;
+  /** Test-only: a chosen booking instant (no completion); unset in production. */
+  requestedAt: string | undefined;
+  /** The instant the first, provisional event carries; the completion replaces it with the booking time. */
+  provisionalAt: string;
+  signedAt: (bookedAt: string) => { signed: Signed; data: JsonObject };
+};
+
+/**
+ * Appends one event to the seals stream under hash scheme 2, booked at commit on the store's
+ * ledger clock (the completion signs and hashes it again once the booking time is known),
+ * or at `requestedAt`. Returns what the last signing produced, which is what was stored
+ * unless `alreadyStored` (the same event was already there: a retry).
+ */
+async function appendToSealsStream<Signed>(store: EventStore, entry: SealsStreamEntry<Signed>): Promise<{ signed: Signed; alreadyStored: boolean }> {
+  const streamVersion = entry.version === 'no_stream' ? 0n : entry.version + 1n;
+  let signed: Signed | undefined;
+  const eventAt = (bookedAt: string): NewEvent => {
+    const signing = entry.signedAt(bookedAt);
+    signed = signing.signed;
+    const metadata: EventMetadata = {
+      commandId: entry.commandId, actor: entry.actor, recordedAt: bookedAt, schemaVersion: EVENT_SCHEMA_VERSION,
+      hashScheme: EVENT_HASH_SCHEME_CURRENT, previousEventHash: entry.lastEventHash, eventHash: '',
+    };
+    metadata.eventHash = hashOfEventBody(eventHashBodyV2Of({
+      streamName: SEALS_STREAM_NAME, streamVersion, eventId: entry.eventId, type: entry.type, data: signing.data, metadata,
+    }, entry.lastEventHash));
+    return { eventId: entry.eventId, type: entry.type, data: signing.data, metadata };
+  };
+  const result = await store.appendToStream(SEALS_STREAM_NAME, [eventAt(entry.requestedAt ?? entry.provisionalAt)], {
+    expectedStreamVersion: entry.version,
+    complete: entry.requestedAt !== undefined ? undefined
+      : (bookedAt) => [{ streamName: SEALS_STREAM_NAME, expectedStreamVersion: entry.version, events: [eventAt(bookedAt)] }],
+  });
+  if (signed === undefined) throw new Error('invariant broken: the seals stream event was never signed');
+  return { signed, alreadyStored: result.alreadyStored === true };
 }
 
 export type RotationOutcome = { status: 'rotated' | 'already_rotated'; rotation: SealKeyRotation; eventId: string };
@@ -211,9 +254,13 @@ export type RotationOutcome = { status: 'rotated' | 'already_rotated'; rotation:
  */
 export async function rotateSealKey(
   store: EventStore,
-  options: { currentKey: KeyObject; nextKey: KeyObject; rotatedAt: string; actor: string },
+  options: {
+    currentKey: KeyObject; nextKey: KeyObject; actor: string;
+    /** Test-only: a chosen booking instant; production leaves it unset (booked at commit on the ledger clock). */
+    rotatedAt?: string;
+  },
 ): Promise<RotationOutcome> {
-  const rotatedAt = parseInstant(options.rotatedAt, 'rotatedAt').iso;
+  const requestedRotatedAt = options.rotatedAt === undefined ? undefined : parseInstant(options.rotatedAt, 'rotatedAt').iso;
   const previousPublicKey = publicKeyPemOf(options.currentKey);
   const nextPublicKey = publicKeyPemOf(options.nextKey);
   const nextFingerprint = publicKeyFingerprint(nextPublicKey)!;
@@ -227,13 +274,23 @@ export async function rotateSealKey(
     }
     if (head.retiredFingerprints.has(nextFingerprint)) throw new SealRefusedError('seal_key_not_current', `the next key ${nextFingerprint.slice(0, 16)} was retired before; a rotation needs a new key`);
     checkSigningKey(head, previousPublicKey, false);
-    const rotation = signRotation({ previousPublicKey, nextPublicKey, previousSealHash: head.lastSealHash, rotatedAt }, { previous: options.currentKey, next: options.nextKey });
     const eventId = deriveEventId(commandId, 0);
     try {
-      await appendToSealsStream(store, {
-        eventId, type: SEAL_KEY_ROTATED_EVENT_TYPE, data: encodeSealKeyRotation(rotation), commandId, actor: options.actor, recordedAt: rotatedAt, version, lastEventHash,
+      const appended = await appendToSealsStream(store, {
+        eventId, type: SEAL_KEY_ROTATED_EVENT_TYPE, commandId, actor: options.actor, version, lastEventHash,
+        // A store without a ledger clock (EventStoreDB) books on this process's clock.
+        requestedAt: requestedRotatedAt, provisionalAt: requestedRotatedAt ?? new Date().toISOString(),
+        signedAt: (rotatedAt) => {
+          const rotation = signRotation({ previousPublicKey, nextPublicKey, previousSealHash: head.lastSealHash, rotatedAt }, { previous: options.currentKey, next: options.nextKey });
+          return { signed: rotation, data: encodeSealKeyRotation(rotation) };
+        },
       });
-      return { status: 'rotated', rotation, eventId };
+      // Already stored (a concurrent retry): the next read answers with the stored rotation.
+      if (appended.alreadyStored) {
+        if (attempt >= CONFLICT_ATTEMPTS_MAXIMUM) throw new Error(`the rotation to ${nextFingerprint.slice(0, 16)} was stored but could not be read back`);
+        continue;
+      }
+      return { status: 'rotated', rotation: appended.signed, eventId };
     } catch (error) {
       const concurrent = error instanceof StreamVersionConflictError || error instanceof DuplicateEventIdError;
       if (!concurrent || attempt >= CONFLICT_ATTEMPTS_MAXIMUM) throw error;

@@ -1,3 +1,4 @@
+import type { EventHashBody } from '../event-hash';
 import { currencyExponent, decodeDeveloperEvent, formatMoney, type DeveloperEvent } from '../../../domain/src';
 import type { ProofStep } from './merkle-tree';
 
@@ -32,8 +33,12 @@ export type StatementFigures = {
   contractHash: string | null;
 };
 
-/** The body an event hash covers: `eventHash = SHA-256(canonicalJson(eventBody))`. */
-export type EventBody = { type: string; data: { [key: string]: unknown }; previousEventHash: string };
+/**
+ * The body an event hash covers, `eventHash = SHA-256(canonicalJson(eventBody))`: under hash
+ * scheme 1 `{type, data, previousEventHash}`, under scheme 2 also stream, version, event id,
+ * actor, command id, booking time and schema version (`libs/ledger/src/event-hash.ts`).
+ */
+export type EventBody = EventHashBody;
 
 export type StatementLine = StatementFigures & {
   eventId: string;

@@ -1,5 +1,4 @@
-import type { JsonObject } from '../../../event-store/src/event-store.port';
-import { eventHashOf } from '../event-hash';
+import { hashOfEventBody } from '../event-hash';
 import { bookedBefore, parsePeriod } from './accounting-period';
 import { expectedProofSides, MERKLE_SCHEME, merkleLeafOf, merkleRootFromProof, type ProofStep } from './merkle-tree';
 import { decodePeriodSeal, sealSignatureHolds, type PeriodSeal } from './period-seal';
@@ -145,9 +144,19 @@ export function verifyStatement(statement: unknown, options: { publicKeyPem?: st
     if (typeof line.eventId !== 'string' || seenEventIds.has(line.eventId)) fail(`${where}: event id missing or listed twice`);
     else seenEventIds.add(line.eventId);
     const body = line.eventBody as EventBody;
+    const shapeFailure = eventBodyShapeFailure(line.eventBody);
+    if (shapeFailure !== null) {
+      fail(`${where}: ${shapeFailure}`);
+      return;
+    }
+    // Under hash scheme 2 the body carries the event id and booking time the hash covers:
+    // the line must show those, not others.
+    if ('hashScheme' in body && (body.eventId !== line.eventId || body.recordedAt !== line.bookedAt)) {
+      fail(`${where}: eventId or bookedAt differs from the event body that the hash covers`);
+    }
     let recomputedHash: string;
     try {
-      recomputedHash = eventHashOf(String(body.type), body.data as JsonObject, String(body.previousEventHash));
+      recomputedHash = hashOfEventBody(body);
     } catch (error) {
       fail(`${where}: the event body cannot be hashed: ${(error as Error).message}`);
       return;
@@ -236,4 +245,17 @@ export function verifyStatement(statement: unknown, options: { publicKeyPem?: st
 
   const transparencyLog = checkStatementLogProofs(statement, options, fail);
   return { ...report(seal !== null, seal, statement.lines.length), transparencyLog };
+}
+
+const EVENT_BODY_KEYS_V1 = ['data', 'previousEventHash', 'type'];
+const EVENT_BODY_KEYS_V2 = ['actor', 'commandId', 'data', 'eventId', 'hashScheme', 'previousEventHash', 'recordedAt', 'schemaVersion', 'streamName', 'streamVersion', 'type'];
+
+/** Null when the body has exactly the fields of its hash scheme (1 or 2), else what is wrong. */
+function eventBodyShapeFailure(body: { [key: string]: unknown }): string | null {
+  const keys = Object.keys(body).sort();
+  const expected = body.hashScheme === undefined ? EVENT_BODY_KEYS_V1 : body.hashScheme === 2 ? EVENT_BODY_KEYS_V2 : null;
+  if (expected === null) return `the event body names an unknown hash scheme ${JSON.stringify(body.hashScheme)}`;
+  if (keys.length !== expected.length || keys.some((key, index) => key !== expected[index])) return `the event body does not have exactly the fields of its hash scheme`;
+  if (typeof body.type !== 'string' || !isRecord(body.data)) return 'the event body has no type or data';
+  return null;
 }

@@ -12,7 +12,7 @@ import type { CommandHandlerGroup, LedgerCommand } from '../command-bus';
 import type { CommandContext, CommandOutcome } from '../command-outcome';
 import type { FieldKind } from '../jsonl-command.parser';
 import {
-  CommandWritePipeline, type BatchStreams, type DecidedEvent, type Decision, type StreamDecider, type StreamKind,
+  CommandWritePipeline, type BatchStreams, type BookingTimeSource, type DecidedEvent, type Decision, type StreamDecider, type StreamKind,
 } from '../write-pipeline/command-write.pipeline';
 
 /** Consumption events hold up to 1,000 records each: read few at a time. */
@@ -218,8 +218,8 @@ export class ConsumptionCommandService implements CommandHandlerGroup {
 
   private readonly pipeline: CommandWritePipeline<LedgerCommand, ConsumptionEvent, BatchLatestConsumption>;
 
-  constructor(store: EventStore, pool: Pool, catchUpReadModels: () => Promise<unknown>) {
-    this.pipeline = new CommandWritePipeline(store, new ConsumptionStreamDecider(pool, catchUpReadModels), catchUpReadModels);
+  constructor(store: EventStore, pool: Pool, catchUpReadModels: () => Promise<unknown>, options: { bookingTime?: BookingTimeSource } = {}) {
+    this.pipeline = new CommandWritePipeline(store, new ConsumptionStreamDecider(pool, catchUpReadModels), catchUpReadModels, options);
   }
 
   execute(command: LedgerCommand, context: CommandContext): Promise<CommandOutcome> {

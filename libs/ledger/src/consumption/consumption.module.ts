@@ -5,7 +5,8 @@ import type { EventStore } from '../../../event-store/src/event-store.port';
 import { EVENT_STORE } from '../../../event-store/src/event-store.module';
 import { LedgerProjections, ProjectionHandlerProvider } from '../../../projections/src/projections.module';
 import { UnitEconomicsProjection } from '../../../projections/src/unit-economics.projection';
-import { CommandHandlerGroupProvider, ExportDefinitionsProvider, type ExportDefinitions } from '../ledger-core.module';
+import { BOOKING_TIME_SOURCE, CommandHandlerGroupProvider, ExportDefinitionsProvider, type ExportDefinitions } from '../ledger-core.module';
+import type { BookingTimeSource } from '../write-pipeline/command-write.pipeline';
 import { ConsumptionCommandService } from './consumption-command.service';
 import { CONSUMPTION_EXPORTS } from './unit-economics.read';
 
@@ -16,8 +17,13 @@ export const UNIT_ECONOMICS_PROJECTION_ORDER = 20;
 @CommandHandlerGroupProvider()
 @Injectable()
 export class ConsumptionCommands extends ConsumptionCommandService {
-  constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(DATABASE_CONNECTION) connection: DatabaseConnection, projections: LedgerProjections) {
-    super(store, connection.pool, () => projections.projector.catchUp());
+  constructor(
+    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(DATABASE_CONNECTION) connection: DatabaseConnection,
+    projections: LedgerProjections,
+    @Inject(BOOKING_TIME_SOURCE) bookingTime: BookingTimeSource,
+  ) {
+    super(store, connection.pool, () => projections.projector.catchUp(), { bookingTime });
   }
 }
 

@@ -8,7 +8,8 @@ import { LedgerProjections, ProjectionHandlerProvider } from '../../../projectio
 import { PersonalDataKeys } from '../../../database/src/personal-data-keys';
 import { CommandDirectory } from '../command-routing';
 import { LedgerCommandService } from '../ledger-command.service';
-import { CommandHandlerGroupProvider, ExportDefinitionsProvider, type ExportDefinitions } from '../ledger-core.module';
+import { BOOKING_TIME_SOURCE, CommandHandlerGroupProvider, ExportDefinitionsProvider, type ExportDefinitions } from '../ledger-core.module';
+import type { BookingTimeSource } from '../write-pipeline/command-write.pipeline';
 import { DEVELOPER_LEDGER_EXPORTS } from '../projection-export';
 
 /** Applied first: the other projections read its tables (apps, developers) in the same transaction. */
@@ -18,8 +19,14 @@ export const DEVELOPER_LEDGER_PROJECTION_ORDER = 10;
 @CommandHandlerGroupProvider()
 @Injectable()
 export class DeveloperLedgerCommands extends LedgerCommandService {
-  constructor(@Inject(EVENT_STORE) store: EventStore, directory: CommandDirectory, projections: LedgerProjections, personalDataKeys: PersonalDataKeys) {
-    super(store, directory, () => projections.projector.catchUp(), personalDataKeys);
+  constructor(
+    @Inject(EVENT_STORE) store: EventStore,
+    directory: CommandDirectory,
+    projections: LedgerProjections,
+    personalDataKeys: PersonalDataKeys,
+    @Inject(BOOKING_TIME_SOURCE) bookingTime: BookingTimeSource,
+  ) {
+    super(store, directory, () => projections.projector.catchUp(), personalDataKeys, { bookingTime });
   }
 }
 

@@ -6,13 +6,15 @@ import {
   type DuplicateEventIdError,
   type EventStore,
   type ExpectedStreamVersion,
+  type AppendResult,
+  type EventMetadata,
   type JsonObject,
   type NewEvent,
   type StreamAppend,
 } from '../../../event-store/src/event-store.port';
 import { appendStreams, executeIsolated } from '../command-batch-isolation';
 import type { CommandContext, CommandOutcome } from '../command-outcome';
-import { eventHashOf } from '../event-hash';
+import { EVENT_HASH_SCHEME_CURRENT, eventHashBodyV2Of, hashOfEventBody } from '../event-hash';
 import { StreamSnapshotCache, type StreamFold, type StreamSnapshot } from '../stream-snapshot.cache';
 
 /** The schema version of the encoded events this code writes. */
@@ -93,6 +95,22 @@ type WorkingStream<Event> = {
   decided: DecidedEvent<Event>[];
 };
 
+/**
+ * Where an event's booking time (`metadata.recordedAt`) comes from:
+ * - `ledger-clock` (the default, and what the CLI and the API run): the store's clock at
+ *   commit (`AppendCompletion`), one clock, strictly increasing in global order;
+ * - `requested`: the command context's `recordedAt`, for tests that book a ledger at chosen
+ *   past instants. The hash chain is computed at commit either way.
+ * The domain's business-time checks always use the context's `recordedAt` (the booking
+ * time estimated when the command is decided); the clock-skew allowance covers the time
+ * from deciding to commit.
+ */
+export type BookingTimeSource = 'ledger-clock' | 'requested';
+
+/** A decided event with everything but its booking time and hashes, which are known only at commit. */
+type DraftEvent = { eventId: string; type: string; data: JsonObject; commandId: string; context: CommandContext };
+type DraftAppend = { streamName: string; expectedStreamVersion: ExpectedStreamVersion; firstVersion: bigint; firstPreviousEventHash: string; events: DraftEvent[] };
+
 /** One attempt at a batch: the streams it read, in order, and the order they append in. */
 type Attempt<Event, Scratch> = {
   streams: Map<string, WorkingStream<Event>>;
@@ -123,6 +141,7 @@ export class CommandWritePipeline<Command, Event, Scratch> {
     private readonly decider: StreamDecider<Command, Event, Scratch>,
     /** Brings the read models up to date with the store. */
     private readonly catchUpReadModels: () => Promise<unknown>,
+    private readonly options: { bookingTime?: BookingTimeSource } = {},
   ) {
     this.snapshots = new StreamSnapshotCache(store, decider.snapshotCache.streamsMaximum, decider.snapshotCache.readPageEvents);
   }
@@ -188,7 +207,11 @@ export class CommandWritePipeline<Command, Event, Scratch> {
     const outcomes: CommandOutcome[] = [];
     for (const item of items) outcomes.push(await this.decideOne(item, attempt));
 
-    const appends = this.encodeAppends(attempt);
+    const drafts = this.draftAppends(attempt);
+    const completion = this.completionOf(drafts);
+    // Provisional events (requested booking times): the store checks them, and stores what
+    // the completion gives at commit instead.
+    const appends = completion.complete(null);
     // A stream that appends nothing has no expected version to prove that the state its
     // commands were decided on is current (cached states are used optimistically): check
     // it, and decide again if it is not.
@@ -200,14 +223,29 @@ export class CommandWritePipeline<Command, Event, Scratch> {
         throw new StreamVersionConflictError(streamName, stream.snapshot.version, stream.snapshot.version);
       }
     }
+    let results: AppendResult[];
     try {
-      await appendStreams(this.store, appends);
+      results = await appendStreams(this.store, appends, (bookedAt) => completion.complete(bookedAt));
     } catch (error) {
       // The working states were evolved with events that may not be stored: forget them.
       this.forgetStreams(attempt);
       throw error;
     }
-    for (const [streamName, stream] of attempt.streams) this.snapshots.putBack(streamName, stream.snapshot);
+    // The stored events are those of the completion's last call (the one of the committed
+    // transaction), except on a stream whose events another writer had stored already (same
+    // ids, other booking time and hashes): its state is read again before its next use.
+    const alreadyStored = new Set(appends.filter((_, index) => results[index]?.alreadyStored === true).map((append) => append.streamName));
+    for (const append of completion.lastCompleted()) {
+      if (alreadyStored.has(append.streamName)) continue;
+      const snapshot = attempt.streams.get(append.streamName)!.snapshot;
+      const last = append.events[append.events.length - 1]!;
+      snapshot.lastEventHash = last.metadata.eventHash;
+      snapshot.version = firstVersionOf(append.expectedStreamVersion) + BigInt(append.events.length) - 1n;
+    }
+    for (const [streamName, stream] of attempt.streams) {
+      if (alreadyStored.has(streamName)) this.snapshots.forget(streamName);
+      else this.snapshots.putBack(streamName, stream.snapshot);
+    }
     this.decider.committed(attempt.scratch);
     return outcomes;
   }
@@ -263,33 +301,61 @@ export class CommandWritePipeline<Command, Event, Scratch> {
     return stream;
   }
 
-  /** Encodes the attempt's events with their ids, metadata and hash chain; advances each snapshot's version and last hash. */
-  private encodeAppends(attempt: Attempt<Event, Scratch>): StreamAppend[] {
-    const appends: StreamAppend[] = [];
+  /** The attempt's events with their ids, in append order; booking time and hashes come at commit. */
+  private draftAppends(attempt: Attempt<Event, Scratch>): DraftAppend[] {
+    const drafts: DraftAppend[] = [];
     for (const streamName of attempt.appendOrder) {
       const stream = attempt.streams.get(streamName)!;
       if (stream.decided.length === 0) continue;
       const decided = this.decider.coalesce ? this.decider.coalesce(stream.decided) : stream.decided;
-      const events: NewEvent[] = [];
-      for (const { commandId, eventIndex, context, event } of decided) {
+      const events = decided.map(({ commandId, eventIndex, context, event }): DraftEvent => {
         const encoded = this.decider.encode(event);
-        const previousEventHash = stream.snapshot.lastEventHash;
-        const eventHash = eventHashOf(encoded.type, encoded.data, previousEventHash);
-        events.push({
-          eventId: deriveEventId(commandId, eventIndex),
-          type: encoded.type,
-          data: encoded.data,
-          metadata: { commandId, actor: context.actor, recordedAt: context.recordedAt, schemaVersion: EVENT_SCHEMA_VERSION, previousEventHash, eventHash },
-        });
-        stream.snapshot.lastEventHash = eventHash;
-        stream.snapshot.version = stream.snapshot.version === 'no_stream' ? 0n : stream.snapshot.version + 1n;
-      }
-      appends.push({ streamName, events, expectedStreamVersion: stream.expectedVersion });
+        return { eventId: deriveEventId(commandId, eventIndex), type: encoded.type, data: encoded.data, commandId, context };
+      });
+      drafts.push({
+        streamName, expectedStreamVersion: stream.expectedVersion, firstVersion: firstVersionOf(stream.expectedVersion),
+        // The working snapshot still holds the hash of the stream's last stored event: drafts do not move it.
+        firstPreviousEventHash: stream.snapshot.lastEventHash, events,
+      });
     }
-    return appends;
+    return drafts;
+  }
+
+  /**
+   * The completion the store calls at commit with the booking time: stamps every event's
+   * metadata and chains the scheme-2 hashes (which cover the booking time). `null` (and the
+   * `requested` source) keeps each command's requested booking time. Pure in its drafts, so
+   * a transaction run again completes afresh; `lastCompleted` is what the last call gave.
+   */
+  private completionOf(drafts: readonly DraftAppend[]): { complete: (bookedAt: string | null) => StreamAppend[]; lastCompleted: () => StreamAppend[] } {
+    let last: StreamAppend[] = [];
+    const complete = (bookedAt: string | null): StreamAppend[] => {
+      const useRequested = bookedAt === null || this.options.bookingTime === 'requested';
+      last = drafts.map((draft) => {
+        let previousEventHash = draft.firstPreviousEventHash;
+        const events = draft.events.map((event, index): NewEvent => {
+          const metadata: EventMetadata = {
+            commandId: event.commandId, actor: event.context.actor, recordedAt: useRequested ? event.context.recordedAt : bookedAt!,
+            schemaVersion: EVENT_SCHEMA_VERSION, hashScheme: EVENT_HASH_SCHEME_CURRENT, previousEventHash, eventHash: '',
+          };
+          const fields = { streamName: draft.streamName, streamVersion: draft.firstVersion + BigInt(index), eventId: event.eventId, type: event.type, data: event.data, metadata };
+          metadata.eventHash = hashOfEventBody(eventHashBodyV2Of(fields, previousEventHash));
+          previousEventHash = metadata.eventHash;
+          return { eventId: event.eventId, type: event.type, data: event.data, metadata };
+        });
+        return { streamName: draft.streamName, events, expectedStreamVersion: draft.expectedStreamVersion };
+      });
+      return last;
+    };
+    return { complete, lastCompleted: () => last };
   }
 
   private forgetStreams(attempt: Attempt<Event, Scratch>): void {
     for (const streamName of attempt.streams.keys()) this.snapshots.forget(streamName);
   }
+}
+
+/** The version of a stream's first appended event after `expected`. */
+function firstVersionOf(expected: ExpectedStreamVersion): bigint {
+  return expected === 'no_stream' ? 0n : expected + 1n;
 }

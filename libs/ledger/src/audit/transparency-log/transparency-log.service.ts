@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type pg from 'pg';
 import { compareGlobalPositions, type EventStore, type GlobalPosition, type RecordedEvent } from '../../../../event-store/src/event-store.port';
-import { eventHashOf } from '../../event-hash';
+import { expectedEventHashOf } from '../../event-hash';
 import { publicKeyPemOf } from '../seal-signing-key';
 import { logLeafHashOfEvent } from './log-leaf';
 import {
@@ -49,10 +49,10 @@ function treeHeadOfRow(row: TreeHeadRow): TreeHead {
 
 const TREE_HEAD_COLUMNS = 'tree_size::text AS tree_size, scheme, root_hash, issued_at, public_key, signature';
 
-/** True when the event's stored hash is the hash of its body (a body edited in place is not). */
+/** True when the event's stored hash is the hash of its body under the scheme it names (a body edited in place is not). */
 export function eventHashHolds(recorded: RecordedEvent): boolean {
   try {
-    return eventHashOf(recorded.type, recorded.data, recorded.metadata.previousEventHash) === recorded.metadata.eventHash;
+    return expectedEventHashOf(recorded, recorded.metadata.previousEventHash) === recorded.metadata.eventHash;
   } catch {
     return false;
   }
