@@ -83,25 +83,12 @@ export class PostgresEventStore implements EventStore {
 
   async advanceLedgerClock(): Promise<string> {
     this.assertOpen();
-    const client = await this.pool.connect();
-    let clientBroken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      try {
-        await lockLedgerClock(client);
-        const bookedAt = await bookNextInstant(client, this.options.ledgerClock ?? {});
-        await client.query('COMMIT');
-        return bookedAt;
-      } catch (error) {
-        await client.query('ROLLBACK').catch((rollbackError: Error) => {
-          clientBroken = rollbackError;
-        });
-        throw error;
-      }
-    } finally {
-      client.release(clientBroken);
-    }
+    return this.inTransaction(async (client) => {
+      await lockLedgerClock(client);
+      return bookNextInstant(client, this.options.ledgerClock ?? {});
+    });
   }
+
 
   async readStream(streamName: string, options: { fromStreamVersion?: bigint; maxCount?: number } = {}): Promise<ReadStreamResult> {
     this.assertOpen();
@@ -193,24 +180,31 @@ export class PostgresEventStore implements EventStore {
     if (this.closed) throw new Error('the event store is closed');
   }
 
-  private async appendInOneTransaction(batch: StreamAppend[], complete: AppendCompletion | undefined): Promise<AppendResult[]> {
+  private appendInOneTransaction(batch: StreamAppend[], complete: AppendCompletion | undefined): Promise<AppendResult[]> {
+    return this.inTransaction(async (client) => {
+      // First, before the transaction writes (and so has an id): appends run one at a time
+      // from here to commit, in every process, so the global order follows booking times.
+      await lockLedgerClock(client);
+      let completed = batch;
+      if (complete !== undefined) {
+        const bookedAt = await bookNextInstant(client, this.options.ledgerClock ?? {});
+        completed = complete(bookedAt);
+        assertSameAppend(batch, completed);
+      }
+      return appendWithin(client, completed, this.options.copyFromStdin === true);
+    });
+  }
+
+  /** Runs `work` in one transaction on a connection of the pool; a connection that cannot roll back is not handed out again. */
+  private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let clientBroken: Error | undefined;
     try {
       await client.query('BEGIN');
       try {
-        // First, before the transaction writes (and so has an id): appends run one at a time
-        // from here to commit, in every process, so the global order follows booking times.
-        await lockLedgerClock(client);
-        let completed = batch;
-        if (complete !== undefined) {
-          const bookedAt = await bookNextInstant(client, this.options.ledgerClock ?? {});
-          completed = complete(bookedAt);
-          assertSameAppend(batch, completed);
-        }
-        const results = await appendWithin(client, completed, this.options.copyFromStdin === true);
+        const result = await work(client);
         await client.query('COMMIT');
-        return results;
+        return result;
       } catch (error) {
         await client.query('ROLLBACK').catch((rollbackError: Error) => {
           // The connection is unusable (lost); the pool must not hand it out again.
@@ -222,6 +216,7 @@ export class PostgresEventStore implements EventStore {
       client.release(clientBroken);
     }
   }
+
 }
 
 type StreamVersionRow = { current_stream_version: string };
