@@ -46,6 +46,51 @@ module.exports = {
       to: { path: '^libs/test-support/' },
     },
     {
+      name: 'library-imported-through-its-entry',
+      severity: 'error',
+      comment: 'Code outside a library imports only its public entry (@rsi/<library>, libs/<library>/src/index.ts), '
+        + 'so a library may move its files without breaking another.',
+      from: { path: '^libs/([^/]+)/' },
+      to: { path: '^libs/', pathNot: ['^libs/$1/', '^libs/[^/]+/src/index\\.ts$'] },
+    },
+    {
+      name: 'application-imports-library-entries-only',
+      severity: 'error',
+      comment: 'Applications, tests and the bench import a library only through its public entry (the domain\'s '
+        + 'test helpers have an entry of their own, @rsi/domain/testing, for tests).',
+      from: { path: '^(apps|test|bench|migrations)/' },
+      to: { path: '^libs/', pathNot: ['^libs/[^/]+/src/index\\.ts$', '^libs/domain/src/testing/index\\.ts$'] },
+    },
+    {
+      name: 'event-store-below-projections',
+      severity: 'error',
+      comment: 'The rooms build on each other in one direction: domain <- database <- event-store <- projections <- ledger. '
+        + 'The event store stores and reads events; it never imports what projects or decides them.',
+      from: { path: '^libs/event-store/' },
+      to: { path: '^libs/(projections|ledger)/' },
+    },
+    {
+      name: 'database-below-event-store',
+      severity: 'error',
+      comment: 'The database room opens connections and runs migrations; it knows no events.',
+      from: { path: '^libs/database/' },
+      to: { path: '^libs/(event-store|projections|ledger)/' },
+    },
+    {
+      name: 'projections-below-ledger',
+      severity: 'error',
+      comment: 'The projections room applies events to tables; it does not import the ledger that writes them.',
+      from: { path: '^libs/projections/' },
+      to: { path: '^libs/ledger/' },
+    },
+    {
+      name: 'libraries-import-no-application',
+      severity: 'error',
+      comment: 'Libraries never import the API, the CLI, the tests or the bench (a spec beside the code may use the test support).',
+      from: { path: '^libs/', pathNot: '\\.spec\\.ts$' },
+      to: { path: '^(apps|test|bench)/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

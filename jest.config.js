@@ -11,6 +11,11 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json', diagnostics: false }],
   },
+  // The path aliases of tsconfig.json: each library's public entry.
+  moduleNameMapper: {
+    '^@rsi/domain/testing$': '<rootDir>/libs/domain/src/testing/index.ts',
+    '^@rsi/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
+  },
   testTimeout: 120000,
   // Two cores: integration suites share one PostgreSQL, so they run with bounded parallelism.
   maxWorkers: 2,

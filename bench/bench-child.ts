@@ -3,30 +3,18 @@ import { createReadStream, createWriteStream, writeFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { parseContractTerms, splitReceipt, type ContractTerms } from '../libs/domain/src';
-import { openLedgerContext } from '../libs/ledger/src/ledger-context';
-import { importJsonlFile } from '../libs/ledger/src/jsonl-import';
-import { withImportProjection } from '../libs/ledger/src/projection-worker';
-import { replayIntoFreshSchema } from '../libs/ledger/src/audit/projection-replay';
-import { sampleContract } from '../libs/test-support/src/sample-ledger-file';
+import { parseContractTerms, splitReceipt, type ContractTerms } from '@rsi/domain';
+import { openLedgerContext, importJsonlFile, withImportProjection, replayIntoFreshSchema } from '@rsi/ledger';
+import { sampleContract } from '@rsi/test-support';
 import { EVENT_ROW_COLUMNS } from './bench-database';
 import { appendThroughEmmett } from './peer-emmett';
+import type { ChildResult, ChildSpec } from './bench-child.protocol';
 
 /**
  * One measurement in its own process, so that its peak RSS is its own and no measurement
  * warms the JIT or the heap of another. Usage: `node dist/bench/bench-child.js '<json spec>'`;
  * the result is written as JSON to `spec.resultPath` (stdout is left to the libraries' logs).
  */
-export type ChildSpec =
-  | { kind: 'split'; iterations: number; resultPath: string }
-  | { kind: 'import'; filePath: string; databaseUrl: string | null; dataDirectory: string | null; resultPath: string }
-  | { kind: 'copy'; databaseUrl: string; eventRowsPath: string; withIndexes: boolean; resultPath: string }
-  | { kind: 'peer'; databaseUrl: string; sourceDatabaseUrl: string; resultPath: string }
-  | { kind: 'replay'; databaseUrl: string; resultPath: string }
-  | { kind: 'export'; databaseUrl: string; name: string; to: string | null; resultPath: string };
-
-export type ChildResult = { elapsedSeconds: number; count: number; peakRssMebibytes: number; detail?: Record<string, unknown> };
-
 function peakRssMebibytes(): number {
   // maxRSS is in kibibytes (getrusage).
   return Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;

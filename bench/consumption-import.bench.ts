@@ -8,9 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import pg from 'pg';
-import { writeSampleConsumptionFile } from '../libs/test-support/src/sample-consumption-file';
-import { importJsonlFile } from '../libs/ledger/src/jsonl-import';
-import { openLedgerContext } from '../libs/ledger/src/ledger-context';
+import { writeSampleConsumptionFile } from '@rsi/test-support';
+import { importJsonlFile, openLedgerContext } from '@rsi/ledger';
 
 const APP_COUNT = 100;
 

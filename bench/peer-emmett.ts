@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
-import type { ChildResult } from './bench-child';
+import type { ChildResult } from './bench-child.protocol';
 
 /** Rows read from the source ledger per round trip; reading is not part of the peer's time. */
 const SOURCE_PAGE_ROWS = 10_000;

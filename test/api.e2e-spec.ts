@@ -4,8 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
 import { startApiServer } from '../apps/api/src/api-server';
-import { publicKeyFingerprint } from '../libs/ledger/src/audit/seal-key-chain';
-import { publicKeyPemOf, readOrCreateSealPrivateKey } from '../libs/ledger/src/audit/seal-signing-key';
+import { publicKeyFingerprint, publicKeyPemOf, readOrCreateSealPrivateKey } from '@rsi/ledger';
 import { createFreshDatabase, openTestApi, type FreshDatabase, type TestApi } from './support/test-ledger';
 
 const CONTRACT = {

@@ -1,10 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { compareGlobalPositions, type RecordedEvent } from '../libs/event-store/src/event-store.port';
-import { verifyLedger } from '../libs/ledger/src/audit/ledger-verify';
-import { PERIOD_SEALED_EVENT_TYPE } from '../libs/ledger/src/audit/period-seal';
-import { sealPeriod, SealRefusedError, type SealOutcome } from '../libs/ledger/src/audit/period-seal.service';
-import { openLedgerContext, type OpenedLedger } from '../libs/ledger/src/ledger-context';
-import type { LedgerRuntime } from '../libs/ledger/src/ledger-core.module';
+import { compareGlobalPositions, type RecordedEvent } from '@rsi/event-store';
+import {
+  verifyLedger, PERIOD_SEALED_EVENT_TYPE, sealPeriod, SealRefusedError, type SealOutcome, openLedgerContext, type OpenedLedger,
+} from '@rsi/ledger';
+import type { LedgerRuntime } from '@rsi/ledger';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 
 /**

@@ -1,12 +1,9 @@
-import { verifyLedger } from '../libs/ledger/src/audit/ledger-verify';
-import type { LedgerCommand } from '../libs/ledger/src/command-bus';
-import type { CommandOutcome } from '../libs/ledger/src/command-outcome';
-import { CommandDirectory } from '../libs/ledger/src/command-routing';
-import { PersonalDataKeys } from '../libs/database/src/personal-data-keys';
-import { SAMPLE_PRICE_BOOK } from '../libs/test-support/src/sample-consumption-file';
-import { LedgerCommandService } from '../libs/ledger/src/ledger-command.service';
-import { PostgresEventStore } from '../libs/event-store/src/postgres/postgres-event-store';
-import type { EventStore } from '../libs/event-store/src/event-store.port';
+import { verifyLedger, CommandDirectory, LedgerCommandService } from '@rsi/ledger';
+import type { LedgerCommand, CommandOutcome } from '@rsi/ledger';
+import { PersonalDataKeys } from '@rsi/database';
+import { SAMPLE_PRICE_BOOK } from '@rsi/test-support';
+import { PostgresEventStore } from '@rsi/event-store';
+import type { EventStore } from '@rsi/event-store';
 import { installPoisonTrigger } from './support/poisoned-events';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 

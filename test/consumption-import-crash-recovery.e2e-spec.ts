@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { writeSampleConsumptionFile } from '../libs/test-support/src/sample-consumption-file';
+import { writeSampleConsumptionFile } from '@rsi/test-support';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 import { CLI_PATH, runCli } from './support/cli-process';
 

@@ -1,13 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseContractTerms } from '../libs/domain/src/contract/contract-terms.parser';
-import { formatMoney } from '../libs/domain/src/money/money';
-import { reverseRefund } from '../libs/domain/src/split/refund-reversal.rule';
-import { splitReceipt } from '../libs/domain/src/split/split-receipt.rule';
-import { COMMAND_FIELDS, type FieldKind } from '../libs/ledger/src/jsonl-command.parser';
-import { CONSUMPTION_COMMAND_FIELDS } from '../libs/ledger/src/consumption/consumption-command.service';
-import { CONSUMPTION_EXPORTS } from '../libs/ledger/src/consumption/unit-economics.read';
-import { DEVELOPER_LEDGER_EXPORTS } from '../libs/ledger/src/projection-export';
+import { parseContractTerms, formatMoney, reverseRefund, splitReceipt } from '@rsi/domain';
+import { COMMAND_FIELDS, type FieldKind, CONSUMPTION_COMMAND_FIELDS, CONSUMPTION_EXPORTS, DEVELOPER_LEDGER_EXPORTS } from '@rsi/ledger';
 
 /**
  * The repository's documentation stands alone: README.md and docs/ cite nothing outside the

@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import request from 'supertest';
-import { JSON_ARRAY_ITEMS_MAXIMUM, JSON_DEPTH_MAXIMUM, JSON_OBJECT_KEYS_MAXIMUM } from '../libs/ledger/src/input/strict-json.reader';
+import { JSON_ARRAY_ITEMS_MAXIMUM, JSON_DEPTH_MAXIMUM, JSON_OBJECT_KEYS_MAXIMUM } from '@rsi/ledger';
 import { openTestApi, type TestApi } from './support/test-ledger';
 
 const CONTRACT = {

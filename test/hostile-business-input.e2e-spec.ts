@@ -2,11 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import {
   contractVersionRecord, encodeDeveloperEvent, MONEY_MAXIMUM_MINOR, NAME_LENGTH_MAXIMUM, parseContractTerms,
-} from '../libs/domain/src';
-import { verifyLedger } from '../libs/ledger/src/audit/ledger-verify';
-import { developerStreamName } from '../libs/ledger/src/command-routing';
-import { eventHashOf } from '../libs/ledger/src/event-hash';
-import { deriveEventId } from '../libs/event-store/src/event-id';
+} from '@rsi/domain';
+import { verifyLedger, developerStreamName, eventHashOf } from '@rsi/ledger';
+import { deriveEventId } from '@rsi/event-store';
 import { openTestApi, type TestApi } from './support/test-ledger';
 
 const CONTRACT = {

@@ -1,10 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { importJsonlFile, type ImportSummary } from '../libs/ledger/src/jsonl-import';
-import { COMMAND_LINE_BYTES_MAXIMUM } from '../libs/ledger/src/jsonl-command.parser';
-import { JSON_OBJECT_KEYS_MAXIMUM } from '../libs/ledger/src/input/strict-json.reader';
-import type { LedgerRuntime } from '../libs/ledger/src/ledger-core.module';
+import { importJsonlFile, type ImportSummary, COMMAND_LINE_BYTES_MAXIMUM, JSON_OBJECT_KEYS_MAXIMUM } from '@rsi/ledger';
+import type { LedgerRuntime } from '@rsi/ledger';
 import { CLI_PATH, runCli } from './support/cli-process';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 

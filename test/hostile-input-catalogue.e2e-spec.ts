@@ -7,7 +7,7 @@ import request from 'supertest';
 import {
   BUSINESS_TIME_EARLIEST_EPOCH_MILLISECONDS, CLOCK_SKEW_ALLOWANCE_MILLISECONDS, DAY_MILLISECONDS, IDENTIFIER_LENGTH_MAXIMUM,
   MONEY_MAXIMUM_MINOR, NAME_LENGTH_MAXIMUM, SCHEDULE_AHEAD_DAYS_MAXIMUM,
-} from '../libs/domain/src';
+} from '@rsi/domain';
 import { runCli } from './support/cli-process';
 import { openTestApi, openTestLedger, type TestLedger } from './support/test-ledger';
 

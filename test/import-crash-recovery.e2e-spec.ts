@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { writeSampleLedgerFile } from '../libs/test-support/src/sample-ledger-file';
+import { writeSampleLedgerFile } from '@rsi/test-support';
 import { decideFileInMemory } from './support/domain-reference';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 import { CLI_PATH, runCli } from './support/cli-process';
@@ -61,7 +61,7 @@ if (!serverAvailable) {
     const splits = await pool.query('SELECT receipt_id, lines::text AS lines, currency FROM splits');
     expect(splits.rows).toHaveLength(RECEIPT_COUNT);
     const reference = decideFileInMemory(filePath);
-    const { formatMoney } = await import('../libs/domain/src');
+    const { formatMoney } = await import('@rsi/domain');
     for (const row of splits.rows) {
       const lines = (JSON.parse(row.lines) as { party: string; amountMinor: string }[]).map((line) => ({ party: line.party, amount: formatMoney(BigInt(line.amountMinor), row.currency) }));
       expect(lines).toEqual(reference.get(row.receipt_id));

@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { importJsonlFile } from '../libs/ledger/src/jsonl-import';
-import { writeSampleLedgerFile } from '../libs/test-support/src/sample-ledger-file';
-import type { LedgerRuntime } from '../libs/ledger/src/ledger-core.module';
+import { importJsonlFile } from '@rsi/ledger';
+import { writeSampleLedgerFile } from '@rsi/test-support';
+import type { LedgerRuntime } from '@rsi/ledger';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 import { decideFileInMemory } from './support/domain-reference';
 
@@ -107,7 +107,7 @@ describe('import a generated ledger file, export it, and check it against the do
   it('guards CSV cells that a spreadsheet would read as formulas', async () => {
     const csv = await exportToString(ledger.runtime, 'platform-share', 'csv');
     expect(csv.split('\r\n')[0]).toBe('currency,month,party,split,reversed,net');
-    const { csvCell } = await import('../libs/ledger/src/csv');
+    const { csvCell } = await import('@rsi/ledger');
     expect(csvCell('=HYPERLINK("http://x")')).toBe(`"'=HYPERLINK(""http://x"")"`);
     expect(csvCell('-12.50')).toBe('-12.50');
     expect(csvCell('@SUM(A1)')).toBe("'@SUM(A1)");

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { verifyLedger } from '../libs/ledger/src/audit/ledger-verify';
-import { writeSampleLedgerFile } from '../libs/test-support/src/sample-ledger-file';
+import { verifyLedger } from '@rsi/ledger';
+import { writeSampleLedgerFile } from '@rsi/test-support';
 import { CLI_PATH, runCli } from './support/cli-process';
 import { installPoisonTrigger } from './support/poisoned-events';
 import { openTestLedger, type TestLedger } from './support/test-ledger';

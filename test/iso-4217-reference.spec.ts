@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FUND_CURRENCY_CODES, NON_MONEY_UNITS_OF_ACCOUNT, isMoneyCurrency } from '../libs/domain/src';
+import { FUND_CURRENCY_CODES, NON_MONEY_UNITS_OF_ACCOUNT, isMoneyCurrency } from '@rsi/domain';
 
 /**
  * The domain refuses ISO 4217 codes that are not money. Two kinds of them are listed by hand

@@ -1,10 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { verifyLedger } from '../libs/ledger/src/audit/ledger-verify';
-import { promoteReplay, replayIntoFreshSchema } from '../libs/ledger/src/audit/projection-replay';
-import { importJsonlFile } from '../libs/ledger/src/jsonl-import';
-import { writeSampleLedgerFile } from '../libs/test-support/src/sample-ledger-file';
+import { verifyLedger, promoteReplay, replayIntoFreshSchema, importJsonlFile } from '@rsi/ledger';
+import { writeSampleLedgerFile } from '@rsi/test-support';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 
 describe('verify and replay a ledger', () => {

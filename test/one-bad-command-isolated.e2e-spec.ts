@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
-import { SAMPLE_PRICE_BOOK } from '../libs/test-support/src/sample-consumption-file';
+import { SAMPLE_PRICE_BOOK } from '@rsi/test-support';
 import { installPoisonTrigger } from './support/poisoned-events';
 import { openTestApi, type TestApi } from './support/test-ledger';
 

@@ -15,7 +15,7 @@ import * as ts from 'typescript';
 import {
   CARVE_OUT_BASES, CONTRACT_CARVE_OUTS_MAXIMUM, CONTRACT_SCOPES, CONTRACT_TIERS_MAXIMUM, CONTRACT_WINDOWS, DomainError, HOLD_DAYS_MAXIMUM,
   parseContractTerms,
-} from '../libs/domain/src';
+} from '@rsi/domain';
 import { openTestApi, type TestApi } from './support/test-ledger';
 
 type Schema = {

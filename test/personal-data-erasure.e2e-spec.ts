@@ -4,17 +4,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { newDataKey, revealPersonalText } from '../libs/database/src/personal-data-cipher';
-import { PersonalDataKeys } from '../libs/database/src/personal-data-keys';
-import { ERASED_MARKER, type ProtectedText } from '../libs/domain/src';
-import { buildDeveloperStatement, type DeveloperStatement } from '../libs/ledger/src/audit/developer-statement';
-import { verifyLedger } from '../libs/ledger/src/audit/ledger-verify';
-import { sealPeriod } from '../libs/ledger/src/audit/period-seal.service';
-import { publicKeyPemOf } from '../libs/ledger/src/audit/seal-signing-key';
-import { verifyStatement } from '../libs/ledger/src/audit/statement-verify';
-import { statementLogProofsOf } from '../libs/ledger/src/audit/transparency-log/statement-log-proofs';
-import { checkTreeHeadConsistency, type TreeHead } from '../libs/ledger/src/audit/transparency-log/tree-head';
-import { TransparencyLog } from '../libs/ledger/src/audit/transparency-log/transparency-log.service';
+import { newDataKey, revealPersonalText, PersonalDataKeys } from '@rsi/database';
+import { ERASED_MARKER, type ProtectedText } from '@rsi/domain';
+import {
+  buildDeveloperStatement, type DeveloperStatement, verifyLedger, sealPeriod, publicKeyPemOf, verifyStatement, statementLogProofsOf, checkTreeHeadConsistency, type TreeHead, TransparencyLog,
+} from '@rsi/ledger';
 import { BOOKED_LEDGER, bookThreeMonths } from './support/booked-ledger';
 import { runCli } from './support/cli-process';
 import { openTestApi, openTestLedger, type TestLedger } from './support/test-ledger';

@@ -1,8 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import type { LedgerCommand } from '../libs/ledger/src/command-bus';
-import type { LedgerRuntime } from '../libs/ledger/src/ledger-core.module';
-import { formatPosition } from '../libs/projections/src/projection-failures';
+import type { LedgerCommand, LedgerRuntime } from '@rsi/ledger';
+import { formatPosition } from '@rsi/projections';
 import { appendPoisonedReceipt, appendReceiptWithSql, repairPoisonedReceipt, type PoisonedEvent } from './support/poisoned-event';
 import { openTestApi, type TestApi } from './support/test-ledger';
 

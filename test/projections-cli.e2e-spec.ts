@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import type { LedgerCommand } from '../libs/ledger/src/command-bus';
+import type { LedgerCommand } from '@rsi/ledger';
 import { CLI_PATH, runCli, type CliExit } from './support/cli-process';
 import { appendPoisonedReceipt, repairPoisonedReceipt, type PoisonedEvent } from './support/poisoned-event';
 import { openTestLedger, type TestLedger } from './support/test-ledger';

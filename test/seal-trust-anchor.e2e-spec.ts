@@ -1,11 +1,8 @@
-import { PersonalDataKeys } from '../libs/database/src/personal-data-keys';
+import { PersonalDataKeys } from '@rsi/database';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { buildDeveloperStatement } from '../libs/ledger/src/audit/developer-statement';
-import { verifyLedger, type VerifyReport } from '../libs/ledger/src/audit/ledger-verify';
-import { encodePeriodSeal, sealHashOf, signSeal } from '../libs/ledger/src/audit/period-seal';
-import { readSeals, rotateSealKey, sealPeriod } from '../libs/ledger/src/audit/period-seal.service';
-import { publicKeyPemOf } from '../libs/ledger/src/audit/seal-signing-key';
-import { verifyStatement } from '../libs/ledger/src/audit/statement-verify';
+import {
+  buildDeveloperStatement, verifyLedger, type VerifyReport, encodePeriodSeal, sealHashOf, signSeal, readSeals, rotateSealKey, sealPeriod, publicKeyPemOf, verifyStatement,
+} from '@rsi/ledger';
 import { BOOKED_LEDGER, bookThreeMonths } from './support/booked-ledger';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 

@@ -1,8 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { verifyLedger } from '../libs/ledger/src/audit/ledger-verify';
-import { readSeals, rotateSealKey, sealPeriod } from '../libs/ledger/src/audit/period-seal.service';
-import { publicKeyPemOf } from '../libs/ledger/src/audit/seal-signing-key';
-import { EVENT_HASH_SCHEME_CURRENT, expectedEventHashOf } from '../libs/ledger/src/event-hash';
+import {
+  verifyLedger, readSeals, rotateSealKey, sealPeriod, publicKeyPemOf, EVENT_HASH_SCHEME_CURRENT, expectedEventHashOf,
+} from '@rsi/ledger';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 
 /**

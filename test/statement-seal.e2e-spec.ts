@@ -1,12 +1,8 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { PersonalDataKeys } from '../libs/database/src/personal-data-keys';
-import { buildDeveloperStatement, UnknownDeveloperError, type DeveloperStatement } from '../libs/ledger/src/audit/developer-statement';
-import { verifyLedger } from '../libs/ledger/src/audit/ledger-verify';
-import { readSeals, sealPeriod, SealRefusedError } from '../libs/ledger/src/audit/period-seal.service';
-import { publicKeyPemOf } from '../libs/ledger/src/audit/seal-signing-key';
-import { statementAsCsv, statementAsHtml } from '../libs/ledger/src/audit/statement-format';
-import { verifyStatement } from '../libs/ledger/src/audit/statement-verify';
-import { whatIfContract } from '../libs/ledger/src/audit/what-if';
+import { PersonalDataKeys } from '@rsi/database';
+import {
+  buildDeveloperStatement, UnknownDeveloperError, type DeveloperStatement, verifyLedger, readSeals, sealPeriod, SealRefusedError, publicKeyPemOf, statementAsCsv, statementAsHtml, verifyStatement, whatIfContract,
+} from '@rsi/ledger';
 import { BOOKED_LEDGER, bookThreeMonths } from './support/booked-ledger';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 

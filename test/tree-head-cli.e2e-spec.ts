@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openLedgerContext } from '../libs/ledger/src/ledger-context';
+import { openLedgerContext } from '@rsi/ledger';
 import { bookThreeMonths } from './support/booked-ledger';
 import { CLI_PATH, runCli, type CliExit } from './support/cli-process';
 import { openTestLedger, type TestLedger } from './support/test-ledger';

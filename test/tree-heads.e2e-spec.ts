@@ -1,18 +1,11 @@
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { PersonalDataKeys } from '../libs/database/src/personal-data-keys';
+import { PersonalDataKeys } from '@rsi/database';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import type { GlobalPosition, RecordedEvent } from '../libs/event-store/src/event-store.port';
-import { buildDeveloperStatement } from '../libs/ledger/src/audit/developer-statement';
-import { verifyLedger } from '../libs/ledger/src/audit/ledger-verify';
-import { sealPeriod } from '../libs/ledger/src/audit/period-seal.service';
-import { publicKeyPemOf } from '../libs/ledger/src/audit/seal-signing-key';
-import { verifyStatement } from '../libs/ledger/src/audit/statement-verify';
-import { MerkleLogBuilder, verifyInclusion } from '../libs/ledger/src/audit/transparency-log/merkle-log';
-import { statementLogProofsOf } from '../libs/ledger/src/audit/transparency-log/statement-log-proofs';
-import { checkTreeHeadConsistency, type TreeHead } from '../libs/ledger/src/audit/transparency-log/tree-head';
-import { verifyTreeHeads } from '../libs/ledger/src/audit/transparency-log/tree-head-audit';
-import { TransparencyLog } from '../libs/ledger/src/audit/transparency-log/transparency-log.service';
+import type { GlobalPosition, RecordedEvent } from '@rsi/event-store';
+import {
+  buildDeveloperStatement, verifyLedger, sealPeriod, publicKeyPemOf, verifyStatement, MerkleLogBuilder, verifyInclusion, statementLogProofsOf, checkTreeHeadConsistency, type TreeHead, verifyTreeHeads, TransparencyLog,
+} from '@rsi/ledger';
 import { BOOKED_LEDGER, bookThreeMonths } from './support/booked-ledger';
 import { openTestApi, type TestLedger } from './support/test-ledger';
 

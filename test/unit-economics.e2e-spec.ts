@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { importJsonlFile } from '../libs/ledger/src/jsonl-import';
-import type { LedgerRuntime } from '../libs/ledger/src/ledger-core.module';
+import { importJsonlFile } from '@rsi/ledger';
+import type { LedgerRuntime } from '@rsi/ledger';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 
 async function exportToString(runtime: LedgerRuntime, name: string, format: 'csv' | 'jsonl', range: { from?: string; to?: string } = {}): Promise<string> {

@@ -1,5 +1,5 @@
-import { HeadUnreachableError, verifyLedger } from '../libs/ledger/src/audit/ledger-verify';
-import type { LedgerCommand } from '../libs/ledger/src/command-bus';
+import { HeadUnreachableError, verifyLedger } from '@rsi/ledger';
+import type { LedgerCommand } from '@rsi/ledger';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 
 const databaseUrl = process.env.DATABASE_URL?.trim();

@@ -1,7 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { Pool } from 'pg';
-import { verifyLedger, type VerifyReport } from '../libs/ledger/src/audit/ledger-verify';
-import { sealPeriod } from '../libs/ledger/src/audit/period-seal.service';
+import { verifyLedger, type VerifyReport, sealPeriod } from '@rsi/ledger';
 import { bookThreeMonths } from './support/booked-ledger';
 import { runCli } from './support/cli-process';
 import { openTestLedger, type TestLedger } from './support/test-ledger';

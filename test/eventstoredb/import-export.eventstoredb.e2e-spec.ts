@@ -3,9 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { importJsonlFile } from '../../libs/ledger/src/jsonl-import';
-import { writeSampleLedgerFile } from '../../libs/test-support/src/sample-ledger-file';
-import { verifyLedger } from '../../libs/ledger/src/audit/ledger-verify';
+import { importJsonlFile, verifyLedger } from '@rsi/ledger';
+import { writeSampleLedgerFile } from '@rsi/test-support';
 import { decideFileInMemory } from '../support/domain-reference';
 import { openTestLedger, type TestLedger } from '../support/test-ledger';
 

@@ -1,5 +1,4 @@
-import type { LedgerCommand } from '../../libs/ledger/src/command-bus';
-import type { LedgerRuntime } from '../../libs/ledger/src/ledger-core.module';
+import type { LedgerCommand, LedgerRuntime } from '@rsi/ledger';
 
 /**
  * A small ledger booked over three months (booking times are passed in, as the CLI passes

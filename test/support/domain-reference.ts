@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import {
   evolveDeveloper, formatMoney, initialDeveloperState, type DeveloperCommand, type DeveloperState,
-} from '../../libs/domain/src';
-import { decideAsLedger } from '../../libs/domain/src/testing/developer-decider.support';
+} from '@rsi/domain';
+import { decideAsLedger } from '@rsi/domain/testing';
 
 /**
  * The same file decided by the pure domain alone, in memory: the reference for every split.

@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import type { Pool } from 'pg';
-import type { JsonObject } from '../../libs/event-store/src/event-store.port';
-import { expectedEventHashOf } from '../../libs/ledger/src/event-hash';
+import type { JsonObject } from '@rsi/event-store';
+import { expectedEventHashOf } from '@rsi/ledger';
 
 export type PoisonedEvent = { eventId: string; streamName: string; streamVersion: bigint; receiptId: string };
 

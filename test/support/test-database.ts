@@ -3,8 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import pg from 'pg';
-import { openDatabase, type DatabaseConnection } from '../../libs/database/src/database-connection';
-import { runMigrations } from '../../libs/database/src/migration-runner';
+import { openDatabase, type DatabaseConnection, runMigrations } from '@rsi/database';
 
 export type TestDatabase = {
   connection: DatabaseConnection;

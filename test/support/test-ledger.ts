@@ -6,8 +6,7 @@ import type { INestApplication } from '@nestjs/common';
 import { runAsAdministrator } from './test-database';
 import { createApiApplication } from '../../apps/api/src/api-server';
 import type { ApiOptions } from '../../apps/api/src/api-settings';
-import { LedgerRuntime } from '../../libs/ledger/src/ledger-core.module';
-import { openLedgerContext, type LedgerOptions } from '../../libs/ledger/src/ledger-context';
+import { LedgerRuntime, openLedgerContext, type LedgerOptions } from '@rsi/ledger';
 
 export type TestLedger = {
   /** The typed view of the Nest application context (or of the API application) over this ledger. */

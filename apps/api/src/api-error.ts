@@ -1,4 +1,4 @@
-import type { DomainErrorKind } from '../../../libs/domain/src';
+import type { DomainErrorKind } from '@rsi/domain';
 
 /** The JSON body of every error response. */
 export type ErrorBody = { statusCode: number; code: string; message: string; field?: string };

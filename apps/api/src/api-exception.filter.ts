@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
-import { DomainError } from '../../../libs/domain/src';
-import { isDatabaseUnavailableError } from '../../../libs/database/src/database-unavailable';
+import { DomainError } from '@rsi/domain';
+import { isDatabaseUnavailableError } from '@rsi/database';
 import { ApiError, DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS, databaseUnavailable, STATUS_OF_DOMAIN_ERROR_KIND, type ErrorBody } from './api-error';
 
 /** Codes of the HTTP errors the framework itself raises (unknown route, wrong method…). */

@@ -1,5 +1,5 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { sealPrivateKeyPath } from '../../../libs/ledger/src/audit/seal-signing-key';
+import { sealPrivateKeyPath } from '@rsi/ledger';
 
 /** Injection token of the `LedgerRuntime` the API serves. */
 export const LEDGER_RUNTIME = Symbol('LEDGER_RUNTIME');

@@ -1,6 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
-import { ledgerModuleImports, type LedgerOptions } from '../../../libs/ledger/src/ledger-context';
+import { LedgerRuntime, ledgerModuleImports, type LedgerOptions } from '@rsi/ledger';
 import { ApiKeyGuard } from './api-key.guard';
 import { API_SETTINGS, LEDGER_RUNTIME, type ApiSettings } from './api-settings';
 import { BackgroundProjector } from './background-projector';

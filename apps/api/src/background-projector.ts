@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
-import { ProjectorRunner } from '../../../libs/projections/src/projector-runner';
+import type { LedgerRuntime } from '@rsi/ledger';
+import { ProjectorRunner } from '@rsi/projections';
 import { API_SETTINGS, LEDGER_RUNTIME, type ApiSettings } from './api-settings';
 
 /** How often a standby instance tries to become the active projector. */

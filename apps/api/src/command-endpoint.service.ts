@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
-import { DomainError, encodeDeveloperEvent, formatMoney, type DeveloperEvent } from '../../../libs/domain/src';
-import type { CommandContext, CommandOutcome } from '../../../libs/ledger/src/command-outcome';
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
+import { DomainError, encodeDeveloperEvent, formatMoney, type DeveloperEvent } from '@rsi/domain';
+import type { CommandContext, CommandOutcome, LedgerRuntime } from '@rsi/ledger';
 import { ApiError, STATUS_OF_DOMAIN_ERROR_KIND } from './api-error';
 import { failedCommandErrorBody } from './failed-command';
 import { errorBodyOf } from './api-exception.filter';

@@ -1,12 +1,11 @@
 import { Body, Controller, Get, HttpCode, Inject, Logger, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { DomainError, parseInstant } from '../../../libs/domain/src';
-import type { LedgerCommand } from '../../../libs/ledger/src/command-bus';
-import { UNIT_ECONOMICS_SQL, type UnitEconomicsRow, unitEconomicsFiguresOf } from '../../../libs/ledger/src/consumption/unit-economics.read';
-import { consumptionStreamName, priceBookStreamName } from '../../../libs/ledger/src/consumption/consumption-command.service';
-import { developerStreamName } from '../../../libs/ledger/src/command-routing';
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
+import { DomainError, parseInstant } from '@rsi/domain';
+import type { LedgerCommand, LedgerRuntime } from '@rsi/ledger';
+import {
+  UNIT_ECONOMICS_SQL, type UnitEconomicsRow, unitEconomicsFiguresOf, consumptionStreamName, priceBookStreamName, developerStreamName,
+} from '@rsi/ledger';
 import { ApiError } from './api-error';
 import { errorBodyOf } from './api-exception.filter';
 import { actorOf, ApiKeyGuard } from './api-key.guard';

@@ -5,7 +5,7 @@ import {
 import {
   DECIMAL_PATTERN, DECIMAL_TEXT_LENGTH_MAXIMUM, INSTANT_TEXT_LENGTH_MAXIMUM, METER_NAME_LENGTH_MAXIMUM, METER_NAME_PATTERN,
   PRICE_BOOK_METERS_MAXIMUM, QUANTITY_DECIMALS_MAXIMUM, UNIT_PRICE_DECIMALS_MAXIMUM,
-} from '../../../libs/domain/src';
+} from '@rsi/domain';
 import { ErrorResponseDto } from './api-responses.dto';
 import { CurrencyField, IdentifierField, InstantField } from './ledger-commands.dto';
 import {

@@ -10,7 +10,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   CARVE_OUT_BASES, CONTRACT_CARVE_OUTS_MAXIMUM, CONTRACT_SCOPES, CONTRACT_TIERS_MAXIMUM, CONTRACT_WINDOWS,
   type CarveOutBase, type ContractScope, type ContractWindow,
-} from '../../../libs/domain/src';
+} from '@rsi/domain';
 import {
   RefusesUnknownProperties, currencySchema, holdDaysSchema, instantSchema, moneySchema, partySchema, rateSchema,
 } from './openapi-patterns';

@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { CommandFailure, CommandFailureCode } from '../../../libs/ledger/src/command-outcome';
+import type { CommandFailure, CommandFailureCode } from '@rsi/ledger';
 import type { ErrorBody } from './api-error';
 
 export const STATUS_OF_COMMAND_FAILURE_CODE: Record<CommandFailureCode, number> = {

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorResponses } from './openapi-document';
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
+import type { LedgerRuntime } from '@rsi/ledger';
 import { HealthDto } from './api-responses.dto';
 import { LEDGER_RUNTIME } from './api-settings';
 

@@ -4,7 +4,7 @@ import { IsObject, IsOptional, IsString, Matches, MaxLength, type ValidationArgu
 import {
   COUNTRY_CODE_LENGTH, IDENTIFIER_LENGTH_MAXIMUM, INCOME_GROUP_LENGTH_MAXIMUM, INSTANT_TEXT_LENGTH_MAXIMUM,
   MONEY_INPUT_LENGTH_MAXIMUM, NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM,
-} from '../../../libs/domain/src';
+} from '@rsi/domain';
 import { ContractTermsDto } from './contract-terms.dto';
 import {
   AMOUNT_PATTERN, CURRENCY_PATTERN, IDENTIFIER_PATTERN, RefusesUnknownProperties, currencySchema, identifierSchema, instantSchema, moneySchema,

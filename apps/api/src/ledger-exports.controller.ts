@@ -2,9 +2,9 @@ import { Controller, Get, Inject, Logger, Param, Query, Res, UseGuards } from '@
 import { ApiOperation, ApiParam, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Writable } from 'node:stream';
-import { parseInstant } from '../../../libs/domain/src';
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
-import { DEVELOPER_LEDGER_EXPORTS } from '../../../libs/ledger/src/projection-export';
+import { parseInstant } from '@rsi/domain';
+import type { LedgerRuntime } from '@rsi/ledger';
+import { DEVELOPER_LEDGER_EXPORTS } from '@rsi/ledger';
 import { ApiError } from './api-error';
 import { ApiKeyGuard } from './api-key.guard';
 import { LEDGER_RUNTIME } from './api-settings';

@@ -1,10 +1,9 @@
 import { Controller, Get, Inject, Param, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { developerStreamName } from '../../../libs/ledger/src/command-routing';
-import { parseInstant } from '../../../libs/domain/src';
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
-import { DEVELOPER_LEDGER_EXPORTS, type ExportTextRow } from '../../../libs/ledger/src/projection-export';
+import { developerStreamName, DEVELOPER_LEDGER_EXPORTS, type ExportTextRow } from '@rsi/ledger';
+import { parseInstant } from '@rsi/domain';
+import type { LedgerRuntime } from '@rsi/ledger';
 import { ApiError, validationFailed } from './api-error';
 import { ApiKeyGuard } from './api-key.guard';
 import { DeveloperBalancesDto, SplitDto, SplitPageDto } from './api-responses.dto';

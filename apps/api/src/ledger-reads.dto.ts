@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { IDENTIFIER_LENGTH_MAXIMUM, INSTANT_TEXT_LENGTH_MAXIMUM } from '../../../libs/domain/src';
+import { IDENTIFIER_LENGTH_MAXIMUM, INSTANT_TEXT_LENGTH_MAXIMUM } from '@rsi/domain';
 import { IDENTIFIER_PATTERN, identifierSchema, instantSchema } from './openapi-patterns';
 
 export const SPLITS_PAGE_LIMIT_MAXIMUM = 1000;

@@ -5,7 +5,7 @@
  */
 import { applyDecorators, type INestApplication } from '@nestjs/common';
 import { ApiHeader, ApiParam, ApiResponse, DocumentBuilder, SwaggerModule, type HeadersObject, type OpenAPIObject } from '@nestjs/swagger';
-import { IDENTIFIER_LENGTH_MAXIMUM, IDENTIFIER_PATTERN } from '../../../libs/domain/src';
+import { IDENTIFIER_LENGTH_MAXIMUM, IDENTIFIER_PATTERN } from '@rsi/domain';
 import { ErrorResponseDto } from './api-responses.dto';
 import { IDEMPOTENCY_KEY_LENGTH_MAXIMUM, IDEMPOTENCY_KEY_PATTERN } from './idempotency-key.store';
 import { schemaNamesRefusingUnknownProperties } from './openapi-patterns';

@@ -3,7 +3,7 @@ import {
   DomainError, HOLD_DAYS_MAXIMUM, IDENTIFIER_LENGTH_MAXIMUM, MONEY_INPUT_LENGTH_MAXIMUM, MONEY_MAXIMUM_MINOR, PARTY_LENGTH_MAXIMUM,
   RATE_DENOMINATOR, formatMoney, formatRate, parseContractTerms, parseCurrency, parseIdentifier, parseInstant, parseMoney, parseQuantity,
   parseRate,
-} from '../../../libs/domain/src';
+} from '@rsi/domain';
 import {
   AMOUNT_PATTERN, CURRENCY_PATTERN, DECIMAL_PATTERN, HOLD_DAYS_STRING_PATTERN, IDENTIFIER_PATTERN, INSTANT_PATTERN, PARTY_PATTERN,
   RATE_PATTERN, SIGNED_AMOUNT_PATTERN,

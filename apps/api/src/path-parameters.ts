@@ -1,4 +1,4 @@
-import { IDENTIFIER_LENGTH_MAXIMUM, IDENTIFIER_PATTERN } from '../../../libs/domain/src';
+import { IDENTIFIER_LENGTH_MAXIMUM, IDENTIFIER_PATTERN } from '@rsi/domain';
 import { validationFailed } from './api-error';
 
 /** Path ids obey the same rules as ids in bodies. */

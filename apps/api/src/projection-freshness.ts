@@ -1,9 +1,9 @@
 import type { Response } from 'express';
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
+import type { LedgerRuntime } from '@rsi/ledger';
 import {
   failuresHoldingSubject, failuresOfProjection, haltedMessage, staleHeaderValue, type ReadSubject,
-} from '../../../libs/projections/src/projection-freshness';
-import type { ProjectionFailure } from '../../../libs/projections/src/projection-failures';
+} from '@rsi/projections';
+import type { ProjectionFailure } from '@rsi/projections';
 import { ApiError } from './api-error';
 
 export const PROJECTION_STALE_HEADER = 'Rsi-Projection-Stale';

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import getRawBody from 'raw-body';
-import { readStrictJson, StrictJsonRefused } from '../../../libs/ledger/src/input/strict-json.reader';
+import { readStrictJson, StrictJsonRefused } from '@rsi/ledger';
 import { ApiError } from './api-error';
 
 export type RequestWithRawBody = Request & { rawBody?: Buffer };

@@ -1,8 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import * as fs from 'node:fs';
-import { publicKeyFingerprint } from '../../../libs/ledger/src/audit/seal-key-chain';
-import { publicKeyPemOf, readSealPrivateKey } from '../../../libs/ledger/src/audit/seal-signing-key';
+import { publicKeyFingerprint, publicKeyPemOf, readSealPrivateKey } from '@rsi/ledger';
 import { ApiError } from './api-error';
 import { SealPublicKeyDto } from './api-responses.dto';
 import { API_SETTINGS, type ApiSettings } from './api-settings';

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
-import { LogProofUnavailableError, TransparencyLog } from '../../../libs/ledger/src/audit/transparency-log/transparency-log.service';
+import type { LedgerRuntime } from '@rsi/ledger';
+import { LogProofUnavailableError, TransparencyLog } from '@rsi/ledger';
 import { ApiError } from './api-error';
 import { ApiKeyGuard } from './api-key.guard';
 import { LEDGER_RUNTIME } from './api-settings';

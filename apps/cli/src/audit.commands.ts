@@ -1,20 +1,9 @@
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
-import { parsePeriod } from '../../../libs/ledger/src/audit/accounting-period';
-import { buildDeveloperStatement } from '../../../libs/ledger/src/audit/developer-statement';
-import { PersonalDataKeys } from '../../../libs/database/src/personal-data-keys';
-import { readSeals, rotateSealKey, sealPeriod, SealRefusedError } from '../../../libs/ledger/src/audit/period-seal.service';
-import { parsePinnedPublicKeys, publicKeyFingerprint, sealChainHead } from '../../../libs/ledger/src/audit/seal-key-chain';
-import {
-  installNextSealPrivateKey, nextSealPrivateKeyPath, publicKeyPemOf, readOrCreateSealPrivateKey, readSealPrivateKey, sealPrivateKeyPath,
-} from '../../../libs/ledger/src/audit/seal-signing-key';
-import type { EventStore } from '../../../libs/event-store/src/event-store.port';
-import { formatStatement, STATEMENT_FORMATS, type StatementFormat } from '../../../libs/ledger/src/audit/statement-format';
-import { verifyStatement } from '../../../libs/ledger/src/audit/statement-verify';
+import type { EventStore } from '@rsi/event-store';
+import type { LedgerRuntime, StatementFormat } from '@rsi/ledger';
+import { library } from './ledger-library';
 import { runWhatIf } from './what-if.command';
-import { statementLogProofsOf } from '../../../libs/ledger/src/audit/transparency-log/statement-log-proofs';
-import { TransparencyLog } from '../../../libs/ledger/src/audit/transparency-log/transparency-log.service';
 
 /** A statement file larger than this is not one the verifier was made for (200,000 lines × ~2 kB). */
 const STATEMENT_FILE_BYTES_MAXIMUM = 512 * 1024 * 1024;
@@ -32,11 +21,11 @@ export type AuditCommandContext = {
  */
 function requiredPeriod(value: string | undefined): string {
   if (value === undefined) throw new UsageError('--period YYYY-MM is required');
-  return parsePeriod(value).name;
+  return library().parsePeriod(value).name;
 }
 
 function statementFormatOf(value: string): StatementFormat {
-  if (!(STATEMENT_FORMATS as readonly string[]).includes(value)) throw new UsageError(`--format must be one of ${STATEMENT_FORMATS.join(', ')}, not ${JSON.stringify(value)}`);
+  if (!(library().STATEMENT_FORMATS as readonly string[]).includes(value)) throw new UsageError(`--format must be one of ${library().STATEMENT_FORMATS.join(', ')}, not ${JSON.stringify(value)}`);
   return value as StatementFormat;
 }
 
@@ -49,7 +38,7 @@ function readBoundedFile(filePath: string, bytesMaximum: number, what: string): 
 }
 
 function keyPath(context: AuditCommandContext): string {
-  return sealPrivateKeyPath({ environment: process.env, dataDirectory: context.dataDirectory(), workingDirectory: process.cwd() });
+  return library().sealPrivateKeyPath({ environment: process.env, dataDirectory: context.dataDirectory(), workingDirectory: process.cwd() });
 }
 
 /**
@@ -60,7 +49,7 @@ function keyPath(context: AuditCommandContext): string {
 export function readPinnedPublicKeys(optionValue: string | undefined): string[] | undefined {
   const filePath = optionValue ?? (process.env.RSI_SEAL_PUBLIC_KEY_FILE?.trim() || undefined);
   if (filePath === undefined) return undefined;
-  return parsePinnedPublicKeys(readBoundedFile(filePath, PUBLIC_KEY_FILE_BYTES_MAXIMUM, 'public key'), filePath);
+  return library().parsePinnedPublicKeys(readBoundedFile(filePath, PUBLIC_KEY_FILE_BYTES_MAXIMUM, 'public key'), filePath);
 }
 
 /**
@@ -69,12 +58,12 @@ export function readPinnedPublicKeys(optionValue: string | undefined): string[] 
  * current. Installing it then is what the interrupted rotation would have done.
  */
 async function finishInterruptedRotation(store: EventStore, filePath: string): Promise<boolean> {
-  const nextPath = nextSealPrivateKeyPath(filePath);
+  const nextPath = library().nextSealPrivateKeyPath(filePath);
   if (!fs.existsSync(nextPath)) return false;
-  const head = sealChainHead((await readSeals(store)).entries);
-  const nextFingerprint = publicKeyFingerprint(publicKeyPemOf(readSealPrivateKey(nextPath)));
-  if (head.currentPublicKey === null || publicKeyFingerprint(head.currentPublicKey) !== nextFingerprint) return false;
-  installNextSealPrivateKey(filePath);
+  const head = library().sealChainHead((await library().readSeals(store)).entries);
+  const nextFingerprint = library().publicKeyFingerprint(library().publicKeyPemOf(library().readSealPrivateKey(nextPath)));
+  if (head.currentPublicKey === null || library().publicKeyFingerprint(head.currentPublicKey) !== nextFingerprint) return false;
+  library().installNextSealPrivateKey(filePath);
   process.stderr.write(`installed the seal key of a recorded rotation, ${nextPath} → ${filePath}\n`);
   return true;
 }
@@ -94,9 +83,9 @@ export function registerAuditCommands(program: Command, context: AuditCommandCon
       const developerId = options.developer;
       if (developerId === undefined || developerId.length === 0) throw new UsageError('--developer ID is required');
       await context.withLedger(async (runtime) => {
-        const statement = await buildDeveloperStatement(runtime.store, new PersonalDataKeys(runtime.connection.pool), { developerId, period });
-        statement.transparencyLog = await statementLogProofsOf({ store: runtime.store, log: new TransparencyLog(runtime.connection.pool, runtime.store) }, statement);
-        const text = formatStatement(statement, format);
+        const statement = await library().buildDeveloperStatement(runtime.store, new (library().PersonalDataKeys)(runtime.connection.pool), { developerId, period });
+        statement.transparencyLog = await library().statementLogProofsOf({ store: runtime.store, log: new (library().TransparencyLog)(runtime.connection.pool, runtime.store) }, statement);
+        const text = library().formatStatement(statement, format);
         if (options.out) {
           fs.writeFileSync(options.out, text);
           process.stderr.write(`statement ${statement.period} of ${statement.developerId}: ${statement.lines.length} lines, ` +
@@ -118,12 +107,12 @@ export function registerAuditCommands(program: Command, context: AuditCommandCon
         const filePath = keyPath(context);
         await finishInterruptedRotation(runtime.store, filePath);
         try {
-          const outcome = await sealPeriod(runtime.store, {
+          const outcome = await library().sealPeriod(runtime.store, {
             // sealedAt: booked at commit on the store's ledger clock.
             period,
             startNewKeyChain: options.newKeyChain === true,
             signingKey: () => {
-              const { privateKey, created } = readOrCreateSealPrivateKey(filePath);
+              const { privateKey, created } = library().readOrCreateSealPrivateKey(filePath);
               if (created) process.stderr.write(`created the seal key ${filePath} (mode 0600); publish "rsi-ledger seal-public-key"\n`);
               return privateKey;
             },
@@ -131,7 +120,7 @@ export function registerAuditCommands(program: Command, context: AuditCommandCon
           });
           process.stdout.write(`${JSON.stringify({ status: outcome.status, eventId: outcome.eventId, ...outcome.seal }, null, 2)}\n`);
         } catch (error) {
-          if (!(error instanceof SealRefusedError)) throw error;
+          if (!(error instanceof library().SealRefusedError)) throw error;
           process.stderr.write(`rsi-ledger: seal refused: ${error.code}: ${error.message}\n`);
           process.exitCode = 1;
         }
@@ -142,7 +131,7 @@ export function registerAuditCommands(program: Command, context: AuditCommandCon
     .command('seal-public-key')
     .description("print the platform's Ed25519 seal public key (PEM) to publish")
     .action(() => {
-      process.stdout.write(publicKeyPemOf(readSealPrivateKey(keyPath(context))));
+      process.stdout.write(library().publicKeyPemOf(library().readSealPrivateKey(keyPath(context))));
     });
 
   const sealKey = program.command('seal-key').description("the platform's seal key: rotation (docs/audit.md)");
@@ -155,18 +144,18 @@ export function registerAuditCommands(program: Command, context: AuditCommandCon
         // A rerun after a rotation stopped between its append and its rename finishes that
         // rotation and stops: the operator asked for one rotation, not two.
         if (await finishInterruptedRotation(runtime.store, filePath)) return;
-        const currentKey = readSealPrivateKey(filePath);
+        const currentKey = library().readSealPrivateKey(filePath);
         // The incoming key is written (0600) before the rotation is recorded, so a recorded
         // rotation never names a key that exists nowhere; a retry reuses it.
-        const { privateKey: nextKey } = readOrCreateSealPrivateKey(nextSealPrivateKeyPath(filePath));
+        const { privateKey: nextKey } = library().readOrCreateSealPrivateKey(library().nextSealPrivateKeyPath(filePath));
         try {
           // rotatedAt: booked at commit on the store's ledger clock.
-          const outcome = await rotateSealKey(runtime.store, { currentKey, nextKey, actor: context.actor() });
-          installNextSealPrivateKey(filePath);
+          const outcome = await library().rotateSealKey(runtime.store, { currentKey, nextKey, actor: context.actor() });
+          library().installNextSealPrivateKey(filePath);
           process.stdout.write(`${JSON.stringify({ status: outcome.status, eventId: outcome.eventId, ...outcome.rotation }, null, 2)}\n`);
-          process.stderr.write(`the seal key at ${filePath} is now ${publicKeyFingerprint(outcome.rotation.nextPublicKey)!.slice(0, 16)}; publish "rsi-ledger seal-public-key"\n`);
+          process.stderr.write(`the seal key at ${filePath} is now ${library().publicKeyFingerprint(outcome.rotation.nextPublicKey)!.slice(0, 16)}; publish "rsi-ledger seal-public-key"\n`);
         } catch (error) {
-          if (!(error instanceof SealRefusedError)) throw error;
+          if (!(error instanceof library().SealRefusedError)) throw error;
           process.stderr.write(`rsi-ledger: rotation refused: ${error.code}: ${error.message}\n`);
           process.exitCode = 1;
         }
@@ -186,7 +175,7 @@ export function registerAuditCommands(program: Command, context: AuditCommandCon
       } catch (error) {
         throw new Error(`${filePath}: not a JSON statement: ${(error as Error).message}`);
       }
-      const report = verifyStatement(statement, { pinnedPublicKeys });
+      const report = library().verifyStatement(statement, { pinnedPublicKeys });
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       if (!report.ok) process.exitCode = 1;
     });

@@ -1,6 +1,6 @@
-import type { LedgerCommand } from '../../../libs/ledger/src/command-bus';
-import { seededRandom } from '../../../libs/test-support/src/seeded-random';
-import { formatMoney } from '../../../libs/domain/src';
+import type { LedgerCommand } from '@rsi/ledger';
+import { seededRandom } from '@rsi/test-support';
+import { formatMoney } from '@rsi/domain';
 
 const DEMO_RECEIPTS_PER_APP = 75;
 const DEMO_REFUND_EVERY_NTH_RECEIPT = 9;

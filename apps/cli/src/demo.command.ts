@@ -1,6 +1,6 @@
-import { formatMoney } from '../../../libs/domain/src';
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
-import { type UnitEconomicsRow, unitEconomicsFiguresOf } from '../../../libs/ledger/src/consumption/unit-economics.read';
+import { formatMoney } from '@rsi/domain';
+import type { LedgerRuntime, UnitEconomicsRow } from '@rsi/ledger';
+import { library } from './ledger-library';
 import { demoPlatformCommands } from './demo-platform';
 import { formatTable } from './table-format';
 
@@ -68,7 +68,7 @@ export async function runDemo(runtime: LedgerRuntime, write: (text: string) => v
   write(formatTable(
     ['app', 'currency', 'revenue', 'platform share', 'pay-per-use equiv.', 'infra cost', 'platform margin', 'developer saving'],
     economics.rows.map((row) => {
-      const figures = unitEconomicsFiguresOf(row);
+      const figures = library().unitEconomicsFiguresOf(row);
       return [figures.appId, figures.currency, figures.grossRevenue, figures.platformShare, figures.payPerUseEquivalent, figures.infrastructureCost,
         figures.platformMargin.startsWith('-') ? `${figures.platformMargin} (carried)` : figures.platformMargin, figures.developerSaving];
     }),

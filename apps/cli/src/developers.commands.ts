@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { ERASED_MARKER, REASON_LENGTH_MAXIMUM } from '../../../libs/domain/src';
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
+import { ERASED_MARKER, REASON_LENGTH_MAXIMUM } from '@rsi/domain';
+import type { LedgerRuntime } from '@rsi/ledger';
 
 export type DevelopersCommandContext = {
   withLedger<T>(work: (runtime: LedgerRuntime) => Promise<T>): Promise<T>;

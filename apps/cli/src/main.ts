@@ -3,16 +3,10 @@ import 'reflect-metadata';
 import { createWriteStream } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
-import { IMPORT_BATCH_DEFAULT, importJsonlFile } from '../../../libs/ledger/src/jsonl-import';
-import { DEVELOPER_LEDGER_EXPORTS } from '../../../libs/ledger/src/projection-export';
-import { CONSUMPTION_EXPORTS } from '../../../libs/ledger/src/consumption/unit-economics.read';
-import { failuresOfProjection, haltedMessage } from '../../../libs/projections/src/projection-freshness';
-import { withImportProjection } from '../../../libs/ledger/src/projection-worker';
+import type { LedgerRuntime } from '@rsi/ledger';
+import { IMPORT_BATCH_DEFAULT } from '@rsi/domain';
+import { library, loadLibrary } from './ledger-library';
 import { runDemo } from './demo.command';
-import { compareWithLive, promoteReplay, ReplayRefusedError, replayIntoFreshSchema } from '../../../libs/ledger/src/audit/projection-replay';
-import { verifyLedger } from '../../../libs/ledger/src/audit/ledger-verify';
-import { sealPrivateKeyPath } from '../../../libs/ledger/src/audit/seal-signing-key';
 import { readPinnedPublicKeys, registerAuditCommands } from './audit.commands';
 import { registerProjectionsCommands } from './projections.commands';
 import { registerDevelopersCommands } from './developers.commands';
@@ -39,8 +33,7 @@ function actorOfThisProcess(): string {
  * on demand: `--help` and usage errors build no context and open no database.
  */
 async function withLedger<T>(dataDirectory: string | undefined, work: (runtime: LedgerRuntime) => Promise<T>): Promise<T> {
-  const { openLedgerContext } = await import('../../../libs/ledger/src/ledger-context');
-  const ledger = await openLedgerContext({ dataDirectory });
+  const ledger = await library().openLedgerContext({ dataDirectory });
   try {
     return await work(ledger.runtime);
   } finally {
@@ -52,7 +45,9 @@ const program = new Command();
 program
   .name('rsi-ledger')
   .description('Event-sourced revenue-split ledger for Revenue-Sharing-as-Infrastructure platforms')
-  .option('--data-dir <directory>', 'embedded database directory when DATABASE_URL is not set (default ./.rsi-ledger)');
+  .option('--data-dir <directory>', 'embedded database directory when DATABASE_URL is not set (default ./.rsi-ledger)')
+  // Every action may use the ledger's libraries; help and usage errors never load them.
+  .hook('preAction', loadLibrary);
 
 /** The global --data-dir option (commander types options as `any` unless told their shape). */
 function dataDirectoryOption(): string | undefined {
@@ -77,7 +72,7 @@ program
       const bar = showProgress ? new SingleBar({ format: 'importing [{bar}] {percentage}% | {lines} lines | {eta}s left', stream: process.stderr }) : null;
       bar?.start(100, 0, { lines: 0 });
       // On a server the read models are projected by a worker thread while this one imports.
-      const summary = await withImportProjection(runtime, { environment: process.env }, (catchUpReadModels) => importJsonlFile({
+      const summary = await library().withImportProjection(runtime, { environment: process.env }, (catchUpReadModels) => library().importJsonlFile({
         filePath,
         bus: runtime.bus,
         batchSize: options.batch,
@@ -107,7 +102,7 @@ program
 
 program
   .command('export')
-  .description(`stream a projection: ${[...Object.keys(DEVELOPER_LEDGER_EXPORTS), ...Object.keys(CONSUMPTION_EXPORTS)].join(', ')}`)
+  .description('stream a projection export by name: balances, splits, platform-share, ... (an unknown name lists them all)')
   .argument('<name>', 'projection name')
   .option('--format <format>', 'csv or jsonl', 'jsonl')
   .option('--from <instant>', 'occurredAt at or after (ISO-8601)')
@@ -121,9 +116,9 @@ program
       // An export feeds other tools, where a missing row passes unnoticed: refused while its
       // projection holds back a stream, naming the event (rsi-ledger projections status).
       const { openFailures } = await runtime.projector.catchUp();
-      const holding = failuresOfProjection(openFailures, runtime.exports.projectionOf(name));
+      const holding = library().failuresOfProjection(openFailures, runtime.exports.projectionOf(name));
       if (holding.length > 0) {
-        process.stderr.write(`rsi-ledger: export refused: ${haltedMessage(`the export ${name}`, holding)}\n`);
+        process.stderr.write(`rsi-ledger: export refused: ${library().haltedMessage(`the export ${name}`, holding)}\n`);
         process.exitCode = 1;
         return;
       }
@@ -143,20 +138,20 @@ program
   .action(async (options: { keepLive?: boolean }) => {
     await withLedger(dataDirectoryOption(), async (runtime) => {
       const schema = `replay_${Date.now()}`;
-      const replay = await replayIntoFreshSchema({ pool: runtime.connection.pool, store: runtime.store, handlers: runtime.projectionHandlers, schema, nowMilliseconds: () => Date.now(), copyFromStdin: !runtime.connection.embedded });
+      const replay = await library().replayIntoFreshSchema({ pool: runtime.connection.pool, store: runtime.store, handlers: runtime.projectionHandlers, schema, nowMilliseconds: () => Date.now(), copyFromStdin: !runtime.connection.embedded });
       const seconds = replay.elapsedMilliseconds / 1000;
       process.stdout.write(`replayed ${replay.eventsApplied} events into ${replay.tables.length} fresh tables in ${seconds.toFixed(2)} s (${seconds > 0 ? Math.round(replay.eventsApplied / seconds) : replay.eventsApplied} events/s)\n`);
       if (options.keepLive) {
         await runtime.projector.catchUp();
-        const differences = await compareWithLive(runtime.connection.pool, replay);
+        const differences = await library().compareWithLive(runtime.connection.pool, replay);
         process.stdout.write(`${JSON.stringify(differences, null, 2)}\n`);
         await runtime.connection.pool.query(`DROP SCHEMA ${schema} CASCADE`);
         if (differences.some((difference) => difference.onlyLive + difference.onlyRebuilt > 0)) process.exitCode = 1;
       } else {
         try {
-          await promoteReplay(runtime.connection.pool, replay);
+          await library().promoteReplay(runtime.connection.pool, replay);
         } catch (error) {
-          if (!(error instanceof ReplayRefusedError)) throw error;
+          if (!(error instanceof library().ReplayRefusedError)) throw error;
           await runtime.connection.pool.query(`DROP SCHEMA ${schema} CASCADE`);
           process.stderr.write(`rsi-ledger: replay refused: ${error.message}\n`);
           process.exitCode = 1;
@@ -174,7 +169,7 @@ program
   .action(async (options: { publicKey?: string }) => {
     const pinnedPublicKeys = readPinnedPublicKeys(options.publicKey);
     await withLedger(dataDirectoryOption(), async (runtime) => {
-      const report = await verifyLedger(runtime, () => Date.now(), { pinnedPublicKeys });
+      const report = await library().verifyLedger(runtime, () => Date.now(), { pinnedPublicKeys });
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       if (!report.ok) process.exitCode = 1;
     });
@@ -187,7 +182,7 @@ program
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .action(async (options: { port: number; host: string }) => {
     const { startApiServer } = await import('../../api/src/api-server');
-    const sealPrivateKeyFile = sealPrivateKeyPath({ environment: process.env, dataDirectory: dataDirectoryOption(), workingDirectory: process.cwd() });
+    const sealPrivateKeyFile = library().sealPrivateKeyPath({ environment: process.env, dataDirectory: dataDirectoryOption(), workingDirectory: process.cwd() });
     const server = await startApiServer({ port: options.port, host: options.host, sealPrivateKeyFile, ledger: { dataDirectory: dataDirectoryOption() } });
     const treeHeads = startTreeHeadSchedule(server.runtime, { dataDirectory: dataDirectoryOption(), log: (line) => process.stderr.write(`${line}\n`) });
     process.stderr.write(`rsi-ledger listening on http://${options.host}:${server.port} (${server.runtime.databaseDescription}, ${server.runtime.eventStoreDescription})\n`);

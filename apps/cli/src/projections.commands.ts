@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
-import type { GlobalPosition } from '../../../libs/event-store/src/event-store.port';
-import {
-  describeFailedEvent, formatPosition, parsePosition, SKIP_REASON_LENGTH_MAXIMUM, type ProjectionFailure,
-} from '../../../libs/projections/src/projection-failures';
-import type { ReleaseOutcome } from '../../../libs/projections/src/projector';
+import type { GlobalPosition } from '@rsi/event-store';
+import type { LedgerRuntime } from '@rsi/ledger';
+import type { ProjectionFailure, ReleaseOutcome } from '@rsi/projections';
+import { SKIP_REASON_LENGTH_MAXIMUM } from '@rsi/domain';
+import { library } from './ledger-library';
 import { formatTable } from './table-format';
 
 /** Events counted for the lag; beyond it the lag is shown as "at least". */
@@ -31,7 +30,7 @@ type ProjectionStatus = {
 
 function failureJson(failure: ProjectionFailure): Record<string, unknown> {
   return {
-    projection: failure.projectionName, position: formatPosition(failure.position), streamName: failure.streamName,
+    projection: failure.projectionName, position: library().formatPosition(failure.position), streamName: failure.streamName,
     streamVersion: failure.streamVersion.toString(), eventId: failure.eventId, eventType: failure.eventType,
     error: failure.errorMessage, attempts: failure.attempts, firstFailedAt: failure.firstFailedAt, lastFailedAt: failure.lastFailedAt,
     resolution: failure.resolution, resolvedBy: failure.resolvedBy, resolvedAt: failure.resolvedAt, reason: failure.resolutionReason,
@@ -45,7 +44,7 @@ async function readStatus(runtime: LedgerRuntime): Promise<{ projections: Projec
   const behind = await runtime.store.readAll({ after: checkpoint, maxCount: LAG_COUNT_MAXIMUM });
   const open = await projector.readOpenFailures();
   const resolved = (await projector.readFailureHistory(HISTORY_LISTED_MAXIMUM)).filter((failure) => failure.resolution !== null);
-  const format = (position: GlobalPosition | null) => (position === null ? null : formatPosition(position));
+  const format = (position: GlobalPosition | null) => (position === null ? null : library().formatPosition(position));
   const projections = projector.projectionNames.map((projection) => ({
     projection, checkpoint: format(checkpoint), head: format(head), lagEvents: behind.length, lagAtLeast: behind.length === LAG_COUNT_MAXIMUM,
     heldStreams: open.filter((failure) => failure.projectionName === projection).length,
@@ -61,25 +60,25 @@ function printStatus(status: Awaited<ReturnType<typeof readStatus>>): void {
   process.stdout.write(`${formatTable(['projection', 'checkpoint', 'head', 'lag (events)', 'state'], rows)}\n`);
   if (status.open.length === 0) process.stdout.write('\nno open failures\n');
   for (const failure of status.open) {
-    process.stdout.write(`\nOPEN ${describeFailedEvent(failure)}\n  error: ${failure.errorMessage}\n  failed first at ${failure.firstFailedAt}, ${failure.attempts} attempt(s), last at ${failure.lastFailedAt}\n` +
-      `  resolve: rsi-ledger projections retry --projection ${failure.projectionName}  |  rsi-ledger projections skip --projection ${failure.projectionName} --position ${formatPosition(failure.position)} --reason "…"\n`);
+    process.stdout.write(`\nOPEN ${library().describeFailedEvent(failure)}\n  error: ${failure.errorMessage}\n  failed first at ${failure.firstFailedAt}, ${failure.attempts} attempt(s), last at ${failure.lastFailedAt}\n` +
+      `  resolve: rsi-ledger projections retry --projection ${failure.projectionName}  |  rsi-ledger projections skip --projection ${failure.projectionName} --position ${library().formatPosition(failure.position)} --reason "…"\n`);
   }
   for (const failure of status.resolved) {
     const why = failure.resolutionReason === null ? '' : `: ${failure.resolutionReason}`;
-    process.stdout.write(`\n${failure.resolution!.toUpperCase()} ${describeFailedEvent(failure)} by ${failure.resolvedBy} at ${failure.resolvedAt}${why}\n`);
+    process.stdout.write(`\n${failure.resolution!.toUpperCase()} ${library().describeFailedEvent(failure)} by ${failure.resolvedBy} at ${failure.resolvedAt}${why}\n`);
   }
 }
 
 function printOutcomes(outcomes: ReleaseOutcome[]): boolean {
   let allReleased = true;
   for (const outcome of outcomes) {
-    const named = describeFailedEvent(outcome.failure);
+    const named = library().describeFailedEvent(outcome.failure);
     if (outcome.failedAgain === null) {
       process.stdout.write(`${outcome.action} ${named}: ${outcome.eventsApplied} held event(s) applied, stream ${outcome.failure.streamName} released\n`);
     } else {
       allReleased = false;
       const same = outcome.failedAgain.eventId === outcome.failure.eventId;
-      process.stdout.write(`${outcome.action} ${named}: ${same ? 'it fails again' : `${outcome.eventsApplied} held event(s) applied, then event ${outcome.failedAgain.eventId} at ${formatPosition(outcome.failedAgain.position)} failed`}; ` +
+      process.stdout.write(`${outcome.action} ${named}: ${same ? 'it fails again' : `${outcome.eventsApplied} held event(s) applied, then event ${outcome.failedAgain.eventId} at ${library().formatPosition(outcome.failedAgain.position)} failed`}; ` +
         `stream ${outcome.failure.streamName} stays held: ${outcome.failedAgain.errorMessage}\n`);
     }
   }
@@ -131,7 +130,7 @@ export function registerProjectionsCommands(program: Command, context: Projectio
     .option('--projection <name>', 'only in this projection (default: every projection that failed on it)')
     .action(async (options: { position?: string; reason?: string; projection?: string }) => {
       if (options.position === undefined) throw new UsageError('--position is required (the position projections status shows, commit/prepare)');
-      const position = parsePosition(options.position);
+      const position = library().parsePosition(options.position);
       if (position === null) throw new UsageError(`--position must be commit/prepare (two integers), not ${JSON.stringify(options.position.slice(0, 64))}`);
       const reason = (options.reason ?? '').trim();
       if (reason.length === 0) throw new UsageError('--reason is required: a skip is a recorded decision and says why');

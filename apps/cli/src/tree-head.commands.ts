@@ -1,13 +1,8 @@
 import * as fs from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import type { Command } from 'commander';
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
-import { readOrCreateSealPrivateKey, sealPrivateKeyPath } from '../../../libs/ledger/src/audit/seal-signing-key';
-import {
-  checkTreeHeadConsistency, decodeTreeHead, TREE_HEAD_FILE_BYTES_MAXIMUM, type TreeHead,
-} from '../../../libs/ledger/src/audit/transparency-log/tree-head';
-import { TransparencyLog, TreeHeadRefusedError } from '../../../libs/ledger/src/audit/transparency-log/transparency-log.service';
-import { TreeHeadSchedule } from '../../../libs/ledger/src/audit/transparency-log/tree-head-schedule';
+import type { LedgerRuntime, TreeHead, TreeHeadSchedule } from '@rsi/ledger';
+import { library } from './ledger-library';
 
 export type TreeHeadCommandContext = {
   withLedger<T>(work: (runtime: LedgerRuntime) => Promise<T>): Promise<T>;
@@ -19,9 +14,9 @@ class UsageError extends Error {}
 
 /** The seal key, the same file `seal` uses, created on first use (mode 0600). */
 export function treeHeadSigningKey(dataDirectory: string | undefined): () => KeyObject {
-  const filePath = sealPrivateKeyPath({ environment: process.env, dataDirectory, workingDirectory: process.cwd() });
+  const filePath = library().sealPrivateKeyPath({ environment: process.env, dataDirectory, workingDirectory: process.cwd() });
   return () => {
-    const { privateKey, created } = readOrCreateSealPrivateKey(filePath);
+    const { privateKey, created } = library().readOrCreateSealPrivateKey(filePath);
     if (created) process.stderr.write(`created the seal key ${filePath} (mode 0600); publish "rsi-ledger seal-public-key"\n`);
     return privateKey;
   };
@@ -30,7 +25,7 @@ export function treeHeadSigningKey(dataDirectory: string | undefined): () => Key
 function readJsonFile(filePath: string, what: string): unknown {
   let text: string;
   try {
-    if (fs.statSync(filePath).size > TREE_HEAD_FILE_BYTES_MAXIMUM) throw new Error(`a ${what} file holds at most ${TREE_HEAD_FILE_BYTES_MAXIMUM} bytes`);
+    if (fs.statSync(filePath).size > library().TREE_HEAD_FILE_BYTES_MAXIMUM) throw new Error(`a ${what} file holds at most ${library().TREE_HEAD_FILE_BYTES_MAXIMUM} bytes`);
     text = fs.readFileSync(filePath, 'utf8');
   } catch (error) {
     throw new UsageError(`${filePath}: ${(error as Error).message}`);
@@ -44,7 +39,7 @@ function readJsonFile(filePath: string, what: string): unknown {
 
 function readTreeHeadFile(filePath: string): TreeHead {
   try {
-    return decodeTreeHead(readJsonFile(filePath, 'tree head'));
+    return library().decodeTreeHead(readJsonFile(filePath, 'tree head'));
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`${filePath}: not a tree head: ${(error as Error).message}`);
@@ -77,13 +72,13 @@ export function registerTreeHeadCommands(program: Command, context: TreeHeadComm
     .description('append the new events to the log and sign a head over it (unchanged when nothing was appended); prints the head as JSON')
     .action(async () => {
       await context.withLedger(async (runtime) => {
-        const log = new TransparencyLog(runtime.connection.pool, runtime.store);
+        const log = new (library().TransparencyLog)(runtime.connection.pool, runtime.store);
         try {
           const outcome = await log.issueTreeHead(treeHeadSigningKey(context.dataDirectory()));
           process.stderr.write(`tree head ${outcome.status}: ${outcome.head.treeSize} events\n`);
           printJson(outcome.head);
         } catch (error) {
-          if (!(error instanceof TreeHeadRefusedError)) throw error;
+          if (!(error instanceof library().TreeHeadRefusedError)) throw error;
           process.stderr.write(`rsi-ledger: tree head refused: ${error.code}: ${error.message}\n`);
           process.exitCode = 1;
         }
@@ -95,7 +90,7 @@ export function registerTreeHeadCommands(program: Command, context: TreeHeadComm
     .description('print the latest signed tree head as JSON (exit 1 if none was issued)')
     .action(async () => {
       await context.withLedger(async (runtime) => {
-        const head = await new TransparencyLog(runtime.connection.pool, runtime.store).latestTreeHead();
+        const head = await new (library().TransparencyLog)(runtime.connection.pool, runtime.store).latestTreeHead();
         if (head === null) {
           process.stderr.write('rsi-ledger: no tree head has been issued yet ("rsi-ledger tree-head issue")\n');
           process.exitCode = 1;
@@ -115,7 +110,7 @@ export function registerTreeHeadCommands(program: Command, context: TreeHeadComm
       const oldHead = readTreeHeadFile(options.from);
       const newHeadGiven = options.to === undefined ? null : readTreeHeadFile(options.to);
       await context.withLedger(async (runtime) => {
-        const log = new TransparencyLog(runtime.connection.pool, runtime.store);
+        const log = new (library().TransparencyLog)(runtime.connection.pool, runtime.store);
         const newHead = newHeadGiven ?? await log.latestTreeHead();
         if (newHead === null) throw new UsageError('no tree head has been issued yet');
         if (oldHead.treeSize > newHead.treeSize) throw new UsageError(`--from holds ${oldHead.treeSize} events, more than the newer head's ${newHead.treeSize}`);
@@ -150,12 +145,12 @@ export function registerTreeHeadCommands(program: Command, context: TreeHeadComm
       }
       let publicKeyPem: string;
       try {
-        if (fs.statSync(options.publicKey!).size > TREE_HEAD_FILE_BYTES_MAXIMUM) throw new Error('too large to be a key file');
+        if (fs.statSync(options.publicKey!).size > library().TREE_HEAD_FILE_BYTES_MAXIMUM) throw new Error('too large to be a key file');
         publicKeyPem = fs.readFileSync(options.publicKey!, 'utf8');
       } catch (error) {
         throw new UsageError(`${options.publicKey}: ${(error as Error).message}`);
       }
-      const check = checkTreeHeadConsistency({
+      const check = library().checkTreeHeadConsistency({
         oldHead: readJsonFile(options.old!, 'tree head'), newHead: readJsonFile(options.new!, 'tree head'),
         proof: readJsonFile(options.proof!, 'consistency proof'), publicKeyPem,
       });
@@ -185,7 +180,7 @@ export function treeHeadIntervalSecondsOf(environment: NodeJS.ProcessEnv): numbe
 export function startTreeHeadSchedule(runtime: LedgerRuntime, options: { dataDirectory: string | undefined; log: (line: string) => void }): TreeHeadSchedule | null {
   const intervalSeconds = treeHeadIntervalSecondsOf(process.env);
   if (intervalSeconds === 0) return null;
-  const schedule = new TreeHeadSchedule(new TransparencyLog(runtime.connection.pool, runtime.store), {
+  const schedule = new (library().TreeHeadSchedule)(new (library().TransparencyLog)(runtime.connection.pool, runtime.store), {
     intervalMilliseconds: intervalSeconds * 1000,
     lockConnectionString: runtime.connection.embedded ? null : runtime.connection.connectionString,
     signingKey: treeHeadSigningKey(options.dataDirectory),

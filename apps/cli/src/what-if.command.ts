@@ -1,5 +1,5 @@
-import type { LedgerRuntime } from '../../../libs/ledger/src/ledger-core.module';
-import { whatIfContract, type WhatIfReport } from '../../../libs/ledger/src/audit/what-if';
+import type { LedgerRuntime, WhatIfReport } from '@rsi/ledger';
+import { library } from './ledger-library';
 import { formatTable } from './table-format';
 
 /** Finds the app's developer through the directory read model, replays, and renders a side-by-side table. */
@@ -10,7 +10,7 @@ export async function runWhatIf(
   await runtime.projector.catchUp();
   const found = await runtime.connection.pool.query<{ developer_id: string }>('SELECT developer_id FROM apps WHERE app_id = $1', [options.appId]);
   if (found.rows.length === 0) throw new Error(`no app ${JSON.stringify(options.appId)} is registered in this ledger`);
-  const report = await whatIfContract(runtime.store, { ...options, developerId: found.rows[0].developer_id });
+  const report = await library().whatIfContract(runtime.store, { ...options, developerId: found.rows[0].developer_id });
   const window = `${report.from ?? 'the beginning'} to ${report.to ?? 'now'}`;
   let text = `What-if for app ${report.appId} (developer ${report.developerId}), receipts from ${window}: ` +
     `${report.receiptsCompared} receipts and ${report.refundsCompared} refunds, net of refunds, ${report.currency}\n`;

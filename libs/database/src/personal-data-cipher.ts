@@ -6,7 +6,7 @@
  * the key erases the text while the events, and every hash over them, stay unchanged.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
-import { PERSONAL_DATA_SCHEME, type ProtectedText } from '../../domain/src/developer/personal-data';
+import { PERSONAL_DATA_SCHEME, type ProtectedText } from '@rsi/domain';
 
 export const DATA_KEY_BYTES = 32;
 const NONCE_BYTES = 12;

@@ -3,7 +3,7 @@
  * developer, made on first use, destroyed by an erasure. See personal-data-cipher.ts.
  */
 import type { Pool, PoolClient } from 'pg';
-import { ERASED_MARKER, isProtectedText, type NameProtection, type PersonalText } from '../../domain/src/developer/personal-data';
+import { ERASED_MARKER, isProtectedText, type NameProtection, type PersonalText } from '@rsi/domain';
 import { newDataKey, protectPersonalText, revealPersonalText } from './personal-data-cipher';
 
 type Queryable = Pick<Pool | PoolClient, 'query'>;

@@ -1,6 +1,6 @@
 import { Global, Inject, Injectable, Module, type BeforeApplicationShutdown, type DynamicModule } from '@nestjs/common';
-import type { DatabaseConnection } from '../../database/src/database-connection';
-import { DATABASE_CONNECTION, LEDGER_ENVIRONMENT } from '../../database/src/database.module';
+import type { DatabaseConnection } from '@rsi/database';
+import { DATABASE_CONNECTION, LEDGER_ENVIRONMENT } from '@rsi/database';
 import type { EventStore } from './event-store.port';
 import type { LedgerClockOptions } from './postgres/ledger-clock';
 import { PostgresEventStore } from './postgres/postgres-event-store';

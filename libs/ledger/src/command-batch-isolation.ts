@@ -1,5 +1,5 @@
-import { DomainError } from '../../domain/src';
-import { isDatabaseUnavailableError } from '../../database/src/database-unavailable';
+import { DomainError } from '@rsi/domain';
+import { isDatabaseUnavailableError } from '@rsi/database';
 import {
   DuplicateEventIdError,
   StreamVersionConflictError,
@@ -7,7 +7,7 @@ import {
   type AppendCompletion,
   type AppendResult,
   type StreamAppend,
-} from '../../event-store/src/event-store.port';
+} from '@rsi/event-store';
 import { CommandFailure, type CommandFailureCode, type CommandOutcome } from './command-outcome';
 
 /** Attempts of one (part of a) batch whose streams another writer changed meanwhile. */

@@ -1,4 +1,4 @@
-import type { DeveloperCommand } from '../../domain/src/ledger.commands';
+import type { DeveloperCommand } from '@rsi/domain';
 
 /**
  * The deterministic id of a command: its type and natural key. Event ids are derived

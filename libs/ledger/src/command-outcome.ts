@@ -1,5 +1,4 @@
-import type { DomainError } from '../../domain/src';
-import type { DeveloperEvent } from '../../domain/src/ledger.events';
+import type { DomainError, DeveloperEvent } from '@rsi/domain';
 
 export type CommandContext = {
   /** API key id or `cli:<user>`. */

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { DeveloperCommand } from '../../domain/src/ledger.commands';
+import type { DeveloperCommand } from '@rsi/domain';
 
 /** Which id of another stream a command needs resolved to its developer. */
 export type RouteKey = { kind: 'app' | 'receipt' | 'payout'; id: string };

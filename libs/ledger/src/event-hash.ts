@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../domain/src';
-import type { JsonObject } from '../../event-store/src/event-store.port';
+import { canonicalJson } from '@rsi/domain';
+import type { JsonObject } from '@rsi/event-store';
 
 /** The previous-event hash of a stream's first event. */
 export const GENESIS_EVENT_HASH = '0'.repeat(64);

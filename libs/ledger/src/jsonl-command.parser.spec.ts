@@ -1,6 +1,6 @@
 import {
   IDENTIFIER_LENGTH_MAXIMUM, INSTANT_TEXT_LENGTH_MAXIMUM, NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM,
-} from '../../domain/src';
+} from '@rsi/domain';
 import { COMMAND_FIELDS, fieldLengthMaximum, parseCommandObject } from './jsonl-command.parser';
 import { CONSUMPTION_COMMAND_FIELDS } from './consumption/consumption-command.service';
 

@@ -2,11 +2,11 @@ import {
   COUNTRY_CODE_LENGTH, CURRENCY_CODE_LENGTH, DECIMAL_TEXT_LENGTH_MAXIMUM, DomainError,
   IDENTIFIER_LENGTH_MAXIMUM, INCOME_GROUP_LENGTH_MAXIMUM, INSTANT_TEXT_LENGTH_MAXIMUM, METER_NAME_LENGTH_MAXIMUM,
   NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM,
-} from '../../domain/src';
-import type { DeveloperCommand } from '../../domain/src/ledger.commands';
+} from '@rsi/domain';
+import type { DeveloperCommand } from '@rsi/domain';
 
 /** A line longer than this is refused before it is parsed (the domain's limit). */
-export { COMMAND_LINE_BYTES_MAXIMUM } from '../../domain/src';
+export { COMMAND_LINE_BYTES_MAXIMUM } from '@rsi/domain';
 
 /**
  * The length limit of each free-text field, by field name: a name is the same concept in

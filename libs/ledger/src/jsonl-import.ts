@@ -1,12 +1,10 @@
 import { statSync } from 'node:fs';
-import { DomainError } from '../../domain/src';
+import { DomainError, IMPORT_BATCH_DEFAULT, IMPORT_BATCH_MAXIMUM } from '@rsi/domain';
 import type { CommandBus, LedgerCommand } from './command-bus';
 import type { CommandContext } from './command-outcome';
 import { isBlankLine, readJsonlLines } from './input/jsonl-line.reader';
 import { CommandShapeInvalid, COMMAND_LINE_BYTES_MAXIMUM } from './jsonl-command.parser';
 
-export const IMPORT_BATCH_DEFAULT = 2_000;
-export const IMPORT_BATCH_MAXIMUM = 10_000;
 /** Refused lines kept for the report; the count goes on beyond it. */
 const REPORTED_REFUSALS_MAXIMUM = 1_000;
 

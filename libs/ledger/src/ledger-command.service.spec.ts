@@ -1,5 +1,5 @@
 import { CommandDirectory } from './command-routing';
-import { PersonalDataKeys } from '../../database/src/personal-data-keys';
+import { PersonalDataKeys } from '@rsi/database';
 import { LedgerCommandService } from './ledger-command.service';
 import { openTestLedger, type TestLedger } from '../../../test/support/test-ledger';
 

@@ -1,18 +1,9 @@
 import {
-  decideDeveloper,
-  decodeDeveloperEvent,
-  DomainError,
-  encodeDeveloperEvent,
-  evolveDeveloper,
-  initialDeveloperState,
-  type DeveloperState,
-} from '../../domain/src';
-import type { DeveloperCommand, ErasePersonalData, RegisterDeveloper } from '../../domain/src/ledger.commands';
-import { parseIdentifier, parseText } from '../../domain/src/identifier.parser';
-import { NAME_LENGTH_MAXIMUM } from '../../domain/src/limits/ledger-limits';
-import type { PersonalDataKeys } from '../../database/src/personal-data-keys';
-import type { DeveloperEvent } from '../../domain/src/ledger.events';
-import type { DuplicateEventIdError, EventStore } from '../../event-store/src/event-store.port';
+  decideDeveloper, decodeDeveloperEvent, DomainError, encodeDeveloperEvent, evolveDeveloper, initialDeveloperState, type DeveloperState, parseIdentifier, parseText, NAME_LENGTH_MAXIMUM,
+} from '@rsi/domain';
+import type { DeveloperCommand, ErasePersonalData, RegisterDeveloper, DeveloperEvent } from '@rsi/domain';
+import type { PersonalDataKeys } from '@rsi/database';
+import type { DuplicateEventIdError, EventStore } from '@rsi/event-store';
 import { commandIdOf } from './command-id';
 import type { CommandContext, CommandOutcome } from './command-outcome';
 export type { CommandContext, CommandOutcome } from './command-outcome';

@@ -1,11 +1,10 @@
 import 'reflect-metadata';
 import { Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { DatabaseConnection } from '../../database/src/database-connection';
-import { DatabaseModule } from '../../database/src/database.module';
-import type { DatabaseSettingsOptions } from '../../database/src/database-settings';
-import { EventStoreModule } from '../../event-store/src/event-store.module';
-import { ProjectionsModule } from '../../projections/src/projections.module';
+import type { DatabaseConnection, DatabaseSettingsOptions } from '@rsi/database';
+import { DatabaseModule } from '@rsi/database';
+import { EventStoreModule } from '@rsi/event-store';
+import { ProjectionsModule } from '@rsi/projections';
 import { AuditModule } from './audit/audit.module';
 import { ConsumptionModule } from './consumption/consumption.module';
 import { DeveloperLedgerModule } from './developer-ledger/developer-ledger.module';

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { Writable } from 'node:stream';
-import { formatMoney, parseInstant } from '../../domain/src';
+import { formatMoney, parseInstant } from '@rsi/domain';
 import { csvRow } from './csv';
 
 export type ExportFormat = 'csv' | 'jsonl';

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import type { CatchUpResult } from '../../projections/src/projector';
+import type { CatchUpResult } from '@rsi/projections';
 import type { LedgerRuntime } from './ledger-core.module';
 
 /**

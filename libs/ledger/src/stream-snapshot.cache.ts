@@ -1,4 +1,4 @@
-import type { EventStore, ExpectedStreamVersion } from '../../event-store/src/event-store.port';
+import type { EventStore, ExpectedStreamVersion } from '@rsi/event-store';
 import { GENESIS_EVENT_HASH } from './event-hash';
 
 /** A decided state with the stream version and the last event hash it stands for. */

@@ -1,9 +1,10 @@
-import type { RecordedEvent } from '../../event-store/src/event-store.port';
-import { assertInvariant, decodeDeveloperEvent, PAYOUTS_IN_FLIGHT_ACCOUNT, PAYOUTS_SETTLED_ACCOUNT, REVENUE_CLEARING_ACCOUNT } from '../../domain/src';
+import type { RecordedEvent } from '@rsi/event-store';
+import {
+  assertInvariant, decodeDeveloperEvent, PAYOUTS_IN_FLIGHT_ACCOUNT, PAYOUTS_SETTLED_ACCOUNT, REVENUE_CLEARING_ACCOUNT, ERASED_MARKER, isProtectedText,
+} from '@rsi/domain';
 import type { PoolClient } from 'pg';
-import { ERASED_MARKER, isProtectedText } from '../../domain/src/developer/personal-data';
-import type { DeveloperEvent, DeveloperRegistered, SplitLine } from '../../domain/src/ledger.events';
-import { displayedName, KEYS_PER_READ_MAXIMUM, readDataKeys, type DataKeyState } from '../../database/src/personal-data-keys';
+import type { DeveloperEvent, DeveloperRegistered, SplitLine } from '@rsi/domain';
+import { displayedName, KEYS_PER_READ_MAXIMUM, readDataKeys, type DataKeyState } from '@rsi/database';
 import { bulkAppend, bulkInsert, quoteIdentifier } from './sql-bulk';
 import type { ProjectionContext, ProjectionHandler } from './projection.handler';
 import {
@@ -21,7 +22,7 @@ const DEVELOPER_EVENT_TYPES: ReadonlySet<string> = new Set([
  * The system accounts are named by the domain (contract/party-namespace.ts), which keeps
  * their namespace out of every contract's reach.
  */
-export { REVENUE_CLEARING_ACCOUNT, PAYOUTS_IN_FLIGHT_ACCOUNT, PAYOUTS_SETTLED_ACCOUNT } from '../../domain/src';
+export { REVENUE_CLEARING_ACCOUNT, PAYOUTS_IN_FLIGHT_ACCOUNT, PAYOUTS_SETTLED_ACCOUNT } from '@rsi/domain';
 
 export type Posting = { account: string; currency: string; amountMinor: bigint };
 

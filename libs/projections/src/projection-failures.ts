@@ -1,12 +1,10 @@
 import type { PoolClient, Pool } from 'pg';
-import type { GlobalPosition, RecordedEvent } from '../../event-store/src/event-store.port';
+import type { GlobalPosition, RecordedEvent } from '@rsi/event-store';
 import { defineTable } from './read-model-table';
 import { insertRow, quoteIdentifier } from './sql-bulk';
 
 /** An error message is stored and shown up to this length. */
 export const FAILURE_MESSAGE_LENGTH_MAXIMUM = 2_000;
-/** A skip's reason, trimmed, is 1 to this many characters. */
-export const SKIP_REASON_LENGTH_MAXIMUM = 1_000;
 /**
  * Open failures per projection. Beyond it a failure is no longer a poisoned event but a
  * projection that cannot apply anything (a bug, a missing table): the projector stops

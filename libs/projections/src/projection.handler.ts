@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import type { RecordedEvent } from '../../event-store/src/event-store.port';
+import type { RecordedEvent } from '@rsi/event-store';
 
 /**
  * Where a projection writes: a transaction's client and the schema of its tables.

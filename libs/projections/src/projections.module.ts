@@ -1,9 +1,9 @@
 import { Global, Inject, Injectable, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
-import type { DatabaseConnection } from '../../database/src/database-connection';
-import { DATABASE_CONNECTION } from '../../database/src/database.module';
-import type { EventStore } from '../../event-store/src/event-store.port';
-import { EVENT_STORE } from '../../event-store/src/event-store.module';
+import type { DatabaseConnection } from '@rsi/database';
+import { DATABASE_CONNECTION } from '@rsi/database';
+import type { EventStore } from '@rsi/event-store';
+import { EVENT_STORE } from '@rsi/event-store';
 import type { ProjectionHandler } from './projection.handler';
 import { Projector } from './projector';
 

@@ -1,8 +1,7 @@
 import type pg from 'pg';
-import { ListenedDatabaseClient } from '../../database/src/database-connection';
-import { isDatabaseUnavailableError } from '../../database/src/database-unavailable';
-import type { AllEventsSubscriptionSource, EventStore, RecordedEvent } from '../../event-store/src/event-store.port';
-import { compareGlobalPositions } from '../../event-store/src/event-store.port';
+import { ListenedDatabaseClient, isDatabaseUnavailableError } from '@rsi/database';
+import type { AllEventsSubscriptionSource, EventStore, RecordedEvent } from '@rsi/event-store';
+import { compareGlobalPositions } from '@rsi/event-store';
 import type { Projector } from './projector';
 
 export type ProjectorRunnerOptions = {

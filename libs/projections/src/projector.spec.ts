@@ -1,5 +1,5 @@
 import { openTestLedger, type TestLedger } from '../../../test/support/test-ledger';
-import type { RecordedEvent } from '../../event-store/src/event-store.port';
+import type { RecordedEvent } from '@rsi/event-store';
 import type { ProjectionHandler } from './projection.handler';
 import { Projector, ProjectionStoppedError } from './projector';
 

@@ -1,16 +1,17 @@
 import type { Pool } from 'pg';
+import { SKIP_REASON_LENGTH_MAXIMUM } from '@rsi/domain';
 import {
   compareGlobalPositions,
   EVENT_STORE_LIMITS,
   type EventStore,
   type GlobalPosition,
   type RecordedEvent,
-} from '../../event-store/src/event-store.port';
-import { isDatabaseUnavailableError } from '../../database/src/database-unavailable';
+} from '@rsi/event-store';
+import { isDatabaseUnavailableError } from '@rsi/database';
 import type { ProjectionContext, ProjectionHandler } from './projection.handler';
 import {
   boundedMessage, describeFailedEvent, formatPosition, OPEN_FAILURES_PER_PROJECTION_MAXIMUM, ProjectionFailureTable,
-  SKIP_REASON_LENGTH_MAXIMUM, type ProjectionFailure,
+  type ProjectionFailure,
 } from './projection-failures';
 import { defineTable } from './read-model-table';
 import { insertRow, quoteIdentifier } from './sql-bulk';

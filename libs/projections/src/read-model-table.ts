@@ -1,5 +1,5 @@
-import { assertInvariant } from '../../domain/src';
-import { copyTextValue } from '../../database/src/copy-text';
+import { assertInvariant } from '@rsi/domain';
+import { copyTextValue } from '@rsi/database';
 
 /**
  * One read-model table, defined once: its name and its columns in the table's order, each

@@ -2,8 +2,8 @@ import type { PoolClient } from 'pg';
 import {
   decodeConsumptionEvent, decodeDeveloperEvent, exactAmountZeptounits, formatQuantity, formatUnitPrice, formatZeptounits,
   parseUnitPrice, type ConsumptionRecorded, type DeveloperEvent,
-} from '../../domain/src';
-import type { RecordedEvent } from '../../event-store/src/event-store.port';
+} from '@rsi/domain';
+import type { RecordedEvent } from '@rsi/event-store';
 import type { ProjectionContext, ProjectionHandler } from './projection.handler';
 import { bulkInsert, quoteIdentifier } from './sql-bulk';
 import {

@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { seededRandom } from './seeded-random';
-import { formatMoney } from '../../domain/src';
+import { formatMoney } from '@rsi/domain';
 
 /**
  * Writes a synthetic ledger as a JSONL command file: developers, apps with three-tier

@@ -113,5 +113,12 @@ export const CONSUMPTION_RECORDS_PER_EVENT_MAXIMUM = 1_000;
 
 // ---- Files -------------------------------------------------------------------------------
 
+/** Commands per import batch unless `--batch` says otherwise (one append per stream per batch). */
+export const IMPORT_BATCH_DEFAULT = 2_000;
+/** The most commands `--batch` may name: a batch's decided events are held in memory. */
+export const IMPORT_BATCH_MAXIMUM = 10_000;
+/** A projection failure's skip reason, trimmed, is 1 to this many characters. */
+export const SKIP_REASON_LENGTH_MAXIMUM = 1_000;
+
 /** A JSONL command line longer than this (UTF-8 bytes) is refused before it is parsed. */
 export const COMMAND_LINE_BYTES_MAXIMUM = 256 * 1024;

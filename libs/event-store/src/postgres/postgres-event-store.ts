@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { copyTextValue } from '../../../database/src/copy-text';
+import { copyTextValue } from '@rsi/database';
 import { bookNextInstant, lockLedgerClock, type LedgerClockOptions } from './ledger-clock';
 import {
   DuplicateEventIdError,

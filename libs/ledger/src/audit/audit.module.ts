@@ -1,7 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
 import { LedgerRuntime } from '../ledger-core.module';
-import { PersonalDataKeys } from '../../../database/src/personal-data-keys';
+import { PersonalDataKeys } from '@rsi/database';
 import { buildDeveloperStatement, type DeveloperStatement } from './developer-statement';
 import { verifyLedger, type VerifyReport } from './ledger-verify';
 import { sealPeriod, type SealOutcome } from './period-seal.service';

@@ -1,4 +1,4 @@
-import { formatMoney, type DeveloperCommand, type DeveloperEvent } from '../../../domain/src';
+import { formatMoney, type DeveloperCommand, type DeveloperEvent } from '@rsi/domain';
 
 /**
  * The command that must have produced a recorded split or refund reversal, rebuilt from

@@ -1,10 +1,10 @@
 import {
   availableBalanceMinor, decodeDeveloperEvent, evolveDeveloper, formatMoney, initialDeveloperState, isDeveloperEventType,
   pendingBalanceMinor, type DeveloperState,
-} from '../../../domain/src';
-import type { PersonalText } from '../../../domain/src/developer/personal-data';
-import { displayedName, type PersonalDataKeys } from '../../../database/src/personal-data-keys';
-import type { EventStore, ExpectedStreamVersion } from '../../../event-store/src/event-store.port';
+} from '@rsi/domain';
+import type { PersonalText } from '@rsi/domain';
+import { displayedName, type PersonalDataKeys } from '@rsi/database';
+import type { EventStore, ExpectedStreamVersion } from '@rsi/event-store';
 import { developerStreamName } from '../command-routing';
 import { eventHashBodyOf } from '../event-hash';
 import { bookedBefore, parsePeriod } from './accounting-period';

@@ -1,4 +1,4 @@
-import { compareGlobalPositions, type EventStore, type GlobalPosition, type RecordedEvent } from '../../../event-store/src/event-store.port';
+import { compareGlobalPositions, type EventStore, type GlobalPosition, type RecordedEvent } from '@rsi/event-store';
 
 const READ_BATCH_EVENTS = 10_000;
 /** `readAll` holds events back while older transactions run; waiting longer means one is stuck. */

@@ -1,12 +1,10 @@
 import {
-  canonicalJson, decideDeveloper, decodeDeveloperEvent, encodeDeveloperEvent, evolveDeveloper,
-  initialDeveloperState, isDeveloperEventType, isReservedParty, type DeveloperEvent, type DeveloperState,
-} from '../../../domain/src';
+  canonicalJson, decideDeveloper, decodeDeveloperEvent, encodeDeveloperEvent, evolveDeveloper, initialDeveloperState, isDeveloperEventType, isReservedParty, type DeveloperEvent, type DeveloperState, isProtectedText,
+} from '@rsi/domain';
 import { randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import { isProtectedText } from '../../../domain/src/developer/personal-data';
-import { KEYS_PER_READ_MAXIMUM, readDataKeys } from '../../../database/src/personal-data-keys';
-import type { GlobalPosition, RecordedEvent } from '../../../event-store/src/event-store.port';
+import { KEYS_PER_READ_MAXIMUM, readDataKeys } from '@rsi/database';
+import type { GlobalPosition, RecordedEvent } from '@rsi/event-store';
 import { EVENT_HASH_SCHEME_COVERAGE, eventHashSchemeOf, expectedEventHashOf, GENESIS_EVENT_HASH } from '../event-hash';
 import type { LedgerRuntime } from '../ledger-core.module';
 import {
@@ -15,8 +13,7 @@ import {
 import { SealAudit } from './seal-audit';
 import { commandBehind } from './command-behind';
 import { readEventsInGlobalOrder, HeadUnreachableError } from './global-event-reader';
-import { describeFailedEvent, formatPosition, ProjectionFailureTable } from '../../../projections/src/projection-failures';
-import { quoteIdentifier } from '../../../projections/src/sql-bulk';
+import { describeFailedEvent, formatPosition, ProjectionFailureTable, quoteIdentifier } from '@rsi/projections';
 
 export { HeadUnreachableError };
 import { verifyTreeHeads } from './transparency-log/tree-head-audit';

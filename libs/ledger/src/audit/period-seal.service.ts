@@ -1,10 +1,8 @@
 import type { KeyObject } from 'node:crypto';
-import { parseInstant } from '../../../domain/src';
-import { deriveEventId } from '../../../event-store/src/event-id';
+import { parseInstant } from '@rsi/domain';
 import {
-  DuplicateEventIdError, StreamVersionConflictError, type EventMetadata, type EventStore, type ExpectedStreamVersion, type GlobalPosition, type JsonObject,
-  type NewEvent, type RecordedEvent,
-} from '../../../event-store/src/event-store.port';
+  deriveEventId, DuplicateEventIdError, StreamVersionConflictError, type EventMetadata, type EventStore, type ExpectedStreamVersion, type GlobalPosition, type JsonObject, type NewEvent, type RecordedEvent,
+} from '@rsi/event-store';
 import { EVENT_SCHEMA_VERSION } from '../ledger-command.service';
 import { EVENT_HASH_SCHEME_CURRENT, eventHashBodyV2Of, GENESIS_EVENT_HASH, hashOfEventBody } from '../event-hash';
 import { bookedBefore, nextPeriod, parsePeriod, type AccountingPeriod } from './accounting-period';

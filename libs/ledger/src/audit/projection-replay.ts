@@ -1,10 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
-import { compareGlobalPositions, type EventStore, type GlobalPosition } from '../../../event-store/src/event-store.port';
-import type { ProjectionHandler } from '../../../projections/src/projection.handler';
-import { Projector } from '../../../projections/src/projector';
-import { describeFailedEvent, ProjectionFailureTable, type ProjectionFailure } from '../../../projections/src/projection-failures';
-import { quoteIdentifier } from '../../../projections/src/sql-bulk';
-import { assertInvariant } from '../../../domain/src';
+import { compareGlobalPositions, type EventStore, type GlobalPosition } from '@rsi/event-store';
+import type { ProjectionHandler } from '@rsi/projections';
+import { Projector, describeFailedEvent, ProjectionFailureTable, type ProjectionFailure, quoteIdentifier } from '@rsi/projections';
+import { assertInvariant } from '@rsi/domain';
 
 /** Events per transaction when rebuilding: larger than live, since nothing waits on it. */
 const REPLAY_BATCH_EVENTS = 10_000;

@@ -1,4 +1,4 @@
-import { compareGlobalPositions, type EventStore, type GlobalPosition, type RecordedEvent } from '../../../event-store/src/event-store.port';
+import { compareGlobalPositions, type EventStore, type GlobalPosition, type RecordedEvent } from '@rsi/event-store';
 import { bookedBefore, nextPeriod, parsePeriod } from './accounting-period';
 import { MERKLE_SCHEME, MerkleRootAccumulator, merkleLeafOf } from './merkle-tree';
 import { sealSignatureHolds, type PeriodSeal } from './period-seal';

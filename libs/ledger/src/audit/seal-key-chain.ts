@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { canonicalJson } from '../../../domain/src';
+import { canonicalJson } from '@rsi/domain';
 import { sealHashOf, type PeriodSeal } from './period-seal';
 
 /**

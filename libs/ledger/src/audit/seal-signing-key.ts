@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_DATA_DIRECTORY_NAME } from '../../../database/src/database-settings';
+import { DEFAULT_DATA_DIRECTORY_NAME } from '@rsi/database';
 
 /** The platform's Ed25519 seal key: a PKCS#8 PEM file, readable by its owner only. */
 export const SEAL_PRIVATE_KEY_FILE_NAME = 'seal-private-key.pem';

@@ -1,5 +1,5 @@
 import type { EventHashBody } from '../event-hash';
-import { currencyExponent, decodeDeveloperEvent, formatMoney, type DeveloperEvent } from '../../../domain/src';
+import { currencyExponent, decodeDeveloperEvent, formatMoney, type DeveloperEvent } from '@rsi/domain';
 import type { ProofStep } from './merkle-tree';
 
 /**

@@ -1,8 +1,8 @@
 import {
   contractVersionRecord, decideDeveloper, decodeDeveloperEvent, DomainError, evolveDeveloper, formatMoney, initialDeveloperState,
   isDeveloperEventType, parseContractTerms, parseInstant, type DeveloperEvent, type DeveloperState, type SplitLine,
-} from '../../../domain/src';
-import type { EventStore } from '../../../event-store/src/event-store.port';
+} from '@rsi/domain';
+import type { EventStore } from '@rsi/event-store';
 import { developerStreamName } from '../command-routing';
 import { commandBehind } from './command-behind';
 

@@ -5,9 +5,9 @@ import {
   initialConsumptionState, initialPriceBookState, parseCurrency, parseIdentifier,
   type ConsumptionApp, type ConsumptionEvent, type ConsumptionState, type PriceBookState,
   type PublishPriceBook, type RecordConsumption,
-} from '../../../domain/src';
-import type { DeveloperEvent } from '../../../domain/src/ledger.events';
-import type { EventStore } from '../../../event-store/src/event-store.port';
+} from '@rsi/domain';
+import type { DeveloperEvent } from '@rsi/domain';
+import type { EventStore } from '@rsi/event-store';
 import type { CommandHandlerGroup, LedgerCommand } from '../command-bus';
 import type { CommandContext, CommandOutcome } from '../command-outcome';
 import type { FieldKind } from '../jsonl-command.parser';

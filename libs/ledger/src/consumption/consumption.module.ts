@@ -1,10 +1,9 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
-import type { DatabaseConnection } from '../../../database/src/database-connection';
-import { DATABASE_CONNECTION } from '../../../database/src/database.module';
-import type { EventStore } from '../../../event-store/src/event-store.port';
-import { EVENT_STORE } from '../../../event-store/src/event-store.module';
-import { LedgerProjections, ProjectionHandlerProvider } from '../../../projections/src/projections.module';
-import { UnitEconomicsProjection } from '../../../projections/src/unit-economics.projection';
+import type { DatabaseConnection } from '@rsi/database';
+import { DATABASE_CONNECTION } from '@rsi/database';
+import type { EventStore } from '@rsi/event-store';
+import { EVENT_STORE } from '@rsi/event-store';
+import { LedgerProjections, ProjectionHandlerProvider, UnitEconomicsProjection } from '@rsi/projections';
 import { BOOKING_TIME_SOURCE, CommandHandlerGroupProvider, ExportDefinitionsProvider, type ExportDefinitions } from '../ledger-core.module';
 import type { BookingTimeSource } from '../write-pipeline/command-write.pipeline';
 import { ConsumptionCommandService } from './consumption-command.service';

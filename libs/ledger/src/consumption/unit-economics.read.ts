@@ -1,7 +1,7 @@
 import {
   EXACT_AMOUNT_DECIMALS, formatExactDecimal, formatMoney, minorToZeptounits, parseSignedScaledDecimal, QUANTITY_DECIMALS_MAXIMUM,
   roundZeptounitsToMinor,
-} from '../../../domain/src';
+} from '@rsi/domain';
 import type { ExportDefinition } from '../projection-export';
 
 /** The row of `unit_economics_monthly` as text, as PostgreSQL prints numerics (exact). */

@@ -1,11 +1,9 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
-import type { DatabaseConnection } from '../../../database/src/database-connection';
-import { DATABASE_CONNECTION } from '../../../database/src/database.module';
-import type { EventStore } from '../../../event-store/src/event-store.port';
-import { EVENT_STORE } from '../../../event-store/src/event-store.module';
-import { LedgerProjection } from '../../../projections/src/ledger.projection';
-import { LedgerProjections, ProjectionHandlerProvider } from '../../../projections/src/projections.module';
-import { PersonalDataKeys } from '../../../database/src/personal-data-keys';
+import type { DatabaseConnection } from '@rsi/database';
+import { DATABASE_CONNECTION, PersonalDataKeys } from '@rsi/database';
+import type { EventStore } from '@rsi/event-store';
+import { EVENT_STORE } from '@rsi/event-store';
+import { LedgerProjection, LedgerProjections, ProjectionHandlerProvider } from '@rsi/projections';
 import { CommandDirectory } from '../command-routing';
 import { LedgerCommandService } from '../ledger-command.service';
 import { BOOKING_TIME_SOURCE, CommandHandlerGroupProvider, ExportDefinitionsProvider, type ExportDefinitions } from '../ledger-core.module';

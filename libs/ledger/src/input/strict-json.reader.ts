@@ -1,4 +1,4 @@
-import { DomainError } from '../../../domain/src/domain.errors';
+import { DomainError } from '@rsi/domain';
 
 // ---- Structural limits of JSON input (HTTP bodies and JSONL import lines) -------------
 // The byte size is bounded by the caller (the API's body limit, the import's line limit):

@@ -1,17 +1,8 @@
-import { DomainError } from '../../../domain/src';
-import type { DeveloperEvent } from '../../../domain/src/ledger.events';
-import { deriveEventId } from '../../../event-store/src/event-id';
+import { DomainError } from '@rsi/domain';
+import type { DeveloperEvent } from '@rsi/domain';
 import {
-  StreamVersionConflictError,
-  type DuplicateEventIdError,
-  type EventStore,
-  type ExpectedStreamVersion,
-  type AppendResult,
-  type EventMetadata,
-  type JsonObject,
-  type NewEvent,
-  type StreamAppend,
-} from '../../../event-store/src/event-store.port';
+  deriveEventId, StreamVersionConflictError, type DuplicateEventIdError, type EventStore, type ExpectedStreamVersion, type AppendResult, type EventMetadata, type JsonObject, type NewEvent, type StreamAppend,
+} from '@rsi/event-store';
 import { appendStreams, executeIsolated } from '../command-batch-isolation';
 import type { CommandContext, CommandOutcome } from '../command-outcome';
 import { EVENT_HASH_SCHEME_CURRENT, eventHashBodyV2Of, hashOfEventBody } from '../event-hash';

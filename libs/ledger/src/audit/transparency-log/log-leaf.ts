@@ -1,5 +1,5 @@
-import { canonicalJson } from '../../../../domain/src';
-import type { RecordedEvent } from '../../../../event-store/src/event-store.port';
+import { canonicalJson } from '@rsi/domain';
+import type { RecordedEvent } from '@rsi/event-store';
 import { leafHashOf } from './merkle-log';
 
 /**

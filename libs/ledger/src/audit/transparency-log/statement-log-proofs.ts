@@ -1,4 +1,4 @@
-import type { EventStore } from '../../../../event-store/src/event-store.port';
+import type { EventStore } from '@rsi/event-store';
 import { developerStreamName } from '../../command-routing';
 import type { DeveloperStatement } from '../developer-statement';
 import { samePublicKey } from '../period-seal';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { EventStore, RecordedEvent } from '../../../../event-store/src/event-store.port';
+import type { EventStore, RecordedEvent } from '@rsi/event-store';
 import { readEventsInGlobalOrder } from '../global-event-reader';
 import { samePublicKey } from '../period-seal';
 import { logLeafHashOfEvent } from './log-leaf';

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type pg from 'pg';
-import { ListenedDatabaseClient } from '../../../../database/src/database-connection';
+import { ListenedDatabaseClient } from '@rsi/database';
 import type { TransparencyLog } from './transparency-log.service';
 
 const LOCK_NAME = 'rsi-ledger:tree-head-issuer';

@@ -1,5 +1,5 @@
 import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { canonicalJson } from '../../../../domain/src';
+import { canonicalJson } from '@rsi/domain';
 import { samePublicKey } from '../period-seal';
 import { TREE_SIZE_MAXIMUM, verifyConsistency } from './merkle-log';
 

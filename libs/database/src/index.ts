@@ -1,0 +1,11 @@
+export { copyTextValue } from './copy-text';
+export { ListenedDatabaseClient, openDatabase } from './database-connection';
+export type { DatabaseConnection } from './database-connection';
+export { DEFAULT_DATA_DIRECTORY_NAME, describeDatabaseSettings } from './database-settings';
+export type { DatabaseSettings, DatabaseSettingsOptions } from './database-settings';
+export { isDatabaseUnavailableError } from './database-unavailable';
+export { DATABASE_CONNECTION, DATABASE_SETTINGS, DatabaseModule, LEDGER_ENVIRONMENT } from './database.module';
+export { runMigrations } from './migration-runner';
+export { newDataKey, revealPersonalText } from './personal-data-cipher';
+export { KEYS_PER_READ_MAXIMUM, PersonalDataKeys, displayedName, readDataKeys } from './personal-data-keys';
+export type { DataKeyState } from './personal-data-keys';

@@ -1,0 +1,12 @@
+export { LedgerProjection } from './ledger.projection';
+export { ProjectionFailureTable, describeFailedEvent, formatPosition, parsePosition } from './projection-failures';
+export type { ProjectionFailure } from './projection-failures';
+export { failuresHoldingSubject, failuresOfProjection, haltedMessage, staleHeaderValue } from './projection-freshness';
+export type { ReadSubject } from './projection-freshness';
+export type { ProjectionHandler } from './projection.handler';
+export { LedgerProjections, ProjectionHandlerProvider, ProjectionsModule } from './projections.module';
+export { ProjectorRunner } from './projector-runner';
+export { Projector } from './projector';
+export type { CatchUpResult, ReleaseOutcome } from './projector';
+export { quoteIdentifier } from './sql-bulk';
+export { UnitEconomicsProjection } from './unit-economics.projection';
