@@ -91,10 +91,22 @@ module.exports = {
       to: { path: '^(apps|test|bench)/' },
     },
     {
+      name: 'feature-internals-are-private',
+      severity: 'error',
+      comment: 'A feature room of the ledger (developer-ledger, consumption, audit) is used by the other rooms only '
+        + 'through its index.ts; the library entry (libs/ledger/src/index.ts) is the one file that reaches inside.',
+      from: { path: '^libs/ledger/src/([^/]+)/' },
+      to: {
+        path: '^libs/ledger/src/(developer-ledger|consumption|audit)/',
+        pathNot: ['^libs/ledger/src/$1/', '^libs/ledger/src/(developer-ledger|consumption|audit)/index\\.ts$'],
+      },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
+      comment: 'No cycle of run-time imports (a type-only import leaves nothing in the JavaScript).',
       from: {},
-      to: { circular: true },
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
     },
   ],
   options: {

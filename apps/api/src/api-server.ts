@@ -7,12 +7,12 @@ import type { Server } from 'node:http';
 import type { DatabaseConnection } from '@rsi/database';
 import { LedgerRuntime } from '@rsi/ledger';
 import type { LedgerOptions } from '@rsi/ledger';
-import { ApiExceptionFilter } from './api-exception.filter';
+import { ApiExceptionFilter } from './http/api-exception.filter';
 import { readApiSettings, type ApiOptions } from './api-settings';
 import { ApiAppModule } from './api.module';
-import { buildOpenApiDocument } from './openapi-document';
-import { jsonBodyParser } from './request-body';
-import { StrictValidationPipe } from './strict-validation.pipe';
+import { buildOpenApiDocument } from './http/openapi-document';
+import { jsonBodyParser } from './http/request-body';
+import { StrictValidationPipe } from './http/strict-validation.pipe';
 
 export type ApiServer = { port: number; runtime: LedgerRuntime; close(): Promise<void> };
 

@@ -1,16 +1,16 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { LedgerRuntime, ledgerModuleImports, type LedgerOptions } from '@rsi/ledger';
-import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeyGuard } from './http/api-key.guard';
 import { API_SETTINGS, LEDGER_RUNTIME, type ApiSettings } from './api-settings';
 import { BackgroundProjector } from './background-projector';
-import { CommandEndpointService } from './command-endpoint.service';
-import { ConsumptionController } from './consumption.controller';
-import { HealthController } from './health.controller';
-import { LedgerCommandsController } from './ledger-commands.controller';
-import { LedgerExportsController } from './ledger-exports.controller';
-import { LedgerReadsController } from './ledger-reads.controller';
-import { TreeHeadsController } from './tree-heads.controller';
-import { SealPublicKeyController } from './seal-public-key.controller';
+import { CommandEndpointService } from './http/command-endpoint.service';
+import { ConsumptionController } from './consumption/consumption.controller';
+import { HealthController } from './http/health.controller';
+import { LedgerCommandsController } from './developer-ledger/ledger-commands.controller';
+import { LedgerExportsController } from './developer-ledger/ledger-exports.controller';
+import { LedgerReadsController } from './developer-ledger/ledger-reads.controller';
+import { TreeHeadsController } from './audit/tree-heads.controller';
+import { SealPublicKeyController } from './audit/seal-public-key.controller';
 
 /** What every HTTP controller shares: the settings, the API-key guard, the command endpoint. */
 @Global()

@@ -1,12 +1,12 @@
-export { LedgerProjection } from './ledger.projection';
-export { ProjectionFailureTable, describeFailedEvent, formatPosition, parsePosition } from './projection-failures';
+export { PROJECTION_FAILURES_TABLE, ProjectionFailureTable, describeFailedEvent, formatPosition, parsePosition } from './projection-failures';
 export type { ProjectionFailure } from './projection-failures';
 export { failuresHoldingSubject, failuresOfProjection, haltedMessage, staleHeaderValue } from './projection-freshness';
 export type { ReadSubject } from './projection-freshness';
-export type { ProjectionHandler } from './projection.handler';
+export type { ProjectionContext, ProjectionHandler } from './projection.handler';
 export { LedgerProjections, ProjectionHandlerProvider, ProjectionsModule } from './projections.module';
 export { ProjectorRunner } from './projector-runner';
-export { Projector } from './projector';
+export { PROJECTION_CHECKPOINTS_TABLE, Projector } from './projector';
 export type { CatchUpResult, ReleaseOutcome } from './projector';
-export { quoteIdentifier } from './sql-bulk';
-export { UnitEconomicsProjection } from './unit-economics.projection';
+export { bulkAppend, bulkInsert, quoteIdentifier } from './sql-bulk';
+export { defineTable } from './read-model-table';
+export type { ColumnDescription, ColumnEntry, ReadModelTable, RowOf } from './read-model-table';

@@ -1,6 +1,6 @@
 import { Injectable, Module } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
-import { LedgerRuntime } from '../ledger-core.module';
+import { LedgerRuntime } from '../core/ledger-core.module';
 import { PersonalDataKeys } from '@rsi/database';
 import { buildDeveloperStatement, type DeveloperStatement } from './developer-statement';
 import { verifyLedger, type VerifyReport } from './ledger-verify';

@@ -5,8 +5,8 @@ import {
 import type { PersonalText } from '@rsi/domain';
 import { displayedName, type PersonalDataKeys } from '@rsi/database';
 import type { EventStore, ExpectedStreamVersion } from '@rsi/event-store';
-import { developerStreamName } from '../command-routing';
-import { eventHashBodyOf } from '../event-hash';
+import { developerStreamName } from '../developer-ledger';
+import { eventHashBodyOf } from '../core/event-hash';
 import { bookedBefore, parsePeriod } from './accounting-period';
 import { MERKLE_SCHEME, MerkleTree } from './merkle-tree';
 import type { PeriodSeal } from './period-seal';

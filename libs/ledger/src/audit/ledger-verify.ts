@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { KEYS_PER_READ_MAXIMUM, readDataKeys } from '@rsi/database';
 import type { GlobalPosition, RecordedEvent } from '@rsi/event-store';
-import { EVENT_HASH_SCHEME_COVERAGE, eventHashSchemeOf, expectedEventHashOf, GENESIS_EVENT_HASH } from '../event-hash';
-import type { LedgerRuntime } from '../ledger-core.module';
+import { EVENT_HASH_SCHEME_COVERAGE, eventHashSchemeOf, expectedEventHashOf, GENESIS_EVENT_HASH } from '../core/event-hash';
+import type { LedgerRuntime } from '../core/ledger-core.module';
 import {
   compareProjectionSchemas, projectionTables, replayIntoFreshSchema, snapshotLiveProjections, type LiveSnapshot, type ReplayResult,
 } from './projection-replay';

@@ -3,8 +3,8 @@ import { parseInstant } from '@rsi/domain';
 import {
   deriveEventId, DuplicateEventIdError, StreamVersionConflictError, type EventMetadata, type EventStore, type ExpectedStreamVersion, type GlobalPosition, type JsonObject, type NewEvent, type RecordedEvent,
 } from '@rsi/event-store';
-import { EVENT_SCHEMA_VERSION } from '../ledger-command.service';
-import { EVENT_HASH_SCHEME_CURRENT, eventHashBodyV2Of, GENESIS_EVENT_HASH, hashOfEventBody } from '../event-hash';
+import { EVENT_SCHEMA_VERSION } from '../write-pipeline/command-write.pipeline';
+import { EVENT_HASH_SCHEME_CURRENT, eventHashBodyV2Of, GENESIS_EVENT_HASH, hashOfEventBody } from '../core/event-hash';
 import { bookedBefore, nextPeriod, parsePeriod, type AccountingPeriod } from './accounting-period';
 import { readEventsInGlobalOrder } from './global-event-reader';
 import { MERKLE_SCHEME, MerkleRootAccumulator, merkleLeafOf } from './merkle-tree';

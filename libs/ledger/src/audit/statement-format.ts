@@ -1,4 +1,4 @@
-import { csvRow } from '../csv';
+import { csvRow } from '../core/csv';
 import type { DeveloperStatement } from './developer-statement';
 
 export type StatementFormat = 'json' | 'csv' | 'html';

@@ -1,4 +1,4 @@
-import type { EventHashBody } from '../event-hash';
+import type { EventHashBody } from '../core/event-hash';
 import { currencyExponent, decodeDeveloperEvent, formatMoney, type DeveloperEvent } from '@rsi/domain';
 import type { ProofStep } from './merkle-tree';
 

@@ -1,4 +1,4 @@
-import { hashOfEventBody } from '../event-hash';
+import { hashOfEventBody } from '../core/event-hash';
 import { bookedBefore, parsePeriod } from './accounting-period';
 import { expectedProofSides, MERKLE_SCHEME, merkleLeafOf, merkleRootFromProof, type ProofStep } from './merkle-tree';
 import { decodePeriodSeal, sealSignatureHolds, type PeriodSeal } from './period-seal';

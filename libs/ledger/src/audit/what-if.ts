@@ -3,7 +3,7 @@ import {
   isDeveloperEventType, parseContractTerms, parseInstant, type DeveloperEvent, type DeveloperState, type SplitLine,
 } from '@rsi/domain';
 import type { EventStore } from '@rsi/event-store';
-import { developerStreamName } from '../command-routing';
+import { developerStreamName } from '../developer-ledger';
 import { commandBehind } from './command-behind';
 
 const STREAM_READ_PAGE_EVENTS = 10_000;

@@ -8,9 +8,9 @@ import {
 } from '@rsi/domain';
 import type { DeveloperEvent } from '@rsi/domain';
 import type { EventStore } from '@rsi/event-store';
-import type { CommandHandlerGroup, LedgerCommand } from '../command-bus';
-import type { CommandContext, CommandOutcome } from '../command-outcome';
-import type { FieldKind } from '../jsonl-command.parser';
+import type { CommandHandlerGroup, LedgerCommand } from '../core/command-bus';
+import type { CommandContext, CommandOutcome } from '../core/command-outcome';
+import type { FieldKind } from '../import/jsonl-command.parser';
 import {
   CommandWritePipeline, type BatchStreams, type BookingTimeSource, type DecidedEvent, type Decision, type StreamDecider, type StreamKind,
 } from '../write-pipeline/command-write.pipeline';

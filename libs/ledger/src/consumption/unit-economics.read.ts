@@ -2,7 +2,7 @@ import {
   EXACT_AMOUNT_DECIMALS, formatExactDecimal, formatMoney, minorToZeptounits, parseSignedScaledDecimal, QUANTITY_DECIMALS_MAXIMUM,
   roundZeptounitsToMinor,
 } from '@rsi/domain';
-import type { ExportDefinition } from '../projection-export';
+import type { ExportDefinition } from '../core/projection-export';
 
 /** The row of `unit_economics_monthly` as text, as PostgreSQL prints numerics (exact). */
 export type UnitEconomicsRow = Record<string, string | null>;

@@ -3,12 +3,13 @@ import type { DatabaseConnection } from '@rsi/database';
 import { DATABASE_CONNECTION, PersonalDataKeys } from '@rsi/database';
 import type { EventStore } from '@rsi/event-store';
 import { EVENT_STORE } from '@rsi/event-store';
-import { LedgerProjection, LedgerProjections, ProjectionHandlerProvider } from '@rsi/projections';
-import { CommandDirectory } from '../command-routing';
-import { LedgerCommandService } from '../ledger-command.service';
-import { BOOKING_TIME_SOURCE, CommandHandlerGroupProvider, ExportDefinitionsProvider, type ExportDefinitions } from '../ledger-core.module';
+import { LedgerProjections, ProjectionHandlerProvider } from '@rsi/projections';
+import { LedgerProjection } from './ledger.projection';
+import { CommandDirectory } from './command-routing';
+import { LedgerCommandService } from './ledger-command.service';
+import { BOOKING_TIME_SOURCE, CommandHandlerGroupProvider, ExportDefinitionsProvider, type ExportDefinitions } from '../core/ledger-core.module';
 import type { BookingTimeSource } from '../write-pipeline/command-write.pipeline';
-import { DEVELOPER_LEDGER_EXPORTS } from '../projection-export';
+import { DEVELOPER_LEDGER_EXPORTS } from './developer-ledger.exports';
 
 /** Applied first: the other projections read its tables (apps, developers) in the same transaction. */
 export const DEVELOPER_LEDGER_PROJECTION_ORDER = 10;

@@ -1,7 +1,7 @@
-import { CommandDirectory } from '../command-routing';
+import { CommandDirectory } from '../developer-ledger';
 import { PersonalDataKeys } from '@rsi/database';
-import { ConsumptionCommandService } from '../consumption/consumption-command.service';
-import { LedgerCommandService } from '../ledger-command.service';
+import { ConsumptionCommandService } from '../consumption';
+import { LedgerCommandService } from '../developer-ledger';
 import { openTestLedger, type TestLedger } from '../../../../test/support/test-ledger';
 
 const recordedAt = '2026-11-21T00:00:00.000Z';

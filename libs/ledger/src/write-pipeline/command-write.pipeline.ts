@@ -3,10 +3,10 @@ import type { DeveloperEvent } from '@rsi/domain';
 import {
   deriveEventId, StreamVersionConflictError, type DuplicateEventIdError, type EventStore, type ExpectedStreamVersion, type AppendResult, type EventMetadata, type JsonObject, type NewEvent, type StreamAppend,
 } from '@rsi/event-store';
-import { appendStreams, executeIsolated } from '../command-batch-isolation';
-import type { CommandContext, CommandOutcome } from '../command-outcome';
-import { EVENT_HASH_SCHEME_CURRENT, eventHashBodyV2Of, hashOfEventBody } from '../event-hash';
-import { StreamSnapshotCache, type StreamFold, type StreamSnapshot } from '../stream-snapshot.cache';
+import { appendStreams, executeIsolated } from './command-batch-isolation';
+import type { CommandContext, CommandOutcome } from '../core/command-outcome';
+import { EVENT_HASH_SCHEME_CURRENT, eventHashBodyV2Of, hashOfEventBody } from '../core/event-hash';
+import { StreamSnapshotCache, type StreamFold, type StreamSnapshot } from '../core/stream-snapshot.cache';
 
 /** The schema version of the encoded events this code writes. */
 export const EVENT_SCHEMA_VERSION = 1;

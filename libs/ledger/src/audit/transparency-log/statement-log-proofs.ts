@@ -1,5 +1,5 @@
 import type { EventStore } from '@rsi/event-store';
-import { developerStreamName } from '../../command-routing';
+import { developerStreamName } from '../../developer-ledger';
 import type { DeveloperStatement } from '../developer-statement';
 import { samePublicKey } from '../period-seal';
 import { logLeafDataOf, logLeafFieldsProblem, type LogLeafFields } from './log-leaf';

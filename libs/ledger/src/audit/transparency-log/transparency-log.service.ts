@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type pg from 'pg';
 import { compareGlobalPositions, type EventStore, type GlobalPosition, type RecordedEvent } from '@rsi/event-store';
-import { expectedEventHashOf } from '../../event-hash';
+import { expectedEventHashOf } from '../../core/event-hash';
 import { publicKeyPemOf } from '../seal-signing-key';
 import { logLeafHashOfEvent } from './log-leaf';
 import {

@@ -1,0 +1,100 @@
+import { Controller, Get, Inject, Logger, Param, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Writable } from 'node:stream';
+import { parseInstant } from '@rsi/domain';
+import type { LedgerRuntime } from '@rsi/ledger';
+import { DEVELOPER_LEDGER_EXPORTS } from '@rsi/ledger';
+import { ApiError } from '../http/api-error';
+import { ApiKeyGuard } from '../http/api-key.guard';
+import { LEDGER_RUNTIME } from '../api-settings';
+import { ExportQueryDto } from './ledger-reads.dto';
+import { API_KEY_SECURITY, ErrorResponses, READ_ERROR_STATUSES } from '../http/openapi-document';
+import { ReadFreshness } from '../http/projection-freshness';
+
+const CONTENT_TYPE_OF_FORMAT = { csv: 'text/csv; charset=utf-8', jsonl: 'application/x-ndjson; charset=utf-8' } as const;
+/** Bytes buffered for a slow client before the export waits (and so holds its cursor). */
+const SINK_BUFFER_BYTES = 256 * 1024;
+
+/**
+ * The export's output. A client that disconnects must not leave the export waiting for a
+ * 'drain' that never comes (holding a database connection, the only one when embedded),
+ * so after a disconnect the rest of the export is discarded and the export ends normally.
+ */
+class ResponseSink extends Writable {
+  private disconnected = false;
+
+  constructor(private readonly response: Response) {
+    super({ highWaterMark: SINK_BUFFER_BYTES });
+    response.once('close', () => {
+      if (!response.writableFinished) this.disconnected = true;
+    });
+  }
+
+  get clientDisconnected(): boolean {
+    return this.disconnected;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.disconnected || this.response.destroyed) {
+      this.disconnected = true;
+      callback();
+      return;
+    }
+    if (this.response.write(chunk)) {
+      callback();
+      return;
+    }
+    const onDrain = () => { cleanup(); callback(); };
+    const onClose = () => { cleanup(); this.disconnected = true; callback(); };
+    const cleanup = () => { this.response.off('drain', onDrain); this.response.off('close', onClose); };
+    this.response.once('drain', onDrain);
+    this.response.once('close', onClose);
+  }
+}
+
+@ApiTags('exports')
+@ApiSecurity(API_KEY_SECURITY)
+@UseGuards(ApiKeyGuard)
+@Controller('v1')
+export class LedgerExportsController {
+  private readonly logger = new Logger('LedgerExportsController');
+
+  constructor(@Inject(LEDGER_RUNTIME) private readonly runtime: LedgerRuntime) {}
+
+  @Get('exports/:name')
+  @ApiOperation({ summary: `Streams a projection as CSV or JSONL: ${Object.keys(DEVELOPER_LEDGER_EXPORTS).join(', ')} (and those of modules)` })
+  @ApiResponse({
+    status: 200,
+    description: 'The rows, streamed: one JSON object per line (jsonl) or CSV with a header line. An error after the first byte cuts the connection.',
+    content: { 'application/x-ndjson': { schema: { type: 'string' } }, 'text/csv': { schema: { type: 'string' } } },
+  })
+  @ErrorResponses(READ_ERROR_STATUSES, { 400: 'validation_failed or instant_malformed (a query parameter).', 404: 'unknown_export.' })
+  @ApiParam({ name: 'name', description: 'An export name (those of the ledger and of its modules).', schema: { type: 'string', minLength: 1 } })
+  async export(@Param('name') name: string, @Query() query: ExportQueryDto, @Res() response: Response): Promise<void> {
+    const names = this.runtime.exports.names();
+    if (!names.includes(name)) {
+      throw new ApiError(404, 'unknown_export', `no export ${JSON.stringify(name.slice(0, 64))}; known: ${names.join(', ')}`, 'name');
+    }
+    const format = query.format ?? 'jsonl';
+    // Checked before the first byte, while an error can still be a JSON 400.
+    const from = query.from === undefined ? undefined : parseInstant(query.from, 'from').iso;
+    const to = query.to === undefined ? undefined : parseInstant(query.to, 'to').iso;
+    const asOf = parseInstant(query.asOf ?? new Date().toISOString(), 'asOf').iso;
+    // An export feeds other tools, where a missing row would pass unnoticed: it is refused
+    // while its projection holds back any stream (503 projection_halted, naming the event).
+    const freshness = await ReadFreshness.catchUp(this.runtime);
+    freshness.refuseIfAnyHeld(this.runtime.exports.projectionOf(name), `the export ${name}`);
+    response.status(200);
+    response.setHeader('Content-Type', CONTENT_TYPE_OF_FORMAT[format]);
+    response.setHeader('Content-Disposition', `attachment; filename="${name}.${format}"`);
+    const sink = new ResponseSink(response);
+    const { rowsWritten } = await this.runtime.exportProjection({ name, format, output: sink, from, to, asOf });
+    await new Promise<void>((resolve) => sink.end(resolve));
+    if (sink.clientDisconnected) {
+      this.logger.warn(`export ${name}: the client disconnected; ${rowsWritten} rows were read and discarded`);
+      return;
+    }
+    response.end();
+  }
+}

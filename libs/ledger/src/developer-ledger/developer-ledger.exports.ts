@@ -1,0 +1,88 @@
+import { formatMoney } from '@rsi/domain';
+import type { ExportDefinition } from '../core/projection-export';
+
+function linesOut(linesJson: unknown, currency: string): { party: string; amount: string }[] {
+  const lines = (typeof linesJson === 'string' ? JSON.parse(linesJson) : linesJson) as { party: string; amountMinor: string }[];
+  return lines.map((line) => ({ party: line.party, amount: formatMoney(BigInt(line.amountMinor), currency) }));
+}
+
+function isoOf(value: string | null): string | null {
+  return value === null ? null : new Date(value).toISOString();
+}
+
+const TIME_FILTER = (column: string) => `($1::timestamptz IS NULL OR ${column} >= $1::timestamptz) AND ($2::timestamptz IS NULL OR ${column} < $2::timestamptz) AND $3::timestamptz IS NOT NULL`;
+
+/** The developer ledger's exports (the ledger projection's tables). */
+export const DEVELOPER_LEDGER_EXPORTS: Readonly<Record<string, ExportDefinition>> = {
+  splits: {
+    sql: `SELECT receipt_id, app_id, developer_id, currency, amount_minor::text AS amount_minor, occurred_at::text AS occurred_at,
+                 recorded_at::text AS recorded_at, contract_version::text AS contract_version, contract_hash, lines::text AS lines
+            FROM splits WHERE ${TIME_FILTER('occurred_at')} ORDER BY commit_position, prepare_position`,
+    columns: ['receiptId', 'appId', 'developerId', 'currency', 'amount', 'occurredAt', 'recordedAt', 'contractVersion', 'contractHash', 'lines'],
+    toObject: (row) => ({
+      receiptId: row.receipt_id, appId: row.app_id, developerId: row.developer_id, currency: row.currency,
+      amount: formatMoney(BigInt(row.amount_minor!), row.currency!), occurredAt: isoOf(row.occurred_at), recordedAt: isoOf(row.recorded_at),
+      contractVersion: Number(row.contract_version), contractHash: row.contract_hash, lines: linesOut(row.lines, row.currency!),
+    }),
+  },
+  refunds: {
+    sql: `SELECT refund_id, receipt_id, app_id, developer_id, currency, amount_minor::text AS amount_minor, occurred_at::text AS occurred_at,
+                 recorded_at::text AS recorded_at, contract_version::text AS contract_version, contract_hash, lines::text AS lines
+            FROM refunds WHERE ${TIME_FILTER('occurred_at')} ORDER BY commit_position, prepare_position`,
+    columns: ['refundId', 'receiptId', 'appId', 'developerId', 'currency', 'amount', 'occurredAt', 'recordedAt', 'contractVersion', 'contractHash', 'lines'],
+    toObject: (row) => ({
+      refundId: row.refund_id, receiptId: row.receipt_id, appId: row.app_id, developerId: row.developer_id, currency: row.currency,
+      amount: formatMoney(BigInt(row.amount_minor!), row.currency!), occurredAt: isoOf(row.occurred_at), recordedAt: isoOf(row.recorded_at),
+      contractVersion: Number(row.contract_version), contractHash: row.contract_hash, lines: linesOut(row.lines, row.currency!),
+    }),
+  },
+  balances: {
+    // Pending: developer credits whose hold has not ended at the as-of time.
+    sql: `SELECT b.developer_id, b.currency, b.credited_minor::text AS credited_minor,
+                 COALESCE(p.pending_minor, 0)::text AS pending_minor,
+                 (b.credited_minor - COALESCE(p.pending_minor, 0) - b.refunded_minor - b.payouts_in_flight_minor - b.paid_minor)::text AS available_minor,
+                 b.refunded_minor::text AS refunded_minor, b.payouts_in_flight_minor::text AS in_flight_minor, b.paid_minor::text AS paid_minor
+            FROM developer_balances b
+            LEFT JOIN LATERAL (
+              SELECT sum(s.developer_minor) AS pending_minor FROM splits s
+               WHERE s.developer_id = b.developer_id AND s.currency = b.currency AND s.available_at > $3::timestamptz
+            ) p ON true
+           WHERE ($1::timestamptz IS NULL OR true) AND ($2::timestamptz IS NULL OR true)
+           ORDER BY b.developer_id, b.currency`,
+    columns: ['developerId', 'currency', 'pending', 'available', 'refunded', 'payoutsInFlight', 'paid', 'credited', 'asOf'],
+    toObject: (row) => ({
+      developerId: row.developer_id, currency: row.currency,
+      pending: formatMoney(BigInt(row.pending_minor!), row.currency!), available: formatMoney(BigInt(row.available_minor!), row.currency!),
+      refunded: formatMoney(BigInt(row.refunded_minor!), row.currency!), payoutsInFlight: formatMoney(BigInt(row.in_flight_minor!), row.currency!),
+      paid: formatMoney(BigInt(row.paid_minor!), row.currency!), credited: formatMoney(BigInt(row.credited_minor!), row.currency!),
+      asOf: isoOf(row.as_of),
+    }),
+  },
+  'platform-share': {
+    sql: `SELECT currency, month, party, split_minor::text AS split_minor, reversed_minor::text AS reversed_minor,
+                 (split_minor - reversed_minor)::text AS net_minor
+            FROM platform_share_monthly
+           WHERE ($1::timestamptz IS NULL OR month >= to_char($1::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM'))
+             AND ($2::timestamptz IS NULL OR month < to_char($2::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM')) AND $3::timestamptz IS NOT NULL
+           ORDER BY currency, month, party`,
+    columns: ['currency', 'month', 'party', 'split', 'reversed', 'net'],
+    toObject: (row) => ({
+      currency: row.currency, month: row.month, party: row.party, split: formatMoney(BigInt(row.split_minor!), row.currency!),
+      reversed: formatMoney(BigInt(row.reversed_minor!), row.currency!), net: formatMoney(BigInt(row.net_minor!), row.currency!),
+    }),
+  },
+  'ledger-entries': {
+    // The view unnests ledger_postings (one row per event) into one row per posting.
+    sql: `SELECT event_id::text AS event_id, posting_index::text AS posting_index, commit_position::text AS commit_position,
+                 prepare_position::text AS prepare_position, event_type, account, currency, amount_minor::text AS amount_minor,
+                 occurred_at::text AS occurred_at, recorded_at::text AS recorded_at
+            FROM ledger_entries WHERE ${TIME_FILTER('occurred_at')}
+           ORDER BY commit_position, prepare_position, posting_index`,
+    columns: ['eventId', 'postingIndex', 'commitPosition', 'preparePosition', 'eventType', 'account', 'currency', 'amount', 'occurredAt', 'recordedAt'],
+    toObject: (row) => ({
+      eventId: row.event_id, postingIndex: Number(row.posting_index), commitPosition: row.commit_position, preparePosition: row.prepare_position,
+      eventType: row.event_type, account: row.account, currency: row.currency, amount: formatMoney(BigInt(row.amount_minor!), row.currency!),
+      occurredAt: isoOf(row.occurred_at), recordedAt: isoOf(row.recorded_at),
+    }),
+  },
+};

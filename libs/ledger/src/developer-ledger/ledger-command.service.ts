@@ -1,0 +1,174 @@
+import {
+  decideDeveloper, decodeDeveloperEvent, DomainError, encodeDeveloperEvent, evolveDeveloper, initialDeveloperState, type DeveloperState, parseIdentifier, parseText, NAME_LENGTH_MAXIMUM,
+} from '@rsi/domain';
+import type { DeveloperCommand, ErasePersonalData, RegisterDeveloper, DeveloperEvent } from '@rsi/domain';
+import type { PersonalDataKeys } from '@rsi/database';
+import type { DuplicateEventIdError, EventStore } from '@rsi/event-store';
+import { commandIdOf } from '../core/command-id';
+import type { CommandContext, CommandOutcome } from '../core/command-outcome';
+export type { CommandContext, CommandOutcome } from '../core/command-outcome';
+import type { CommandHandlerGroup, LedgerCommand } from '../core/command-bus';
+import { COMMAND_FIELDS } from '../import/jsonl-command.parser';
+import { CommandDirectory, developerStreamName, routeOf, routesCreatedBy, type RouteKey } from './command-routing';
+import { CommandWritePipeline, type BatchStreams, type BookingTimeSource, type Decision, type StreamDecider, type StreamKind } from '../write-pipeline/command-write.pipeline';
+export { COMMAND_BATCH_MAXIMUM, EVENT_SCHEMA_VERSION } from '../write-pipeline/command-write.pipeline';
+
+const STREAM_READ_PAGE_EVENTS = 10_000;
+/** Decided developer states kept in memory, so that a batch does not re-read its streams. */
+const STATE_CACHE_STREAMS_MAXIMUM = 10_000;
+
+const DEVELOPER_STREAM: StreamKind<DeveloperState, DeveloperEvent> = {
+  initial: initialDeveloperState,
+  decode: decodeDeveloperEvent,
+  evolve: evolveDeveloper,
+};
+
+export class UnknownRouteError extends DomainError {
+  constructor(key: RouteKey) {
+    const field = key.kind === 'app' ? 'appId' : key.kind === 'receipt' ? 'receiptId' : 'payoutId';
+    super(`unknown_${key.kind}`, 'not_found', `${field}: no ${key.kind} ${JSON.stringify(key.id)} is recorded`, field);
+  }
+}
+
+export class DuplicateIdError extends DomainError {
+  constructor(eventId: string) {
+    super('duplicate_id', 'conflict', `the id of this command is already used by another developer's records (event ${eventId})`);
+  }
+}
+
+/** Routes created by the commands of one attempt at a batch, for the commands after them (route key → developer id). */
+type BatchRoutes = Map<string, { key: RouteKey; developerId: string }>;
+
+function routeKeyString(key: RouteKey): string {
+  return `${key.kind}\u0000${key.id}`;
+}
+
+/** Developer commands: the stream `developer-<developerId>`, found through the command directory when a command does not name its developer. */
+class DeveloperStreamDecider implements StreamDecider<DeveloperCommand, DeveloperEvent, BatchRoutes> {
+  readonly snapshotCache = { streamsMaximum: STATE_CACHE_STREAMS_MAXIMUM, readPageEvents: STREAM_READ_PAGE_EVENTS };
+
+  constructor(private readonly directory: CommandDirectory, private readonly personalDataKeys: PersonalDataKeys) {}
+
+  commandIdOf(command: DeveloperCommand): string {
+    return commandIdOf(command);
+  }
+
+  async lookUpRoutes(commands: readonly DeveloperCommand[]): Promise<boolean> {
+    const keys: RouteKey[] = [];
+    for (const command of commands) {
+      const route = routeOf(command);
+      if ('kind' in route) keys.push(route);
+    }
+    if (keys.length === 0) return true;
+    await this.directory.resolve(keys);
+    return keys.every((key) => this.directory.cached(key) !== undefined);
+  }
+
+  beginBatch(): BatchRoutes {
+    return new Map();
+  }
+
+  async decide(command: DeveloperCommand, context: CommandContext, streams: BatchStreams<DeveloperEvent>, routes: BatchRoutes): Promise<Decision<DeveloperEvent>> {
+    const route = routeOf(command);
+    let developerId: string;
+    if ('kind' in route) {
+      const found = routes.get(routeKeyString(route))?.developerId ?? this.directory.cached(route);
+      if (found === undefined) throw new UnknownRouteError(route);
+      developerId = found;
+    } else {
+      developerId = route.developerId;
+    }
+    const streamName = developerStreamName(developerId);
+    const state = await streams.state(streamName, DEVELOPER_STREAM);
+    const protectedCommand = command.type === 'RegisterDeveloper' ? await this.protectName(command) : command;
+    const events = decideDeveloper(protectedCommand, state, { bookedAt: context.recordedAt });
+    if (events.length > 0) {
+      for (const key of routesCreatedBy(command, developerId)) routes.set(routeKeyString(key), { key, developerId });
+    }
+    return { streamName, events };
+  }
+
+  /**
+   * Encrypts the registration's name under the developer's data key before the domain sees
+   * the command, so that the event holds ciphertext only (docs/audit.md "Personal data").
+   * The id and the name are checked first: a key is never made for an id the domain
+   * refuses, and the name's limits are those of the plaintext. Encryption is randomised, so
+   * a re-sent registration gives another ciphertext; the domain compares commitments.
+   */
+  private async protectName(command: RegisterDeveloper): Promise<RegisterDeveloper> {
+    const data = command.data as RegisterDeveloper['data'] | null;
+    if (typeof data !== 'object' || data === null) return command;
+    const developerId = parseIdentifier(data.developerId, 'developerId');
+    const name = parseText(data.name, 'name', NAME_LENGTH_MAXIMUM);
+    const nameProtection = await this.personalDataKeys.protectName(developerId, name);
+    return { type: command.type, data: { ...data, nameProtection } };
+  }
+
+  encode(event: DeveloperEvent) {
+    return encodeDeveloperEvent(event);
+  }
+
+  outcomeEventsOf(events: readonly DeveloperEvent[]): DeveloperEvent[] {
+    return [...events];
+  }
+
+  // An event id stored in another stream: this command reuses an id that belongs to
+  // another developer (an app id registered twice, say).
+  refuseDuplicateEventId(_command: DeveloperCommand, error: DuplicateEventIdError): DomainError {
+    return new DuplicateIdError(error.eventId);
+  }
+
+  committed(routes: BatchRoutes): void {
+    for (const { key, developerId } of routes.values()) this.directory.remember(key, developerId);
+  }
+}
+
+/**
+ * Decides commands on developer streams and appends their events, through the write
+ * pipeline (`CommandWritePipeline`: group commit, conflict retry, isolation of a command
+ * whose append fails). A command that names no developer (a receipt names its app) is
+ * routed through the command directory; an unknown route catches the read models up once
+ * and is otherwise `refused`.
+ */
+export class LedgerCommandService implements CommandHandlerGroup {
+  readonly commandFields = COMMAND_FIELDS;
+
+  private readonly pipeline: CommandWritePipeline<DeveloperCommand, DeveloperEvent, BatchRoutes>;
+
+  constructor(
+    store: EventStore,
+    directory: CommandDirectory,
+    /** Brings the read models (and so the directory) up to date with the store. */
+    catchUpReadModels: () => Promise<unknown>,
+    private readonly personalDataKeys: PersonalDataKeys,
+    /** Where booking times come from: the store's ledger clock at commit (default) or the context. */
+    options: { bookingTime?: BookingTimeSource } = {},
+  ) {
+    this.pipeline = new CommandWritePipeline(store, new DeveloperStreamDecider(directory, personalDataKeys), catchUpReadModels, options);
+  }
+
+  /**
+   * Erases a developer's personal data: records `PersonalDataErased` on the developer's
+   * stream, then destroys the data key. The event comes first, so that a crash between the
+   * two leaves a recorded erasure whose key a repeated request destroys (the repeat is
+   * `already_recorded` and destroys the key again); never a destroyed key without its event.
+   */
+  async erasePersonalData(request: { developerId: string; reason: string | null }, context: CommandContext): Promise<CommandOutcome> {
+    const command: ErasePersonalData = { type: 'ErasePersonalData', data: { developerId: request.developerId, reason: request.reason } };
+    const outcome = await this.pipeline.execute(command, context);
+    if (outcome.status === 'recorded' || outcome.status === 'already_recorded') {
+      await this.personalDataKeys.destroy({ developerId: request.developerId, erasedAt: context.recordedAt, erasedBy: context.actor, reason: request.reason });
+    }
+    return outcome;
+  }
+
+  /** Decides one command; concurrent callers are written together (group commit). */
+  execute(command: LedgerCommand, context: CommandContext): Promise<CommandOutcome> {
+    return this.pipeline.execute(command as DeveloperCommand, context);
+  }
+
+  /** Decides a batch in order and appends it; batches of all callers run one at a time. */
+  executeBatch(commands: readonly LedgerCommand[], context: CommandContext): Promise<CommandOutcome[]> {
+    return this.pipeline.executeBatch(commands as readonly DeveloperCommand[], context);
+  }
+}

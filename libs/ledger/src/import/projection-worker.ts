@@ -1,0 +1,161 @@
+import * as path from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { CatchUpResult } from '@rsi/projections';
+import type { LedgerRuntime } from '../core/ledger-core.module';
+
+/**
+ * The projector in a thread of its own, for the import on a PostgreSQL server.
+ *
+ * Why: an import keeps one JavaScript thread busy parsing, deciding, hashing and encoding
+ * commands, and the projector's JavaScript (reading events back, decoding them, building
+ * rows) took about a third of that thread's time. In a worker thread it runs on the other
+ * core, with its own heap and garbage collector, while PostgreSQL does the rest.
+ *
+ * Nothing about correctness changes: the worker builds the same Nest application context
+ * (LedgerContextModule: same modules, so the same projections and options) on its own connections, and its projector moves the checkpoint with the
+ * rows in one transaction, locking and comparing the checkpoint row, exactly like any other
+ * projector; a `catchUp` in the main thread at the same time is safe. The embedded database
+ * serves one connection only, so there the import projects in its own thread as before.
+ */
+
+type WorkerSettings = {
+  kind: 'rsi-ledger-projection-worker';
+  /** Only what selects the database and the event store; never the whole environment. */
+  environment: Record<string, string>;
+};
+type Request = { requestId: number; kind: 'catch-up' | 'close' };
+type Reply = { requestId: number; ok: true; eventsApplied: number } | { requestId: number; ok: false; message: string };
+
+/** Catch-ups waiting for their reply; more would mean a caller that does not wait for them. */
+const PENDING_REQUESTS_MAXIMUM = 64;
+const CLOSE_WAIT_MILLISECONDS = 30_000;
+const ENVIRONMENT_PASSED = ['DATABASE_URL', 'EVENT_STORE', 'EVENTSTORE_CONNECTION_STRING'] as const;
+
+export type ProjectionWorker = {
+  /** Applies every event committed before the call, in the worker; resolves with the count applied. */
+  catchUp(): Promise<{ eventsApplied: number }>;
+  /** Finishes the running catch-up, closes the worker's ledger and ends the thread. */
+  close(): Promise<void>;
+};
+
+/**
+ * The compiled worker script. Under ts-jest this file is TypeScript, which a worker thread
+ * cannot run, so it then points at the build (`npm test` builds first).
+ */
+function workerScriptPath(): string {
+  if (__filename.endsWith('.js')) return __filename;
+  const repositoryRoot = path.resolve(__dirname, '..', '..', '..', '..');
+  return path.join(repositoryRoot, 'dist', 'libs', 'ledger', 'src', 'import', 'projection-worker.js');
+}
+
+export function startProjectionWorker(options: { environment: NodeJS.ProcessEnv }): ProjectionWorker {
+  const environment: Record<string, string> = {};
+  for (const name of ENVIRONMENT_PASSED) {
+    const value = options.environment[name];
+    if (value !== undefined) environment[name] = value;
+  }
+  if (!environment.DATABASE_URL) throw new Error('the projection worker needs DATABASE_URL: the embedded database serves one connection');
+  const settings: WorkerSettings = { kind: 'rsi-ledger-projection-worker', environment };
+  const worker = new Worker(workerScriptPath(), { workerData: settings });
+  const pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
+  let nextRequestId = 1;
+  let failure: Error | null = null;
+
+  const failAll = (error: Error) => {
+    failure ??= error;
+    for (const waiter of pending.values()) waiter.reject(error);
+    pending.clear();
+  };
+  worker.on('message', (reply: Reply) => {
+    const waiter = pending.get(reply.requestId);
+    if (waiter === undefined) return;
+    pending.delete(reply.requestId);
+    waiter.resolve(reply);
+  });
+  worker.on('error', (error) => failAll(error));
+  worker.on('exit', (code) => failAll(new Error(`the projection worker exited (code ${code})`)));
+
+  const request = (kind: Request['kind']): Promise<Reply> => {
+    if (failure !== null) return Promise.reject(failure);
+    if (pending.size >= PENDING_REQUESTS_MAXIMUM) return Promise.reject(new Error(`more than ${PENDING_REQUESTS_MAXIMUM} requests wait for the projection worker`));
+    const requestId = nextRequestId;
+    nextRequestId += 1;
+    return new Promise<Reply>((resolve, reject) => {
+      pending.set(requestId, { resolve, reject });
+      worker.postMessage({ requestId, kind } satisfies Request);
+    });
+  };
+
+  return {
+    async catchUp() {
+      const reply = await request('catch-up');
+      if (!reply.ok) throw new Error(`projection worker: ${reply.message}`);
+      return { eventsApplied: reply.eventsApplied };
+    },
+    async close() {
+      // A worker that failed already said why, to the catch-up that failed; it is only ended.
+      const timer = setTimeout(() => { void worker.terminate(); }, CLOSE_WAIT_MILLISECONDS);
+      try {
+        if (failure === null) await request('close');
+      } finally {
+        clearTimeout(timer);
+        await worker.terminate();
+      }
+    },
+  };
+}
+
+/**
+ * Runs an import's work with the read models projected where the import should project
+ * them: by a worker thread on a server, by the runtime's own projector on the embedded
+ * database. `rsi-ledger import` and the benchmark both go through here, so that the
+ * benchmark measures what the command does.
+ */
+export async function withImportProjection<Result>(
+  runtime: LedgerRuntime,
+  options: { environment: NodeJS.ProcessEnv },
+  work: (catchUpReadModels: () => Promise<{ eventsApplied: number }>) => Promise<Result>,
+): Promise<Result> {
+  if (runtime.connection.embedded) return work(() => runtime.projector.catchUp());
+  const worker = startProjectionWorker(options);
+  try {
+    return await work(() => worker.catchUp());
+  } finally {
+    await worker.close();
+  }
+}
+
+/** The worker's side: open the ledger, answer catch-ups in order, close on request. */
+async function runWorker(settings: WorkerSettings): Promise<void> {
+  const port = parentPort;
+  if (port === null) throw new Error('the projection worker runs in a worker thread');
+  // Imported here, not at the top: the parent thread of an import has its context built already.
+  const { openLedgerContext } = await import('../core/ledger-context');
+  const ledger = await openLedgerContext({ environment: settings.environment });
+  const runtime = ledger.runtime;
+  // Requests are served one at a time, in arrival order: the projector serialises its runs anyway.
+  let queue: Promise<void> = Promise.resolve();
+  port.on('message', (message: Request) => {
+    queue = queue.then(async () => {
+      if (message.kind === 'close') {
+        await ledger.close();
+        port.postMessage({ requestId: message.requestId, ok: true, eventsApplied: 0 } satisfies Reply);
+        port.close();
+        return;
+      }
+      try {
+        const result: CatchUpResult = await runtime.projector.catchUp();
+        port.postMessage({ requestId: message.requestId, ok: true, eventsApplied: result.eventsApplied } satisfies Reply);
+      } catch (error) {
+        const text = error instanceof Error ? error.stack ?? error.message : String(error);
+        port.postMessage({ requestId: message.requestId, ok: false, message: text } satisfies Reply);
+      }
+    });
+  });
+}
+
+if (!isMainThread && (workerData as Partial<WorkerSettings> | null)?.kind === 'rsi-ledger-projection-worker') {
+  // Not caught on purpose: a rejection ends the thread with the error, and the parent's
+  // 'error' handler fails every waiting catch-up with it.
+  void runWorker(workerData as WorkerSettings);
+}
