@@ -1,5 +1,5 @@
 import { Global, Inject, Injectable, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
-import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
+import { DiscoveryModule, DiscoveryService, ModuleRef } from '@nestjs/core';
 import type { Writable } from 'node:stream';
 import type { DatabaseConnection } from '@rsi/database';
 import { DATABASE_CONNECTION, DATABASE_SETTINGS, describeDatabaseSettings, type DatabaseSettings } from '@rsi/database';
@@ -27,6 +27,12 @@ export type LedgerCoreOptions = { bookingTime?: BookingTimeSource };
  * `ExportCatalog` collects them (discovery, like the projection handlers: no process-wide
  * registry, so two application contexts in one process never share or clash).
  */
+/**
+ * The developer ledger's command service, provided by its module under this token: the core
+ * is below the feature modules and knows the service by type only.
+ */
+export const DEVELOPER_LEDGER_COMMANDS = Symbol('DEVELOPER_LEDGER_COMMANDS');
+
 export const ExportDefinitionsProvider = DiscoveryService.createDecorator<void>();
 
 export interface ExportDefinitions {
@@ -101,6 +107,7 @@ export class LedgerRuntime {
     readonly bus: CommandBus,
     readonly exports: ExportCatalog,
     private readonly projections: LedgerProjections,
+    private readonly moduleReference: ModuleRef,
   ) {
     this.databaseDescription = describeDatabaseSettings(databaseSettings);
   }
@@ -110,10 +117,11 @@ export class LedgerRuntime {
    * an erasure also destroys a data key, so it is never a JSONL line.
    */
   get ledger(): LedgerCommandService {
-    // By name, not by class: the core is below the feature modules and imports them as types only.
-    const service = this.bus.groups.find((group): group is LedgerCommandService => group.constructor.name === 'LedgerCommandService');
-    if (service === undefined) throw new Error('the developer ledger module is not loaded');
-    return service;
+    try {
+      return this.moduleReference.get<LedgerCommandService>(DEVELOPER_LEDGER_COMMANDS, { strict: false });
+    } catch {
+      throw new Error('the developer ledger module is not loaded');
+    }
   }
 
   get projector(): Projector {

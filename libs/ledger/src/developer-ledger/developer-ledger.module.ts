@@ -7,7 +7,7 @@ import { LedgerProjections, ProjectionHandlerProvider } from '@rsi/projections';
 import { LedgerProjection } from './ledger.projection';
 import { CommandDirectory } from './command-routing';
 import { LedgerCommandService } from './ledger-command.service';
-import { BOOKING_TIME_SOURCE, CommandHandlerGroupProvider, ExportDefinitionsProvider, type ExportDefinitions } from '../core/ledger-core.module';
+import { BOOKING_TIME_SOURCE, CommandHandlerGroupProvider, DEVELOPER_LEDGER_COMMANDS, ExportDefinitionsProvider, type ExportDefinitions } from '../core/ledger-core.module';
 import type { BookingTimeSource } from '../write-pipeline/command-write.pipeline';
 import { DEVELOPER_LEDGER_EXPORTS } from './developer-ledger.exports';
 
@@ -46,9 +46,10 @@ export class DeveloperLedgerExports implements ExportDefinitions {
     { provide: CommandDirectory, useFactory: (connection: DatabaseConnection) => new CommandDirectory(connection.pool), inject: [DATABASE_CONNECTION] },
     { provide: PersonalDataKeys, useFactory: (connection: DatabaseConnection) => new PersonalDataKeys(connection.pool), inject: [DATABASE_CONNECTION] },
     DeveloperLedgerCommands,
+    { provide: DEVELOPER_LEDGER_COMMANDS, useExisting: DeveloperLedgerCommands },
     DeveloperLedgerProjection,
     DeveloperLedgerExports,
   ],
-  exports: [DeveloperLedgerCommands, PersonalDataKeys],
+  exports: [DeveloperLedgerCommands, DEVELOPER_LEDGER_COMMANDS, PersonalDataKeys],
 })
 export class DeveloperLedgerModule {}
