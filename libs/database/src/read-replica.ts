@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { DATABASE_CONNECT_TIMEOUT_MILLISECONDS, exactNumberTypes, ListenedDatabaseClient, type DatabaseConnection } from './database-connection';
 import type { DatabaseSettings } from './database-settings';
