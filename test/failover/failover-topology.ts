@@ -52,7 +52,6 @@ const SEARCH_PATH = ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin
 export const TOOLS = {
   pgAutoctl: findExecutable('pg_autoctl', SEARCH_PATH),
   haproxy: findExecutable('haproxy', SEARCH_PATH),
-  psql: findExecutable('psql', SEARCH_PATH),
   initdb: findExecutable('initdb', [POSTGRES_BIN_DIRECTORY]),
   pgCtl: findExecutable('pg_ctl', [POSTGRES_BIN_DIRECTORY]),
   runuser: runningAsRoot ? findExecutable('runuser', ['/usr/sbin', '/sbin', '/usr/bin']) : RUNUSER_PATH,
@@ -63,7 +62,6 @@ export function missingTools(): string[] {
   const missing: string[] = [];
   if (TOOLS.pgAutoctl === null) missing.push('pg_autoctl (Debian package postgresql-15-auto-failover)');
   if (TOOLS.haproxy === null) missing.push('haproxy (Debian package haproxy)');
-  if (TOOLS.psql === null) missing.push('psql');
   if (TOOLS.initdb === null || TOOLS.pgCtl === null) missing.push(`initdb and pg_ctl in ${POSTGRES_BIN_DIRECTORY}`);
   if (runningAsRoot && TOOLS.runuser === null) missing.push('runuser');
   return missing;
@@ -292,37 +290,31 @@ export class FailoverTopology {
 
   /**
    * haproxy with three listeners. Which data node is the primary is asked of the node itself
-   * by an external check (`pg_is_in_recovery()`, a small script running psql): haproxy's own
-   * `pgsql-check` only proves that a server answers, not that it accepts writes. A node that
-   * fails its check loses its sessions at once (`on-marked-down shutdown-sessions`), so no
-   * client keeps writing to a demoted node.
+   * by haproxy's check: it speaks PostgreSQL's protocol (`tcp-check`), logs in, asks
+   * `SELECT pg_is_in_recovery()` and expects the row `f` (primary) or `t` (standby). The
+   * built-in `option pgsql-check` only proves that a server answers, not that it takes
+   * writes; an external check script forks psql each time, too slow on a loaded machine. A
+   * node that fails its check loses its sessions at once (`on-marked-down shutdown-sessions`),
+   * so no client keeps writing to a demoted node.
    */
   startProxy(): GroupProcess {
-    const primaryCheck = this.writeCheckScript('primary-check.sh', 'f');
-    const standbyCheck = this.writeCheckScript('standby-check.sh', 't');
     const servers = this.nodePorts.map((port, index) => `  server node${index + 1} 127.0.0.1:${port} check`).join('\n');
     const configuration = `global
-  external-check
-  insecure-fork-wanted
   maxconn 400
 defaults
   mode tcp
   timeout connect 2s
-  timeout check 5s
+  timeout check 3s
   timeout client 1h
   timeout server 1h
   default-server inter 1s fall 1 rise 1 on-marked-down shutdown-sessions
 listen postgres_primary
   bind 127.0.0.1:${this.primaryProxyPort}
-  option external-check
-  external-check path "/usr/bin:/bin"
-  external-check command ${primaryCheck}
+${recoveryCheck(false)}
 ${servers}
 listen postgres_standby
   bind 127.0.0.1:${this.standbyProxyPort}
-  option external-check
-  external-check path "/usr/bin:/bin"
-  external-check command ${standbyCheck}
+${recoveryCheck(true)}
 ${servers}
 listen postgres_single
   bind 127.0.0.1:${this.singleProxyPort}
@@ -332,16 +324,6 @@ listen postgres_single
     const configurationFile = path.join(this.directory, 'haproxy.cfg');
     fs.writeFileSync(configurationFile, configuration);
     return this.startGroup('haproxy', TOOLS.haproxy!, ['-f', configurationFile, '-db']);
-  }
-
-  private writeCheckScript(name: string, inRecovery: 't' | 'f'): string {
-    const file = path.join(this.directory, name);
-    // haproxy passes: proxy address, proxy port, server address, server port.
-    fs.writeFileSync(file, `#!/bin/sh
-answer=$(PGCONNECT_TIMEOUT=2 psql -h "$3" -p "$4" -U postgres -d postgres -XAtqc 'SELECT pg_is_in_recovery()' 2>/dev/null)
-[ "$answer" = "${inRecovery}" ]
-`, { mode: 0o755 });
-    return file;
   }
 
   /** Ends every process this topology started (their whole groups), then removes the directory. */
@@ -363,6 +345,37 @@ answer=$(PGCONNECT_TIMEOUT=2 psql -h "$3" -p "$4" -U postgres -d postgres -XAtqc
     await sleep(500);
     fs.rmSync(this.directory, { recursive: true, force: true });
   }
+}
+
+/** A PostgreSQL protocol message: type byte (none for the start-up message), int32 length, body. */
+function protocolMessageHex(type: string, body: Buffer): string {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(body.length + 4);
+  return Buffer.concat([Buffer.from(type, 'latin1'), length, body]).toString('hex');
+}
+
+/**
+ * haproxy `tcp-check` lines that log in as postgres (trust), ask `pg_is_in_recovery()` and
+ * expect its one-column row: DataRow 'D', length 11, 1 column, 1 byte, then 't' or 'f'.
+ */
+function recoveryCheck(inRecovery: boolean): string {
+  const startup = protocolMessageHex('', Buffer.concat([
+    Buffer.from([0, 3, 0, 0]), // protocol 3.0
+    Buffer.from('user\0postgres\0database\0postgres\0application_name\0haproxy-check\0\0', 'latin1'),
+  ]));
+  const query = protocolMessageHex('Q', Buffer.from('SELECT pg_is_in_recovery()\0', 'latin1'));
+  const readyForQueryIdle = protocolMessageHex('Z', Buffer.from('I', 'latin1'));
+  const dataRow = protocolMessageHex('D', Buffer.concat([Buffer.from([0, 1, 0, 0, 0, 1]), Buffer.from(inRecovery ? 't' : 'f', 'latin1')]));
+  const terminate = protocolMessageHex('X', Buffer.alloc(0));
+  return [
+    '  option tcp-check',
+    '  tcp-check connect',
+    `  tcp-check send-binary ${startup}`,
+    `  tcp-check expect binary ${readyForQueryIdle}`,
+    `  tcp-check send-binary ${query}`,
+    `  tcp-check expect binary ${dataRow}`,
+    `  tcp-check send-binary ${terminate}`,
+  ].join('\n');
 }
 
 function runCommand(command: string, commandArguments: string[], workingDirectory: string): Promise<{ code: number | null; output: string }> {
