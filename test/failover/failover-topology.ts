@@ -343,7 +343,9 @@ listen postgres_single
     }
     // A postmaster killed with its keeper leaves backends that notice within a moment.
     await sleep(500);
-    fs.rmSync(this.directory, { recursive: true, force: true });
+    // RSI_FAILOVER_KEEP_DIRECTORY=1 keeps the logs of every process for a post-mortem.
+    if (process.env.RSI_FAILOVER_KEEP_DIRECTORY === '1') console.log(`failover topology kept in ${this.directory}`);
+    else fs.rmSync(this.directory, { recursive: true, force: true });
   }
 }
 
