@@ -171,17 +171,15 @@ export class FailoverTopology {
 
   /** Starts a long-running process in a group of its own, remembered for `remove()`. */
   startGroup(name: string, command: string, commandArguments: string[], environment: NodeJS.ProcessEnv = process.env): GroupProcess {
-    const logFile = path.join(this.directory, `${name}.log`);
-    const logStream = fs.openSync(logFile, 'a');
     const child = spawn(command, commandArguments, { cwd: this.directory, env: environment, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     let exited = false;
-    const keep = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      fs.writeSync(logStream, chunk);
-    };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
+    const log = fs.createWriteStream(path.join(this.directory, `${name}.log`), { flags: 'a' });
+    child.stdout!.pipe(log, { end: false });
+    child.stderr!.pipe(log, { end: false });
+    child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
+    child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
+    child.on('close', () => log.end());
     const exitedPromise = new Promise<number | null>((resolve) => {
       child.on('exit', (code) => {
         exited = true;
@@ -192,7 +190,6 @@ export class FailoverTopology {
         resolve(null);
       });
     });
-    void exitedPromise.then(() => fs.closeSync(logStream));
     const group: GroupProcess = { name, pid: child.pid!, exited: exitedPromise, output: () => output, hasExited: () => exited };
     this.groups.push(group);
     return group;

@@ -124,10 +124,8 @@ async function startServe(name: string, environment: NodeJS.ProcessEnv): Promise
   let stderr = '';
   let exit: CliExit | null = null;
   const projectorActiveAt: number[] = [];
-  const logFile = fs.openSync(path.join(environment.RSI_FAILOVER_DIRECTORY!, `${name}.log`), 'a');
-  child.stdout!.on('data', (chunk: Buffer) => fs.writeSync(logFile, chunk));
-  child.stderr!.on('data', (chunk: Buffer) => fs.writeSync(logFile, chunk));
-  void finished.then(() => fs.closeSync(logFile));
+  child.stdout!.pipe(fs.createWriteStream(path.join(environment.RSI_FAILOVER_DIRECTORY!, `${name}.out.log`), { flags: 'a' }));
+  child.stderr!.pipe(fs.createWriteStream(path.join(environment.RSI_FAILOVER_DIRECTORY!, `${name}.err.log`), { flags: 'a' }));
   let pendingLine = '';
   child.stdout!.on('data', (chunk: Buffer) => {
     const lines = (pendingLine + chunk.toString('utf8')).split('\n');
