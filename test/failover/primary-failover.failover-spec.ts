@@ -234,6 +234,9 @@ async function projectorCaughtUp(databaseUrl: string): Promise<boolean> {
   let topology: FailoverTopology | undefined;
   const serves: ServeProcess[] = [];
   let load: ReceiptLoad | undefined;
+  /** The data node killed by the failover step, and the one promoted. */
+  let lostNode: DataNode | undefined;
+  let promotedNode: DataNode | undefined;
   const report: string[] = [];
 
   afterAll(async () => {
@@ -335,6 +338,8 @@ async function projectorCaughtUp(databaseUrl: string): Promise<boolean> {
     const primaryState = states.find((state) => state.reportedState === 'primary')!;
     const lost = topology!.dataNodes.find((node) => node.name === primaryState.name)!;
     const survivor = topology!.dataNodes.find((node) => node.name !== primaryState.name)!;
+    lostNode = lost;
+    promotedNode = survivor;
     const postmasterPid = topology!.postmasterPidOf(lost);
     expect(postmasterPid).not.toBeNull();
     const killedAtMilliseconds = Date.now();
@@ -439,9 +444,9 @@ async function projectorCaughtUp(databaseUrl: string): Promise<boolean> {
   }, 5 * 60_000);
 
   it('the lost node rejoins as the synchronous standby', async () => {
-    const states = await topology!.nodeStates();
-    const lost = topology!.dataNodes.find((node) => states.some((state) => state.name === node.name && state.reportedState !== 'primary' && state.reportedState !== 'wait_primary'))!;
-    const primary = topology!.dataNodes.find((node) => node !== lost)! as DataNode;
+    // The monitor still shows the lost node's last report (primary); its goal is demoted.
+    const lost = lostNode!;
+    const primary = promotedNode!;
     const startedAtMilliseconds = Date.now();
     topology!.restartKeeper(lost);
     await topology!.waitForStates({ [primary.name]: ['primary'], [lost.name]: ['secondary'] }, primary.port);
