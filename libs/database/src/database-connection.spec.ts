@@ -98,7 +98,25 @@ describe('readDatabaseSettings', () => {
       kind: 'server',
       databaseUrl: 'postgres://u@h/d',
       poolSizeMaximum: 10,
+      readReplicaUrl: null,
     });
+  });
+
+  it('takes DATABASE_READ_URL as the read replica of a server primary', () => {
+    expect(readDatabaseSettings({ environment: { DATABASE_URL: 'postgres://u@h/d', DATABASE_READ_URL: ' postgresql://u@standby:6432/d ' } })).toEqual({
+      kind: 'server',
+      databaseUrl: 'postgres://u@h/d',
+      poolSizeMaximum: 10,
+      readReplicaUrl: 'postgresql://u@standby:6432/d',
+    });
+    expect(readDatabaseSettings({ environment: { DATABASE_URL: 'postgres://u@h/d', DATABASE_READ_URL: '  ' } })).toMatchObject({ readReplicaUrl: null });
+  });
+
+  it('refuses a DATABASE_READ_URL that is not a postgres URL with a host, or that has no server primary', () => {
+    expect(() => readDatabaseSettings({ environment: { DATABASE_URL: 'postgres://u@h/d', DATABASE_READ_URL: 'standby:5432' } })).toThrow(/DATABASE_READ_URL must be a postgres/);
+    expect(() => readDatabaseSettings({ environment: { DATABASE_URL: 'postgres://u@h/d', DATABASE_READ_URL: 'not a url' } })).toThrow(/DATABASE_READ_URL is not a URL/);
+    expect(() => readDatabaseSettings({ environment: { DATABASE_URL: 'postgres://u@h/d', DATABASE_READ_URL: 'mysql://u@h/d' } })).toThrow(/DATABASE_READ_URL must be a postgres/);
+    expect(() => readDatabaseSettings({ environment: { DATABASE_READ_URL: 'postgres://u@h/d' } })).toThrow(/DATABASE_URL is not/);
   });
 
   it('defaults to ./.rsi-ledger of the working directory', () => {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
  * fresh machine needs no server.
  */
 export type DatabaseSettings =
-  | { kind: 'server'; databaseUrl: string; poolSizeMaximum: number }
+  | { kind: 'server'; databaseUrl: string; poolSizeMaximum: number; /** `DATABASE_READ_URL`; absent or null: every read goes to the primary. */ readReplicaUrl?: string | null }
   | { kind: 'embedded'; dataDirectory: string };
 
 export const DEFAULT_DATA_DIRECTORY_NAME = '.rsi-ledger';
@@ -26,15 +26,40 @@ export type DatabaseSettingsOptions = {
   workingDirectory?: string;
 };
 
+const POSTGRES_URL_PROTOCOLS = new Set(['postgres:', 'postgresql:']);
+
+/**
+ * `DATABASE_READ_URL`: a PostgreSQL standby (or a proxy in front of standbys) for the reads
+ * that accept staleness (exports, unit economics). Refused unless it is a postgres:// URL
+ * with a host, and unless `DATABASE_URL` is set too: the embedded database has no standby,
+ * and a typo must stop the start rather than silently read from the primary.
+ */
+function readReplicaUrlOf(environment: NodeJS.ProcessEnv, databaseUrl: string | undefined): string | null {
+  const value = environment.DATABASE_READ_URL?.trim();
+  if (value === undefined || value === '') return null;
+  if (!databaseUrl) throw new Error('DATABASE_READ_URL is set but DATABASE_URL is not: a read replica needs a PostgreSQL server primary');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error('DATABASE_READ_URL is not a URL (expected postgres://user@host:port/database)');
+  }
+  if (!POSTGRES_URL_PROTOCOLS.has(url.protocol) || url.hostname === '') {
+    throw new Error('DATABASE_READ_URL must be a postgres:// or postgresql:// URL with a host');
+  }
+  return value;
+}
+
 export function readDatabaseSettings(options: DatabaseSettingsOptions = {}): DatabaseSettings {
   const environment = options.environment ?? process.env;
   const databaseUrl = environment.DATABASE_URL?.trim();
+  const readReplicaUrl = readReplicaUrlOf(environment, databaseUrl);
   if (databaseUrl) {
     const poolSizeMaximum = options.poolSizeMaximum ?? DEFAULT_SERVER_POOL_SIZE_MAXIMUM;
     if (!Number.isInteger(poolSizeMaximum) || poolSizeMaximum < 1 || poolSizeMaximum > SERVER_POOL_SIZE_LIMIT) {
       throw new RangeError(`poolSizeMaximum must be an integer from 1 to ${SERVER_POOL_SIZE_LIMIT}, got ${poolSizeMaximum}`);
     }
-    return { kind: 'server', databaseUrl, poolSizeMaximum };
+    return { kind: 'server', databaseUrl, poolSizeMaximum, readReplicaUrl };
   }
   const workingDirectory = options.workingDirectory ?? process.cwd();
   const dataDirectory = path.resolve(workingDirectory, options.dataDirectory ?? DEFAULT_DATA_DIRECTORY_NAME);
@@ -44,11 +69,16 @@ export function readDatabaseSettings(options: DatabaseSettingsOptions = {}): Dat
 /** For logs: the URL without its password. */
 export function describeDatabaseSettings(settings: DatabaseSettings): string {
   if (settings.kind === 'embedded') return `embedded PostgreSQL (PGlite) in ${settings.dataDirectory}`;
+  const primary = `PostgreSQL at ${describeDatabaseUrl(settings.databaseUrl, 'DATABASE_URL')}`;
+  return settings.readReplicaUrl == null ? primary : `${primary}, stale-tolerant reads from ${describeDatabaseUrl(settings.readReplicaUrl, 'DATABASE_READ_URL')}`;
+}
+
+function describeDatabaseUrl(databaseUrl: string, variableName: string): string {
   try {
-    const url = new URL(settings.databaseUrl);
+    const url = new URL(databaseUrl);
     if (url.password) url.password = '***';
-    return `PostgreSQL at ${url.toString()}`;
+    return url.toString();
   } catch {
-    return 'PostgreSQL (unparsable DATABASE_URL)';
+    return `(unparsable ${variableName})`;
   }
 }

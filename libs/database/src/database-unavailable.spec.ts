@@ -9,6 +9,7 @@ describe('isDatabaseUnavailableError', () => {
     ['pg connect timeout', new Error('timeout expired')],
     ['pg-pool connect timeout', new Error('Connection terminated due to connection timeout', { cause: new Error('timeout expired') })],
     ['starting up', Object.assign(new Error('the database system is starting up'), { code: '57P03' })],
+    ['a write on a standby (mid-failover)', Object.assign(new Error('cannot execute INSERT in a read-only transaction'), { code: '25006' })],
     ['wrapped', new DatabaseUnavailableError(new Error('x'))],
     ['aggregate', Object.assign(new Error('multi'), { errors: [Object.assign(new Error('a'), { code: 'ECONNREFUSED' })] })],
   ])('%s is an outage', (_name, error) => {

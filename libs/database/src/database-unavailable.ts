@@ -11,6 +11,10 @@ const UNAVAILABLE_SQLSTATES = new Set([
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now (starting up, shutting down, recovery)
   '53300', // too_many_connections
+  // read_only_sql_transaction: a write reached a standby. Behind a failover proxy this is the
+  // moment of a switch (the old primary demoted, or a new connection routed before the proxy
+  // saw the promotion), so it is a passing outage; no statement of the ledger is read-only by mistake.
+  '25006',
 ]);
 const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 /** node-postgres raises these as plain Errors without a code. */

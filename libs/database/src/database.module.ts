@@ -2,6 +2,7 @@ import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicat
 import { openDatabase, type DatabaseConnection } from './database-connection';
 import { readDatabaseSettings, type DatabaseSettings, type DatabaseSettingsOptions } from './database-settings';
 import { runMigrations } from './migration-runner';
+import { READ_REPLICA, ReadReplica } from './read-replica';
 
 /** Injection token of the `DatabaseSettings` read from the options and the environment. */
 export const DATABASE_SETTINGS = Symbol('DATABASE_SETTINGS');
@@ -53,7 +54,10 @@ export class DatabaseConnectionCloser implements OnApplicationShutdown {
   }
 }
 
-/** The database: a PostgreSQL server pool (`DATABASE_URL`) or the embedded PGlite, migrated. */
+/**
+ * The database: a PostgreSQL server pool (`DATABASE_URL`) or the embedded PGlite, migrated;
+ * and the read replica (`DATABASE_READ_URL`) of the stale-tolerant reads.
+ */
 @Global()
 @Module({})
 export class DatabaseModule {
@@ -67,8 +71,13 @@ export class DatabaseModule {
         { provide: DATABASE_SETTINGS, useFactory: () => readDatabaseSettings(settingsOptions) },
         { provide: DATABASE_CONNECTION, useFactory: (settings: DatabaseSettings) => openMigratedDatabase(settings, onOpened), inject: [DATABASE_SETTINGS] },
         DatabaseConnectionCloser,
+        {
+          provide: READ_REPLICA,
+          useFactory: (settings: DatabaseSettings, connection: DatabaseConnection) => new ReadReplica(settings, connection),
+          inject: [DATABASE_SETTINGS, DATABASE_CONNECTION],
+        },
       ],
-      exports: [LEDGER_ENVIRONMENT, DATABASE_SETTINGS, DATABASE_CONNECTION],
+      exports: [LEDGER_ENVIRONMENT, DATABASE_SETTINGS, DATABASE_CONNECTION, READ_REPLICA],
     };
   }
 }

@@ -9,3 +9,5 @@ export { runMigrations } from './migration-runner';
 export { newDataKey, revealPersonalText } from './personal-data-cipher';
 export { KEYS_PER_READ_MAXIMUM, PersonalDataKeys, displayedName, readDataKeys } from './personal-data-keys';
 export type { DataKeyState } from './personal-data-keys';
+export { READ_REPLICA, ReadReplica } from './read-replica';
+export type { StaleTolerantReader } from './read-replica';

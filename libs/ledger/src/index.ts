@@ -45,3 +45,4 @@ export { LedgerProjection } from './developer-ledger/ledger.projection';
 export { LEDGER_POSTINGS_TABLE, LEDGER_TABLES, PAYOUTS_TABLE, SPLITS_TABLE } from './developer-ledger/ledger.tables';
 export { UnitEconomicsProjection } from './consumption/unit-economics.projection';
 export { UNIT_ECONOMICS_TABLES } from './consumption/unit-economics.tables';
+export { WriteContentionError } from './write-pipeline/command-batch-isolation';

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Logger, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { READ_REPLICA, type ReadReplica } from '@rsi/database';
 import { DomainError, parseInstant } from '@rsi/domain';
 import type { LedgerCommand, LedgerRuntime } from '@rsi/ledger';
 import {
@@ -24,6 +25,7 @@ import {
 import { identifierParameter } from '../http/path-parameters';
 import { ReadFreshness } from '../http/projection-freshness';
 import type { RequestWithRawBody } from '../http/request-body';
+import { markStaleTolerantRead, STALE_TOLERANT_READ_HEADERS } from '../http/stale-tolerant-read';
 
 function CommandResponses(): MethodDecorator {
   const decorators: MethodDecorator[] = [
@@ -57,6 +59,7 @@ export class ConsumptionController {
   constructor(
     private readonly commands: CommandEndpointService,
     @Inject(LEDGER_RUNTIME) private readonly runtime: LedgerRuntime,
+    @Inject(READ_REPLICA) private readonly readReplica: ReadReplica,
   ) {
     this.idempotencyKeys = new IdempotencyKeyStore(runtime.connection.pool);
   }
@@ -150,10 +153,14 @@ export class ConsumptionController {
 
   @Get('apps/:appId/unit-economics')
   @ApiOperation({ summary: 'Unit economics of an app per UTC month: revenue, platform share, pay-per-use equivalent, cost, margin, saving' })
-  @ApiOkResponse({ type: UnitEconomicsResponseDto })
+  @ApiOkResponse({ type: UnitEconomicsResponseDto, description: 'The figures are read from the replica (DATABASE_READ_URL) when one is configured: see the headers.', headers: STALE_TOLERANT_READ_HEADERS })
   @ErrorResponses(READ_ERROR_STATUSES, { 400: 'validation_failed or instant_malformed (from, to, appId).', 404: 'unknown_app.' })
   @IdentifierPathParameter('appId', 'App id.')
-  async unitEconomics(@Param('appId') appIdParameter: string, @Query() query: UnitEconomicsQueryDto): Promise<UnitEconomicsResponseDto> {
+  async unitEconomics(
+    @Param('appId') appIdParameter: string,
+    @Query() query: UnitEconomicsQueryDto,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<UnitEconomicsResponseDto> {
     const appId = identifierParameter(appIdParameter, 'appId');
     const from = query.from === undefined ? null : parseInstant(query.from, 'from').iso;
     const to = query.to === undefined ? null : parseInstant(query.to, 'to').iso;
@@ -171,7 +178,11 @@ export class ConsumptionController {
       streamNames: [developerStreamName(String(app.rows[0].developer_id)), consumptionStreamName(appId)],
       streamNamePrefixes: [priceBookStreamName('')],
     }, subject);
-    const result = await pool.query<UnitEconomicsRow>(`${UNIT_ECONOMICS_SQL} AND app_id = $4::text ORDER BY month`, [from, to, new Date(0).toISOString(), appId]);
+    // The app's existence is asked of the primary (an app registered a moment ago is found);
+    // the figures are finance reads that accept staleness: the standby's, when there is one.
+    const reader = await this.readReplica.reader();
+    markStaleTolerantRead(response, reader);
+    const result = await reader.pool.query<UnitEconomicsRow>(`${UNIT_ECONOMICS_SQL} AND app_id = $4::text ORDER BY month`, [from, to, new Date(0).toISOString(), appId]);
     const months = result.rows.map((row) => {
       const { appId: _appId, developerId: _developerId, ...figures } = unitEconomicsFiguresOf(row);
       return figures;

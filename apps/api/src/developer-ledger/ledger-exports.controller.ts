@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Logger, Param, Query, Res, UseGuards } from '@
 import { ApiOperation, ApiParam, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Writable } from 'node:stream';
+import { READ_REPLICA, type ReadReplica } from '@rsi/database';
 import { parseInstant } from '@rsi/domain';
 import type { LedgerRuntime } from '@rsi/ledger';
 import { DEVELOPER_LEDGER_EXPORTS } from '@rsi/ledger';
@@ -11,6 +12,7 @@ import { LEDGER_RUNTIME } from '../api-settings';
 import { ExportQueryDto } from './ledger-reads.dto';
 import { API_KEY_SECURITY, ErrorResponses, READ_ERROR_STATUSES } from '../http/openapi-document';
 import { ReadFreshness } from '../http/projection-freshness';
+import { markStaleTolerantRead, STALE_TOLERANT_READ_HEADERS } from '../http/stale-tolerant-read';
 
 const CONTENT_TYPE_OF_FORMAT = { csv: 'text/csv; charset=utf-8', jsonl: 'application/x-ndjson; charset=utf-8' } as const;
 /** Bytes buffered for a slow client before the export waits (and so holds its cursor). */
@@ -60,13 +62,17 @@ class ResponseSink extends Writable {
 export class LedgerExportsController {
   private readonly logger = new Logger('LedgerExportsController');
 
-  constructor(@Inject(LEDGER_RUNTIME) private readonly runtime: LedgerRuntime) {}
+  constructor(
+    @Inject(LEDGER_RUNTIME) private readonly runtime: LedgerRuntime,
+    @Inject(READ_REPLICA) private readonly readReplica: ReadReplica,
+  ) {}
 
   @Get('exports/:name')
   @ApiOperation({ summary: `Streams a projection as CSV or JSONL: ${Object.keys(DEVELOPER_LEDGER_EXPORTS).join(', ')} (and those of modules)` })
   @ApiResponse({
     status: 200,
-    description: 'The rows, streamed: one JSON object per line (jsonl) or CSV with a header line. An error after the first byte cuts the connection.',
+    description: 'The rows, streamed: one JSON object per line (jsonl) or CSV with a header line. An error after the first byte cuts the connection. Read from the replica (DATABASE_READ_URL) when one is configured: see the headers.',
+    headers: STALE_TOLERANT_READ_HEADERS,
     content: { 'application/x-ndjson': { schema: { type: 'string' } }, 'text/csv': { schema: { type: 'string' } } },
   })
   @ErrorResponses(READ_ERROR_STATUSES, { 400: 'validation_failed or instant_malformed (a query parameter).', 404: 'unknown_export.' })
@@ -85,11 +91,14 @@ export class LedgerExportsController {
     // while its projection holds back any stream (503 projection_halted, naming the event).
     const freshness = await ReadFreshness.catchUp(this.runtime);
     freshness.refuseIfAnyHeld(this.runtime.exports.projectionOf(name), `the export ${name}`);
+    // An export accepts staleness: it reads from the standby when there is one, saying how far behind it is.
+    const reader = await this.readReplica.reader();
     response.status(200);
+    markStaleTolerantRead(response, reader);
     response.setHeader('Content-Type', CONTENT_TYPE_OF_FORMAT[format]);
     response.setHeader('Content-Disposition', `attachment; filename="${name}.${format}"`);
     const sink = new ResponseSink(response);
-    const { rowsWritten } = await this.runtime.exportProjection({ name, format, output: sink, from, to, asOf });
+    const { rowsWritten } = await this.runtime.exportProjection({ pool: reader.pool, name, format, output: sink, from, to, asOf });
     await new Promise<void>((resolve) => sink.end(resolve));
     if (sink.clientDisconnected) {
       this.logger.warn(`export ${name}: the client disconnected; ${rowsWritten} rows were read and discarded`);

@@ -41,6 +41,18 @@ export function databaseUnavailable(): ApiError {
   return new ApiError(503, 'database_unavailable', `the database is unavailable; retry in ${DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS} s (Retry-After)`);
 }
 
+/** Seconds before retrying a command whose streams other writers kept changing (`write_contention`). */
+export const WRITE_CONTENTION_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The answer to a command whose batch met concurrent writers on the same streams more often
+ * than its retries allow (several API instances writing one developer's stream at once):
+ * nothing of it was written; the same request is safe to send again.
+ */
+export function writeContention(): ApiError {
+  return new ApiError(503, 'write_contention', `other writers kept changing the same streams; nothing was written; retry in ${WRITE_CONTENTION_RETRY_AFTER_SECONDS} s (Retry-After)`);
+}
+
 export function validationFailed(message: string, field?: string): ApiError {
   return new ApiError(400, 'validation_failed', message, field);
 }

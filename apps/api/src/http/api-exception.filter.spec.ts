@@ -1,7 +1,9 @@
 import type { ArgumentsHost } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
-import { DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS } from './api-error';
+import { StreamVersionConflictError } from '@rsi/event-store';
+import { WriteContentionError } from '@rsi/ledger';
+import { DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS, WRITE_CONTENTION_RETRY_AFTER_SECONDS } from './api-error';
 import { ApiExceptionFilter } from './api-exception.filter';
 
 type Answered = { statusCode: number | null; headers: Record<string, string>; body: unknown };
@@ -33,6 +35,7 @@ describe('ApiExceptionFilter and database outages', () => {
     ['a connection that died', new Error('Connection terminated unexpectedly')],
     ['a server shutting down, through TypeORM', new QueryFailedError('SELECT 1', [], Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))],
     ['a server starting up', Object.assign(new Error('the database system is starting up'), { code: '57P03' })],
+    ['a write that reached a standby (mid-failover)', Object.assign(new Error('cannot execute INSERT in a read-only transaction'), { code: '25006' })],
   ])('answers %s with 503 database_unavailable and Retry-After', (_name, exception) => {
     const answered = answerOf(exception);
     expect(answered.statusCode).toBe(503);
@@ -47,5 +50,12 @@ describe('ApiExceptionFilter and database outages', () => {
     expect(answered.statusCode).toBe(500);
     expect(answered.headers['retry-after']).toBeUndefined();
     expect(answered.body).toEqual({ statusCode: 500, code: 'internal_error', message: 'internal error; it has been logged' });
+  });
+
+  it('answers a conflict that outlived its retries with 503 write_contention and Retry-After, never 500', () => {
+    const answered = answerOf(new WriteContentionError(new StreamVersionConflictError('developer-pat', 3n, 4n)));
+    expect(answered.statusCode).toBe(503);
+    expect(answered.headers['retry-after']).toBe(String(WRITE_CONTENTION_RETRY_AFTER_SECONDS));
+    expect(answered.body).toEqual({ statusCode: 503, code: 'write_contention', message: expect.stringContaining('nothing was written') });
   });
 });

@@ -2,7 +2,10 @@ import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } fro
 import type { Response } from 'express';
 import { DomainError } from '@rsi/domain';
 import { isDatabaseUnavailableError } from '@rsi/database';
-import { ApiError, DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS, databaseUnavailable, STATUS_OF_DOMAIN_ERROR_KIND, type ErrorBody } from './api-error';
+import { WriteContentionError } from '@rsi/ledger';
+import {
+  ApiError, DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS, databaseUnavailable, STATUS_OF_DOMAIN_ERROR_KIND, WRITE_CONTENTION_RETRY_AFTER_SECONDS, writeContention, type ErrorBody,
+} from './api-error';
 
 /** Codes of the HTTP errors the framework itself raises (unknown route, wrong method…). */
 const CODE_OF_HTTP_STATUS: Record<number, string> = {
@@ -25,6 +28,7 @@ const OUTAGE_LOG_INTERVAL_MILLISECONDS = 10_000;
 export function errorBodyOf(exception: unknown): ErrorBody | null {
   if (exception instanceof ApiError) return exception.toBody();
   if (isDatabaseUnavailableError(exception)) return databaseUnavailable().toBody();
+  if (exception instanceof WriteContentionError) return writeContention().toBody();
   if (exception instanceof DomainError) {
     const body: ErrorBody = { statusCode: STATUS_OF_DOMAIN_ERROR_KIND[exception.kind], code: exception.code, message: exception.message };
     if (exception.field !== undefined) body.field = exception.field;
@@ -68,6 +72,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
       return;
     }
     if (body.code === 'database_unavailable') response.setHeader('Retry-After', String(DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS));
+    if (body.code === 'write_contention') response.setHeader('Retry-After', String(WRITE_CONTENTION_RETRY_AFTER_SECONDS));
     response.status(body.statusCode).json(body);
   }
 

@@ -24,7 +24,7 @@ const ERROR_DESCRIPTION_OF_STATUS: Record<ErrorStatus, string> = {
   415: 'unsupported_media_type: the body is not application/json in UTF-8.',
   422: 'idempotency_key_reused: the Idempotency-Key was used with another method, path or body; command_not_storable: the database refused the command\'s data (nothing of it was written, the rest of its group commit was).',
   500: 'internal_error: logged on the server; no detail in the response.',
-  503: 'database_unavailable (with Retry-After): the database could not be reached; retry the same command (commands are idempotent by their ids). projection_halted (reads): the answer depends on an event a projection could not apply; the message names it.',
+  503: 'database_unavailable (with Retry-After): the database could not be reached; retry the same command (commands are idempotent by their ids). write_contention (commands, with Retry-After): other writers kept changing the same stream; nothing was written; retry. projection_halted (reads): the answer depends on an event a projection could not apply; the message names it.',
 };
 
 /** Error statuses of every POST that runs a command. */

@@ -133,8 +133,9 @@ export class LedgerRuntime {
     return this.projections.handlers;
   }
 
-  exportProjection(options: { name: string; format: ExportFormat; output: Writable; from?: string; to?: string; asOf: string }): Promise<{ rowsWritten: number }> {
-    return this.exports.exportProjection({ pool: this.connection.pool, ...options });
+  /** From the primary unless `pool` names another (the API's read replica, for a stale-tolerant export). */
+  exportProjection(options: { pool?: Pool; name: string; format: ExportFormat; output: Writable; from?: string; to?: string; asOf: string }): Promise<{ rowsWritten: number }> {
+    return this.exports.exportProjection({ ...options, pool: options.pool ?? this.connection.pool });
   }
 }
 
