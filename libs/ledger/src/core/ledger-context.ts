@@ -24,6 +24,8 @@ export type LedgerOptions = DatabaseSettingsOptions & {
   bookingTime?: BookingTimeSource;
   /** Test-only: shifts the PostgreSQL ledger clock (`ledger-clock.ts`); production leaves it unset. */
   ledgerClockOffsetMilliseconds?: () => number;
+  /** The writer key file (`writerPrivateKeyPath` by default): `writer-key rotate` opens the ledger with the incoming key. */
+  writerPrivateKeyFile?: string;
 };
 
 /**
@@ -32,10 +34,10 @@ export type LedgerOptions = DatabaseSettingsOptions & {
  * per concern. The developer ledger comes first: its exports are listed first.
  */
 export function ledgerModuleImports(options: LedgerOptions): DynamicModule['imports'] & unknown[] {
-  const { log, onDatabaseOpened, bookingTime, ledgerClockOffsetMilliseconds, ...databaseOptions } = options;
+  const { log, onDatabaseOpened, bookingTime, ledgerClockOffsetMilliseconds, writerPrivateKeyFile, ...databaseOptions } = options;
   return [
     DatabaseModule.forRoot({ ...databaseOptions, onOpened: onDatabaseOpened }),
-    EventStoreModule.forRoot({ ledgerClock: { offsetMilliseconds: ledgerClockOffsetMilliseconds } }),
+    EventStoreModule.forRoot({ ledgerClock: { offsetMilliseconds: ledgerClockOffsetMilliseconds }, writerPrivateKeyFile }),
     ProjectionsModule.forRoot({ log }),
     LedgerCoreModule.forRoot({ bookingTime }),
     DeveloperLedgerModule,
