@@ -32,8 +32,8 @@ function actorOfThisProcess(): string {
  * Builds the ledger's Nest application context for one command and closes it after. Loaded
  * on demand: `--help` and usage errors build no context and open no database.
  */
-async function withLedger<T>(dataDirectory: string | undefined, work: (runtime: LedgerRuntime) => Promise<T>): Promise<T> {
-  const ledger = await library().openLedgerContext({ dataDirectory });
+async function withLedger<T>(dataDirectory: string | undefined, work: (runtime: LedgerRuntime) => Promise<T>, writerPrivateKeyFile?: string): Promise<T> {
+  const ledger = await library().openLedgerContext({ dataDirectory, writerPrivateKeyFile });
   try {
     return await work(ledger.runtime);
   } finally {
@@ -217,7 +217,7 @@ registerDevelopersCommands(program, {
 });
 
 registerAuditCommands(program, {
-  withLedger: (work) => withLedger(dataDirectoryOption(), work),
+  withLedger: (work, writerPrivateKeyFile) => withLedger(dataDirectoryOption(), work, writerPrivateKeyFile),
   dataDirectory: () => dataDirectoryOption(),
   actor: actorOfThisProcess,
 });

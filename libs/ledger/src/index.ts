@@ -46,3 +46,7 @@ export { LEDGER_POSTINGS_TABLE, LEDGER_TABLES, PAYOUTS_TABLE, SPLITS_TABLE } fro
 export { UnitEconomicsProjection } from './consumption/unit-economics.projection';
 export { UNIT_ECONOMICS_TABLES } from './consumption/unit-economics.tables';
 export { WriteContentionError } from './write-pipeline/command-batch-isolation';
+export { WRITER_KEYS_STREAM_NAME, introduceWriterKey, readWriterKeyIntroductions } from './audit/writer-key-chain';
+export {
+  installNextWriterPrivateKey, nextWriterPrivateKeyPath, readOrCreateWriterPrivateKey, readWriterPrivateKey, writerKeyIdOf, writerPrivateKeyPath,
+} from '@rsi/event-store';

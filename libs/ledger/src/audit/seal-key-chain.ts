@@ -178,6 +178,11 @@ export type SealKeyChainAudit = {
   warnings: string[];
   keysSeen: number;
   rotations: number;
+  /**
+   * Whether a seal key anchors what it signs (a writer key introduction): pinned, a key on a
+   * chain holding a pinned key; not pinned, a key that signed a seal or a rotation of this ledger.
+   */
+  anchors(fingerprint: string): boolean;
 };
 
 /**
@@ -249,24 +254,25 @@ export function auditSealKeyChain(entries: readonly SealStreamEntry[], pinnedPub
     sealKeys.push({ index, fingerprint, period: seal.period });
   });
 
+  const trustedRoots = new Set<string>();
+  for (const pem of pinnedPublicKeys ?? []) {
+    const fingerprint = publicKeyFingerprint(pem);
+    if (fingerprint !== null) trustedRoots.add(chains.root(fingerprint));
+  }
+  const anchors = (fingerprint: string): boolean => (pinnedPublicKeys === null ? keysSeen.has(fingerprint) : trustedRoots.has(chains.root(fingerprint)));
   if (pinnedPublicKeys === null) {
     if (sealKeys.length > 0) {
       warnings.push('seal keys: not pinned, so the seals were checked only against the keys they name themselves: this proves they were not changed ' +
         'since they were signed, not who signed them (pass --public-key FILE or set RSI_SEAL_PUBLIC_KEY_FILE)');
     }
   } else {
-    const trustedRoots = new Set<string>();
-    for (const pem of pinnedPublicKeys) {
-      const fingerprint = publicKeyFingerprint(pem);
-      if (fingerprint !== null) trustedRoots.add(chains.root(fingerprint));
-    }
     for (const { index, fingerprint } of sealKeys) {
       if (!trustedRoots.has(chains.root(fingerprint))) {
         failAt(index, `signed by ${shortName(fingerprint)}, which is neither a pinned key nor joined to one by a rotation`);
       }
     }
   }
-  return { failuresByEntry, pinned: pinnedPublicKeys !== null, warnings, keysSeen: keysSeen.size, rotations };
+  return { failuresByEntry, pinned: pinnedPublicKeys !== null, warnings, keysSeen: keysSeen.size, rotations, anchors };
 }
 
 /** Splits a PEM file into its public keys (one or more `BEGIN PUBLIC KEY` blocks); refuses a file with none or an invalid one. */

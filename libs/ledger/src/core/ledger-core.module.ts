@@ -3,8 +3,8 @@ import { DiscoveryModule, DiscoveryService, ModuleRef } from '@nestjs/core';
 import type { Writable } from 'node:stream';
 import type { DatabaseConnection } from '@rsi/database';
 import { DATABASE_CONNECTION, DATABASE_SETTINGS, describeDatabaseSettings, type DatabaseSettings } from '@rsi/database';
-import type { EventStore } from '@rsi/event-store';
-import { EVENT_STORE, EVENT_STORE_DESCRIPTION } from '@rsi/event-store';
+import type { EventStore, WriterSigner } from '@rsi/event-store';
+import { EVENT_STORE, EVENT_STORE_DESCRIPTION, WRITER_SIGNER } from '@rsi/event-store';
 import type { ProjectionHandler, Projector } from '@rsi/projections';
 import { LedgerProjections } from '@rsi/projections';
 import { CommandBus, type CommandHandlerGroup } from './command-bus';
@@ -103,6 +103,8 @@ export class LedgerRuntime {
     @Inject(DATABASE_CONNECTION) readonly connection: DatabaseConnection,
     @Inject(EVENT_STORE) readonly store: EventStore,
     @Inject(EVENT_STORE_DESCRIPTION) readonly eventStoreDescription: string,
+    /** The writer key the store signs appends with; null when the adapter records no writer signature (EventStoreDB). */
+    @Inject(WRITER_SIGNER) readonly writerSigner: WriterSigner | null,
     @Inject(DATABASE_SETTINGS) databaseSettings: DatabaseSettings,
     readonly bus: CommandBus,
     readonly exports: ExportCatalog,
