@@ -324,7 +324,7 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
     }
     if (writerAudit !== null) {
       try {
-        writerAudit.finish((fingerprint) => sealAudit.sealKeyAnchors(fingerprint));
+        await writerAudit.finish(headPosition?.commit ?? null, (fingerprint) => sealAudit.sealKeyAnchors(fingerprint));
         warnings.push(...writerAudit.warnings);
       } catch (error) {
         checks.writerSignatures.fail(`the writer keys cannot be checked: ${messageOf(error)}`);

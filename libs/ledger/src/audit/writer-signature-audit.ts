@@ -21,15 +21,27 @@ export async function readWriterSignatureContext(pool: Pool): Promise<WriterSign
   };
 }
 
-async function readSignatureRows(pool: Pool, commits: readonly bigint[]): Promise<Map<bigint, SignatureRow>> {
-  const result = await pool.query<{ transaction_id: string; first_position: string; last_position: string; event_count: number; key_id: string; signature: string }>(
-    `SELECT transaction_id::text AS transaction_id, first_position::text AS first_position, last_position::text AS last_position, event_count, key_id, signature
-       FROM writer_signatures WHERE transaction_id = ANY($1::text[]::xid8[])`,
-    [commits.map(String)],
-  );
-  return new Map(result.rows.map((row) => [BigInt(row.transaction_id), {
+type SignatureRowOfDatabase = { transaction_id: string; first_position: string; last_position: string; event_count: number; key_id: string; signature: string };
+const SIGNATURE_COLUMNS = `transaction_id::text AS transaction_id, first_position::text AS first_position, last_position::text AS last_position, event_count, key_id, signature`;
+
+function signatureRowsOf(rows: readonly SignatureRowOfDatabase[]): Map<bigint, SignatureRow> {
+  return new Map(rows.map((row) => [BigInt(row.transaction_id), {
     firstPosition: BigInt(row.first_position), lastPosition: BigInt(row.last_position), eventCount: row.event_count, keyId: row.key_id, signature: row.signature,
   }]));
+}
+
+async function readSignatureRows(pool: Pool, commits: readonly bigint[]): Promise<Map<bigint, SignatureRow>> {
+  const result = await pool.query<SignatureRowOfDatabase>(`SELECT ${SIGNATURE_COLUMNS} FROM writer_signatures WHERE transaction_id = ANY($1::text[]::xid8[])`, [commits.map(String)]);
+  return signatureRowsOf(result.rows);
+}
+
+/** The signatures of the transactions after `afterCommit` (exclusive; null: from the start) up to `untilCommit` (inclusive). */
+async function readSignatureRowsBetween(pool: Pool, afterCommit: bigint | null, untilCommit: bigint): Promise<Map<bigint, SignatureRow>> {
+  const result = await pool.query<SignatureRowOfDatabase>(
+    `SELECT ${SIGNATURE_COLUMNS} FROM writer_signatures WHERE transaction_id > $1::text::xid8 AND transaction_id <= $2::text::xid8 ORDER BY transaction_id`,
+    [String(afterCommit ?? 0n), String(untilCommit)],
+  );
+  return signatureRowsOf(result.rows);
 }
 
 export type SignedAppend = { keyId: string; eventCount: number; lastPosition: GlobalPosition };
@@ -46,6 +58,8 @@ export class AppendSignatureChecker {
   private batch: RecordedEvent[] = [];
   private rows = new Map<bigint, SignatureRow>();
   private eventsBeforeBatch = 0n;
+  /** Signatures are read by ranges of transactions, up to this one: a signed transaction in a range with no event in it lost its events. */
+  private readUpToCommit: bigint | null = null;
   legacyEvents = 0;
   legacyLastPosition: GlobalPosition | null = null;
 
@@ -58,8 +72,16 @@ export class AppendSignatureChecker {
   ) {}
 
   async observe(events: readonly RecordedEvent[]): Promise<void> {
-    const commits = [...new Set(events.map((recorded) => recorded.globalPosition.commit))].filter((commit) => !this.rows.has(commit));
-    if (commits.length > 0) for (const [commit, row] of await readSignatureRows(this.pool, commits)) this.rows.set(commit, row);
+    if (events.length === 0) return;
+    const lastCommit = events[events.length - 1]!.globalPosition.commit;
+    if (this.readUpToCommit === null || lastCommit > this.readUpToCommit) {
+      const commits = new Set(events.map((recorded) => recorded.globalPosition.commit));
+      for (const [commit, row] of await readSignatureRowsBetween(this.pool, this.readUpToCommit, lastCommit)) {
+        if (commits.has(commit)) this.rows.set(commit, row);
+        else this.failEventsGone(commit, row);
+      }
+      this.readUpToCommit = lastCommit;
+    }
     for (const recorded of events) {
       const current = this.batch[0];
       if (current !== undefined && current.globalPosition.commit !== recorded.globalPosition.commit) this.finishBatch();
@@ -67,8 +89,18 @@ export class AppendSignatureChecker {
     }
   }
 
-  finish(): void {
+  /** `headCommit`: the transaction of the store's head when the read began; signed transactions up to it with no event read are reported. */
+  async finish(headCommit: bigint | null): Promise<void> {
     if (this.batch.length > 0) this.finishBatch();
+    if (headCommit !== null && (this.readUpToCommit === null || headCommit > this.readUpToCommit)) {
+      for (const [commit, row] of await readSignatureRowsBetween(this.pool, this.readUpToCommit, headCommit)) this.failEventsGone(commit, row);
+      this.readUpToCommit = headCommit;
+    }
+  }
+
+  private failEventsGone(commit: bigint, row: SignatureRow): void {
+    this.fail(`append of transaction ${commit} (${row.eventCount} event(s), positions ${commit}/${row.firstPosition}..${commit}/${row.lastPosition}): ` +
+      'signed by the writer, but none of its events is in the store: they were deleted');
   }
 
   private names(events: readonly RecordedEvent[]): string {
@@ -173,8 +205,8 @@ export class WriterSignatureAudit {
     await this.checker.observe(events);
   }
 
-  finish(sealKeyAnchors: (fingerprint: string) => boolean): void {
-    this.checker.finish();
+  async finish(headCommit: bigint | null, sealKeyAnchors: (fingerprint: string) => boolean): Promise<void> {
+    await this.checker.finish(headCommit);
     if (this.checker.legacyEvents > 0) {
       this.warnings.push(`writer signatures: the ${this.checker.legacyEvents} event(s) up to position ${formatPosition(this.checker.legacyLastPosition!)} ` +
         'carry no writer signature (written before writer signatures, migration 0011): they are covered by their hash chains, seals and tree heads only');
