@@ -63,6 +63,8 @@ export type EventStoreModuleOptions = {
    * data directory, else `~/.config/rsi-ledger`). Read or created on the first append only.
    */
   writerPrivateKeyFile?: string;
+  /** False (the bench's baseline only): appends are not signed. Default true. */
+  writerSignatures?: boolean;
   /** Told once when the first append created the writer key file. */
   onWriterKeyCreated?: (filePath: string) => void;
 };
@@ -87,7 +89,8 @@ export class EventStoreModule {
         {
           provide: OPENED_EVENT_STORE,
           useFactory: (connection: DatabaseConnection, environment: NodeJS.ProcessEnv, settings: DatabaseSettings) =>
-            openEventStore(connection, environment, ledgerClock, new FileWriterSigner(writerKeyFileOf(options, settings, environment), options.onWriterKeyCreated)),
+            openEventStore(connection, environment, ledgerClock, options.writerSignatures === false ? undefined
+              : new FileWriterSigner(writerKeyFileOf(options, settings, environment), options.onWriterKeyCreated)),
           inject: [DATABASE_CONNECTION, LEDGER_ENVIRONMENT, DATABASE_SETTINGS],
         },
         {

@@ -11,7 +11,7 @@ import { CommandBus, type CommandHandlerGroup } from './command-bus';
 import type { LedgerCommandService } from '../developer-ledger';
 import type { Pool } from 'pg';
 import { exportProjection, type ExportDefinition, type ExportFormat } from '../core/projection-export';
-import type { BookingTimeSource } from '../write-pipeline/command-write.pipeline';
+import type { BookingTimeSource, WrittenHashScheme } from '../write-pipeline/command-write.pipeline';
 
 /**
  * Injection token of the `BookingTimeSource` the command services hand their write
@@ -20,7 +20,10 @@ import type { BookingTimeSource } from '../write-pipeline/command-write.pipeline
  */
 export const BOOKING_TIME_SOURCE = Symbol('BOOKING_TIME_SOURCE');
 
-export type LedgerCoreOptions = { bookingTime?: BookingTimeSource };
+/** Injection token of the hash scheme the write pipelines write: 2, or 1 for the bench's baseline only (`LedgerOptions.benchIntegrityBaseline`). */
+export const WRITTEN_HASH_SCHEME = Symbol('WRITTEN_HASH_SCHEME');
+
+export type LedgerCoreOptions = { bookingTime?: BookingTimeSource; hashScheme?: WrittenHashScheme };
 
 /**
  * Marks a provider of a feature module whose `definitions` are exports of its tables; the
@@ -156,9 +159,10 @@ export class LedgerCoreModule {
       imports: [DiscoveryModule],
       providers: [
         { provide: BOOKING_TIME_SOURCE, useValue: bookingTime },
+        { provide: WRITTEN_HASH_SCHEME, useValue: options.hashScheme ?? 2 },
         { provide: CommandBus, useFactory: () => new CommandBus() }, CommandBusAssembler, ExportCatalog, LedgerRuntime,
       ],
-      exports: [BOOKING_TIME_SOURCE, CommandBus, ExportCatalog, LedgerRuntime],
+      exports: [BOOKING_TIME_SOURCE, WRITTEN_HASH_SCHEME, CommandBus, ExportCatalog, LedgerRuntime],
     };
   }
 }
