@@ -45,6 +45,9 @@ async function insertForgedEvent(pool: Pool): Promise<void> {
   await pool.query(`INSERT INTO streams (stream_name, stream_version) VALUES ('forged-stream', 0)`);
 }
 
+/** The CLI opens the same ledger while this test's context is open: a PostgreSQL server only (the embedded database admits one process). */
+const onServer = process.env.DATABASE_URL?.trim() ? it : it.skip;
+
 describe('writer signatures', () => {
   let ledger: TestLedger | undefined;
   let keyDirectory: string;
@@ -59,7 +62,7 @@ describe('writer signatures', () => {
     fs.rmSync(keyDirectory, { recursive: true, force: true });
   });
 
-  it('signs each append once; seal introduces the key; rotate replaces it (idempotent after an interruption); a retired key is refused', async () => {
+  onServer('signs each append once; seal introduces the key; rotate replaces it (idempotent after an interruption); a retired key is refused', async () => {
     const writerKeyFile = path.join(keyDirectory, 'writer', 'writer-private-key.pem');
     const sealKeyFile = path.join(keyDirectory, 'seal-private-key.pem');
     const environment = { RSI_WRITER_PRIVATE_KEY_FILE: writerKeyFile, RSI_SEAL_PRIVATE_KEY_FILE: sealKeyFile };
