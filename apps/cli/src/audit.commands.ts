@@ -55,6 +55,24 @@ async function introduceOwnWriterKey(runtime: LedgerRuntime, sealKey: KeyObject,
   if (outcome.status === 'introduced') process.stderr.write(`introduced the writer key ${outcome.keyId.slice(0, 16)} with the seal key\n`);
 }
 
+/**
+ * `serve`: a server that holds the seal key introduces its own writer key at start (once per
+ * seal key), so that its appends are anchored before anyone seals; without the seal key at
+ * hand it says how to do it. A failure is reported, never fatal: the writes stay signed.
+ */
+export async function introduceWriterKeyAtStart(runtime: LedgerRuntime, sealPrivateKeyFile: string, actor: string, log: (line: string) => void): Promise<void> {
+  if (runtime.writerSigner === null) return;
+  if (!fs.existsSync(sealPrivateKeyFile)) {
+    log(`writer key ${runtime.writerSigner.keyId.slice(0, 16)}: no seal key at ${sealPrivateKeyFile}; introduce it with "rsi-ledger writer-key introduce" where the seal key is (docs/audit.md)`);
+    return;
+  }
+  try {
+    await introduceOwnWriterKey(runtime, library().readSealPrivateKey(sealPrivateKeyFile), actor);
+  } catch (error) {
+    log(`writer key: not introduced at start: ${(error as Error).message}`);
+  }
+}
+
 function keyPath(context: AuditCommandContext): string {
   return library().sealPrivateKeyPath({ environment: process.env, dataDirectory: context.dataDirectory(), workingDirectory: process.cwd() });
 }

@@ -7,7 +7,7 @@ import type { LedgerRuntime } from '@rsi/ledger';
 import { IMPORT_BATCH_DEFAULT } from '@rsi/domain';
 import { library, loadLibrary } from './ledger-library';
 import { runDemo } from './demo.command';
-import { readPinnedPublicKeys, registerAuditCommands } from './audit.commands';
+import { introduceWriterKeyAtStart, readPinnedPublicKeys, registerAuditCommands } from './audit.commands';
 import { registerProjectionsCommands } from './projections.commands';
 import { registerDevelopersCommands } from './developers.commands';
 import { registerTreeHeadCommands, startTreeHeadSchedule } from './tree-head.commands';
@@ -184,6 +184,7 @@ program
     const { startApiServer } = await import('../../api/src/api-server');
     const sealPrivateKeyFile = library().sealPrivateKeyPath({ environment: process.env, dataDirectory: dataDirectoryOption(), workingDirectory: process.cwd() });
     const server = await startApiServer({ port: options.port, host: options.host, sealPrivateKeyFile, ledger: { dataDirectory: dataDirectoryOption() } });
+    await introduceWriterKeyAtStart(server.runtime, sealPrivateKeyFile, actorOfThisProcess(), (line) => process.stderr.write(`${line}\n`));
     const treeHeads = startTreeHeadSchedule(server.runtime, { dataDirectory: dataDirectoryOption(), log: (line) => process.stderr.write(`${line}\n`) });
     process.stderr.write(`rsi-ledger listening on http://${options.host}:${server.port} (${server.runtime.databaseDescription}, ${server.runtime.eventStoreDescription})\n`);
     // A database outage does not end this process: every database connection has an error
