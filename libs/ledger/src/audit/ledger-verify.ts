@@ -242,6 +242,9 @@ async function checkPostings(client: PoolClient, postings: Check): Promise<void>
  * - the read models rebuilt from position 0 equal the live ones;
  * - no projection holds back an event it could not apply, and none was skipped (a skip is
  *   an operator's recorded decision, reported for ever so that the audit never passes over it);
+ * - every append carries a valid writer signature over its events' hashes, under a writer
+ *   key that a trusted seal key introduced (PostgreSQL store; events written before
+ *   migration 0011 are reported, not refused: `writer-signature-audit.ts`);
  * - every period seal's Merkle root is recomputed from the events and its signature checked,
  *   the seals chain to each other, and (pinned) each is signed by a pinned key or one joined
  *   to it by rotations.
