@@ -11,7 +11,7 @@ import { ApiExceptionFilter } from './http/api-exception.filter';
 import { readApiSettings, type ApiOptions } from './api-settings';
 import { ApiAppModule } from './api.module';
 import { buildOpenApiDocument } from './http/openapi-document';
-import { jsonBodyParser } from './http/request-body';
+import { jsonBodyParser, statementBodyParser } from './http/request-body';
 import { StrictValidationPipe } from './http/strict-validation.pipe';
 
 export type ApiServer = { port: number; runtime: LedgerRuntime; close(): Promise<void> };
@@ -42,6 +42,7 @@ export async function createApiApplication(options: ApiOptions & { ledger?: Ledg
     // Every response is a fresh command outcome or read: a weak ETag (a hash of each body)
     // would cost CPU on every request and never save a transfer.
     express.disable('etag');
+    app.use('/v1/statements/verify', statementBodyParser());
     app.use(jsonBodyParser(settings.bodyLimitBytes));
     app.useGlobalFilters(new ApiExceptionFilter());
     app.useGlobalPipes(new StrictValidationPipe());
