@@ -6,6 +6,7 @@
  */
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
+import { appendPoisonedReceipt } from './support/poisoned-event';
 import { openTestApi, type TestApi } from './support/test-ledger';
 
 const OPERATOR_SECRET = 'bootstrap-operator-secret';
@@ -124,5 +125,21 @@ describe('developer isolation (real server, real database)', () => {
   it('says who the caller is (GET /v1/session)', async () => {
     const session = await asDeveloper('/v1/session').expect(200);
     expect(session.body).toEqual({ keyId: expect.stringMatching(/^key_[0-9a-f]{16}$/) as unknown, role: 'developer', developerId: 'dev-a', authenticated: true });
+  });
+
+  // Last: it leaves a projection holding back dev-b's stream.
+  it("never names another developer's held-back event when a read waits on a projection", async () => {
+    const poisoned = await appendPoisonedReceipt(ledger.runtime.connection.pool, { developerId: 'dev-b', receiptId: 'r-poisoned' });
+    const absent = await asDeveloper('/v1/receipts/r-nobody/split');
+    const exported = await asDeveloper('/v1/exports/splits');
+    for (const response of [absent, exported]) {
+      expect(response.status).toBe(503);
+      expect(response.body.code).toBe('projection_halted');
+      expect(JSON.stringify(response.body)).not.toContain('dev-b');
+      expect(JSON.stringify(response.body)).not.toContain(poisoned.eventId);
+    }
+    // The operator is told which event holds it.
+    const operatorAnswer = await request(server).get('/v1/receipts/r-nobody/split').set('X-Api-Key', OPERATOR_SECRET).expect(503);
+    expect(operatorAnswer.body.message).toContain(poisoned.eventId);
   });
 });

@@ -97,6 +97,7 @@ export class RouteAccessGuard implements CanActivate, OnApplicationBootstrap, On
   private readonly keyRates: RateLimiter;
   private readonly failedAuthentications: RateLimiter;
   private keysExist: { value: boolean; checkedAtMilliseconds: number } | null = null;
+  private readonly routesOfHandler = new WeakMap<object, string[]>();
 
   constructor(
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
@@ -128,7 +129,12 @@ export class RouteAccessGuard implements CanActivate, OnApplicationBootstrap, On
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const response = context.switchToHttp().getResponse<Response>();
-    const routes = routeKeysOf(context.getClass(), context.getHandler());
+    const handler = context.getHandler();
+    let routes = this.routesOfHandler.get(handler);
+    if (routes === undefined) {
+      routes = routeKeysOf(context.getClass(), handler);
+      this.routesOfHandler.set(handler, routes);
+    }
     const route = routes.find((key) => key.startsWith(`${request.method} `)) ?? routes[0] ?? `${request.method} ${request.path}`;
     const access: RouteAccess | undefined = ROUTE_ACCESS_TABLE[route];
     if (access === undefined) {
