@@ -64,7 +64,8 @@ export const ROUTE_ACCESS_TABLE: Readonly<Record<string, RouteAccess>> = {
   'POST /v1/what-if': FINANCE,
   'GET /v1/access-log': AUDITORS,
   // key management
-  'GET /v1/keys': OPERATOR,
+  // who could act when: auditors read the keys too (never a secret)
+  'GET /v1/keys': AUDITORS,
   'POST /v1/keys': OPERATOR,
   'POST /v1/keys/:keyId/revocation': OPERATOR,
 };
