@@ -50,3 +50,7 @@ export { WRITER_KEYS_STREAM_NAME, introduceWriterKey, readWriterKeyIntroductions
 export {
   installNextWriterPrivateKey, nextWriterPrivateKeyPath, readOrCreateWriterPrivateKey, readWriterPrivateKey, writerKeyIdOf, writerPrivateKeyPath,
 } from '@rsi/event-store';
+export { API_KEY_SECRET_PREFIX, API_KEYS_STREAM_NAME, API_ROLES, ApiKeyRefusedError, ApiKeyRegistry, isApiRole, secretDigestOf } from './access';
+export type { ApiKeyIdentity, ApiKeyView, ApiRole, IssuedApiKey } from './access';
+export { developerBalancesBookedBy } from './audit/booked-balances';
+export type { BookedBalance } from './audit/booked-balances';

@@ -1,7 +1,6 @@
-import { Body, Controller, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ApiKeyGuard } from '../http/api-key.guard';
 import { CommandResponseDto } from '../http/api-responses.dto';
 import { CommandEndpointService } from '../http/command-endpoint.service';
 import {
@@ -11,6 +10,8 @@ import {
   API_KEY_SECURITY, COMMAND_ERROR_STATUSES, ErrorResponses, IDEMPOTENT_REPLAYED_HEADER, IdempotencyKeyHeader, IdentifierPathParameter, type ErrorStatus,
 } from '../http/openapi-document';
 import { identifierParameter } from '../http/path-parameters';
+import { ApiError } from '../http/api-error';
+import { developerScopeOf } from '../http/route-access.guard';
 
 /**
  * The responses every command endpoint may give, for the OpenAPI document. `notFound`: what
@@ -32,7 +33,6 @@ function CommandResponses(notFound: string | null): MethodDecorator {
 
 @ApiTags('commands')
 @ApiSecurity(API_KEY_SECURITY)
-@UseGuards(ApiKeyGuard)
 @Controller('v1')
 export class LedgerCommandsController {
   constructor(private readonly commands: CommandEndpointService) {}
@@ -96,7 +96,13 @@ export class LedgerCommandsController {
   @Post('payouts')
   @ApiOperation({ summary: 'RequestPayout: debits the available balance' })
   @CommandResponses('developer_not_registered.')
-  requestPayout(@Req() request: Request, @Res() response: Response, @Body() body: RequestPayoutDto): Promise<void> {
+  async requestPayout(@Req() request: Request, @Res() response: Response, @Body() body: RequestPayoutDto): Promise<void> {
+    // A developer key (RSI_DEVELOPERS_REQUEST_PAYOUTS=own) requests its own payouts only:
+    // another developer is answered as an unregistered one, and nothing is written.
+    const scope = developerScopeOf(request);
+    if (scope !== null && body.developerId !== scope) {
+      throw new ApiError(404, 'developer_not_registered', `developer ${body.developerId} is not registered`, 'developerId');
+    }
     return this.send(request, response, 'RequestPayout', body);
   }
 
