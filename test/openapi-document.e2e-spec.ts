@@ -41,6 +41,7 @@ const FULL_CONTRACT = {
   carveOuts: [{ party: 'provider:acme-models', rate: '2.5%', of: 'basis' }, { party: 'tax:vat', rate: '10%', of: 'platform' }],
   holdDays: 14,
   minimumPayout: '50.00',
+  disputeFeeBearer: 'platform',
 };
 
 /** The parser's refusal of `raw`, or null when it accepts it. */

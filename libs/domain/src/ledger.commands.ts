@@ -86,6 +86,29 @@ export type FailPayout = Command<'FailPayout', {
   reason: string;
 }>;
 
+/**
+ * A dispute (chargeback) of part or all of a receipt: `amount` is reversed across the
+ * receipt's lines by the refund rule and held as disputed; `fee` (may be "0") is charged to
+ * the party the receipt's contract names in `disputeFeeBearer`.
+ */
+export type OpenDispute = Command<'OpenDispute', {
+  disputeId: string;
+  receiptId: string;
+  amount: string;
+  fee: string;
+  openedAt: string;
+}>;
+
+export const DISPUTE_OUTCOMES = ['won', 'lost'] as const;
+export type DisputeOutcome = typeof DISPUTE_OUTCOMES[number];
+
+/** `won` gives the reversed lines back; `lost` makes the reversal final. The fee is never returned. */
+export type ResolveDispute = Command<'ResolveDispute', {
+  disputeId: string;
+  outcome: string;
+  resolvedAt: string;
+}>;
+
 /** Every command decided on a developer's stream (`developer-<developerId>`). */
 export type DeveloperCommand =
   | RegisterDeveloper
@@ -96,4 +119,6 @@ export type DeveloperCommand =
   | RefundRevenue
   | RequestPayout
   | SettlePayout
-  | FailPayout;
+  | FailPayout
+  | OpenDispute
+  | ResolveDispute;

@@ -112,6 +112,41 @@ export type PayoutFailed = DomainEvent<'PayoutFailed', {
   reason: string;
 }>;
 
+/**
+ * A dispute opened: `lines` (the refund rule over what is left of the receipt's lines) are
+ * taken from the parties and held in `system:disputes-held`; `feeMinor` is charged to
+ * `feeBearer` (the receipt's contract's `disputeFeeBearer`) and paid to `system:dispute-fees`.
+ */
+export type DisputeOpened = DomainEvent<'DisputeOpened', {
+  disputeId: string;
+  receiptId: string;
+  appId: string;
+  developerId: string;
+  currency: string;
+  amountMinor: bigint;
+  feeMinor: bigint;
+  feeBearer: 'developer' | 'platform';
+  openedAt: string;
+  contractVersion: number;
+  contractHash: string;
+  splitRuleVersion: number;
+  /** Reversal per party, in the receipt's line order. Sum = amountMinor. */
+  lines: SplitLine[];
+}>;
+
+/** A dispute resolved: `won` gives `lines` (those of the opening) back to the parties; `lost` makes them final. */
+export type DisputeResolved = DomainEvent<'DisputeResolved', {
+  disputeId: string;
+  receiptId: string;
+  appId: string;
+  developerId: string;
+  currency: string;
+  amountMinor: bigint;
+  outcome: 'won' | 'lost';
+  resolvedAt: string;
+  lines: SplitLine[];
+}>;
+
 export type DeveloperEvent =
   | DeveloperRegistered
   | PersonalDataErased
@@ -121,4 +156,6 @@ export type DeveloperEvent =
   | RevenueRefunded
   | PayoutRequested
   | PayoutSettled
-  | PayoutFailed;
+  | PayoutFailed
+  | DisputeOpened
+  | DisputeResolved;

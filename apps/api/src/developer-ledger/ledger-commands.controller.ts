@@ -5,7 +5,8 @@ import { ApiKeyGuard } from '../http/api-key.guard';
 import { CommandResponseDto } from '../http/api-responses.dto';
 import { CommandEndpointService } from '../http/command-endpoint.service';
 import {
-  AmendContractDto, ErasePersonalDataDto, FailPayoutDto, RecordRevenueDto, RefundRevenueDto, RegisterAppDto, RegisterDeveloperDto, RequestPayoutDto, SettlePayoutDto,
+  AmendContractDto, ErasePersonalDataDto, FailPayoutDto, OpenDisputeDto, RecordRevenueDto, RefundRevenueDto, RegisterAppDto, RegisterDeveloperDto,
+  RequestPayoutDto, ResolveDisputeDto, SettlePayoutDto,
 } from './ledger-commands.dto';
 import {
   API_KEY_SECURITY, COMMAND_ERROR_STATUSES, ErrorResponses, IDEMPOTENT_REPLAYED_HEADER, IdempotencyKeyHeader, IdentifierPathParameter, type ErrorStatus,
@@ -91,6 +92,21 @@ export class LedgerCommandsController {
   @CommandResponses('unknown_receipt.')
   refundRevenue(@Req() request: Request, @Res() response: Response, @Body() body: RefundRevenueDto): Promise<void> {
     return this.send(request, response, 'RefundRevenue', body);
+  }
+
+  @Post('disputes')
+  @ApiOperation({ summary: 'OpenDispute: reverses part of a receipt by the refund rule and holds it as disputed; charges the fee to the contract\'s disputeFeeBearer' })
+  @CommandResponses('unknown_receipt.')
+  openDispute(@Req() request: Request, @Res() response: Response, @Body() body: OpenDisputeDto): Promise<void> {
+    return this.send(request, response, 'OpenDispute', body);
+  }
+
+  @Post('disputes/:disputeId/resolution')
+  @ApiOperation({ summary: 'ResolveDispute: won gives the reversed lines back, lost makes the reversal final' })
+  @CommandResponses('unknown_dispute.')
+  @IdentifierPathParameter('disputeId', 'Dispute id.')
+  resolveDispute(@Req() request: Request, @Res() response: Response, @Param('disputeId') disputeId: string, @Body() body: ResolveDisputeDto): Promise<void> {
+    return this.send(request, response, 'ResolveDispute', { disputeId: identifierParameter(disputeId, 'disputeId'), outcome: body.outcome, resolvedAt: body.resolvedAt });
   }
 
   @Post('payouts')

@@ -14,10 +14,10 @@ export type CommandResponse = { statusCode: number; body: unknown; replayed: boo
 
 type SplitLineOut = { party: string; amount: string };
 
-/** The split lines of a receipt, or the reversal lines of a refund, as decimal strings. */
+/** The split lines of a receipt, or the reversal lines of a refund or dispute, as decimal strings. */
 function linesOf(events: readonly DeveloperEvent[]): SplitLineOut[] | undefined {
   for (const event of events) {
-    if (event.type === 'RevenueRecorded' || event.type === 'RevenueRefunded') {
+    if (event.type === 'RevenueRecorded' || event.type === 'RevenueRefunded' || event.type === 'DisputeOpened' || event.type === 'DisputeResolved') {
       return event.data.lines.map((line) => ({ party: line.party, amount: formatMoney(line.amountMinor, event.data.currency) }));
     }
   }

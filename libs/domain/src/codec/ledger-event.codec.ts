@@ -7,7 +7,7 @@
 import { DomainError, EventMalformed, InvariantViolation } from '../domain.errors';
 import {
   AppRegistered, ContractAmended, ContractVersionRecord, DeveloperEvent, DeveloperRegistered, PayoutFailed, PersonalDataErased,
-  PayoutRequested, PayoutSettled, RevenueRecorded, RevenueRefunded, SPLIT_RULE_VERSION, SplitLine,
+  PayoutRequested, PayoutSettled, RevenueRecorded, RevenueRefunded, SPLIT_RULE_VERSION, SplitLine, DisputeOpened, DisputeResolved,
 } from '../ledger.events';
 import { currencyExponent, parseMinorUnits } from '../money/money';
 import { isNormalisedInstant } from '../time/instant';
@@ -24,7 +24,7 @@ export type EncodedDeveloperEvent = { type: string; data: JsonObject };
 
 export const DEVELOPER_EVENT_TYPES = [
   'DeveloperRegistered', 'PersonalDataErased', 'AppRegistered', 'ContractAmended', 'RevenueRecorded', 'RevenueRefunded',
-  'PayoutRequested', 'PayoutSettled', 'PayoutFailed',
+  'PayoutRequested', 'PayoutSettled', 'PayoutFailed', 'DisputeOpened', 'DisputeResolved',
 ] as const;
 
 /** Lines per split are bounded by the contract: platform + carve-outs + developer. */
@@ -151,6 +151,44 @@ export function encodeDeveloperEvent(event: DeveloperEvent): EncodedDeveloperEve
         },
       };
     }
+    case 'DisputeOpened': {
+      const data = event.data;
+      return {
+        type: event.type,
+        data: {
+          disputeId: data.disputeId,
+          receiptId: data.receiptId,
+          appId: data.appId,
+          developerId: data.developerId,
+          currency: data.currency,
+          amountMinor: data.amountMinor.toString(),
+          feeMinor: data.feeMinor.toString(),
+          feeBearer: data.feeBearer,
+          openedAt: data.openedAt,
+          contractVersion: data.contractVersion,
+          contractHash: data.contractHash,
+          splitRuleVersion: data.splitRuleVersion,
+          lines: encodeLines(data.lines),
+        },
+      };
+    }
+    case 'DisputeResolved': {
+      const data = event.data;
+      return {
+        type: event.type,
+        data: {
+          disputeId: data.disputeId,
+          receiptId: data.receiptId,
+          appId: data.appId,
+          developerId: data.developerId,
+          currency: data.currency,
+          amountMinor: data.amountMinor.toString(),
+          outcome: data.outcome,
+          resolvedAt: data.resolvedAt,
+          lines: encodeLines(data.lines),
+        },
+      };
+    }
     default:
       throw new InvariantViolation(`encodeDeveloperEvent: unknown event type ${(event as { type?: unknown }).type}`);
   }
@@ -229,6 +267,13 @@ class FieldReader {
       this.fail(field, `an integer 1..${maximum} is required`);
     }
     return value;
+  }
+
+  /** One of `allowed`, as a string. */
+  oneOf<T extends string>(field: string, allowed: readonly T[]): T {
+    const value = this.data[field];
+    if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) this.fail(field, `one of ${allowed.join(', ')} is required`);
+    return value as T;
   }
 
   hash(field: string): string {
@@ -390,6 +435,48 @@ export function decodeDeveloperEvent(type: string, data: unknown): DeveloperEven
           amountMinor: reader.amountMinor('amountMinor', { allowZero: false }),
           failedAt: reader.instant('failedAt'),
           reason: reader.string('reason'),
+        },
+      };
+      return event;
+    }
+    case 'DisputeOpened': {
+      const developerId = reader.string('developerId');
+      const amountMinor = reader.amountMinor('amountMinor', { allowZero: false });
+      const event: DisputeOpened = {
+        type,
+        data: {
+          disputeId: reader.string('disputeId'),
+          receiptId: reader.string('receiptId'),
+          appId: reader.string('appId'),
+          developerId,
+          currency: reader.currency('currency'),
+          amountMinor,
+          feeMinor: reader.amountMinor('feeMinor', { allowZero: true }),
+          feeBearer: reader.oneOf('feeBearer', ['developer', 'platform'] as const),
+          openedAt: reader.instant('openedAt'),
+          contractVersion: reader.positiveInteger('contractVersion', CONTRACT_VERSIONS_MAXIMUM),
+          contractHash: reader.hash('contractHash'),
+          splitRuleVersion: reader.positiveInteger('splitRuleVersion', SPLIT_RULE_VERSION),
+          lines: reader.lines('lines', amountMinor, developerId),
+        },
+      };
+      return event;
+    }
+    case 'DisputeResolved': {
+      const developerId = reader.string('developerId');
+      const amountMinor = reader.amountMinor('amountMinor', { allowZero: false });
+      const event: DisputeResolved = {
+        type,
+        data: {
+          disputeId: reader.string('disputeId'),
+          receiptId: reader.string('receiptId'),
+          appId: reader.string('appId'),
+          developerId,
+          currency: reader.currency('currency'),
+          amountMinor,
+          outcome: reader.oneOf('outcome', ['won', 'lost'] as const),
+          resolvedAt: reader.instant('resolvedAt'),
+          lines: reader.lines('lines', amountMinor, developerId),
         },
       };
       return event;

@@ -11,10 +11,11 @@ import {
   DuplicateReceipt, DuplicateRefund, FieldInvalid, PayoutAboveAvailable, PayoutBelowMinimum, PayoutNotPending,
   PayoutOutcomeBeforeRequest, ReceiptBeforeFirstContractVersion, RefundBeforeReceipt, RefundExceedsRemaining, UnknownApp, UnknownPayout,
   UnknownReceipt, DeveloperNameErased, assertInvariant,
+  DisputeBeforeReceipt, DisputeExceedsRemaining, DisputeNotOpen, DisputeResolvedBeforeOpened, DuplicateDispute, UnknownDispute,
 } from '../domain.errors';
 import {
   AmendContract, CommandMetadata, DeveloperCommand, ErasePersonalData, FailPayout, RecordRevenue, RefundRevenue, RegisterApp, RegisterDeveloper,
-  RequestPayout, SettlePayout,
+  RequestPayout, SettlePayout, OpenDispute, ResolveDispute, DISPUTE_OUTCOMES, DisputeOutcome,
 } from '../ledger.commands';
 import { DeveloperEvent, SPLIT_RULE_VERSION, SplitLine } from '../ledger.events';
 import { formatMoney, parseCurrency, parseMoney } from '../money/money';
@@ -29,7 +30,7 @@ import { contractVersionRecord, selectContractVersionIndex } from '../contract/c
 import { splitReceipt } from '../split/split-receipt.rule';
 import { reverseRefund } from '../split/refund-reversal.rule';
 import {
-  DeveloperRegistration, DeveloperState, availableBalanceMinor, counterKey, scopeKey, windowKey,
+  DeveloperRegistration, DeveloperState, availableBalanceMinor, counterKey, receiptRemainingMinor, scopeKey, windowKey,
 } from './developer.state';
 
 export { initialDeveloperState, evolveDeveloper } from './developer.state';
@@ -67,6 +68,8 @@ export function decideDeveloper(command: DeveloperCommand, state: DeveloperState
     case 'RequestPayout': return decideRequestPayout(command, state, booking);
     case 'SettlePayout': return decideSettlePayout(command, state, booking);
     case 'FailPayout': return decideFailPayout(command, state, booking);
+    case 'OpenDispute': return decideOpenDispute(command, state, booking);
+    case 'ResolveDispute': return decideResolveDispute(command, state, booking);
     default: throw new CommandUnknown((command as { type?: unknown }).type);
   }
 }
@@ -232,7 +235,8 @@ function decideRefundRevenue(command: RefundRevenue, state: DeveloperState, book
   if (receipt === undefined) throw new UnknownReceipt(receiptId);
   const amountMinor = parseMoney(data.amount, receipt.currency, { field: 'amount' });
   if (occurredAt.epochMilliseconds < receipt.occurredAtEpochMilliseconds) throw new RefundBeforeReceipt(occurredAt.iso, receipt.occurredAt);
-  const remainingTotalMinor = receipt.amountMinor - receipt.refundedMinor;
+  // What is under dispute (open or lost) cannot be refunded as well.
+  const remainingTotalMinor = receiptRemainingMinor(receipt);
   if (amountMinor > remainingTotalMinor) throw new RefundExceedsRemaining(receiptId, formatMoney(remainingTotalMinor, receipt.currency));
 
   const remainingLines: SplitLine[] = receipt.parties.map((party, index) => ({ party, amountMinor: receipt.remainingMinor[index]! }));
@@ -331,6 +335,93 @@ function decideFailPayout(command: FailPayout, state: DeveloperState, booking: B
     data: {
       payoutId, developerId: registration.developerId, currency: payout.currency, amountMinor: payout.amountMinor,
       failedAt: failedAt.iso, reason,
+    },
+  }];
+}
+
+function decideOpenDispute(command: OpenDispute, state: DeveloperState, booking: BookingTime): DeveloperEvent[] {
+  const data = commandData(command);
+  const disputeId = parseIdentifier(data.disputeId, 'disputeId');
+  const receiptId = parseIdentifier(data.receiptId, 'receiptId');
+  const openedAt = parseOccurredTime(data.openedAt, 'openedAt', booking);
+  const registration = requireRegistration(state, null);
+
+  const existing = state.disputes.get(disputeId);
+  if (existing !== undefined) {
+    const existingReceipt = state.receipts.get(existing.receiptId);
+    assertInvariant(existingReceipt !== undefined, 'a recorded dispute has its receipt');
+    const amountMinor = parseMoney(data.amount, existingReceipt.currency, { field: 'amount' });
+    const feeMinor = parseMoney(data.fee, existingReceipt.currency, { field: 'fee', allowZero: true });
+    const identical = existing.receiptId === receiptId && existing.amountMinor === amountMinor && existing.feeMinor === feeMinor
+      && existing.openedAt === openedAt.iso;
+    if (identical) return [];
+    throw new DuplicateDispute(disputeId);
+  }
+
+  const receipt = state.receipts.get(receiptId);
+  if (receipt === undefined) throw new UnknownReceipt(receiptId);
+  const amountMinor = parseMoney(data.amount, receipt.currency, { field: 'amount' });
+  const feeMinor = parseMoney(data.fee, receipt.currency, { field: 'fee', allowZero: true });
+  if (openedAt.epochMilliseconds < receipt.occurredAtEpochMilliseconds) throw new DisputeBeforeReceipt(openedAt.iso, receipt.occurredAt);
+  const remainingTotalMinor = receiptRemainingMinor(receipt);
+  if (amountMinor > remainingTotalMinor) throw new DisputeExceedsRemaining(receiptId, formatMoney(remainingTotalMinor, receipt.currency));
+
+  const version = state.apps.get(receipt.appId)?.versions[receipt.contractVersion - 1];
+  assertInvariant(version !== undefined, `receipt ${receiptId} names a contract version its app has`);
+  const remainingLines: SplitLine[] = receipt.parties.map((party, index) => ({ party, amountMinor: receipt.remainingMinor[index]! }));
+  const lines = reverseRefund({ remainingLines, refundMinor: amountMinor });
+  return [{
+    type: 'DisputeOpened',
+    data: {
+      disputeId,
+      receiptId,
+      appId: receipt.appId,
+      developerId: registration.developerId,
+      currency: receipt.currency,
+      amountMinor,
+      feeMinor,
+      feeBearer: version.terms.disputeFeeBearer,
+      openedAt: openedAt.iso,
+      contractVersion: receipt.contractVersion,
+      contractHash: version.record.hash,
+      splitRuleVersion: SPLIT_RULE_VERSION,
+      lines,
+    },
+  }];
+}
+
+function parseDisputeOutcome(input: unknown): DisputeOutcome {
+  if (typeof input !== 'string' || !(DISPUTE_OUTCOMES as readonly string[]).includes(input)) {
+    throw new FieldInvalid('outcome', `one of ${DISPUTE_OUTCOMES.join(', ')} is required`);
+  }
+  return input as DisputeOutcome;
+}
+
+function decideResolveDispute(command: ResolveDispute, state: DeveloperState, booking: BookingTime): DeveloperEvent[] {
+  const data = commandData(command);
+  const disputeId = parseIdentifier(data.disputeId, 'disputeId');
+  const outcome = parseDisputeOutcome(data.outcome);
+  const resolvedAt = parseOccurredTime(data.resolvedAt, 'resolvedAt', booking);
+  const registration = requireRegistration(state, null);
+  const dispute = state.disputes.get(disputeId);
+  if (dispute === undefined) throw new UnknownDispute(disputeId);
+  if (dispute.status === outcome && dispute.resolvedAt === resolvedAt.iso) return [];
+  if (dispute.status !== 'open') throw new DisputeNotOpen(disputeId, dispute.status);
+  if (resolvedAt.epochMilliseconds < Date.parse(dispute.openedAt)) throw new DisputeResolvedBeforeOpened(resolvedAt.iso, dispute.openedAt);
+  const receipt = state.receipts.get(dispute.receiptId);
+  assertInvariant(receipt !== undefined, 'a dispute has its receipt');
+  return [{
+    type: 'DisputeResolved',
+    data: {
+      disputeId,
+      receiptId: dispute.receiptId,
+      appId: receipt.appId,
+      developerId: registration.developerId,
+      currency: receipt.currency,
+      amountMinor: dispute.amountMinor,
+      outcome,
+      resolvedAt: resolvedAt.iso,
+      lines: dispute.lines.map((line) => ({ party: line.party, amountMinor: line.amountMinor })),
     },
   }];
 }

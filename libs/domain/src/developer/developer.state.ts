@@ -13,7 +13,7 @@
  */
 import { assertInvariant } from '../domain.errors';
 import {
-  ContractVersionRecord, DeveloperEvent, RevenueRecorded, RevenueRefunded,
+  ContractVersionRecord, DeveloperEvent, DisputeOpened, DisputeResolved, RevenueRecorded, RevenueRefunded, SplitLine,
 } from '../ledger.events';
 import type { PersonalText } from './personal-data';
 import { ContractScope, ContractTerms, ContractWindow } from '../contract/contract-terms';
@@ -67,6 +67,27 @@ export type ReceiptState = {
   /** What is not yet reversed of each line, in line order (the recorded amounts at first). */
   readonly remainingMinor: bigint[];
   refundedMinor: bigint;
+  /** Σ of its disputes that are open or lost (a won dispute gives its amount back). */
+  disputedMinor: bigint;
+};
+
+/** What refunds and disputes may still take of a receipt: its amount less refunds and open or lost disputes. */
+export function receiptRemainingMinor(receipt: ReceiptState): bigint {
+  return receipt.amountMinor - receipt.refundedMinor - receipt.disputedMinor;
+}
+
+export type DisputeStatus = 'open' | 'won' | 'lost';
+
+export type DisputeState = {
+  readonly disputeId: string;
+  readonly receiptId: string;
+  readonly amountMinor: bigint;
+  readonly feeMinor: bigint;
+  readonly openedAt: string;
+  /** The reversal of the opening, given back when won. */
+  readonly lines: readonly SplitLine[];
+  status: DisputeStatus;
+  resolvedAt: string | null;
 };
 
 export type RefundState = {
@@ -104,6 +125,10 @@ export type CurrencyBalanceState = {
   refundDebitTotalMinor: bigint;
   /** Σ of payouts requested and not failed. */
   payoutDebitTotalMinor: bigint;
+  /** Σ of the developer's line of every dispute open or lost (debits at once, like a refund). */
+  disputeDebitTotalMinor: bigint;
+  /** Σ of the dispute fees the developer bears. */
+  disputeFeeDebitTotalMinor: bigint;
 };
 
 export type DeveloperState = {
@@ -117,6 +142,7 @@ export type DeveloperState = {
   readonly capUsageCounters: Map<string, bigint>;
   readonly balances: Map<string, CurrencyBalanceState>;
   readonly payouts: Map<string, PayoutState>;
+  readonly disputes: Map<string, DisputeState>;
   /** The distinct party lists of the receipts, by the parties joined with NUL. */
   readonly partyLists: Map<string, readonly string[]>;
 };
@@ -131,6 +157,7 @@ export function initialDeveloperState(): DeveloperState {
     capUsageCounters: new Map(),
     balances: new Map(),
     payouts: new Map(),
+    disputes: new Map(),
     partyLists: new Map(),
   };
 }
@@ -172,6 +199,8 @@ function balanceFor(state: DeveloperState, currency: string): CurrencyBalanceSta
       latestCreditAvailableAtEpochMilliseconds: Number.NEGATIVE_INFINITY,
       refundDebitTotalMinor: 0n,
       payoutDebitTotalMinor: 0n,
+      disputeDebitTotalMinor: 0n,
+      disputeFeeDebitTotalMinor: 0n,
     };
     state.balances.set(currency, balance);
   }
@@ -192,12 +221,14 @@ export function creditsAvailableMinor(balance: CurrencyBalanceState, asOfEpochMi
 
 /**
  * Available for a payout as of an instant: credits available by then, minus every recorded
- * refund's developer reversal, minus payouts requested and not failed. May be negative.
+ * refund's developer reversal, minus payouts requested and not failed, minus the developer's
+ * reversal of every dispute open or lost and the dispute fees it bears. May be negative.
  */
 export function availableBalanceMinor(state: DeveloperState, currency: string, asOfEpochMilliseconds: number): bigint {
   const balance = state.balances.get(currency);
   if (balance === undefined) return 0n;
-  return creditsAvailableMinor(balance, asOfEpochMilliseconds) - balance.refundDebitTotalMinor - balance.payoutDebitTotalMinor;
+  return creditsAvailableMinor(balance, asOfEpochMilliseconds) - balance.refundDebitTotalMinor - balance.payoutDebitTotalMinor
+    - balance.disputeDebitTotalMinor - balance.disputeFeeDebitTotalMinor;
 }
 
 /** Credits still pending as of an instant (availableAt after it). */
@@ -245,6 +276,7 @@ function evolveRevenueRecorded(state: DeveloperState, data: RevenueRecorded['dat
     parties,
     remainingMinor,
     refundedMinor: 0n,
+    disputedMinor: 0n,
   });
   if (occurredAtEpochMilliseconds > app.latestReceiptOccurredAtEpochMilliseconds) {
     app.latestReceiptOccurredAtEpochMilliseconds = occurredAtEpochMilliseconds;
@@ -300,6 +332,47 @@ function evolveRevenueRefunded(state: DeveloperState, data: RevenueRefunded['dat
     occurredAt: data.occurredAt,
   });
   balanceFor(state, data.currency).refundDebitTotalMinor += data.lines[data.lines.length - 1]!.amountMinor;
+}
+
+function evolveDisputeOpened(state: DeveloperState, data: DisputeOpened['data']): void {
+  const receipt = state.receipts.get(data.receiptId);
+  assertInvariant(receipt !== undefined, `DisputeOpened for unknown receipt ${data.receiptId}`);
+  assertInvariant(data.lines.length === receipt.remainingMinor.length, 'a dispute reversal has one line per receipt line');
+  for (let index = 0; index < data.lines.length; index += 1) {
+    const remainingMinor = receipt.remainingMinor[index]! - data.lines[index]!.amountMinor;
+    assertInvariant(remainingMinor >= 0n, 'a dispute never reverses more than is left of a line');
+    receipt.remainingMinor[index] = remainingMinor;
+  }
+  receipt.disputedMinor += data.amountMinor;
+  state.disputes.set(data.disputeId, {
+    disputeId: data.disputeId,
+    receiptId: data.receiptId,
+    amountMinor: data.amountMinor,
+    feeMinor: data.feeMinor,
+    openedAt: data.openedAt,
+    lines: data.lines,
+    status: 'open',
+    resolvedAt: null,
+  });
+  const balance = balanceFor(state, data.currency);
+  balance.disputeDebitTotalMinor += data.lines[data.lines.length - 1]!.amountMinor;
+  if (data.feeBearer === 'developer') balance.disputeFeeDebitTotalMinor += data.feeMinor;
+}
+
+function evolveDisputeResolved(state: DeveloperState, data: DisputeResolved['data']): void {
+  const dispute = state.disputes.get(data.disputeId);
+  assertInvariant(dispute !== undefined && dispute.status === 'open', 'only an open dispute is resolved');
+  dispute.status = data.outcome;
+  dispute.resolvedAt = data.resolvedAt;
+  if (data.outcome === 'lost') return;
+  // Won: the reversal of the opening goes back to the lines and to the developer's balance.
+  const receipt = state.receipts.get(dispute.receiptId);
+  assertInvariant(receipt !== undefined, 'a dispute has its receipt');
+  for (let index = 0; index < dispute.lines.length; index += 1) {
+    receipt.remainingMinor[index] = receipt.remainingMinor[index]! + dispute.lines[index]!.amountMinor;
+  }
+  receipt.disputedMinor -= dispute.amountMinor;
+  balanceFor(state, data.currency).disputeDebitTotalMinor -= dispute.lines[dispute.lines.length - 1]!.amountMinor;
 }
 
 /** Applies one event to the state, in place, and returns the same state object. */
@@ -379,6 +452,12 @@ export function evolveDeveloper(state: DeveloperState, event: DeveloperEvent): D
       balanceFor(state, payout.currency).payoutDebitTotalMinor -= payout.amountMinor;
       return state;
     }
+    case 'DisputeOpened':
+      evolveDisputeOpened(state, event.data);
+      return state;
+    case 'DisputeResolved':
+      evolveDisputeResolved(state, event.data);
+      return state;
     default: {
       // Events of other types (a later schema) do not change this state.
       return state;

@@ -84,6 +84,8 @@ export const NAME_LENGTH_MAXIMUM = 200;
 export const REFERENCE_LENGTH_MAXIMUM = 200;
 /** Why a payout failed. */
 export const REASON_LENGTH_MAXIMUM = 500;
+/** A word chosen from a fixed list (a dispute's outcome): refused unread beyond this. */
+export const CHOICE_LENGTH_MAXIMUM = 32;
 /** A carve-out party, `<kind>:<id>`. */
 export const PARTY_LENGTH_MAXIMUM = 128;
 /** ISO 3166-1 alpha-2. */

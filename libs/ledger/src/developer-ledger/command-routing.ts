@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { DeveloperCommand } from '@rsi/domain';
 
 /** Which id of another stream a command needs resolved to its developer. */
-export type RouteKey = { kind: 'app' | 'receipt' | 'payout'; id: string };
+export type RouteKey = { kind: 'app' | 'receipt' | 'payout' | 'dispute'; id: string };
 
 export function developerStreamName(developerId: string): string {
   return `developer-${developerId}`;
@@ -20,7 +20,10 @@ export function routeOf(command: DeveloperCommand): { developerId: string } | Ro
     case 'RecordRevenue':
       return { kind: 'app', id: command.data.appId };
     case 'RefundRevenue':
+    case 'OpenDispute':
       return { kind: 'receipt', id: command.data.receiptId };
+    case 'ResolveDispute':
+      return { kind: 'dispute', id: command.data.disputeId };
     case 'SettlePayout':
     case 'FailPayout':
       return { kind: 'payout', id: command.data.payoutId };
@@ -33,6 +36,7 @@ export function routesCreatedBy(command: DeveloperCommand, developerId: string):
     case 'RegisterApp': return [{ kind: 'app', id: command.data.appId }];
     case 'RecordRevenue': return [{ kind: 'receipt', id: command.data.receiptId }];
     case 'RequestPayout': return [{ kind: 'payout', id: command.data.payoutId }];
+    case 'OpenDispute': return [{ kind: 'dispute', id: command.data.disputeId }];
     default: void developerId; return [];
   }
 }
@@ -40,8 +44,8 @@ export function routesCreatedBy(command: DeveloperCommand, developerId: string):
 const ROUTE_CACHE_ENTRIES_MAXIMUM = 500_000;
 
 /**
- * App, receipt and payout ids → developer id. Backed by the `apps`, `splits`
- * and `directory_payouts` read models, with a bounded in-process cache of the routes this
+ * App, receipt, payout and dispute ids → developer id. Backed by the `apps`, `splits`,
+ * `directory_payouts` and `disputes` read models, with a bounded in-process cache of the routes this
  * process has created or looked up (routes never change once created).
  */
 export class CommandDirectory {
@@ -84,6 +88,8 @@ export class CommandDirectory {
       // A receipt's split row names its developer: `splits` is the receipt directory.
       receipt: 'SELECT receipt_id AS id, developer_id FROM splits WHERE receipt_id = ANY($1::text[])',
       payout: 'SELECT payout_id AS id, developer_id FROM directory_payouts WHERE payout_id = ANY($1::text[])',
+      // A dispute's row names its developer (migration 0012).
+      dispute: 'SELECT dispute_id AS id, developer_id FROM disputes WHERE dispute_id = ANY($1::text[])',
     };
     for (const [kind, ids] of missingByKind) {
       const result = await this.pool.query<{ id: string; developer_id: string }>(queries[kind], [[...ids]]);

@@ -40,8 +40,10 @@ export const DEVELOPER_LEDGER_EXPORTS: Readonly<Record<string, ExportDefinition>
     // Pending: developer credits whose hold has not ended at the as-of time.
     sql: `SELECT b.developer_id, b.currency, b.credited_minor::text AS credited_minor,
                  COALESCE(p.pending_minor, 0)::text AS pending_minor,
-                 (b.credited_minor - COALESCE(p.pending_minor, 0) - b.refunded_minor - b.payouts_in_flight_minor - b.paid_minor)::text AS available_minor,
-                 b.refunded_minor::text AS refunded_minor, b.payouts_in_flight_minor::text AS in_flight_minor, b.paid_minor::text AS paid_minor
+                 (b.credited_minor - COALESCE(p.pending_minor, 0) - b.refunded_minor - b.payouts_in_flight_minor - b.paid_minor
+                   - b.disputed_minor - b.dispute_lost_minor - b.dispute_fees_minor)::text AS available_minor,
+                 b.refunded_minor::text AS refunded_minor, b.payouts_in_flight_minor::text AS in_flight_minor, b.paid_minor::text AS paid_minor,
+                 b.disputed_minor::text AS disputed_minor, b.dispute_lost_minor::text AS dispute_lost_minor, b.dispute_fees_minor::text AS dispute_fees_minor
             FROM developer_balances b
             LEFT JOIN LATERAL (
               SELECT sum(s.developer_minor) AS pending_minor FROM splits s
@@ -49,13 +51,29 @@ export const DEVELOPER_LEDGER_EXPORTS: Readonly<Record<string, ExportDefinition>
             ) p ON true
            WHERE ($1::timestamptz IS NULL OR true) AND ($2::timestamptz IS NULL OR true)
            ORDER BY b.developer_id, b.currency`,
-    columns: ['developerId', 'currency', 'pending', 'available', 'refunded', 'payoutsInFlight', 'paid', 'credited', 'asOf'],
+    // Disputes (docs/domain.md "Disputes"): `disputed` is the developer's part of open disputes, `disputesLost` of lost
+    // ones, `disputeFees` the fees it bears; `available` excludes all three. Appended after the columns of earlier versions.
+    columns: ['developerId', 'currency', 'pending', 'available', 'refunded', 'payoutsInFlight', 'paid', 'credited', 'asOf', 'disputed', 'disputeFees', 'disputesLost'],
     toObject: (row) => ({
       developerId: row.developer_id, currency: row.currency,
       pending: formatMoney(BigInt(row.pending_minor!), row.currency!), available: formatMoney(BigInt(row.available_minor!), row.currency!),
       refunded: formatMoney(BigInt(row.refunded_minor!), row.currency!), payoutsInFlight: formatMoney(BigInt(row.in_flight_minor!), row.currency!),
       paid: formatMoney(BigInt(row.paid_minor!), row.currency!), credited: formatMoney(BigInt(row.credited_minor!), row.currency!),
       asOf: isoOf(row.as_of),
+      disputed: formatMoney(BigInt(row.disputed_minor!), row.currency!), disputeFees: formatMoney(BigInt(row.dispute_fees_minor!), row.currency!),
+      disputesLost: formatMoney(BigInt(row.dispute_lost_minor!), row.currency!),
+    }),
+  },
+  disputes: {
+    sql: `SELECT dispute_id, receipt_id, app_id, developer_id, currency, amount_minor::text AS amount_minor, fee_minor::text AS fee_minor,
+                 fee_bearer, status, opened_at::text AS opened_at, resolved_at::text AS resolved_at, recorded_at::text AS recorded_at, lines::text AS lines
+            FROM disputes WHERE ${TIME_FILTER('opened_at')} ORDER BY opened_at, dispute_id`,
+    columns: ['disputeId', 'receiptId', 'appId', 'developerId', 'currency', 'amount', 'fee', 'feeBearer', 'status', 'openedAt', 'resolvedAt', 'recordedAt', 'lines'],
+    toObject: (row) => ({
+      disputeId: row.dispute_id, receiptId: row.receipt_id, appId: row.app_id, developerId: row.developer_id, currency: row.currency,
+      amount: formatMoney(BigInt(row.amount_minor!), row.currency!), fee: formatMoney(BigInt(row.fee_minor!), row.currency!), feeBearer: row.fee_bearer,
+      status: row.status, openedAt: isoOf(row.opened_at), resolvedAt: isoOf(row.resolved_at), recordedAt: isoOf(row.recorded_at),
+      lines: linesOut(row.lines, row.currency!),
     }),
   },
   'platform-share': {

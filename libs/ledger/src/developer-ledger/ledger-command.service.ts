@@ -25,7 +25,7 @@ const DEVELOPER_STREAM: StreamKind<DeveloperState, DeveloperEvent> = {
 
 export class UnknownRouteError extends DomainError {
   constructor(key: RouteKey) {
-    const field = key.kind === 'app' ? 'appId' : key.kind === 'receipt' ? 'receiptId' : 'payoutId';
+    const field = `${key.kind}Id`;
     super(`unknown_${key.kind}`, 'not_found', `${field}: no ${key.kind} ${JSON.stringify(key.id)} is recorded`, field);
   }
 }
