@@ -10,6 +10,7 @@ import { runDemo } from './demo.command';
 import { readPinnedPublicKeys, registerAuditCommands } from './audit.commands';
 import { registerProjectionsCommands } from './projections.commands';
 import { registerDevelopersCommands } from './developers.commands';
+import { registerPayoutsCommands } from './payouts.commands';
 import { registerTreeHeadCommands, startTreeHeadSchedule } from './tree-head.commands';
 
 function integerOption(value: string): number {
@@ -212,6 +213,11 @@ registerProjectionsCommands(program, {
 });
 
 registerDevelopersCommands(program, {
+  withLedger: (work) => withLedger(dataDirectoryOption(), work),
+  actor: actorOfThisProcess,
+});
+
+registerPayoutsCommands(program, {
   withLedger: (work) => withLedger(dataDirectoryOption(), work),
   actor: actorOfThisProcess,
 });

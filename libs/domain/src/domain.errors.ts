@@ -272,6 +272,20 @@ export class DuplicateRefund extends DomainError {
   }
 }
 
+// ---- Payout runs --------------------------------------------------------------------------
+
+export class PayoutRunIdTaken extends DomainError {
+  constructor(runId: string, payoutId: string) {
+    super('payout_run_id_taken', 'conflict', `payout run ${runId}: its payout id ${payoutId} is already used by another payout`, 'runId');
+  }
+}
+
+export class PayoutRunConflict extends DomainError {
+  constructor(runId: string, recorded: string) {
+    super('duplicate_payout_run', 'conflict', `payout run ${runId} is already recorded with ${recorded}`, 'runId');
+  }
+}
+
 // ---- Disputes ---------------------------------------------------------------------------
 
 export class DisputeExceedsRemaining extends DomainError {

@@ -49,7 +49,7 @@ export type {
   DeveloperState, DeveloperRegistration, AppState, ContractVersionState, ReceiptState, RefundState, PayoutState,
   PayoutStatus, CurrencyBalanceState, DisputeState,
 } from './developer/developer.state';
-export { decideDeveloper, minimumPayoutMinor } from './developer/developer.decider';
+export { decideDeveloper, minimumPayoutMinor, parseRunId, runPayoutId, checkPayoutRunMatches } from './developer/developer.decider';
 export * from './developer/personal-data';
 export {
   encodeDeveloperEvent, decodeDeveloperEvent, isDeveloperEventType, DEVELOPER_EVENT_TYPES,

@@ -109,6 +109,26 @@ export type ResolveDispute = Command<'ResolveDispute', {
   resolvedAt: string;
 }>;
 
+/**
+ * A payout run (the application layer's command): for every developer whose available balance
+ * in `currency` at `asOf` is at least their minimum payout, one payout of the whole available
+ * amount. The ledger fans it out into one `AssessRunPayout` per developer with a balance in
+ * that currency; re-running a run id changes nothing.
+ */
+export type RunPayouts = Command<'RunPayouts', {
+  runId: string;
+  currency: string;
+  asOf: string;
+}>;
+
+/** One developer's part of a payout run, decided on the developer's stream. Never sent by an edge. */
+export type AssessRunPayout = Command<'AssessRunPayout', {
+  runId: string;
+  developerId: string;
+  currency: string;
+  asOf: string;
+}>;
+
 /** Every command decided on a developer's stream (`developer-<developerId>`). */
 export type DeveloperCommand =
   | RegisterDeveloper
@@ -121,4 +141,5 @@ export type DeveloperCommand =
   | SettlePayout
   | FailPayout
   | OpenDispute
-  | ResolveDispute;
+  | ResolveDispute
+  | AssessRunPayout;

@@ -147,6 +147,22 @@ export type DisputeResolved = DomainEvent<'DisputeResolved', {
   lines: SplitLine[];
 }>;
 
+/**
+ * A developer assessed in a payout run: what was available at `asOf` and the minimum payout;
+ * `payoutId` names the `PayoutRequested` that follows it in the same decision, or is null when
+ * nothing was paid (available below the minimum, or not positive).
+ */
+export type PayoutRunAssessed = DomainEvent<'PayoutRunAssessed', {
+  runId: string;
+  developerId: string;
+  currency: string;
+  asOf: string;
+  /** May be negative. */
+  availableMinor: bigint;
+  minimumPayoutMinor: bigint;
+  payoutId: string | null;
+}>;
+
 export type DeveloperEvent =
   | DeveloperRegistered
   | PersonalDataErased
@@ -158,4 +174,5 @@ export type DeveloperEvent =
   | PayoutSettled
   | PayoutFailed
   | DisputeOpened
-  | DisputeResolved;
+  | DisputeResolved
+  | PayoutRunAssessed;

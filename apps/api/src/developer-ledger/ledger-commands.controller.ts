@@ -6,7 +6,7 @@ import { CommandResponseDto } from '../http/api-responses.dto';
 import { CommandEndpointService } from '../http/command-endpoint.service';
 import {
   AmendContractDto, ErasePersonalDataDto, FailPayoutDto, OpenDisputeDto, RecordRevenueDto, RefundRevenueDto, RegisterAppDto, RegisterDeveloperDto,
-  RequestPayoutDto, ResolveDisputeDto, SettlePayoutDto,
+  RequestPayoutDto, ResolveDisputeDto, RunPayoutsDto, SettlePayoutDto,
 } from './ledger-commands.dto';
 import {
   API_KEY_SECURITY, COMMAND_ERROR_STATUSES, ErrorResponses, IDEMPOTENT_REPLAYED_HEADER, IdempotencyKeyHeader, IdentifierPathParameter, type ErrorStatus,
@@ -114,6 +114,13 @@ export class LedgerCommandsController {
   @CommandResponses('developer_not_registered.')
   requestPayout(@Req() request: Request, @Res() response: Response, @Body() body: RequestPayoutDto): Promise<void> {
     return this.send(request, response, 'RequestPayout', body);
+  }
+
+  @Post('payout-runs')
+  @ApiOperation({ summary: 'RunPayouts: one payout of the whole available balance for every developer at or above their minimum payout; re-running a run id changes nothing' })
+  @CommandResponses(null)
+  runPayouts(@Req() request: Request, @Res() response: Response, @Body() body: RunPayoutsDto): Promise<void> {
+    return this.send(request, response, 'RunPayouts', body);
   }
 
   @Post('payouts/:payoutId/settlement')

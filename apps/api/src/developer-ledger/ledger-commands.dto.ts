@@ -3,7 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, type ValidationArguments } from 'class-validator';
 import {
   COUNTRY_CODE_LENGTH, IDENTIFIER_LENGTH_MAXIMUM, INCOME_GROUP_LENGTH_MAXIMUM, INSTANT_TEXT_LENGTH_MAXIMUM,
-  MONEY_INPUT_LENGTH_MAXIMUM, NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM, DISPUTE_OUTCOMES,
+  MONEY_INPUT_LENGTH_MAXIMUM, NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM, DISPUTE_OUTCOMES, RUN_ID_LENGTH_MAXIMUM,
 } from '@rsi/domain';
 import { ContractTermsDto } from './contract-terms.dto';
 import {
@@ -198,4 +198,14 @@ export class ResolveDisputeDto {
   @ApiProperty({ description: 'won: the reversed lines go back to the parties; lost: the reversal is final.', enum: DISPUTE_OUTCOMES, example: 'won' })
   outcome!: string;
   @InstantField('When the dispute was resolved.', '2026-03-10T10:00:00Z') resolvedAt!: string;
+}
+
+/** RunPayouts: an operator's payout run over every developer with a balance in the currency. */
+@RefusesUnknownProperties()
+export class RunPayoutsDto {
+  @IdentifierField(`Run id (natural key, at most ${RUN_ID_LENGTH_MAXIMUM} characters): payout ids are <runId>:<developerId>; re-running it changes nothing.`, 'run-2026-03')
+  @MaxLength(RUN_ID_LENGTH_MAXIMUM, { message: `$property: at most ${RUN_ID_LENGTH_MAXIMUM} characters` })
+  runId!: string;
+  @CurrencyField() currency!: string;
+  @InstantField('Balances available at this instant are paid out (it is also each payout\'s requestedAt).', '2026-03-01T00:00:00Z') asOf!: string;
 }

@@ -28,6 +28,7 @@ const allEvents: DeveloperEvent[] = history([
   openDispute('d-2', 'r-1', '100.00', '2026-03-03T00:00:00Z', '0'),
   resolveDispute('d-1', 'won', '2026-03-10T00:00:00Z'),
   resolveDispute('d-2', 'lost', '2026-03-10T00:00:00Z'),
+  { type: 'AssessRunPayout', data: { runId: 'run-1', developerId: 'dev-1', currency: 'USD', asOf: '2026-04-01T00:00:00Z' } },
   { type: 'ErasePersonalData', data: { developerId: 'dev-1', reason: 'erasure request 7' } },
 ]);
 
@@ -45,7 +46,7 @@ describe('developer event codec', () => {
   it('covers every event type', () => {
     expect(new Set(allEvents.map((event) => event.type))).toEqual(new Set([
       'DeveloperRegistered', 'AppRegistered', 'ContractAmended', 'RevenueRecorded', 'RevenueRefunded', 'PayoutRequested', 'PayoutSettled', 'PayoutFailed',
-      'PersonalDataErased', 'DisputeOpened', 'DisputeResolved',
+      'PersonalDataErased', 'DisputeOpened', 'DisputeResolved', 'PayoutRunAssessed',
     ]));
   });
 
@@ -122,5 +123,12 @@ describe('developer event codec', () => {
     expect(refusal('DisputeOpened', { ...opened, feeMinor: '-1' })).toBe('event_malformed feeMinor');
     expect(refusal('DisputeOpened', { ...opened, amountMinor: '1' })).toBe('event_malformed lines');
     expect(refusal('DisputeResolved', { ...resolved, outcome: 'draw' })).toBe('event_malformed outcome');
+  });
+  it('reads a payout run assessment\'s available amount signed, and refuses one that is not a string of minor units', () => {
+    const assessed = encodeDeveloperEvent(allEvents.find((event) => event.type === 'PayoutRunAssessed')!).data;
+    const negative = { ...assessed, availableMinor: '-1500', payoutId: null };
+    expect(encodeDeveloperEvent(decodeDeveloperEvent('PayoutRunAssessed', negative)).data).toEqual(negative);
+    expect(refusal('PayoutRunAssessed', { ...assessed, availableMinor: '-0' })).toBe('event_malformed availableMinor');
+    expect(refusal('PayoutRunAssessed', { ...assessed, availableMinor: 15 })).toBe('event_malformed availableMinor');
   });
 });

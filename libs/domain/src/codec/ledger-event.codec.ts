@@ -7,7 +7,7 @@
 import { DomainError, EventMalformed, InvariantViolation } from '../domain.errors';
 import {
   AppRegistered, ContractAmended, ContractVersionRecord, DeveloperEvent, DeveloperRegistered, PayoutFailed, PersonalDataErased,
-  PayoutRequested, PayoutSettled, RevenueRecorded, RevenueRefunded, SPLIT_RULE_VERSION, SplitLine, DisputeOpened, DisputeResolved,
+  PayoutRequested, PayoutSettled, RevenueRecorded, RevenueRefunded, SPLIT_RULE_VERSION, SplitLine, DisputeOpened, DisputeResolved, PayoutRunAssessed,
 } from '../ledger.events';
 import { currencyExponent, parseMinorUnits } from '../money/money';
 import { isNormalisedInstant } from '../time/instant';
@@ -24,7 +24,7 @@ export type EncodedDeveloperEvent = { type: string; data: JsonObject };
 
 export const DEVELOPER_EVENT_TYPES = [
   'DeveloperRegistered', 'PersonalDataErased', 'AppRegistered', 'ContractAmended', 'RevenueRecorded', 'RevenueRefunded',
-  'PayoutRequested', 'PayoutSettled', 'PayoutFailed', 'DisputeOpened', 'DisputeResolved',
+  'PayoutRequested', 'PayoutSettled', 'PayoutFailed', 'DisputeOpened', 'DisputeResolved', 'PayoutRunAssessed',
 ] as const;
 
 /** Lines per split are bounded by the contract: platform + carve-outs + developer. */
@@ -189,6 +189,16 @@ export function encodeDeveloperEvent(event: DeveloperEvent): EncodedDeveloperEve
         },
       };
     }
+    case 'PayoutRunAssessed': {
+      const data = event.data;
+      return {
+        type: event.type,
+        data: {
+          runId: data.runId, developerId: data.developerId, currency: data.currency, asOf: data.asOf,
+          availableMinor: data.availableMinor.toString(), minimumPayoutMinor: data.minimumPayoutMinor.toString(), payoutId: data.payoutId,
+        },
+      };
+    }
     default:
       throw new InvariantViolation(`encodeDeveloperEvent: unknown event type ${(event as { type?: unknown }).type}`);
   }
@@ -259,6 +269,13 @@ class FieldReader {
     if (amountMinor === null) this.fail(field, 'a string of minor units is required');
     if (amountMinor < 0n || (amountMinor === 0n && !options.allowZero)) this.fail(field, 'the amount is out of range');
     return amountMinor;
+  }
+
+  /** A signed string of minor units ("-1500"), at most 38 digits (the read models' numeric(38,0)). */
+  signedAmountMinor(field: string): bigint {
+    const value = this.data[field];
+    if (typeof value !== 'string' || !/^-?(0|[1-9][0-9]{0,37})$/.test(value) || value === '-0') this.fail(field, 'a signed string of minor units is required');
+    return BigInt(value);
   }
 
   positiveInteger(field: string, maximum: number): number {
@@ -477,6 +494,21 @@ export function decodeDeveloperEvent(type: string, data: unknown): DeveloperEven
           outcome: reader.oneOf('outcome', ['won', 'lost'] as const),
           resolvedAt: reader.instant('resolvedAt'),
           lines: reader.lines('lines', amountMinor, developerId),
+        },
+      };
+      return event;
+    }
+    case 'PayoutRunAssessed': {
+      const event: PayoutRunAssessed = {
+        type,
+        data: {
+          runId: reader.string('runId'),
+          developerId: reader.string('developerId'),
+          currency: reader.currency('currency'),
+          asOf: reader.instant('asOf'),
+          availableMinor: reader.signedAmountMinor('availableMinor'),
+          minimumPayoutMinor: reader.amountMinor('minimumPayoutMinor', { allowZero: true }),
+          payoutId: reader.nullableString('payoutId'),
         },
       };
       return event;

@@ -11,11 +11,11 @@ import {
   DuplicateReceipt, DuplicateRefund, FieldInvalid, PayoutAboveAvailable, PayoutBelowMinimum, PayoutNotPending,
   PayoutOutcomeBeforeRequest, ReceiptBeforeFirstContractVersion, RefundBeforeReceipt, RefundExceedsRemaining, UnknownApp, UnknownPayout,
   UnknownReceipt, DeveloperNameErased, assertInvariant,
-  DisputeBeforeReceipt, DisputeExceedsRemaining, DisputeNotOpen, DisputeResolvedBeforeOpened, DuplicateDispute, UnknownDispute,
+  PayoutRunConflict, PayoutRunIdTaken, DisputeBeforeReceipt, DisputeExceedsRemaining, DisputeNotOpen, DisputeResolvedBeforeOpened, DuplicateDispute, UnknownDispute,
 } from '../domain.errors';
 import {
   AmendContract, CommandMetadata, DeveloperCommand, ErasePersonalData, FailPayout, RecordRevenue, RefundRevenue, RegisterApp, RegisterDeveloper,
-  RequestPayout, SettlePayout, OpenDispute, ResolveDispute, DISPUTE_OUTCOMES, DisputeOutcome,
+  RequestPayout, SettlePayout, OpenDispute, ResolveDispute, DISPUTE_OUTCOMES, DisputeOutcome, AssessRunPayout,
 } from '../ledger.commands';
 import { DeveloperEvent, SPLIT_RULE_VERSION, SplitLine } from '../ledger.events';
 import { formatMoney, parseCurrency, parseMoney } from '../money/money';
@@ -24,7 +24,10 @@ import { type BookingTime, bookingTimeOf, parseOccurredTime } from '../time/busi
 import { parseIdentifier, parseOptionalText, parseText } from '../identifier.parser';
 import { type NameProtection, isProtectedText, parseNameProtection } from './personal-data';
 import { parseCountryCode, parseOptionalIncomeGroup } from '../reference/reference-data.parser';
-import { NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM } from '../limits/ledger-limits';
+import {
+  IDENTIFIER_LENGTH_MAXIMUM, NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM, RUN_ID_LENGTH_MAXIMUM,
+} from '../limits/ledger-limits';
+import { sha256Hex } from '../contract/canonical-json';
 import { checkNewContractTerms, parseContractTerms } from '../contract/contract-terms.parser';
 import { contractVersionRecord, selectContractVersionIndex } from '../contract/contract-version.selector';
 import { splitReceipt } from '../split/split-receipt.rule';
@@ -70,6 +73,7 @@ export function decideDeveloper(command: DeveloperCommand, state: DeveloperState
     case 'FailPayout': return decideFailPayout(command, state, booking);
     case 'OpenDispute': return decideOpenDispute(command, state, booking);
     case 'ResolveDispute': return decideResolveDispute(command, state, booking);
+    case 'AssessRunPayout': return decideAssessRunPayout(command, state, booking);
     default: throw new CommandUnknown((command as { type?: unknown }).type);
   }
 }
@@ -424,4 +428,55 @@ function decideResolveDispute(command: ResolveDispute, state: DeveloperState, bo
       lines: dispute.lines.map((line) => ({ party: line.party, amountMinor: line.amountMinor })),
     },
   }];
+}
+
+/** A payout run's id: an identifier of at most RUN_ID_LENGTH_MAXIMUM characters. */
+export function parseRunId(input: unknown): string {
+  const runId = parseIdentifier(input, 'runId');
+  if (runId.length > RUN_ID_LENGTH_MAXIMUM) throw new FieldInvalid('runId', `at most ${RUN_ID_LENGTH_MAXIMUM} characters`);
+  return runId;
+}
+
+/**
+ * The payout id of a developer in a run: `<runId>:<developerId>`, or, when that would pass the
+ * identifier limit, `<runId>:<first 32 hex digits of SHA-256 of the developer id>`.
+ */
+export function runPayoutId(runId: string, developerId: string): string {
+  const readable = `${runId}:${developerId}`;
+  if (readable.length <= IDENTIFIER_LENGTH_MAXIMUM) return readable;
+  return `${runId}:${sha256Hex(developerId).slice(0, 32)}`;
+}
+
+/**
+ * One developer's part of a payout run: available as of `asOf` (as for RequestPayout) is paid
+ * out whole when it is positive and at least the minimum payout. Recorded either way
+ * (`PayoutRunAssessed`), so that a run id assessed once decides nothing again, whatever the
+ * balance has become since.
+ */
+function decideAssessRunPayout(command: AssessRunPayout, state: DeveloperState, booking: BookingTime): DeveloperEvent[] {
+  const data = commandData(command);
+  const runId = parseRunId(data.runId);
+  const developerId = parseIdentifier(data.developerId, 'developerId');
+  const currency = parseCurrency(data.currency, 'currency');
+  const asOf = parseOccurredTime(data.asOf, 'asOf', booking);
+  requireRegistration(state, developerId);
+  if (state.payoutRuns.has(runId)) return [];
+  const availableMinor = availableBalanceMinor(state, currency, asOf.epochMilliseconds);
+  const minimumMinor = minimumPayoutMinor(state, currency);
+  const paid = availableMinor > 0n && availableMinor >= minimumMinor;
+  const payoutId = paid ? runPayoutId(runId, developerId) : null;
+  if (payoutId !== null && state.payouts.has(payoutId)) throw new PayoutRunIdTaken(runId, payoutId);
+  const assessed: DeveloperEvent = {
+    type: 'PayoutRunAssessed',
+    data: { runId, developerId, currency, asOf: asOf.iso, availableMinor, minimumPayoutMinor: minimumMinor, payoutId },
+  };
+  if (payoutId === null) return [assessed];
+  return [assessed, { type: 'PayoutRequested', data: { payoutId, developerId, currency, amountMinor: availableMinor, requestedAt: asOf.iso } }];
+}
+
+/** Refuses a payout run id re-sent with another currency or asOf than recorded (checked by the application layer against the run's rows). */
+export function checkPayoutRunMatches(runId: string, recorded: { currency: string; asOf: string }, requested: { currency: string; asOf: string }): void {
+  if (recorded.currency !== requested.currency || recorded.asOf !== requested.asOf) {
+    throw new PayoutRunConflict(runId, `currency ${recorded.currency} and asOf ${recorded.asOf}`);
+  }
 }

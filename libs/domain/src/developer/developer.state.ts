@@ -143,6 +143,8 @@ export type DeveloperState = {
   readonly balances: Map<string, CurrencyBalanceState>;
   readonly payouts: Map<string, PayoutState>;
   readonly disputes: Map<string, DisputeState>;
+  /** Payout runs this developer was assessed in: run id → the payout id, or null when nothing was paid. */
+  readonly payoutRuns: Map<string, string | null>;
   /** The distinct party lists of the receipts, by the parties joined with NUL. */
   readonly partyLists: Map<string, readonly string[]>;
 };
@@ -158,6 +160,7 @@ export function initialDeveloperState(): DeveloperState {
     balances: new Map(),
     payouts: new Map(),
     disputes: new Map(),
+    payoutRuns: new Map(),
     partyLists: new Map(),
   };
 }
@@ -457,6 +460,10 @@ export function evolveDeveloper(state: DeveloperState, event: DeveloperEvent): D
       return state;
     case 'DisputeResolved':
       evolveDisputeResolved(state, event.data);
+      return state;
+    case 'PayoutRunAssessed':
+      // The payout itself is the PayoutRequested that follows.
+      state.payoutRuns.set(event.data.runId, event.data.payoutId);
       return state;
     default: {
       // Events of other types (a later schema) do not change this state.

@@ -84,6 +84,11 @@ export const NAME_LENGTH_MAXIMUM = 200;
 export const REFERENCE_LENGTH_MAXIMUM = 200;
 /** Why a payout failed. */
 export const REASON_LENGTH_MAXIMUM = 500;
+/**
+ * A payout run's id: short enough that `<runId>:<developerId>` (the payout id of a developer in
+ * the run) usually fits the identifier limit; a longer developer id is replaced by a hash there.
+ */
+export const RUN_ID_LENGTH_MAXIMUM = 64;
 /** A word chosen from a fixed list (a dispute's outcome): refused unread beyond this. */
 export const CHOICE_LENGTH_MAXIMUM = 32;
 /** A carve-out party, `<kind>:<id>`. */

@@ -25,5 +25,9 @@ export function commandBehind(event: DeveloperEvent): DeveloperCommand | null {
     const data = event.data;
     return { type: 'ResolveDispute', data: { disputeId: data.disputeId, outcome: data.outcome, resolvedAt: data.resolvedAt } };
   }
+  if (event.type === 'PayoutRunAssessed') {
+    const data = event.data;
+    return { type: 'AssessRunPayout', data: { runId: data.runId, developerId: data.developerId, currency: data.currency, asOf: data.asOf } };
+  }
   return null;
 }

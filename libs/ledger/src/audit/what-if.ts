@@ -71,7 +71,7 @@ export async function whatIfContract(
         continue;
       }
       if (event.type === 'ContractAmended' && event.data.appId === options.appId) continue;
-      if (event.type === 'PayoutRequested' || event.type === 'PayoutSettled' || event.type === 'PayoutFailed') continue;
+      if (event.type === 'PayoutRequested' || event.type === 'PayoutSettled' || event.type === 'PayoutFailed' || event.type === 'PayoutRunAssessed') continue;
       const command = commandBehind(event);
       if (command === null) {
         scratch = evolveDeveloper(scratch, event);

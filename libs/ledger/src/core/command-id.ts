@@ -18,6 +18,7 @@ export function commandIdOf(command: DeveloperCommand): string {
     case 'FailPayout': return `FailPayout:${command.data.payoutId}`;
     case 'OpenDispute': return `OpenDispute:${command.data.disputeId}`;
     case 'ResolveDispute': return `ResolveDispute:${command.data.disputeId}`;
+    case 'AssessRunPayout': return `AssessRunPayout:${command.data.runId}:${command.data.developerId}`;
   }
 }
 

@@ -15,6 +15,7 @@ export function routeOf(command: DeveloperCommand): { developerId: string } | Ro
     case 'ErasePersonalData':
     case 'RegisterApp':
     case 'RequestPayout':
+    case 'AssessRunPayout':
       return { developerId: command.data.developerId };
     case 'AmendContract':
     case 'RecordRevenue':
@@ -52,6 +53,11 @@ export class CommandDirectory {
   private readonly cache = new Map<string, string>();
 
   constructor(private readonly pool: Pool) {}
+
+  /** The developers a payout run assesses (see `payoutRunCandidates`). */
+  payoutRunCandidates(runId: string, currency: string): Promise<PayoutRunCandidates> {
+    return payoutRunCandidates(this.pool, runId, currency);
+  }
 
   private static cacheKey(key: RouteKey): string {
     return `${key.kind}\u0000${key.id}`;
@@ -96,4 +102,27 @@ export class CommandDirectory {
       for (const row of result.rows) this.remember({ kind, id: row.id }, row.developer_id);
     }
   }
+}
+
+/** What a payout run needs from the read models: the run as recorded so far, or the developers to assess. */
+export type PayoutRunCandidates = {
+  /** The run's currency and asOf when some developer was already assessed under its id, else null. */
+  recorded: { currency: string; asOf: string } | null;
+  /** The developers assessed before (a re-run), or every developer with a balance in the currency (a new run), in id order. */
+  developerIds: string[];
+};
+
+/** Reads the candidates of a payout run (the `payout_runs` and `developer_balances` read models, migration 0013). */
+export async function payoutRunCandidates(pool: Pool, runId: string, currency: string): Promise<PayoutRunCandidates> {
+  const assessed = await pool.query<{ developer_id: string; currency: string; as_of: Date }>(
+    'SELECT developer_id, currency, as_of FROM payout_runs WHERE run_id = $1 ORDER BY developer_id', [runId],
+  );
+  if (assessed.rows.length > 0) {
+    const first = assessed.rows[0]!;
+    return { recorded: { currency: first.currency, asOf: first.as_of.toISOString() }, developerIds: assessed.rows.map((row) => row.developer_id) };
+  }
+  const balances = await pool.query<{ developer_id: string }>(
+    'SELECT developer_id FROM developer_balances WHERE currency = $1 ORDER BY developer_id', [currency],
+  );
+  return { recorded: null, developerIds: balances.rows.map((row) => row.developer_id) };
 }

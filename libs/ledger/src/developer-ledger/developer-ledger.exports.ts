@@ -64,6 +64,20 @@ export const DEVELOPER_LEDGER_EXPORTS: Readonly<Record<string, ExportDefinition>
       disputesLost: formatMoney(BigInt(row.dispute_lost_minor!), row.currency!),
     }),
   },
+  'payout-runs': {
+    sql: `SELECT r.run_id, r.developer_id, r.currency, r.as_of::text AS as_of, r.available_minor::text AS available_minor,
+                 r.minimum_payout_minor::text AS minimum_payout_minor, r.payout_id, p.amount_minor::text AS payout_amount_minor, p.status AS payout_status,
+                 r.recorded_at::text AS recorded_at
+            FROM payout_runs r LEFT JOIN payouts p ON p.payout_id = r.payout_id
+           WHERE ${TIME_FILTER('r.as_of')} ORDER BY r.run_id, r.developer_id`,
+    columns: ['runId', 'developerId', 'currency', 'asOf', 'available', 'minimumPayout', 'payoutId', 'payoutAmount', 'payoutStatus', 'recordedAt'],
+    toObject: (row) => ({
+      runId: row.run_id, developerId: row.developer_id, currency: row.currency, asOf: isoOf(row.as_of),
+      available: formatMoney(BigInt(row.available_minor!), row.currency!), minimumPayout: formatMoney(BigInt(row.minimum_payout_minor!), row.currency!),
+      payoutId: row.payout_id, payoutAmount: row.payout_amount_minor === null ? null : formatMoney(BigInt(row.payout_amount_minor!), row.currency!),
+      payoutStatus: row.payout_status, recordedAt: isoOf(row.recorded_at),
+    }),
+  },
   disputes: {
     sql: `SELECT dispute_id, receipt_id, app_id, developer_id, currency, amount_minor::text AS amount_minor, fee_minor::text AS fee_minor,
                  fee_bearer, status, opened_at::text AS opened_at, resolved_at::text AS resolved_at, recorded_at::text AS recorded_at, lines::text AS lines

@@ -9,14 +9,14 @@ import { displayedName, KEYS_PER_READ_MAXIMUM, readDataKeys, type DataKeyState }
 import { bulkAppend, bulkInsert, quoteIdentifier } from '@rsi/projections';
 import type { ProjectionContext, ProjectionHandler } from '@rsi/projections';
 import {
-  APPS_TABLE, CONTRACT_VERSIONS_TABLE, DEVELOPER_BALANCES_TABLE, DEVELOPERS_TABLE, DIRECTORY_PAYOUTS_TABLE, DISPUTES_TABLE, LEDGER_POSTINGS_TABLE,
+  APPS_TABLE, CONTRACT_VERSIONS_TABLE, DEVELOPER_BALANCES_TABLE, DEVELOPERS_TABLE, DIRECTORY_PAYOUTS_TABLE, DISPUTES_TABLE, LEDGER_POSTINGS_TABLE, PAYOUT_RUNS_TABLE,
   LEDGER_TABLES, PAYOUTS_TABLE, PLATFORM_SHARE_MONTHLY_TABLE, REFUNDS_TABLE, SPLITS_TABLE,
 } from './ledger.tables';
 
 /** Event types of the developer stream that this projection reads. */
 const DEVELOPER_EVENT_TYPES: ReadonlySet<string> = new Set([
   'DeveloperRegistered', 'PersonalDataErased', 'AppRegistered', 'ContractAmended', 'RevenueRecorded', 'RevenueRefunded',
-  'PayoutRequested', 'PayoutSettled', 'PayoutFailed', 'DisputeOpened', 'DisputeResolved',
+  'PayoutRequested', 'PayoutSettled', 'PayoutFailed', 'DisputeOpened', 'DisputeResolved', 'PayoutRunAssessed',
 ]);
 
 /**
@@ -155,6 +155,7 @@ export class LedgerProjection implements ProjectionHandler {
     const payoutOutcomes: PayoutOutcome[] = [];
     const disputesOpened = DISPUTES_TABLE.rows();
     const disputeOutcomes: DisputeOutcomeRow[] = [];
+    const payoutRuns = PAYOUT_RUNS_TABLE.rows();
     const ledgerPostings = LEDGER_POSTINGS_TABLE.rows();
     const balanceDeltas = new Map<string, BalanceDelta>();
     const shareDeltas = new Map<string, ShareDelta>();
@@ -291,6 +292,15 @@ export class LedgerProjection implements ProjectionHandler {
           if (data.feeBearer === 'developer') delta.disputeFeesMinor += data.feeMinor;
           break;
         }
+        case 'PayoutRunAssessed': {
+          const data = event.data;
+          occurredAt = data.asOf;
+          payoutRuns.add({
+            run_id: data.runId, developer_id: data.developerId, currency: data.currency, as_of: data.asOf, available_minor: data.availableMinor,
+            minimum_payout_minor: data.minimumPayoutMinor, payout_id: data.payoutId, recorded_at: recordedAt,
+          });
+          break;
+        }
         case 'DisputeResolved': {
           const data = event.data;
           occurredAt = data.resolvedAt;
@@ -350,6 +360,7 @@ export class LedgerProjection implements ProjectionHandler {
       if (result.rowCount !== 1) throw new Error(`invariant: payout ${payoutId} was not pending when it became ${status}`);
     }
     await bulkAppend(context, disputesOpened);
+    await bulkAppend(context, payoutRuns);
     for (const { disputeId, status, resolvedAt } of disputeOutcomes) {
       const result = await client.query(
         `UPDATE ${table(DISPUTES_TABLE.name)} SET status = $2, resolved_at = $3::timestamptz WHERE dispute_id = $1 AND status = 'open'`,

@@ -72,8 +72,14 @@ export const LEDGER_POSTINGS_TABLE = defineTable('ledger_postings', [
   ['accounts', 'text[]'], ['amounts_minor', 'numeric[]'], ['occurred_at', 'timestamptz'], ['recorded_at', 'timestamptz'],
 ]);
 
+/** One row per developer assessed in a payout run (migration 0013); `payout_id` null when nothing was paid. */
+export const PAYOUT_RUNS_TABLE = defineTable('payout_runs', [
+  ['run_id', 'text'], ['developer_id', 'text'], ['currency', 'text'], ['as_of', 'timestamptz'], ['available_minor', 'numeric'],
+  ['minimum_payout_minor', 'numeric'], ['payout_id', 'text?'], ['recorded_at', 'timestamptz'],
+]);
+
 /** In creation order, for replay into fresh tables (`ProjectionHandler.tables`). */
 export const LEDGER_TABLES = [
   DEVELOPERS_TABLE, APPS_TABLE, CONTRACT_VERSIONS_TABLE, DIRECTORY_PAYOUTS_TABLE, SPLITS_TABLE, REFUNDS_TABLE,
-  PAYOUTS_TABLE, DEVELOPER_BALANCES_TABLE, PLATFORM_SHARE_MONTHLY_TABLE, LEDGER_POSTINGS_TABLE, DISPUTES_TABLE,
+  PAYOUTS_TABLE, DEVELOPER_BALANCES_TABLE, PLATFORM_SHARE_MONTHLY_TABLE, LEDGER_POSTINGS_TABLE, DISPUTES_TABLE, PAYOUT_RUNS_TABLE,
 ] as const;

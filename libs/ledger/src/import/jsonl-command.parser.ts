@@ -53,10 +53,11 @@ export type FieldKind = 'text' | 'money' | 'quantity' | 'time' | 'object' | 'opt
 
 /**
  * The fields of each command: exactly these, no others (docs/cli.md "JSONL commands").
+ * `AssessRunPayout` is not among them either: it is one developer's part of a `RunPayouts`.
  * `ErasePersonalData` is not among them: an erasure is an operator's request with its own
  * CLI command and route, never a line of an import file, and it also destroys a key.
  */
-export const COMMAND_FIELDS: Record<Exclude<DeveloperCommand['type'], 'ErasePersonalData'>, Record<string, FieldKind>> = {
+export const COMMAND_FIELDS: Record<Exclude<DeveloperCommand['type'], 'ErasePersonalData' | 'AssessRunPayout'> | 'RunPayouts', Record<string, FieldKind>> = {
   RegisterDeveloper: { developerId: 'text', name: 'text', country: 'text', incomeGroup: 'optional-text' },
   RegisterApp: { appId: 'text', developerId: 'text', name: 'text', contract: 'object' },
   AmendContract: { appId: 'text', contract: 'object' },
@@ -67,6 +68,8 @@ export const COMMAND_FIELDS: Record<Exclude<DeveloperCommand['type'], 'ErasePers
   FailPayout: { payoutId: 'text', failedAt: 'time', reason: 'text' },
   OpenDispute: { disputeId: 'text', receiptId: 'text', amount: 'money', fee: 'money', openedAt: 'time' },
   ResolveDispute: { disputeId: 'text', outcome: 'text', resolvedAt: 'time' },
+  // Fanned out by the developer ledger into one AssessRunPayout per developer (never a line of its own).
+  RunPayouts: { runId: 'text', currency: 'text', asOf: 'time' },
 };
 
 export function isDeveloperCommandType(type: unknown): type is DeveloperCommand['type'] {
