@@ -42,6 +42,7 @@ const FULL_CONTRACT = {
   holdDays: 14,
   minimumPayout: '50.00',
   disputeFeeBearer: 'platform',
+  reserve: { rate: '10%', holdDays: 90 },
 };
 
 /** The parser's refusal of `raw`, or null when it accepts it. */

@@ -42,7 +42,7 @@ export type { SplitReceiptInput, SplitReceiptResult } from './split/split-receip
 export { reverseRefund } from './split/refund-reversal.rule';
 export type { ReverseRefundInput } from './split/refund-reversal.rule';
 export {
-  initialDeveloperState, evolveDeveloper, developerStateFrom, availableBalanceMinor, pendingBalanceMinor, receiptRemainingMinor,
+  initialDeveloperState, evolveDeveloper, developerStateFrom, availableBalanceMinor, pendingBalanceMinor, receiptRemainingMinor, balanceFiguresMinor, reserveHeldMinor,
   creditsAvailableMinor, balanceOf, counterKey, scopeKey, windowKey, DEVELOPER_SCOPE_KEY,
 } from './developer/developer.state';
 export type {

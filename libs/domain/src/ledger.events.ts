@@ -69,6 +69,13 @@ export type RevenueRecorded = DomainEvent<'RevenueRecorded', {
   lines: SplitLine[];
   /** When the developer's credit stops being pending: occurredAt + holdDays. */
   availableAt: string;
+  /**
+   * Rolling reserve, only when the contract version has one (absent from every other event, so
+   * events recorded before reserves encode as they were): the part of the developer line held
+   * until `reserveReleasedAt` = occurredAt + reserve.holdDays instead of `availableAt`.
+   */
+  reserveMinor?: bigint;
+  reserveReleasedAt?: string;
 }>;
 
 export type RevenueRefunded = DomainEvent<'RevenueRefunded', {

@@ -61,6 +61,15 @@ export class CarveOutDto {
 }
 
 @RefusesUnknownProperties()
+export class ReserveDto {
+  @ApiProperty(rateSchema('Share of each developer credit held (floor, in minor units).', '10%'))
+  rate!: string;
+
+  @ApiProperty(holdDaysSchema())
+  holdDays!: number | string;
+}
+
+@RefusesUnknownProperties()
 export class ContractTermsDto {
   @ApiProperty(currencySchema())
   currency!: string;
@@ -94,4 +103,10 @@ export class ContractTermsDto {
     description: 'Who pays a dispute\'s fee: developer (default) or platform. Written into the hashed terms only when platform.',
   })
   disputeFeeBearer?: DisputeFeeBearer | null;
+
+  @ApiPropertyOptional({
+    type: ReserveDto, nullable: true,
+    description: 'Rolling reserve: that share of each developer credit is held until occurredAt + reserve.holdDays instead of the ordinary hold; absent or null for none.',
+  })
+  reserve?: ReserveDto | null;
 }

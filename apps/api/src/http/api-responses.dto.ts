@@ -35,7 +35,7 @@ export class CommandResponseDto {
 export class CurrencyBalanceDto {
   @ApiProperty(currencySchema()) currency!: string;
   @ApiProperty(signedMoneySchema('Credits whose hold period has not ended at asOf.', '1170.00')) pending!: string;
-  @ApiProperty(signedMoneySchema('credited − pending − refunded − payoutsInFlight − paid − disputed − disputesLost − disputeFees.', '0.00')) available!: string;
+  @ApiProperty(signedMoneySchema('credited − pending − reserved − refunded − payoutsInFlight − paid − disputed − disputesLost − disputeFees.', '0.00')) available!: string;
   @ApiProperty(signedMoneySchema('Credits reversed by refunds.', '0.00')) refunded!: string;
   @ApiProperty(signedMoneySchema('Payouts requested, neither settled nor failed.', '0.00')) payoutsInFlight!: string;
   @ApiProperty(signedMoneySchema('Payouts settled.', '0.00')) paid!: string;
@@ -43,6 +43,7 @@ export class CurrencyBalanceDto {
   @ApiProperty(signedMoneySchema('Developer lines reversed by disputes still open.', '0.00')) disputed!: string;
   @ApiProperty(signedMoneySchema('Dispute fees the developer bears (never returned).', '0.00')) disputeFees!: string;
   @ApiProperty(signedMoneySchema('Developer lines reversed by disputes lost (final).', '0.00')) disputesLost!: string;
+  @ApiProperty(signedMoneySchema('Rolling reserve held at asOf (after covering a negative balance), apart from pending and available.', '0.00')) reserved!: string;
 }
 
 export class DeveloperBalancesDto {

@@ -102,6 +102,7 @@ export function encodeDeveloperEvent(event: DeveloperEvent): EncodedDeveloperEve
           splitRuleVersion: data.splitRuleVersion,
           lines: encodeLines(data.lines),
           availableAt: data.availableAt,
+          ...(data.reserveMinor === undefined ? {} : { reserveMinor: data.reserveMinor.toString(), reserveReleasedAt: data.reserveReleasedAt ?? null }),
         },
       };
     }
@@ -392,6 +393,12 @@ export function decodeDeveloperEvent(type: string, data: unknown): DeveloperEven
           availableAt: reader.instant('availableAt'),
         },
       };
+      if (reader.data.reserveMinor !== undefined) {
+        const reserveMinor = reader.amountMinor('reserveMinor', { allowZero: true });
+        if (reserveMinor > event.data.lines[event.data.lines.length - 1]!.amountMinor) reader.fail('reserveMinor', 'exceeds the developer line');
+        event.data.reserveMinor = reserveMinor;
+        event.data.reserveReleasedAt = reader.instant('reserveReleasedAt');
+      }
       return event;
     }
     case 'RevenueRefunded': {

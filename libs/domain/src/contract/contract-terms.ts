@@ -47,4 +47,9 @@ export type ContractTerms = {
   readonly minimumPayoutMinor: bigint;
   /** `developer` when the contract omits it. */
   readonly disputeFeeBearer: DisputeFeeBearer;
+  /**
+   * Rolling reserve: `floor(developer line × rate)` of each receipt is held until
+   * occurredAt + `holdDays` instead of the ordinary hold. Null when the contract has none.
+   */
+  readonly reserve: { readonly rate: Rate; readonly holdDays: number } | null;
 };

@@ -214,6 +214,11 @@ function decideRecordRevenue(command: RecordRevenue, state: DeveloperState, book
       splitRuleVersion: SPLIT_RULE_VERSION,
       lines: split.lines,
       availableAt: addDaysToEpochMilliseconds(occurredAt.epochMilliseconds, terms.holdDays),
+      ...(terms.reserve === null ? {} : {
+        // floor: fractions of a minor unit stay available with the rest of the line.
+        reserveMinor: (split.lines[split.lines.length - 1]!.amountMinor * terms.reserve.rate.numerator) / terms.reserve.rate.denominator,
+        reserveReleasedAt: addDaysToEpochMilliseconds(occurredAt.epochMilliseconds, terms.reserve.holdDays),
+      }),
     },
   }];
 }

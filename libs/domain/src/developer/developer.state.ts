@@ -129,6 +129,12 @@ export type CurrencyBalanceState = {
   disputeDebitTotalMinor: bigint;
   /** Σ of the dispute fees the developer bears. */
   disputeFeeDebitTotalMinor: bigint;
+  /**
+   * Rolling-reserve holds, as parallel arrays (release time, amount). Each is also one of the
+   * credits above, available from its release time; these say which credits are reserves.
+   */
+  readonly reserveReleasedAtEpochMilliseconds: number[];
+  readonly reserveAmountMinor: bigint[];
 };
 
 export type DeveloperState = {
@@ -204,6 +210,8 @@ function balanceFor(state: DeveloperState, currency: string): CurrencyBalanceSta
       payoutDebitTotalMinor: 0n,
       disputeDebitTotalMinor: 0n,
       disputeFeeDebitTotalMinor: 0n,
+      reserveReleasedAtEpochMilliseconds: [],
+      reserveAmountMinor: [],
     };
     state.balances.set(currency, balance);
   }
@@ -228,17 +236,45 @@ export function creditsAvailableMinor(balance: CurrencyBalanceState, asOfEpochMi
  * reversal of every dispute open or lost and the dispute fees it bears. May be negative.
  */
 export function availableBalanceMinor(state: DeveloperState, currency: string, asOfEpochMilliseconds: number): bigint {
-  const balance = state.balances.get(currency);
-  if (balance === undefined) return 0n;
-  return creditsAvailableMinor(balance, asOfEpochMilliseconds) - balance.refundDebitTotalMinor - balance.payoutDebitTotalMinor
-    - balance.disputeDebitTotalMinor - balance.disputeFeeDebitTotalMinor;
+  return balanceFiguresMinor(state, currency, asOfEpochMilliseconds).availableMinor;
 }
 
-/** Credits still pending as of an instant (availableAt after it). */
-export function pendingBalanceMinor(state: DeveloperState, currency: string, asOfEpochMilliseconds: number): bigint {
+/** Reserve holds not yet released at an instant. */
+export function reserveHeldMinor(balance: CurrencyBalanceState, asOfEpochMilliseconds: number): bigint {
+  let heldMinor = 0n;
+  const times = balance.reserveReleasedAtEpochMilliseconds;
+  for (let index = 0; index < times.length; index += 1) {
+    if (times[index]! > asOfEpochMilliseconds) heldMinor += balance.reserveAmountMinor[index]!;
+  }
+  return heldMinor;
+}
+
+/**
+ * A developer's balance in one currency at an instant, split three ways that sum to every
+ * credit less every debit: `pending` (credits on their ordinary hold), `reserved` (reserve
+ * holds not yet released) and `available`. A negative available balance is covered from the
+ * reserve first: as much of the held reserve as it takes (at most all of it) counts as
+ * available instead of reserved.
+ */
+export function balanceFiguresMinor(state: DeveloperState, currency: string, asOfEpochMilliseconds: number): { pendingMinor: bigint; reservedMinor: bigint; availableMinor: bigint } {
   const balance = state.balances.get(currency);
-  if (balance === undefined) return 0n;
-  return balance.creditTotalMinor - creditsAvailableMinor(balance, asOfEpochMilliseconds);
+  if (balance === undefined) return { pendingMinor: 0n, reservedMinor: 0n, availableMinor: 0n };
+  const creditsMinor = creditsAvailableMinor(balance, asOfEpochMilliseconds);
+  const heldMinor = reserveHeldMinor(balance, asOfEpochMilliseconds);
+  const rawAvailableMinor = creditsMinor - balance.refundDebitTotalMinor - balance.payoutDebitTotalMinor
+    - balance.disputeDebitTotalMinor - balance.disputeFeeDebitTotalMinor;
+  const coverMinor = rawAvailableMinor < 0n ? (heldMinor < -rawAvailableMinor ? heldMinor : -rawAvailableMinor) : 0n;
+  return {
+    pendingMinor: balance.creditTotalMinor - creditsMinor - heldMinor,
+    reservedMinor: heldMinor - coverMinor,
+    availableMinor: rawAvailableMinor + coverMinor,
+  };
+}
+
+/** What is not available as of an instant: credits on their ordinary hold and the reserve held (after covering a negative balance). */
+export function pendingBalanceMinor(state: DeveloperState, currency: string, asOfEpochMilliseconds: number): bigint {
+  const figures = balanceFiguresMinor(state, currency, asOfEpochMilliseconds);
+  return figures.pendingMinor + figures.reservedMinor;
 }
 
 // ---- Evolve ---------------------------------------------------------------------------
@@ -305,16 +341,24 @@ function evolveRevenueRecorded(state: DeveloperState, data: RevenueRecorded['dat
     }
   }
 
-  const developerCreditMinor = lines[lines.length - 1]!.amountMinor;
+  const reserveMinor = data.reserveMinor ?? 0n;
   const balance = balanceFor(state, currency);
-  if (developerCreditMinor !== 0n) {
-    const availableAtEpochMilliseconds = Date.parse(data.availableAt);
-    balance.creditAvailableAtEpochMilliseconds.push(availableAtEpochMilliseconds);
-    balance.creditAmountMinor.push(developerCreditMinor);
-    balance.creditTotalMinor += developerCreditMinor;
-    if (availableAtEpochMilliseconds > balance.latestCreditAvailableAtEpochMilliseconds) {
-      balance.latestCreditAvailableAtEpochMilliseconds = availableAtEpochMilliseconds;
-    }
+  addCredit(balance, lines[lines.length - 1]!.amountMinor - reserveMinor, Date.parse(data.availableAt));
+  if (reserveMinor !== 0n) {
+    const releasedAtEpochMilliseconds = Date.parse(data.reserveReleasedAt!);
+    addCredit(balance, reserveMinor, releasedAtEpochMilliseconds);
+    balance.reserveReleasedAtEpochMilliseconds.push(releasedAtEpochMilliseconds);
+    balance.reserveAmountMinor.push(reserveMinor);
+  }
+}
+
+function addCredit(balance: CurrencyBalanceState, amountMinor: bigint, availableAtEpochMilliseconds: number): void {
+  if (amountMinor === 0n) return;
+  balance.creditAvailableAtEpochMilliseconds.push(availableAtEpochMilliseconds);
+  balance.creditAmountMinor.push(amountMinor);
+  balance.creditTotalMinor += amountMinor;
+  if (availableAtEpochMilliseconds > balance.latestCreditAvailableAtEpochMilliseconds) {
+    balance.latestCreditAvailableAtEpochMilliseconds = availableAtEpochMilliseconds;
   }
 }
 

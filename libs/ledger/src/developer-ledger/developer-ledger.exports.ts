@@ -37,23 +37,35 @@ export const DEVELOPER_LEDGER_EXPORTS: Readonly<Record<string, ExportDefinition>
     }),
   },
   balances: {
-    // Pending: developer credits whose hold has not ended at the as-of time.
-    sql: `SELECT b.developer_id, b.currency, b.credited_minor::text AS credited_minor,
-                 COALESCE(p.pending_minor, 0)::text AS pending_minor,
-                 (b.credited_minor - COALESCE(p.pending_minor, 0) - b.refunded_minor - b.payouts_in_flight_minor - b.paid_minor
-                   - b.disputed_minor - b.dispute_lost_minor - b.dispute_fees_minor)::text AS available_minor,
-                 b.refunded_minor::text AS refunded_minor, b.payouts_in_flight_minor::text AS in_flight_minor, b.paid_minor::text AS paid_minor,
-                 b.disputed_minor::text AS disputed_minor, b.dispute_lost_minor::text AS dispute_lost_minor, b.dispute_fees_minor::text AS dispute_fees_minor
-            FROM developer_balances b
-            LEFT JOIN LATERAL (
-              SELECT sum(s.developer_minor) AS pending_minor FROM splits s
-               WHERE s.developer_id = b.developer_id AND s.currency = b.currency AND s.available_at > $3::timestamptz
-            ) p ON true
+    // Pending: developer credits whose ordinary hold has not ended at the as-of time (their reserve
+    // part apart); held: reserve not yet released. A negative balance is covered from the held
+    // reserve first (docs/domain.md "Rolling reserve"), as balanceFiguresMinor does in the domain.
+    sql: `SELECT f.developer_id, f.currency, f.credited_minor::text AS credited_minor, f.pending_minor::text AS pending_minor,
+                 (f.raw_available_minor + f.cover_minor)::text AS available_minor, (f.held_minor - f.cover_minor)::text AS reserved_minor,
+                 f.refunded_minor::text AS refunded_minor, f.payouts_in_flight_minor::text AS in_flight_minor, f.paid_minor::text AS paid_minor,
+                 f.disputed_minor::text AS disputed_minor, f.dispute_lost_minor::text AS dispute_lost_minor, f.dispute_fees_minor::text AS dispute_fees_minor
+            FROM (
+              SELECT r.*, CASE WHEN r.raw_available_minor < 0 THEN least(r.held_minor, -r.raw_available_minor) ELSE 0 END AS cover_minor
+                FROM (
+                  SELECT b.*, COALESCE(p.pending_minor, 0) AS pending_minor, COALESCE(h.held_minor, 0) AS held_minor,
+                         b.credited_minor - COALESCE(p.pending_minor, 0) - COALESCE(h.held_minor, 0) - b.refunded_minor - b.payouts_in_flight_minor
+                           - b.paid_minor - b.disputed_minor - b.dispute_lost_minor - b.dispute_fees_minor AS raw_available_minor
+                    FROM developer_balances b
+                    LEFT JOIN LATERAL (
+                      SELECT sum(s.developer_minor - s.reserve_minor) AS pending_minor FROM splits s
+                       WHERE s.developer_id = b.developer_id AND s.currency = b.currency AND s.available_at > $3::timestamptz
+                    ) p ON true
+                    LEFT JOIN LATERAL (
+                      SELECT sum(s.reserve_minor) AS held_minor FROM splits s
+                       WHERE s.developer_id = b.developer_id AND s.currency = b.currency AND s.reserve_released_at > $3::timestamptz
+                    ) h ON true
+                ) r
+            ) f
            WHERE ($1::timestamptz IS NULL OR true) AND ($2::timestamptz IS NULL OR true)
-           ORDER BY b.developer_id, b.currency`,
+           ORDER BY f.developer_id, f.currency`,
     // Disputes (docs/domain.md "Disputes"): `disputed` is the developer's part of open disputes, `disputesLost` of lost
     // ones, `disputeFees` the fees it bears; `available` excludes all three. Appended after the columns of earlier versions.
-    columns: ['developerId', 'currency', 'pending', 'available', 'refunded', 'payoutsInFlight', 'paid', 'credited', 'asOf', 'disputed', 'disputeFees', 'disputesLost'],
+    columns: ['developerId', 'currency', 'pending', 'available', 'refunded', 'payoutsInFlight', 'paid', 'credited', 'asOf', 'disputed', 'disputeFees', 'disputesLost', 'reserved'],
     toObject: (row) => ({
       developerId: row.developer_id, currency: row.currency,
       pending: formatMoney(BigInt(row.pending_minor!), row.currency!), available: formatMoney(BigInt(row.available_minor!), row.currency!),
@@ -61,7 +73,7 @@ export const DEVELOPER_LEDGER_EXPORTS: Readonly<Record<string, ExportDefinition>
       paid: formatMoney(BigInt(row.paid_minor!), row.currency!), credited: formatMoney(BigInt(row.credited_minor!), row.currency!),
       asOf: isoOf(row.as_of),
       disputed: formatMoney(BigInt(row.disputed_minor!), row.currency!), disputeFees: formatMoney(BigInt(row.dispute_fees_minor!), row.currency!),
-      disputesLost: formatMoney(BigInt(row.dispute_lost_minor!), row.currency!),
+      disputesLost: formatMoney(BigInt(row.dispute_lost_minor!), row.currency!), reserved: formatMoney(BigInt(row.reserved_minor!), row.currency!),
     }),
   },
   'payout-runs': {

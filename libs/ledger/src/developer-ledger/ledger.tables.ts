@@ -28,6 +28,8 @@ export const SPLITS_TABLE = defineTable('splits', [
   ['occurred_at', 'timestamptz'], ['available_at', 'timestamptz'], ['recorded_at', 'timestamptz'], ['contract_version', 'int4'],
   ['contract_hash', 'char'], ['split_rule_version', 'int4'], ['platform_minor', 'numeric'], ['developer_minor', 'numeric'],
   ['lines', 'jsonb'], ['event_id', 'uuid'], ['commit_position', 'numeric'], ['prepare_position', 'numeric'],
+  // Rolling reserve (migration 0014): the part of developer_minor held until reserve_released_at.
+  ['reserve_minor', 'numeric'], ['reserve_released_at', 'timestamptz?'],
 ]);
 
 export const REFUNDS_TABLE = defineTable('refunds', [
