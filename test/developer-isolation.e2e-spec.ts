@@ -143,3 +143,38 @@ describe('developer isolation (real server, real database)', () => {
     expect(operatorAnswer.body.message).toContain(poisoned.eventId);
   });
 });
+
+describe('developers requesting their own payouts (RSI_DEVELOPERS_REQUEST_PAYOUTS=own)', () => {
+  let ledger: TestApi;
+  let server: ReturnType<INestApplication['getHttpServer']>;
+  let developerSecret: string;
+  const operator = (path: string, body: object) => request(server).post(path).set('X-Api-Key', OPERATOR_SECRET).send(body);
+  const payout = (payoutId: string, developerId: string) => request(server).post('/v1/payouts').set('X-Api-Key', developerSecret)
+    .send({ payoutId, developerId, currency: 'USD', amount: '5.00', requestedAt: new Date().toISOString() });
+
+  beforeAll(async () => {
+    ledger = await openTestApi({ environment: { ...ENVIRONMENT, RSI_DEVELOPERS_REQUEST_PAYOUTS: 'own' } });
+    server = ledger.app.getHttpServer();
+    for (const developer of ['a', 'b']) {
+      await operator('/v1/developers', { developerId: `dev-${developer}`, name: `Developer ${developer}`, country: 'NG', incomeGroup: 'lower-middle' }).expect(201);
+      await operator('/v1/apps', { appId: `app-${developer}`, developerId: `dev-${developer}`, name: `App ${developer}`, contract: CONTRACT }).expect(201);
+      await operator('/v1/receipts', { receiptId: `r-${developer}`, appId: `app-${developer}`, amount: '100.00', currency: 'USD', occurredAt: '2026-02-01T10:00:00Z' }).expect(201);
+    }
+    developerSecret = (await operator('/v1/keys', { role: 'developer', developerId: 'dev-a' }).expect(201)).body.secret as string;
+  });
+
+  afterAll(async () => {
+    await ledger?.cleanup();
+  });
+
+  it("lets a developer request its own payout, answers another developer's as unregistered, and never lets it settle", async () => {
+    await payout('p-own', 'dev-a').expect(201);
+    const other = await payout('p-other', 'dev-b').expect(404);
+    const nobody = await payout('p-nobody', 'dev-z').expect(404);
+    expect(other.body).toEqual({ ...nobody.body, message: nobody.body.message.replace('dev-z', 'dev-b') });
+    const settled = await request(server).post('/v1/payouts/p-own/settlement').set('X-Api-Key', developerSecret).send({ settledAt: new Date().toISOString(), reference: 'attacker-iban' });
+    expect(settled.status).toBe(403);
+    const written = await ledger.runtime.connection.pool.query("SELECT data->>'payoutId' AS payout_id FROM events WHERE type LIKE 'Payout%' ORDER BY 1");
+    expect(written.rows.map((row) => row.payout_id)).toEqual(['p-own']);
+  });
+});
