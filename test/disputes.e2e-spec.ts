@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
+import { PersonalDataKeys } from '@rsi/database';
+import { buildDeveloperStatement, verifyStatement } from '@rsi/ledger';
 import { CLI_PATH, runCli, type CliExit } from './support/cli-process';
 import { openTestApi, openTestLedger, type TestApi, type TestLedger } from './support/test-ledger';
 
@@ -177,5 +179,21 @@ describe('disputes over HTTP', () => {
     await post('/v1/disputes/d-1/resolution', { outcome: 'draw', resolvedAt: '2026-03-01T00:00:00Z' }).expect(400);
     const balances = await request(server).get('/v1/developers/dev-1/balances').query({ asOf: '2026-06-01T00:00:00Z' }).expect(200);
     expect(balances.body.balances[0]).toMatchObject({ disputed: '0.00', disputeFees: '15.00', available: '1835.00' });
+  });
+
+  it('shows the dispute on the developer\'s statement, whose lines and balances the offline verifier recomputes', async () => {
+    const period = new Date().toISOString().slice(0, 7);
+    const statement = JSON.parse(JSON.stringify(await buildDeveloperStatement(
+      ledger.runtime.store, new PersonalDataKeys(ledger.runtime.connection.pool), { developerId: 'dev-1', period },
+    ))) as { lines: { kind: string; amount: string; reference: string }[] };
+    const disputeLines = statement.lines.filter((line) => line.kind.startsWith('dispute_')).map((line) => [line.kind, line.reference, line.amount]);
+    // Opened: the developer's 925.00 and the 15.00 fee; won: the 925.00 back.
+    expect(disputeLines).toEqual([['dispute_debit', 'd-1', '-940.00'], ['dispute_won', 'd-1', '925.00']]);
+    // Not sealed (no seal in this test), but every line's figures and the balances check out.
+    const report = verifyStatement(statement as never);
+    expect(report.failures).toEqual([`period ${period} is not sealed: there is no signed root to check the lines against`]);
+    const tampered = JSON.parse(JSON.stringify(statement)) as typeof statement;
+    tampered.lines.find((line) => line.kind === 'dispute_debit')!.amount = '-925.00';
+    expect(verifyStatement(tampered as never).failures.length).toBeGreaterThan(1);
   });
 });
