@@ -13,6 +13,9 @@ import { ApiAppModule } from './api.module';
 import { buildOpenApiDocument } from './http/openapi-document';
 import { jsonBodyParser } from './http/request-body';
 import { StrictValidationPipe } from './http/strict-validation.pipe';
+import { MetricsService } from './operations/metrics.service';
+
+export { ConfigurationError, readServerConfiguration } from './operations/server-configuration';
 
 export type ApiServer = { port: number; runtime: LedgerRuntime; close(): Promise<void> };
 
@@ -46,6 +49,7 @@ export async function createApiApplication(options: ApiOptions & { ledger?: Ledg
     // Every response is a fresh command outcome or read: a weak ETag (a hash of each body)
     // would cost CPU on every request and never save a transfer.
     express.disable('etag');
+    app.use(app.get(MetricsService).requestMiddleware);
     app.use(jsonBodyParser(settings.bodyLimitBytes));
     app.useGlobalFilters(new ApiExceptionFilter());
     app.useGlobalPipes(new StrictValidationPipe());

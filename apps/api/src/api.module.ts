@@ -11,8 +11,11 @@ import { LedgerExportsController } from './developer-ledger/ledger-exports.contr
 import { LedgerReadsController } from './developer-ledger/ledger-reads.controller';
 import { TreeHeadsController } from './audit/tree-heads.controller';
 import { SealPublicKeyController } from './audit/seal-public-key.controller';
+import { MetricsController } from './operations/metrics.controller';
+import { MetricsService } from './operations/metrics.service';
+import { ShutdownState } from './operations/shutdown-state';
 
-/** What every HTTP controller shares: the settings, the API-key guard, the command endpoint. */
+/** What every HTTP controller shares: the settings, the API-key guard, the command endpoint, the metrics, the shutdown state. */
 @Global()
 @Module({})
 export class ApiHttpModule {
@@ -26,8 +29,10 @@ export class ApiHttpModule {
         { provide: LEDGER_RUNTIME, useExisting: LedgerRuntime },
         ApiKeyGuard,
         CommandEndpointService,
+        MetricsService,
+        ShutdownState,
       ],
-      exports: [API_SETTINGS, LEDGER_RUNTIME, ApiKeyGuard, CommandEndpointService],
+      exports: [API_SETTINGS, LEDGER_RUNTIME, ApiKeyGuard, CommandEndpointService, MetricsService, ShutdownState],
     };
   }
 }
@@ -54,7 +59,7 @@ export class ApiAppModule {
     return {
       module: ApiAppModule,
       imports: [...ledgerModuleImports(ledgerOptions), ApiHttpModule.forRoot(settings), DeveloperLedgerHttpModule, ConsumptionHttpModule, AuditHttpModule],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [BackgroundProjector],
     };
   }

@@ -1,7 +1,8 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 import { ApiError } from './api-error';
-import { API_SETTINGS, keyIdOfSecret, type ApiSettings } from '../api-settings';
+import { API_SETTINGS, type ApiSettings } from '../api-settings';
+import { keyIdOfSecret } from './api-keys';
 
 export const ANONYMOUS_ACTOR = 'api:anonymous';
 /** Longer presented secrets are refused before they are hashed. */
