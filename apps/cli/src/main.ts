@@ -181,7 +181,9 @@ program
   .option('--port <port>', 'TCP port', integerOption, 3000)
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .action(async (options: { port: number; host: string }) => {
-    const { startApiServer } = await import('../../api/src/api-server');
+    const { readServerConfiguration, startApiServer } = await import('../../api/src/api-server');
+    // Every variable of the schema is checked before anything opens: a wrong value stops here, named.
+    readServerConfiguration(process.env);
     const sealPrivateKeyFile = library().sealPrivateKeyPath({ environment: process.env, dataDirectory: dataDirectoryOption(), workingDirectory: process.cwd() });
     const server = await startApiServer({ port: options.port, host: options.host, sealPrivateKeyFile, ledger: { dataDirectory: dataDirectoryOption() } });
     const treeHeads = startTreeHeadSchedule(server.runtime, { dataDirectory: dataDirectoryOption(), log: (line) => process.stderr.write(`${line}\n`) });
