@@ -14,6 +14,7 @@ import { SealPublicKeyController } from './audit/seal-public-key.controller';
 import { MetricsController } from './operations/metrics.controller';
 import { MetricsService } from './operations/metrics.service';
 import { ShutdownState } from './operations/shutdown-state';
+import { structuredLoggingModule } from './operations/structured-logging';
 
 /** What every HTTP controller shares: the settings, the API-key guard, the command endpoint, the metrics, the shutdown state. */
 @Global()
@@ -58,7 +59,7 @@ export class ApiAppModule {
   static forRoot(settings: ApiSettings, ledgerOptions: LedgerOptions): DynamicModule {
     return {
       module: ApiAppModule,
-      imports: [...ledgerModuleImports(ledgerOptions), ApiHttpModule.forRoot(settings), DeveloperLedgerHttpModule, ConsumptionHttpModule, AuditHttpModule],
+      imports: [structuredLoggingModule(settings.configuration.logLevel), ...ledgerModuleImports(ledgerOptions), ApiHttpModule.forRoot(settings), DeveloperLedgerHttpModule, ConsumptionHttpModule, AuditHttpModule],
       controllers: [HealthController, MetricsController],
       providers: [BackgroundProjector],
     };

@@ -194,9 +194,13 @@ program
     // loudly, for a supervisor to restart a process in a state nobody reasoned about.
     const shutdown = async (signal: string) => {
       try {
-        // Closes the event store and the database after the HTTP server and the projector.
-        await server.close();
+        // The tree-head schedule first (it writes through the database), then the graceful stop:
+        // no new connection, in-flight requests answered, the projector and the webhook worker
+        // stopped at a checkpoint, the event store and the database closed; bounded by
+        // RSI_SHUTDOWN_TIMEOUT_SECONDS (docs/operations.md#graceful-shutdown).
         await treeHeads?.stop();
+        await server.close();
+        process.stderr.write(`rsi-ledger: stopped on ${signal}\n`);
         process.exit(0);
       } catch (error) {
         // Closing during an outage can fail (a connection that cannot say goodbye): say so, exit non-zero.

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 import { ApiError } from './api-error';
 import { API_SETTINGS, type ApiSettings } from '../api-settings';
@@ -23,6 +23,8 @@ export function actorOf(request: Request): string {
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
+  private readonly logger = new Logger('ApiKeyGuard');
+
   constructor(@Inject(API_SETTINGS) private readonly settings: ApiSettings) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -36,7 +38,11 @@ export class ApiKeyGuard implements CanActivate {
       throw new ApiError(401, 'unauthenticated', 'an X-Api-Key header is required');
     }
     const keyId = presented.length > PRESENTED_SECRET_LENGTH_MAXIMUM ? null : keyIdOfSecret(this.settings.apiKeys, presented);
-    if (keyId === null) throw new ApiError(401, 'unauthenticated', 'the X-Api-Key is not valid');
+    if (keyId === null) {
+      // For the operator watching for guessing (the line carries the request id, never the key).
+      this.logger.warn('refused a request whose X-Api-Key matches no key');
+      throw new ApiError(401, 'unauthenticated', 'the X-Api-Key is not valid');
+    }
     request.actor = `api:${keyId}`;
     return true;
   }
