@@ -95,9 +95,9 @@ describe('rsi-ledger serve: configuration, logs, graceful shutdown', () => {
     expect(records.length).toBeGreaterThan(3);
     // The guard's line and the completion line of the refused request both carry its id.
     const refusedLines = records.filter((record) => record.req?.id === 'req-refused-1');
-    expect(refusedLines.some((record) => record.context === 'ApiKeyGuard')).toBe(true);
+    expect(refusedLines.some((record) => record.context === 'RouteAccessGuard')).toBe(true);
     expect(refusedLines.some((record) => record.msg === 'request completed')).toBe(true);
-    expect(records.filter((record) => record.context === 'ApiKeyGuard').every((record) => record.req?.id === 'req-refused-1')).toBe(true);
+    expect(records.filter((record) => record.context === 'RouteAccessGuard').every((record) => record.req?.id === 'req-refused-1')).toBe(true);
     expect(records.some((record) => record.req?.id === 'req-accepted-2' && record.msg === 'request completed')).toBe(true);
     for (const secret of [API_SECRET, BEARER_TOKEN, BODY_MARKER]) expect(exit.stdout).not.toContain(secret);
     expect(exit.stdout).not.toMatch(/"(x-api-key|authorization|headers)"/i);

@@ -13,7 +13,8 @@ function secretDigest(secret: string): Buffer {
 }
 
 /**
- * Parses `RSI_API_KEYS` (`keyId:secret,keyId2:secret2`). A malformed value stops the start
+ * Parses `RSI_API_KEYS` (`keyId:secret,keyId2:secret2`): the bootstrap keys, every one an
+ * operator's (keys of the other roles are issued by `rsi-ledger keys create`). A malformed value stops the start
  * rather than silently leaving the API open or some key unusable.
  */
 export function parseApiKeys(value: string | undefined): ApiKey[] | null {

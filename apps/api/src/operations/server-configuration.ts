@@ -122,6 +122,18 @@ export const SERVER_CONFIGURATION_SCHEMA: readonly Entry[] = [
     apply: (value, configuration) => { configuration.apiKeys = parseApiKeys(value); },
   },
   {
+    name: 'RSI_API_RATE_PER_SECOND', description: 'Sustained requests per second of one key (answered 429 beyond).', defaultValue: '200', rule: 'integer 1–1000000',
+    apply: (value) => { if (value !== undefined) integerWithin(1, 1_000_000)(value); },
+  },
+  {
+    name: 'RSI_API_RATE_BURST', description: 'Requests one key may spend at once above its rate.', defaultValue: '400', rule: 'integer 1–1000000',
+    apply: (value) => { if (value !== undefined) integerWithin(1, 1_000_000)(value); },
+  },
+  {
+    name: 'RSI_API_FAILED_AUTHENTICATIONS_PER_MINUTE', description: 'Failed authentications one address may make per minute before 429.', defaultValue: '30', rule: 'integer 1–1000000',
+    apply: (value) => { if (value !== undefined) integerWithin(1, 1_000_000)(value); },
+  },
+  {
     name: 'RSI_LOG_LEVEL', description: 'Lowest level of the JSON log lines written to standard output.', defaultValue: 'info',
     rule: LOG_LEVELS.join(', '),
     apply: (value, configuration) => {
