@@ -17,6 +17,8 @@ import { MetricsController } from './operations/metrics.controller';
 import { MetricsService } from './operations/metrics.service';
 import { ShutdownState } from './operations/shutdown-state';
 import { structuredLoggingModule } from './operations/structured-logging';
+import { WebhookDeliveryWorker } from './webhooks/webhook-delivery.worker';
+import { WebhooksController } from './webhooks/webhooks.controller';
 
 /**
  * What every HTTP controller shares: the settings, the command endpoint, the metrics, the
@@ -62,6 +64,10 @@ export class AuditHttpModule {}
 @Module({ controllers: [AccessController] })
 export class AccessHttpModule {}
 
+/** Webhooks for integrators: the subscriptions' routes and the delivery worker (one active instance). */
+@Module({ controllers: [WebhooksController], providers: [WebhookDeliveryWorker] })
+export class WebhooksHttpModule {}
+
 /**
  * The HTTP API: the ledger's modules (database, event store, projections, features), the
  * routes of each feature, health, and the background projector.
@@ -73,7 +79,7 @@ export class ApiAppModule {
       module: ApiAppModule,
       imports: [
         structuredLoggingModule(settings.configuration.logLevel), ...ledgerModuleImports(ledgerOptions), ApiHttpModule.forRoot(settings),
-        DeveloperLedgerHttpModule, ConsumptionHttpModule, AuditHttpModule, AccessHttpModule,
+        DeveloperLedgerHttpModule, ConsumptionHttpModule, AuditHttpModule, AccessHttpModule, WebhooksHttpModule,
       ],
       controllers: [HealthController, MetricsController],
       providers: [BackgroundProjector],

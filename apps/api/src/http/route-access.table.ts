@@ -62,4 +62,14 @@ export const ROUTE_ACCESS_TABLE: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/keys': OPERATOR,
   'POST /v1/keys': OPERATOR,
   'POST /v1/keys/:keyId/revocation': OPERATOR,
+  // webhook subscriptions (docs/operations.md#webhooks)
+  'POST /v1/webhooks': OPERATOR,
+  'GET /v1/webhooks': OPERATOR,
+  'GET /v1/webhooks/:webhookId': OPERATOR,
+  'POST /v1/webhooks/:webhookId/disable': OPERATOR,
+  'POST /v1/webhooks/:webhookId/enable': OPERATOR,
+  'POST /v1/webhooks/:webhookId/secret-rotation': OPERATOR,
+  'POST /v1/webhooks/:webhookId/redelivery': OPERATOR,
+  'GET /v1/webhooks/:webhookId/deliveries': OPERATOR,
+  'DELETE /v1/webhooks/:webhookId': OPERATOR,
 };

@@ -33,6 +33,7 @@ export type ServerConfiguration = {
   webhookAllowPrivateTargets: boolean;
   webhookIntervalMilliseconds: number;
   webhookRetryFirstMilliseconds: number;
+  webhookFailuresBeforePause: number;
 };
 
 type Entry = {
@@ -185,6 +186,10 @@ export const SERVER_CONFIGURATION_SCHEMA: readonly Entry[] = [
     name: 'RSI_WEBHOOK_RETRY_FIRST_MILLISECONDS', description: 'First retry delay of a failed delivery; doubled after each failure (at most 1 hour).', defaultValue: '1000', rule: 'integer 10–600000',
     apply: (value, configuration) => { configuration.webhookRetryFirstMilliseconds = value === undefined ? 1_000 : integerWithin(10, 600_000)(value); },
   },
+  {
+    name: 'RSI_WEBHOOK_FAILURES_BEFORE_PAUSE', description: 'Consecutive failed attempts of one delivery after which its subscription is paused (with the reason).', defaultValue: '10', rule: 'integer 1–100',
+    apply: (value, configuration) => { configuration.webhookFailuresBeforePause = value === undefined ? 10 : integerWithin(1, 100)(value); },
+  },
 ];
 
 /** Checks every variable of the schema once; throws a `ConfigurationError` naming each wrong one. */
@@ -193,7 +198,7 @@ export function readServerConfiguration(environment: NodeJS.ProcessEnv): ServerC
     databaseUrl: null, databaseReadUrl: null, eventStore: 'postgres', eventStoreConnectionString: null, apiKeys: null,
     logLevel: 'info', sealPrivateKeyFile: null, sealPublicKeyFile: null, treeHeadIntervalSeconds: 300,
     projectorIntervalMilliseconds: 200, readyProjectionLagSecondsMaximum: 60, shutdownTimeoutSeconds: 25,
-    webhookAllowPrivateTargets: false, webhookIntervalMilliseconds: 500, webhookRetryFirstMilliseconds: 1_000,
+    webhookAllowPrivateTargets: false, webhookIntervalMilliseconds: 500, webhookRetryFirstMilliseconds: 1_000, webhookFailuresBeforePause: 10,
   };
   const problems: { name: string; message: string }[] = [];
   for (const entry of SERVER_CONFIGURATION_SCHEMA) {
