@@ -52,7 +52,7 @@ export class WebhooksController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Subscribes a URL to event types; the signing secret is in this answer only' })
   @ApiCreatedResponse({ type: CreatedWebhookDto })
-  @ErrorResponses([400, 401, 500, 503], { 400: 'validation_failed, webhook_target_refused (not http(s), credentials in the URL, a private or loopback address).' })
+  @ErrorResponses([400, 401, 413, 415, 500, 503], { 400: 'validation_failed, webhook_target_refused (not http(s), credentials in the URL, a private or loopback address).' })
   async create(@Req() request: Request, @Body() body: CreateWebhookDto): Promise<CreatedWebhookDto> {
     try {
       checkWebhookUrl(body.url, this.settings.configuration.webhookAllowPrivateTargets);
@@ -88,7 +88,7 @@ export class WebhooksController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Stops deliveries; the checkpoint stays where it is' })
   @ApiOkResponse({ type: WebhookDto })
-  @ErrorResponses([401, 404, 500, 503], { 404: 'unknown_webhook.' })
+  @ErrorResponses([400, 401, 404, 413, 415, 500, 503], { 404: 'unknown_webhook.' })
   @IdentifierPathParameter('webhookId', 'Subscription id.')
   async disable(@Param('webhookId') webhookId: string): Promise<WebhookDto> {
     const id = webhookIdOf(webhookId);
@@ -100,7 +100,7 @@ export class WebhooksController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Resumes a disabled or paused subscription from its checkpoint' })
   @ApiOkResponse({ type: WebhookDto })
-  @ErrorResponses([401, 404, 500, 503], { 404: 'unknown_webhook.' })
+  @ErrorResponses([400, 401, 404, 413, 415, 500, 503], { 404: 'unknown_webhook.' })
   @IdentifierPathParameter('webhookId', 'Subscription id.')
   async enable(@Param('webhookId') webhookId: string): Promise<WebhookDto> {
     const id = webhookIdOf(webhookId);
@@ -112,7 +112,7 @@ export class WebhooksController {
   @HttpCode(200)
   @ApiOperation({ summary: 'A new signing secret, in this answer only; the old one stops signing at once' })
   @ApiOkResponse({ type: RotatedSecretDto })
-  @ErrorResponses([401, 404, 500, 503], { 404: 'unknown_webhook.' })
+  @ErrorResponses([400, 401, 404, 413, 415, 500, 503], { 404: 'unknown_webhook.' })
   @IdentifierPathParameter('webhookId', 'Subscription id.')
   async rotateSecret(@Param('webhookId') webhookId: string): Promise<RotatedSecretDto> {
     const id = webhookIdOf(webhookId);
@@ -123,7 +123,7 @@ export class WebhooksController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Delivers again from a global position (inclusive); the subscription becomes active' })
   @ApiOkResponse({ type: WebhookDto })
-  @ErrorResponses([400, 401, 404, 500, 503], { 404: 'unknown_webhook.' })
+  @ErrorResponses([400, 401, 404, 413, 415, 500, 503], { 404: 'unknown_webhook.' })
   @IdentifierPathParameter('webhookId', 'Subscription id.')
   async redeliver(@Param('webhookId') webhookId: string, @Body() body: RedeliverWebhookDto): Promise<WebhookDto> {
     const id = webhookIdOf(webhookId);
