@@ -117,7 +117,7 @@ export const SERVER_CONFIGURATION_SCHEMA: readonly Entry[] = [
     },
   },
   {
-    name: 'RSI_API_KEYS', description: 'keyId:secret pairs, comma-separated; a request must carry X-Api-Key. Unset: every request is api:anonymous.',
+    name: 'RSI_API_KEYS', description: 'Bootstrap operator keys, keyId:secret pairs, comma-separated (keys of the other roles: rsi-ledger keys create). Unset and no issued key: anonymous access (docs/http-api.md).',
     defaultValue: '(none: open)', rule: 'keyId:secret,… (key id [A-Za-z0-9_.-], secret 8–512 characters)',
     // The parser's messages name the entry, never a secret.
     apply: (value, configuration) => { configuration.apiKeys = parseApiKeys(value); },
