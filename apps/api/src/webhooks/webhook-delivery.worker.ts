@@ -3,6 +3,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type pg from 'pg';
 import { ListenedDatabaseClient, isDatabaseUnavailableError } from '@rsi/database';
+import { WEBHOOK_DELIVERY_TIMEOUT_MILLISECONDS, WEBHOOK_RETRY_DELAY_MAXIMUM_MILLISECONDS } from '@rsi/domain';
 import type { GlobalPosition, RecordedEvent } from '@rsi/event-store';
 import type { LedgerRuntime } from '@rsi/ledger';
 import { API_SETTINGS, LEDGER_RUNTIME, type ApiSettings } from '../api-settings';
@@ -13,10 +14,6 @@ import { SIGNATURE_HEADER, signatureOf } from './webhook-signature';
 import { WebhookSubscriptions, type WebhookSubscription } from './webhook-subscriptions';
 import { guardedLookup } from './webhook-target';
 
-/** How long a receiver may take to answer one delivery. */
-const DELIVERY_TIMEOUT_MILLISECONDS = 10_000;
-/** A retry waits at most this long, however many failures came before. */
-const RETRY_DELAY_MAXIMUM_MILLISECONDS = 3_600_000;
 /** Events read per subscription per poll. */
 const EVENTS_PER_POLL_MAXIMUM = 100;
 /** Of a receiver's answer only this much is read (and discarded). */
@@ -172,7 +169,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
       await this.subscriptions.recordFailure(subscription.id, failures, null, reason);
       return;
     }
-    const delay = Math.min(configuration.webhookRetryFirstMilliseconds * 2 ** (failures - 1), RETRY_DELAY_MAXIMUM_MILLISECONDS);
+    const delay = Math.min(configuration.webhookRetryFirstMilliseconds * 2 ** (failures - 1), WEBHOOK_RETRY_DELAY_MAXIMUM_MILLISECONDS);
     await this.subscriptions.recordFailure(subscription.id, failures, new Date(Date.now() + delay), null);
   }
 
@@ -200,7 +197,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
         method: 'POST',
         // Every address the host resolves to is checked, at each delivery.
         lookup: guardedLookup(this.settings.configuration.webhookAllowPrivateTargets),
-        timeout: DELIVERY_TIMEOUT_MILLISECONDS,
+        timeout: WEBHOOK_DELIVERY_TIMEOUT_MILLISECONDS,
         headers: {
           'Content-Type': 'application/json',
           'Content-Length': Buffer.byteLength(body),
@@ -223,7 +220,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
         response.on('close', settle);
         response.on('error', settle);
       });
-      request.on('timeout', () => request.destroy(new Error(`no answer within ${DELIVERY_TIMEOUT_MILLISECONDS} ms`)));
+      request.on('timeout', () => request.destroy(new Error(`no answer within ${WEBHOOK_DELIVERY_TIMEOUT_MILLISECONDS} ms`)));
       request.on('error', (error) => finish({ delivered: false, statusCode: null, error: describe(error).slice(0, ERROR_TEXT_LENGTH_MAXIMUM) }));
       request.end(body);
     });

@@ -1,9 +1,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { WEBHOOK_SIGNATURE_TOLERANCE_SECONDS } from '@rsi/domain';
 
 /** The header of every delivery: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. */
 export const SIGNATURE_HEADER = 'Rsi-Signature';
-/** How far a receiver should accept `t` from its own clock (docs/operations.md#verifying-a-delivery). */
-export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 /** A new signing secret: 32 random bytes, base64url, with a prefix that says what it is. */
 export function newWebhookSecret(): string {
@@ -24,7 +23,7 @@ export function verifySignature(options: { secret: string; header: string; body:
   const parts = options.header.split(',').map((part) => part.trim().split('='));
   const timestamp = parts.find(([key]) => key === 't')?.[1];
   if (timestamp === undefined || !/^\d{1,12}$/.test(timestamp)) return false;
-  if (Math.abs(options.nowSeconds - Number(timestamp)) > (options.toleranceSeconds ?? SIGNATURE_TOLERANCE_SECONDS)) return false;
+  if (Math.abs(options.nowSeconds - Number(timestamp)) > (options.toleranceSeconds ?? WEBHOOK_SIGNATURE_TOLERANCE_SECONDS)) return false;
   const expected = Buffer.from(createHmac('sha256', options.secret).update(`${timestamp}.${options.body}`, 'utf8').digest('hex'), 'utf8');
   return parts.filter(([key]) => key === 'v1').some(([, value]) => {
     const presented = Buffer.from(value ?? '', 'utf8');

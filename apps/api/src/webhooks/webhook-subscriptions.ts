@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { WEBHOOK_SUBSCRIPTIONS_MAXIMUM } from '@rsi/domain';
 import type { GlobalPosition } from '@rsi/event-store';
 import { formatPosition } from '@rsi/projections';
 import { newWebhookSecret } from './webhook-signature';
@@ -51,9 +52,6 @@ function subscriptionOf(row: SubscriptionRow): WebhookSubscription & { secret: s
   };
 }
 
-/** Subscriptions of one ledger at most: each costs the worker a read per poll. */
-export const WEBHOOK_SUBSCRIPTIONS_MAXIMUM = 100;
-export const WEBHOOK_DELIVERIES_LISTED_MAXIMUM = 1_000;
 
 /** The subscriptions and their delivery log (migration 0016). */
 export class WebhookSubscriptions {

@@ -1,8 +1,7 @@
 import { lookup } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { WEBHOOK_URL_LENGTH_MAXIMUM } from '@rsi/domain';
 
-/** A URL longer than this is not a webhook endpoint. */
-export const WEBHOOK_URL_LENGTH_MAXIMUM = 2_048;
 
 /** Addresses a webhook may not reach unless RSI_WEBHOOK_ALLOW_PRIVATE_TARGETS=true: the platform's own network. */
 const PRIVATE_ADDRESSES = new BlockList();

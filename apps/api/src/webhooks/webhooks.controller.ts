@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { WEBHOOK_DELIVERIES_LISTED_MAXIMUM } from '@rsi/domain';
 import type { LedgerRuntime } from '@rsi/ledger';
 import { formatPosition, parsePosition } from '@rsi/projections';
 import { API_SETTINGS, LEDGER_RUNTIME, type ApiSettings } from '../api-settings';
@@ -8,7 +9,7 @@ import { ApiError } from '../http/api-error';
 import { API_KEY_SECURITY, ErrorResponses, IdentifierPathParameter } from '../http/openapi-document';
 import { callerOf } from '../http/route-access.guard';
 import { checkWebhookUrl, WebhookTargetRefused } from './webhook-target';
-import { WEBHOOK_DELIVERIES_LISTED_MAXIMUM, WebhookSubscriptions, type WebhookSubscription } from './webhook-subscriptions';
+import { WebhookSubscriptions, type WebhookSubscription } from './webhook-subscriptions';
 import {
   CreatedWebhookDto, CreateWebhookDto, RedeliverWebhookDto, RotatedSecretDto, WebhookDeliveryListDto, WebhookDto, WebhookListDto,
 } from './webhooks.dto';

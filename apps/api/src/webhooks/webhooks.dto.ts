@@ -1,10 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { WEBHOOK_EVENT_TYPES_MAXIMUM, WEBHOOK_URL_LENGTH_MAXIMUM } from '@rsi/domain';
 import { RefusesUnknownProperties } from '../http/openapi-patterns';
-import { WEBHOOK_URL_LENGTH_MAXIMUM } from './webhook-target';
 
-/** Event types one subscription may name. */
-export const WEBHOOK_EVENT_TYPES_MAXIMUM = 50;
 const EVENT_TYPE_PATTERN = /^(\*|[A-Z][A-Za-z0-9]{1,63})$/;
 const POSITION_PATTERN = /^[0-9]{1,20}\/[0-9]{1,20}$/;
 
