@@ -6,13 +6,13 @@ import { SwaggerModule } from '@nestjs/swagger';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { DatabaseConnection } from '@rsi/database';
-import { LedgerRuntime } from '@rsi/ledger';
+import { ApiKeyRegistry, LedgerRuntime } from '@rsi/ledger';
 import type { LedgerOptions } from '@rsi/ledger';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { API_SETTINGS, readApiSettings, type ApiOptions, type ApiSettings } from './api-settings';
 import { ApiAppModule } from './api.module';
 import { buildOpenApiDocument } from './http/openapi-document';
-import { jsonBodyParser } from './http/request-body';
+import { jsonBodyParser, statementBodyParser } from './http/request-body';
 import { StrictValidationPipe } from './http/strict-validation.pipe';
 import { MetricsService } from './operations/metrics.service';
 import { refuseWhileShuttingDown, shutDownGracefully } from './operations/graceful-shutdown';
@@ -60,6 +60,7 @@ export async function createApiApplication(options: ApiOptions & { ledger?: Ledg
     express.disable('etag');
     app.use(app.get(MetricsService).requestMiddleware);
     app.use(refuseWhileShuttingDown(app.get(ShutdownState)));
+    app.use('/v1/statements/verify', statementBodyParser());
     app.use(jsonBodyParser(settings.bodyLimitBytes));
     app.useGlobalFilters(new ApiExceptionFilter());
     app.useGlobalPipes(new StrictValidationPipe());
@@ -73,10 +74,50 @@ export async function createApiApplication(options: ApiOptions & { ledger?: Ledg
   return app;
 }
 
-/** Listens on `host:port` (port 0: any free port) and runs the background projector until closed. */
-export async function startApiServer(options: { port: number; host: string; ledger?: LedgerOptions } & ApiOptions): Promise<ApiServer> {
-  const app = await createApiApplication(options);
-  await app.listen(options.port, options.host);
+/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return name === 'localhost' || name === '::1' || name === '::ffff:127.0.0.1' || /^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$/.test(name);
+}
+
+/** Why a server is not started: it would be open to anyone. */
+export class ServeRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ServeRefusedError';
+  }
+}
+
+/**
+ * Listens on `host:port` (port 0: any free port) and runs the background projector until closed.
+ *
+ * Never open by accident: without any key (no `RSI_API_KEYS`, no active key issued on the
+ * ledger), a non-loopback host is refused unless `allowAnonymous` (then anonymous callers
+ * may read only); on a loopback host every caller is an operator, and the log says so.
+ */
+export async function startApiServer(options: { port: number; host: string; ledger?: LedgerOptions; allowAnonymous?: boolean } & ApiOptions): Promise<ApiServer> {
+  const loopback = isLoopbackHost(options.host);
+  const app = await createApiApplication({ ...options, anonymousAccess: loopback ? 'operator' : 'read-only' });
+  const logger = new Logger('ApiServer');
+  try {
+    const settings = readApiSettings(options);
+    const runtime = app.get(LedgerRuntime);
+    const registry = new ApiKeyRegistry(runtime.connection.pool, runtime.store);
+    // The lookup index follows the api-keys stream (a crash between an event and its row).
+    await registry.synchronise();
+    if (settings.apiKeys === null && !(await registry.hasActiveKeys(new Date()))) {
+      if (!loopback && options.allowAnonymous !== true) {
+        throw new ServeRefusedError(`refusing to serve on ${options.host} without any API key: anyone who can reach it would act as an operator. ` +
+          'Create keys (rsi-ledger keys create --role operator) or set RSI_API_KEYS, or pass --allow-anonymous to let callers without a key read only.');
+      }
+      if (loopback) logger.warn(`no API key exists: every caller of ${options.host} is an OPERATOR (recorded as api:anonymous); create keys with "rsi-ledger keys create" before exposing this server`);
+      else logger.warn(`no API key exists: --allow-anonymous lets anyone who reaches ${options.host} READ the whole ledger (no writes); create keys with "rsi-ledger keys create"`);
+    }
+    await app.listen(options.port, options.host);
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   const address = (app.getHttpServer() as Server).address() as AddressInfo;
   return {
     port: address.port,

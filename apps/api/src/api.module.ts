@@ -13,6 +13,7 @@ import { LedgerReadsController } from './developer-ledger/ledger-reads.controlle
 import { TreeHeadsController } from './audit/tree-heads.controller';
 import { SealPublicKeyController } from './audit/seal-public-key.controller';
 import { AccessController } from './access/access.controller';
+import { AuditController } from './audit/audit.controller';
 import { MetricsController } from './operations/metrics.controller';
 import { MetricsService } from './operations/metrics.service';
 import { ShutdownState } from './operations/shutdown-state';
@@ -56,8 +57,8 @@ export class DeveloperLedgerHttpModule {}
 @Module({ controllers: [ConsumptionController] })
 export class ConsumptionHttpModule {}
 
-/** The audit's routes: the published seal key (no API key) and the signed tree heads. */
-@Module({ controllers: [TreeHeadsController, SealPublicKeyController] })
+/** The audit's routes: the published seal key (no API key), the signed tree heads, statements, seals, verify and what-if. */
+@Module({ controllers: [TreeHeadsController, SealPublicKeyController, AuditController] })
 export class AuditHttpModule {}
 
 /** The parties' routes: the caller's session, key management (operators) and the access log (auditors). */
