@@ -3,6 +3,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { verifySignature } from '../apps/api/src/webhooks/webhook-signature';
+import { createApiApplication } from '../apps/api/src/api-server';
 import { openTestApi, type TestApi } from './support/test-ledger';
 import { parsePrometheusText, sampleValue } from './support/prometheus-text';
 
@@ -163,8 +164,10 @@ describe('webhooks (a real local receiver, real database)', () => {
     await post(`/v1/webhooks/${id}/enable`, {}).expect(200);
     await waitFor('the resumed deliveries', () => down().length >= 7);
     expect(down().slice(5).map((entry) => entry.parsed.data.receiptId)).toEqual([first, second]);
+    // The checkpoint moves once the worker has the receiver's answer.
+    await waitFor('the checkpoint past the second receipt', async () => (await request(app.getHttpServer()).get(`/v1/webhooks/${id}`)).body.checkpoint === down()[6]!.parsed.globalPosition);
     const resumed = await request(app.getHttpServer()).get(`/v1/webhooks/${id}`).expect(200);
-    expect(resumed.body).toMatchObject({ status: 'active', pausedReason: null, checkpoint: down()[6]!.parsed.globalPosition });
+    expect(resumed.body).toMatchObject({ status: 'active', pausedReason: null, consecutiveFailures: 0 });
   });
 
   it('rotates the secret: later deliveries are signed with the new one', async () => {
@@ -182,4 +185,42 @@ describe('webhooks (a real local receiver, real database)', () => {
     expect(verifySignature({ secret: oldSecret, header: entry.signature, body: entry.body, nowSeconds })).toBe(false);
     await post(`/v1/webhooks/${id}/disable`, {}).expect(200);
   });
+});
+
+describe('webhook worker: one active instance, a standby takes over', () => {
+  it('delivers each event once with two instances, and goes on when the active one stops', async () => {
+    const environment = { RSI_API_LOG: 'quiet', RSI_WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', RSI_WEBHOOK_INTERVAL_MILLISECONDS: '20' };
+    const first = await openTestApi({ environment });
+    if (!first.databaseUrl) {
+      await first.cleanup();
+      return; // The embedded database serves one process: no standby.
+    }
+    const receiver = await startReceiver(() => 200);
+    const locks = async () => Number((await first.runtime.connection.pool.query<{ n: string }>(
+      "SELECT count(*)::text AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid::int = hashtext('webhook-delivery')",
+    )).rows[0]!.n);
+    // The first instance takes the lock before the second exists: the second is the standby.
+    await waitFor('one active worker', async () => (await locks()) === 1);
+    const second = await createApiApplication({ environment, ledger: { environment: first.childEnvironment } });
+    try {
+      const post = (path: string, body: unknown) => request(first.app.getHttpServer()).post(path).send(body as object);
+      await post('/v1/webhooks', { url: receiver.url('/pair'), eventTypes: ['DeveloperRegistered'] }).expect(201);
+      for (let index = 0; index < 10; index += 1) {
+        await post('/v1/developers', { developerId: `dev-pair-${index}`, name: 'Pair', country: 'NG', incomeGroup: 'lower-middle' }).expect(201);
+      }
+      await waitFor('ten deliveries', () => receiver.received.length >= 10);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(receiver.received.map((entry) => entry.parsed.data.developerId)).toEqual(Array.from({ length: 10 }, (_unused, index) => `dev-pair-${index}`));
+      expect(await locks()).toBe(1);
+      // The active instance stops; the standby takes over from the checkpoint.
+      await first.app.close();
+      await request(second.getHttpServer()).post('/v1/developers').send({ developerId: 'dev-pair-after', name: 'Pair', country: 'NG', incomeGroup: 'lower-middle' }).expect(201);
+      await waitFor('the delivery after the takeover', () => receiver.received.length >= 11);
+      expect(receiver.received.slice(10).map((entry) => entry.parsed.data.developerId)).toEqual(['dev-pair-after']);
+    } finally {
+      await second.close();
+      await receiver.close();
+      await first.cleanup();
+    }
+  }, 60_000);
 });
