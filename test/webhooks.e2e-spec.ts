@@ -197,7 +197,8 @@ describe('webhook worker: one active instance, a standby takes over', () => {
     }
     const receiver = await startReceiver(() => 200);
     const locks = async () => Number((await first.runtime.connection.pool.query<{ n: string }>(
-      "SELECT count(*)::text AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid::int = hashtext('webhook-delivery')",
+      `SELECT count(*)::text AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid::int = hashtext('webhook-delivery')
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     )).rows[0]!.n);
     // The first instance takes the lock before the second exists: the second is the standby.
     await waitFor('one active worker', async () => (await locks()) === 1);

@@ -12,6 +12,24 @@ export const LEDGER_PROJECTOR_NAME = 'ledger';
 /** What the webhook worker reports at each scrape (set by the webhook module). */
 export type WebhookMetricsSource = () => Promise<{ subscriptionId: string; backlogEvents: number; paused: boolean }[]>;
 
+/** Within one scrape several gauges read the same figures: they are read once, and kept this long. */
+const SCRAPE_SHARING_MILLISECONDS = 1_000;
+
+/** The first call reads; calls within `SCRAPE_SHARING_MILLISECONDS` after it share its answer. */
+function sharedPerScrape<T>(read: () => Promise<T>): () => Promise<T> {
+  let shared: { promise: Promise<T>; readAtMilliseconds: number } | null = null;
+  return () => {
+    const now = Date.now();
+    if (shared === null || now - shared.readAtMilliseconds > SCRAPE_SHARING_MILLISECONDS) {
+      const promise = read();
+      shared = { promise, readAtMilliseconds: now };
+      // A failed read is not shared: the next gauge (or scrape) reads again.
+      promise.catch(() => { shared = null; });
+    }
+    return shared.promise;
+  };
+}
+
 /** Request latencies from 1 ms to 10 s: a command waits for its group commit, an export streams longer. */
 const REQUEST_DURATION_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -45,7 +63,7 @@ export class MetricsService {
     this.eventsAppended = new Counter({ name: 'rsi_events_appended_total', help: 'Events appended by the commands of this instance', registers });
     this.webhookDeliveries = new Counter({ name: 'rsi_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome (delivered, failed)', labelNames: ['outcome'], registers });
     const projectionNames = (): string[] => this.runtime.projectionHandlers.map((handler) => handler.name);
-    const lagOfLedgerProjector = async () => checkpointLagOf(this.runtime.connection.pool, await projectorCheckpointOf(this.runtime.connection.pool, LEDGER_PROJECTOR_NAME));
+    const lagOfLedgerProjector = sharedPerScrape(async () => checkpointLagOf(this.runtime.connection.pool, await projectorCheckpointOf(this.runtime.connection.pool, LEDGER_PROJECTOR_NAME)));
     new Gauge({
       name: 'rsi_projection_lag_events', help: 'Events stored after the projection\'s checkpoint', labelNames: ['projection'], registers,
       collect: async function () {
@@ -80,18 +98,18 @@ export class MetricsService {
         },
       });
     }
-    const webhookSource = (): WebhookMetricsSource | null => this.webhookSource;
+    const webhookFigures = sharedPerScrape(async () => (await this.webhookSource?.()) ?? []);
     new Gauge({
       name: 'rsi_webhook_backlog_events', help: 'Events after a webhook subscription\'s checkpoint, not yet delivered', labelNames: ['subscription'], registers,
       collect: async function () {
         this.reset();
-        for (const subscription of (await webhookSource()?.()) ?? []) this.set({ subscription: subscription.subscriptionId }, subscription.backlogEvents);
+        for (const subscription of await webhookFigures()) this.set({ subscription: subscription.subscriptionId }, subscription.backlogEvents);
       },
     });
     new Gauge({
       name: 'rsi_webhook_subscriptions_paused', help: 'Webhook subscriptions paused after failing deliveries', registers,
       collect: async function () {
-        this.set(((await webhookSource()?.()) ?? []).filter((subscription) => subscription.paused).length);
+        this.set((await webhookFigures()).filter((subscription) => subscription.paused).length);
       },
     });
   }
