@@ -25,6 +25,7 @@ async function startReceiver(statusOf: (path: string, received: Received[]) => n
       const entry: Received = { path: incoming.url ?? '', signature: String(incoming.headers['rsi-signature'] ?? ''), body, parsed: JSON.parse(body) };
       received.push(entry);
       response.statusCode = statusOf(entry.path, received);
+      if (response.statusCode >= 300 && response.statusCode < 400) response.setHeader('Location', '/redirect-target');
       response.end('ok');
     });
   });
@@ -71,6 +72,7 @@ describe('webhooks (a real local receiver, real database)', () => {
     receiver = await startReceiver((path, received) => {
       if (path === '/flaky') return received.filter((entry) => entry.path === '/flaky').length <= 3 ? 500 : 200;
       if (path === '/down') return downPathAnswers;
+      if (path === '/redirect') return 302;
       return 204;
     });
     await post('/v1/developers', { developerId: 'dev-hooks', name: 'Hook Smith', country: 'NG', incomeGroup: 'lower-middle' }).expect(201);
@@ -168,6 +170,17 @@ describe('webhooks (a real local receiver, real database)', () => {
     await waitFor('the checkpoint past the second receipt', async () => (await request(app.getHttpServer()).get(`/v1/webhooks/${id}`)).body.checkpoint === down()[6]!.parsed.globalPosition);
     const resumed = await request(app.getHttpServer()).get(`/v1/webhooks/${id}`).expect(200);
     expect(resumed.body).toMatchObject({ status: 'active', pausedReason: null, consecutiveFailures: 0 });
+  });
+
+  it('never follows a redirect: it is a failed delivery', async () => {
+    const created = await post('/v1/webhooks', { url: receiver.url('/redirect'), eventTypes: ['RevenueRecorded'] }).expect(201);
+    const id = (created.body as { id: string }).id;
+    await recordReceipt();
+    await waitFor('an attempt', async () => (await request(app.getHttpServer()).get(`/v1/webhooks/${id}/deliveries`)).body.deliveries.length >= 1);
+    const log = await request(app.getHttpServer()).get(`/v1/webhooks/${id}/deliveries`).expect(200);
+    expect(log.body.deliveries[0]).toMatchObject({ attempt: 1, outcome: 'failed', statusCode: 302, error: 'a redirect (never followed)' });
+    expect(receiver.received.some((entry) => entry.path === '/redirect-target')).toBe(false);
+    await request(app.getHttpServer()).delete(`/v1/webhooks/${id}`).expect(204);
   });
 
   it('rotates the secret: later deliveries are signed with the new one', async () => {
