@@ -40,6 +40,8 @@ export type ApiSettings = {
   apiKeys: ApiKey[] | null;
   anonymousAccess: AnonymousAccess;
   rateLimits: RateLimits;
+  /** `RSI_DEVELOPERS_REQUEST_PAYOUTS=own`: developer keys may request their own developer's payouts. */
+  developersRequestPayouts: boolean;
   bodyLimitBytes: number;
   projectorIntervalMilliseconds: number;
   /** The seal key whose public half `GET /v1/seal-public-key` publishes. */
@@ -66,6 +68,13 @@ function positiveIntegerSetting(environment: NodeJS.ProcessEnv, name: string, fa
   return Number(value);
 }
 
+function readDevelopersRequestPayouts(value: string | undefined): boolean {
+  const setting = value?.trim() ?? '';
+  if (setting === '' || setting === 'none') return false;
+  if (setting === 'own') return true;
+  throw new RangeError('RSI_DEVELOPERS_REQUEST_PAYOUTS must be own or none');
+}
+
 export function readRateLimits(environment: NodeJS.ProcessEnv): RateLimits {
   return {
     requestsPerSecondPerKey: positiveIntegerSetting(environment, 'RSI_API_RATE_PER_SECOND', RATE_LIMITS_DEFAULT.requestsPerSecondPerKey, 1_000_000),
@@ -89,6 +98,7 @@ export function readApiSettings(options: ApiOptions = {}): ApiSettings {
   const sealPrivateKeyFile = options.sealPrivateKeyFile ?? sealPrivateKeyPath({ environment, workingDirectory: process.cwd() });
   return {
     apiKeys: configuration.apiKeys, anonymousAccess: options.anonymousAccess ?? 'operator', rateLimits: readRateLimits(environment),
+    developersRequestPayouts: readDevelopersRequestPayouts(environment.RSI_DEVELOPERS_REQUEST_PAYOUTS),
     bodyLimitBytes, projectorIntervalMilliseconds, sealPrivateKeyFile, configuration,
   };
 }

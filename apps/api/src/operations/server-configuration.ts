@@ -135,6 +135,10 @@ export const SERVER_CONFIGURATION_SCHEMA: readonly Entry[] = [
     apply: (value) => { if (value !== undefined) integerWithin(1, 1_000_000)(value); },
   },
   {
+    name: 'RSI_DEVELOPERS_REQUEST_PAYOUTS', description: 'own: a developer key may request its own payouts; none: payouts are requested by operators only.', defaultValue: 'none', rule: 'own or none',
+    apply: (value) => { if (value !== undefined && value !== 'own' && value !== 'none') throw new Error('must be own or none'); },
+  },
+  {
     name: 'RSI_LOG_LEVEL', description: 'Lowest level of the JSON log lines written to standard output.', defaultValue: 'info',
     rule: LOG_LEVELS.join(', '),
     apply: (value, configuration) => {
