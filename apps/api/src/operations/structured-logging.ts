@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import pino from 'pino';
 import type { LogLevel } from './server-configuration';
 
 /** A request id a client (or a proxy) may choose: short, printable, no separator that could forge a log field. */
@@ -26,7 +27,7 @@ function requestIdOf(request: IncomingMessage, response: ServerResponse): string
 }
 
 /**
- * JSON lines on standard output through nestjs-pino (pino-http): one line when a request
+ * JSON lines on standard output (written synchronously) through nestjs-pino (pino-http): one line when a request
  * completes (method, route path, status, time) and every line logged while it runs carry
  * the request's id (`req.id`): Nest's `Logger` instances log through the request's child
  * logger. Logged of a request: its id, method and URL path, never its headers (API keys,
@@ -34,7 +35,7 @@ function requestIdOf(request: IncomingMessage, response: ServerResponse): string
  */
 export function structuredLoggingModule(level: LogLevel): DynamicModule {
   return LoggerModule.forRoot({
-    pinoHttp: {
+    pinoHttp: [{
       level,
       genReqId: requestIdOf,
       redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
@@ -51,5 +52,9 @@ export function structuredLoggingModule(level: LogLevel): DynamicModule {
       autoLogging: { ignore: (request) => /^\/(health(\/live|\/ready)?|metrics)$/.test((request.url ?? '').split('?')[0]!) && true },
       customLogLevel: (_request, response, error) => (error !== undefined || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info'),
     },
+    // Synchronous writes, as Nest's own logger made them: a line is out before the next
+    // statement (the start-up warnings before "listening on"), and none is lost when
+    // `serve` exits right after its graceful stop.
+    pino.destination({ dest: 1, sync: true })],
   });
 }
