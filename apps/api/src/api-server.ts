@@ -49,9 +49,6 @@ export async function createApiApplication(options: ApiOptions & { ledger?: Ledg
   });
   try {
     app.useLogger(app.get(PinoLogger));
-    if (settings.apiKeys === null) {
-      new Logger('ApiServer').warn('RSI_API_KEYS is not set: the API accepts every request, recorded as actor api:anonymous');
-    }
     // Nothing about the server's software is advertised.
     const express = app.getHttpAdapter().getInstance() as { disable(setting: string): void };
     express.disable('x-powered-by');
