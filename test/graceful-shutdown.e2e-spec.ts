@@ -26,6 +26,8 @@ describe('graceful shutdown is bounded (RSI_SHUTDOWN_TIMEOUT_SECONDS)', () => {
     const elapsed = Date.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(900);
     expect(elapsed).toBeLessThan(5_000);
+    // Once the request is gone, the stop completes.
     socket.destroy();
+    await server.close();
   });
 });
