@@ -13,6 +13,7 @@ import { ApiAppModule } from './api.module';
 import { buildOpenApiDocument } from './http/openapi-document';
 import { jsonBodyParser } from './http/request-body';
 import { StrictValidationPipe } from './http/strict-validation.pipe';
+import { defaultWebRoot, webApplicationHandler } from './http/web-application';
 
 export type ApiServer = { port: number; runtime: LedgerRuntime; close(): Promise<void> };
 
@@ -21,7 +22,7 @@ export type ApiServer = { port: number; runtime: LedgerRuntime; close(): Promise
  * own settings come from `environment`), initialised but not listening (supertest takes
  * `app.getHttpServer()`). Closing it closes the event store and the database.
  */
-export async function createApiApplication(options: ApiOptions & { ledger?: LedgerOptions } = {}): Promise<INestApplication> {
+export async function createApiApplication(options: ApiOptions & { ledger?: LedgerOptions; webRoot?: string | null } = {}): Promise<INestApplication> {
   const settings = readApiSettings(options);
   const logger = new Logger('ApiServer');
   if (settings.apiKeys === null) {
@@ -46,6 +47,8 @@ export async function createApiApplication(options: ApiOptions & { ledger?: Ledg
     // Every response is a fresh command outcome or read: a weak ETag (a hash of each body)
     // would cost CPU on every request and never save a transfer.
     express.disable('etag');
+    // The web application at / (same origin as /v1; apps/web, built into dist/web).
+    app.use(webApplicationHandler(options.webRoot === undefined ? defaultWebRoot() : options.webRoot));
     app.use(jsonBodyParser(settings.bodyLimitBytes));
     app.useGlobalFilters(new ApiExceptionFilter());
     app.useGlobalPipes(new StrictValidationPipe());

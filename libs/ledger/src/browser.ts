@@ -7,3 +7,7 @@
 export { verifyStatement, STATEMENT_VERIFY_LINES_MAXIMUM } from './audit/verifier/statement-verify';
 export type { StatementVerification } from './audit/verifier/statement-verify';
 export { publicKeyFingerprint } from './audit/verifier/key-rotation-record';
+export { statementDocumentOf, STATEMENT_LINE_KIND_LABELS } from './audit/statement-document';
+export type { StatementAppTotals, StatementCurrencySummary, StatementDocument, StatementDocumentLine } from './audit/statement-document';
+export type { DeveloperStatement } from './audit/developer-statement';
+export { formatMoney, currencyExponent } from '@rsi/domain';
