@@ -105,8 +105,8 @@ module.exports = {
         + 'through its index.ts; the library entry (libs/ledger/src/index.ts) is the one file that reaches inside.',
       from: { path: '^libs/ledger/src/([^/]+)/' },
       to: {
-        path: '^libs/ledger/src/(developer-ledger|consumption|audit)/',
-        pathNot: ['^libs/ledger/src/$1/', '^libs/ledger/src/(developer-ledger|consumption|audit)/index\\.ts$'],
+        path: '^libs/ledger/src/(developer-ledger|consumption|audit|access)/',
+        pathNot: ['^libs/ledger/src/$1/', '^libs/ledger/src/(developer-ledger|consumption|audit|access)/index\\.ts$'],
       },
     },
     {

@@ -7,10 +7,12 @@ import { ProjectionFailures1700000000006 } from './0006-projection-failures.migr
 import { TransparencyLog1700000000007 } from './0007-transparency-log.migration';
 import { PersonalDataKeys1700000000008 } from './0008-personal-data-keys.migration';
 import { LedgerClock1700000000009 } from './0009-ledger-clock.migration';
+import { ApiKeys1700000000010 } from './0010-api-keys.migration';
 
 /**
  * Every migration, in the order it runs. Append new ones at the end (`0003-…`, …) with a
  * class name ending in a larger timestamp; never reorder or edit an applied one.
  */
 export const allMigrations = [EventStore1700000000001, ReadModels1700000000002, IdempotencyKeys1700000000003, UnitEconomics1700000000004, CompactRows1700000000005,
-  ProjectionFailures1700000000006, TransparencyLog1700000000007, PersonalDataKeys1700000000008, LedgerClock1700000000009];
+  ProjectionFailures1700000000006, TransparencyLog1700000000007, PersonalDataKeys1700000000008, LedgerClock1700000000009,
+  ApiKeys1700000000010];

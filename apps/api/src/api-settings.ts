@@ -20,9 +20,30 @@ export const PROJECTOR_INTERVAL_MILLISECONDS_DEFAULT = 200;
 
 export type ApiKey = { keyId: string; secretDigest: Buffer };
 
+/**
+ * What a request without a key may do while the ledger has no key at all (no `RSI_API_KEYS`
+ * and no active issued key): `operator` on a loopback address (every caller is an operator),
+ * `read-only` when `serve --allow-anonymous` on another address (GET routes open to auditors).
+ * Once a key exists, every request needs one.
+ */
+export type AnonymousAccess = 'operator' | 'read-only';
+
+/** Abuse limits (docs/http-api.md, "Abuse limits"). */
+export type RateLimits = {
+  /** Sustained requests per second of one key, and the burst it may spend at once. */
+  requestsPerSecondPerKey: number;
+  burstPerKey: number;
+  /** Failed authentications one address may make per minute before it is answered 429. */
+  failedAuthenticationsPerMinute: number;
+};
+
+export const RATE_LIMITS_DEFAULT: RateLimits = { requestsPerSecondPerKey: 200, burstPerKey: 400, failedAuthenticationsPerMinute: 30 };
+
 export type ApiSettings = {
-  /** Null when `RSI_API_KEYS` is not set: every request acts as `api:anonymous`. */
+  /** The bootstrap operator keys of `RSI_API_KEYS`; null when it is not set. */
   apiKeys: ApiKey[] | null;
+  anonymousAccess: AnonymousAccess;
+  rateLimits: RateLimits;
   bodyLimitBytes: number;
   projectorIntervalMilliseconds: number;
   /** The seal key whose public half `GET /v1/seal-public-key` publishes. */
@@ -36,14 +57,32 @@ export type ApiOptions = {
   projectorIntervalMilliseconds?: number;
   /** Default: where `rsi-ledger seal` finds it without `--data-dir` (`sealPrivateKeyPath`). */
   sealPrivateKeyFile?: string;
+  /** Default `operator` (loopback); `startApiServer` decides it from the host. */
+  anonymousAccess?: AnonymousAccess;
 };
+
+function positiveIntegerSetting(environment: NodeJS.ProcessEnv, name: string, fallback: number, maximum: number): number {
+  const value = environment[name]?.trim();
+  if (value === undefined || value === '') return fallback;
+  if (!/^[0-9]{1,9}$/.test(value) || Number(value) < 1 || Number(value) > maximum) throw new RangeError(`${name} must be an integer from 1 to ${maximum}`);
+  return Number(value);
+}
+
+export function readRateLimits(environment: NodeJS.ProcessEnv): RateLimits {
+  return {
+    requestsPerSecondPerKey: positiveIntegerSetting(environment, 'RSI_API_RATE_PER_SECOND', RATE_LIMITS_DEFAULT.requestsPerSecondPerKey, 1_000_000),
+    burstPerKey: positiveIntegerSetting(environment, 'RSI_API_RATE_BURST', RATE_LIMITS_DEFAULT.burstPerKey, 1_000_000),
+    failedAuthenticationsPerMinute: positiveIntegerSetting(environment, 'RSI_API_FAILED_AUTHENTICATIONS_PER_MINUTE', RATE_LIMITS_DEFAULT.failedAuthenticationsPerMinute, 1_000_000),
+  };
+}
 
 function secretDigest(secret: string): Buffer {
   return createHash('sha256').update(secret, 'utf8').digest();
 }
 
 /**
- * Parses `RSI_API_KEYS` (`keyId:secret,keyId2:secret2`). A malformed value stops the start
+ * Parses `RSI_API_KEYS` (`keyId:secret,keyId2:secret2`): the bootstrap keys, every one an
+ * operator's (keys of the other roles are issued by `rsi-ledger keys create`). A malformed value stops the start
  * rather than silently leaving the API open or some key unusable.
  */
 export function parseApiKeys(value: string | undefined): ApiKey[] | null {
@@ -93,5 +132,8 @@ export function readApiSettings(options: ApiOptions = {}): ApiSettings {
     throw new RangeError('projectorIntervalMilliseconds must be an integer from 10 to 60000');
   }
   const sealPrivateKeyFile = options.sealPrivateKeyFile ?? sealPrivateKeyPath({ environment, workingDirectory: process.cwd() });
-  return { apiKeys: parseApiKeys(environment.RSI_API_KEYS), bodyLimitBytes, projectorIntervalMilliseconds, sealPrivateKeyFile };
+  return {
+    apiKeys: parseApiKeys(environment.RSI_API_KEYS), anonymousAccess: options.anonymousAccess ?? 'operator', rateLimits: readRateLimits(environment),
+    bodyLimitBytes, projectorIntervalMilliseconds, sealPrivateKeyFile,
+  };
 }

@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { LedgerRuntime, ledgerModuleImports, type LedgerOptions } from '@rsi/ledger';
-import { ApiKeyGuard } from './http/api-key.guard';
+import { RouteAccessGuard } from './http/route-access.guard';
 import { API_SETTINGS, LEDGER_RUNTIME, type ApiSettings } from './api-settings';
 import { BackgroundProjector } from './background-projector';
 import { CommandEndpointService } from './http/command-endpoint.service';
@@ -11,8 +12,12 @@ import { LedgerExportsController } from './developer-ledger/ledger-exports.contr
 import { LedgerReadsController } from './developer-ledger/ledger-reads.controller';
 import { TreeHeadsController } from './audit/tree-heads.controller';
 import { SealPublicKeyController } from './audit/seal-public-key.controller';
+import { AccessController } from './access/access.controller';
 
-/** What every HTTP controller shares: the settings, the API-key guard, the command endpoint. */
+/**
+ * What every HTTP controller shares: the settings, the command endpoint, and the one gate of
+ * every route, `RouteAccessGuard` (global: `APP_GUARD`), which applies the route table.
+ */
 @Global()
 @Module({})
 export class ApiHttpModule {
@@ -20,14 +25,16 @@ export class ApiHttpModule {
     return {
       module: ApiHttpModule,
       global: true,
+      imports: [DiscoveryModule],
       providers: [
         { provide: API_SETTINGS, useValue: settings },
         // The controllers' name for the runtime view the LedgerCoreModule provides.
         { provide: LEDGER_RUNTIME, useExisting: LedgerRuntime },
-        ApiKeyGuard,
+        RouteAccessGuard,
+        { provide: APP_GUARD, useExisting: RouteAccessGuard },
         CommandEndpointService,
       ],
-      exports: [API_SETTINGS, LEDGER_RUNTIME, ApiKeyGuard, CommandEndpointService],
+      exports: [API_SETTINGS, LEDGER_RUNTIME, RouteAccessGuard, CommandEndpointService],
     };
   }
 }
@@ -44,6 +51,10 @@ export class ConsumptionHttpModule {}
 @Module({ controllers: [TreeHeadsController, SealPublicKeyController] })
 export class AuditHttpModule {}
 
+/** The parties' routes: the caller's session, key management (operators) and the access log (auditors). */
+@Module({ controllers: [AccessController] })
+export class AccessHttpModule {}
+
 /**
  * The HTTP API: the ledger's modules (database, event store, projections, features), the
  * routes of each feature, health, and the background projector.
@@ -53,7 +64,7 @@ export class ApiAppModule {
   static forRoot(settings: ApiSettings, ledgerOptions: LedgerOptions): DynamicModule {
     return {
       module: ApiAppModule,
-      imports: [...ledgerModuleImports(ledgerOptions), ApiHttpModule.forRoot(settings), DeveloperLedgerHttpModule, ConsumptionHttpModule, AuditHttpModule],
+      imports: [...ledgerModuleImports(ledgerOptions), ApiHttpModule.forRoot(settings), DeveloperLedgerHttpModule, ConsumptionHttpModule, AuditHttpModule, AccessHttpModule],
       controllers: [HealthController],
       providers: [BackgroundProjector],
     };

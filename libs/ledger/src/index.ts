@@ -47,3 +47,5 @@ export { LEDGER_POSTINGS_TABLE, LEDGER_TABLES, PAYOUTS_TABLE, SPLITS_TABLE } fro
 export { UnitEconomicsProjection } from './consumption/unit-economics.projection';
 export { UNIT_ECONOMICS_TABLES } from './consumption/unit-economics.tables';
 export { WriteContentionError } from './write-pipeline/command-batch-isolation';
+export { API_KEY_SECRET_PREFIX, API_KEYS_STREAM_NAME, API_ROLES, ApiKeyRefusedError, ApiKeyRegistry, isApiRole, secretDigestOf } from './access';
+export type { ApiKeyIdentity, ApiKeyView, ApiRole, IssuedApiKey } from './access';

@@ -9,7 +9,7 @@ import { ErrorResponses } from '../http/openapi-document';
 
 /**
  * The platform's seal public key, the auditors' trust anchor: public on purpose (no API key,
- * like /health, so this controller has no `ApiKeyGuard`), because anyone who checks a
+ * like /health: `PUBLIC` in the route table), because anyone who checks a
  * statement must be able to fetch it. Derived from the private key file on every request,
  * so that a rotation (`rsi-ledger seal-key rotate`) is published at once; never read from
  * the database, which an insider could change. Auditors should still compare it with the

@@ -1,9 +1,8 @@
-import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { LedgerRuntime } from '@rsi/ledger';
 import { LogProofUnavailableError, TransparencyLog } from '@rsi/ledger';
 import { ApiError } from '../http/api-error';
-import { ApiKeyGuard } from '../http/api-key.guard';
 import { LEDGER_RUNTIME } from '../api-settings';
 import { API_KEY_SECURITY, ErrorResponses, READ_ERROR_STATUSES } from '../http/openapi-document';
 import { ConsistencyProofDto, ConsistencyQueryDto, InclusionProofDto, InclusionQueryDto, TreeHeadDto } from './tree-heads.dto';
@@ -15,7 +14,6 @@ import { ConsistencyProofDto, ConsistencyQueryDto, InclusionProofDto, InclusionQ
  */
 @ApiTags('tree heads')
 @ApiSecurity(API_KEY_SECURITY)
-@UseGuards(ApiKeyGuard)
 @Controller('v1/tree-heads')
 export class TreeHeadsController {
   private readonly log: TransparencyLog;

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Logger, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { READ_REPLICA, type ReadReplica } from '@rsi/database';
@@ -9,7 +9,7 @@ import {
 } from '@rsi/ledger';
 import { ApiError } from '../http/api-error';
 import { errorBodyOf } from '../http/api-exception.filter';
-import { actorOf, ApiKeyGuard } from '../http/api-key.guard';
+import { actorOf } from '../http/route-access.guard';
 import { CommandResponseDto } from '../http/api-responses.dto';
 import { LEDGER_RUNTIME } from '../api-settings';
 import { CommandEndpointService } from '../http/command-endpoint.service';
@@ -50,7 +50,6 @@ function CommandResponses(): MethodDecorator {
  */
 @ApiTags('consumption')
 @ApiSecurity(API_KEY_SECURITY)
-@UseGuards(ApiKeyGuard)
 @Controller('v1')
 export class ConsumptionController {
   private readonly idempotencyKeys: IdempotencyKeyStore;

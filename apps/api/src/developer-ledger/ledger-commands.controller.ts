@@ -1,7 +1,6 @@
-import { Body, Controller, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ApiKeyGuard } from '../http/api-key.guard';
 import { CommandResponseDto } from '../http/api-responses.dto';
 import { CommandEndpointService } from '../http/command-endpoint.service';
 import {
@@ -32,7 +31,6 @@ function CommandResponses(notFound: string | null): MethodDecorator {
 
 @ApiTags('commands')
 @ApiSecurity(API_KEY_SECURITY)
-@UseGuards(ApiKeyGuard)
 @Controller('v1')
 export class LedgerCommandsController {
   constructor(private readonly commands: CommandEndpointService) {}

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Logger, Param, Query, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Writable } from 'node:stream';
@@ -7,7 +7,6 @@ import { parseInstant } from '@rsi/domain';
 import type { LedgerRuntime } from '@rsi/ledger';
 import { DEVELOPER_LEDGER_EXPORTS } from '@rsi/ledger';
 import { ApiError } from '../http/api-error';
-import { ApiKeyGuard } from '../http/api-key.guard';
 import { LEDGER_RUNTIME } from '../api-settings';
 import { ExportQueryDto } from './ledger-reads.dto';
 import { API_KEY_SECURITY, ErrorResponses, READ_ERROR_STATUSES } from '../http/openapi-document';
@@ -57,7 +56,6 @@ class ResponseSink extends Writable {
 
 @ApiTags('exports')
 @ApiSecurity(API_KEY_SECURITY)
-@UseGuards(ApiKeyGuard)
 @Controller('v1')
 export class LedgerExportsController {
   private readonly logger = new Logger('LedgerExportsController');

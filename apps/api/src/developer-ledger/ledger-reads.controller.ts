@@ -1,11 +1,10 @@
-import { Controller, Get, Inject, Param, Query, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { developerStreamName, DEVELOPER_LEDGER_EXPORTS, type ExportTextRow } from '@rsi/ledger';
 import { parseInstant } from '@rsi/domain';
 import type { LedgerRuntime } from '@rsi/ledger';
 import { ApiError, validationFailed } from '../http/api-error';
-import { ApiKeyGuard } from '../http/api-key.guard';
 import { DeveloperBalancesDto, SplitDto, SplitPageDto } from '../http/api-responses.dto';
 import { LEDGER_RUNTIME } from '../api-settings';
 import { BalancesQueryDto, ListSplitsQueryDto, SPLITS_PAGE_LIMIT_DEFAULT, SPLITS_PAGE_LIMIT_MAXIMUM } from './ledger-reads.dto';
@@ -58,7 +57,6 @@ type SplitsPageRow = {
  */
 @ApiTags('reads')
 @ApiSecurity(API_KEY_SECURITY)
-@UseGuards(ApiKeyGuard)
 @Controller('v1')
 export class LedgerReadsController {
   constructor(@Inject(LEDGER_RUNTIME) private readonly runtime: LedgerRuntime) {}

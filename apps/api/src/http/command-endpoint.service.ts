@@ -5,7 +5,7 @@ import type { CommandContext, CommandOutcome, LedgerRuntime } from '@rsi/ledger'
 import { ApiError, STATUS_OF_DOMAIN_ERROR_KIND } from './api-error';
 import { failedCommandErrorBody } from './failed-command';
 import { errorBodyOf } from './api-exception.filter';
-import { actorOf } from './api-key.guard';
+import { actorOf } from './route-access.guard';
 import { LEDGER_RUNTIME } from '../api-settings';
 import { idempotencyKeyOf, IdempotencyKeyStore, requestHashOf, type StoredResponse } from './idempotency-key.store';
 import type { RequestWithRawBody } from './request-body';

@@ -1,0 +1,61 @@
+import type { ApiRole } from '@rsi/ledger';
+
+/**
+ * Who may call each route of the API: ONE table, default deny. The global `RouteAccessGuard`
+ * looks every request's route up here; a route that has no row answers 403
+ * `route_without_rule`, and `test/route-access.e2e-spec.ts` walks every row with every role
+ * and fails when the application has a route this table does not name.
+ *
+ * A new route: add its row here, `'<METHOD> <path as Nest declares it>'` (`:param` for a
+ * path parameter), with the roles that may call it, or `PUBLIC` for a route that needs no
+ * key. A developer key may call a route listed for `developer`, but only about its own
+ * developer: the route's handler answers 404 for another developer's resources and filters
+ * lists to its rows (`developerScopeOf`), so a route opened to developers must do that.
+ */
+export const PUBLIC = 'public' as const;
+
+export type RouteAccess = readonly ApiRole[] | typeof PUBLIC;
+
+const OPERATOR: RouteAccess = ['operator'];
+/** Every role reads; a developer only what is its own. */
+const READERS: RouteAccess = ['operator', 'developer', 'auditor', 'finance'];
+/** Reads across developers only: no developer key. */
+const PLATFORM_READERS: RouteAccess = ['operator', 'auditor', 'finance'];
+const AUDITORS: RouteAccess = ['operator', 'auditor'];
+
+export const ROUTE_ACCESS_TABLE: Readonly<Record<string, RouteAccess>> = {
+  // health and the published seal key: anyone, no key
+  'GET /health': PUBLIC,
+  'GET /v1/seal-public-key': PUBLIC,
+  // who am I
+  'GET /v1/session': READERS,
+  // the developer ledger's commands
+  'POST /v1/developers': OPERATOR,
+  'POST /v1/developers/:developerId/erasure': OPERATOR,
+  'POST /v1/apps': OPERATOR,
+  'POST /v1/apps/:appId/contract-amendments': OPERATOR,
+  'POST /v1/receipts': OPERATOR,
+  'POST /v1/refunds': OPERATOR,
+  'POST /v1/payouts': OPERATOR,
+  'POST /v1/payouts/:payoutId/settlement': OPERATOR,
+  'POST /v1/payouts/:payoutId/failure': OPERATOR,
+  // the developer ledger's reads and exports
+  'GET /v1/developers/:developerId/balances': READERS,
+  'GET /v1/receipts/:receiptId/split': READERS,
+  'GET /v1/splits': READERS,
+  'GET /v1/exports/:name': READERS,
+  // consumption and unit economics
+  'POST /v1/consumption': OPERATOR,
+  'POST /v1/consumption/batch': OPERATOR,
+  'POST /v1/price-books': OPERATOR,
+  'GET /v1/apps/:appId/unit-economics': READERS,
+  // the transparency log
+  'GET /v1/tree-heads/latest': READERS,
+  'GET /v1/tree-heads/consistency': READERS,
+  'GET /v1/tree-heads/inclusion': PLATFORM_READERS,
+  'GET /v1/access-log': AUDITORS,
+  // key management
+  'GET /v1/keys': OPERATOR,
+  'POST /v1/keys': OPERATOR,
+  'POST /v1/keys/:keyId/revocation': OPERATOR,
+};
