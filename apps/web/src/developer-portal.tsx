@@ -14,7 +14,7 @@ type UnitEconomicsMonth = {
 type UnitEconomics = { appId: string; developerId: string; months: UnitEconomicsMonth[] };
 type MonthActivity = { month: string; currency: string; credits: string; refunds: string; payouts: string };
 
-const CHART_MONTHS = 6;
+const CHART_MONTHS = 12;
 
 function activityOf(statement: DeveloperStatement): MonthActivity[] {
   const document = statementDocumentOf(statement);
