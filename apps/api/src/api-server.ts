@@ -5,7 +5,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { DatabaseConnection } from '@rsi/database';
-import { LedgerRuntime } from '@rsi/ledger';
+import { ApiKeyRegistry, LedgerRuntime } from '@rsi/ledger';
 import type { LedgerOptions } from '@rsi/ledger';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { readApiSettings, type ApiOptions } from './api-settings';
@@ -24,10 +24,6 @@ export type ApiServer = { port: number; runtime: LedgerRuntime; close(): Promise
  */
 export async function createApiApplication(options: ApiOptions & { ledger?: LedgerOptions; webRoot?: string | null } = {}): Promise<INestApplication> {
   const settings = readApiSettings(options);
-  const logger = new Logger('ApiServer');
-  if (settings.apiKeys === null) {
-    logger.warn('RSI_API_KEYS is not set: the API accepts every request, recorded as actor api:anonymous');
-  }
   // Our own body parser: its limit, strictness and errors are part of the API contract.
   let opened: DatabaseConnection | null = null;
   const ledgerOptions: LedgerOptions = { ...options.ledger, onDatabaseOpened: (connection) => { opened = connection; } };
@@ -62,10 +58,50 @@ export async function createApiApplication(options: ApiOptions & { ledger?: Ledg
   return app;
 }
 
-/** Listens on `host:port` (port 0: any free port) and runs the background projector until closed. */
-export async function startApiServer(options: { port: number; host: string; ledger?: LedgerOptions } & ApiOptions): Promise<ApiServer> {
-  const app = await createApiApplication(options);
-  await app.listen(options.port, options.host);
+/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return name === 'localhost' || name === '::1' || name === '::ffff:127.0.0.1' || /^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$/.test(name);
+}
+
+/** Why a server is not started: it would be open to anyone. */
+export class ServeRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ServeRefusedError';
+  }
+}
+
+/**
+ * Listens on `host:port` (port 0: any free port) and runs the background projector until closed.
+ *
+ * Never open by accident: without any key (no `RSI_API_KEYS`, no active key issued on the
+ * ledger), a non-loopback host is refused unless `allowAnonymous` (then anonymous callers
+ * may read only); on a loopback host every caller is an operator, and the log says so.
+ */
+export async function startApiServer(options: { port: number; host: string; ledger?: LedgerOptions; allowAnonymous?: boolean } & ApiOptions): Promise<ApiServer> {
+  const loopback = isLoopbackHost(options.host);
+  const app = await createApiApplication({ ...options, anonymousAccess: loopback ? 'operator' : 'read-only' });
+  const logger = new Logger('ApiServer');
+  try {
+    const settings = readApiSettings(options);
+    const runtime = app.get(LedgerRuntime);
+    const registry = new ApiKeyRegistry(runtime.connection.pool, runtime.store);
+    // The lookup index follows the api-keys stream (a crash between an event and its row).
+    await registry.synchronise();
+    if (settings.apiKeys === null && !(await registry.hasActiveKeys(new Date()))) {
+      if (!loopback && options.allowAnonymous !== true) {
+        throw new ServeRefusedError(`refusing to serve on ${options.host} without any API key: anyone who can reach it would act as an operator. ` +
+          'Create keys (rsi-ledger keys create --role operator) or set RSI_API_KEYS, or pass --allow-anonymous to let callers without a key read only.');
+      }
+      if (loopback) logger.warn(`no API key exists: every caller of ${options.host} is an OPERATOR (recorded as api:anonymous); create keys with "rsi-ledger keys create" before exposing this server`);
+      else logger.warn(`no API key exists: --allow-anonymous lets anyone who reaches ${options.host} READ the whole ledger (no writes); create keys with "rsi-ledger keys create"`);
+    }
+    await app.listen(options.port, options.host);
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   const address = (app.getHttpServer() as Server).address() as AddressInfo;
   return {
     port: address.port,

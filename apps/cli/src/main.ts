@@ -10,6 +10,7 @@ import { runDemo } from './demo.command';
 import { readPinnedPublicKeys, registerAuditCommands } from './audit.commands';
 import { registerProjectionsCommands } from './projections.commands';
 import { registerDevelopersCommands } from './developers.commands';
+import { registerKeysCommands } from './keys.commands';
 import { registerTreeHeadCommands, startTreeHeadSchedule } from './tree-head.commands';
 
 function integerOption(value: string): number {
@@ -180,10 +181,19 @@ program
   .description('run the HTTP API under /v1 (OpenAPI at /docs) and the projector')
   .option('--port <port>', 'TCP port', integerOption, 3000)
   .option('--host <host>', 'address to listen on', '127.0.0.1')
-  .action(async (options: { port: number; host: string }) => {
-    const { startApiServer } = await import('../../api/src/api-server');
+  .option('--allow-anonymous', 'on a non-loopback host without any key: let callers without a key read (never write); without it such a server refuses to start')
+  .action(async (options: { port: number; host: string; allowAnonymous?: boolean }) => {
+    const { startApiServer, ServeRefusedError } = await import('../../api/src/api-server');
     const sealPrivateKeyFile = library().sealPrivateKeyPath({ environment: process.env, dataDirectory: dataDirectoryOption(), workingDirectory: process.cwd() });
-    const server = await startApiServer({ port: options.port, host: options.host, sealPrivateKeyFile, ledger: { dataDirectory: dataDirectoryOption() } });
+    let server: Awaited<ReturnType<typeof startApiServer>>;
+    try {
+      server = await startApiServer({ port: options.port, host: options.host, sealPrivateKeyFile, allowAnonymous: options.allowAnonymous === true, ledger: { dataDirectory: dataDirectoryOption() } });
+    } catch (error) {
+      if (!(error instanceof ServeRefusedError)) throw error;
+      process.stderr.write(`rsi-ledger: serve refused: ${error.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
     const treeHeads = startTreeHeadSchedule(server.runtime, { dataDirectory: dataDirectoryOption(), log: (line) => process.stderr.write(`${line}\n`) });
     process.stderr.write(`rsi-ledger listening on http://${options.host}:${server.port} (${server.runtime.databaseDescription}, ${server.runtime.eventStoreDescription})\n`);
     // A database outage does not end this process: every database connection has an error
@@ -212,6 +222,11 @@ registerProjectionsCommands(program, {
 });
 
 registerDevelopersCommands(program, {
+  withLedger: (work) => withLedger(dataDirectoryOption(), work),
+  actor: actorOfThisProcess,
+});
+
+registerKeysCommands(program, {
   withLedger: (work) => withLedger(dataDirectoryOption(), work),
   actor: actorOfThisProcess,
 });

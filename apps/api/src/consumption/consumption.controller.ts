@@ -9,7 +9,7 @@ import {
 } from '@rsi/ledger';
 import { ApiError } from '../http/api-error';
 import { errorBodyOf } from '../http/api-exception.filter';
-import { actorOf } from '../http/route-access.guard';
+import { actorOf, developerScopeOf } from '../http/route-access.guard';
 import { CommandResponseDto } from '../http/api-responses.dto';
 import { LEDGER_RUNTIME } from '../api-settings';
 import { CommandEndpointService } from '../http/command-endpoint.service';
@@ -156,6 +156,7 @@ export class ConsumptionController {
   @ErrorResponses(READ_ERROR_STATUSES, { 400: 'validation_failed or instant_malformed (from, to, appId).', 404: 'unknown_app.' })
   @IdentifierPathParameter('appId', 'App id.')
   async unitEconomics(
+    @Req() request: Request,
     @Param('appId') appIdParameter: string,
     @Query() query: UnitEconomicsQueryDto,
     @Res({ passthrough: true }) response: Response,
@@ -167,7 +168,9 @@ export class ConsumptionController {
     const pool = this.runtime.connection.pool;
     const app = await pool.query<{ developer_id: string }>('SELECT developer_id FROM apps WHERE app_id = $1', [appId]);
     const subject = `the unit economics of app ${JSON.stringify(appId)}`;
-    if (app.rows.length === 0) {
+    // Another developer's app is answered exactly as an app nobody registered.
+    const scope = developerScopeOf(request);
+    if (app.rows.length === 0 || (scope !== null && app.rows[0]!.developer_id !== scope)) {
       freshness.refuseIfAnyHeld('ledger', subject);
       throw new ApiError(404, 'unknown_app', `appId: no app ${JSON.stringify(appId)} is registered`, 'appId');
     }

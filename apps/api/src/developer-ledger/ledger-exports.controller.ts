@@ -1,6 +1,6 @@
-import { Controller, Get, Inject, Logger, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { Writable } from 'node:stream';
 import { READ_REPLICA, type ReadReplica } from '@rsi/database';
 import { parseInstant } from '@rsi/domain';
@@ -8,6 +8,7 @@ import type { LedgerRuntime } from '@rsi/ledger';
 import { DEVELOPER_LEDGER_EXPORTS } from '@rsi/ledger';
 import { ApiError } from '../http/api-error';
 import { LEDGER_RUNTIME } from '../api-settings';
+import { developerScopeOf } from '../http/route-access.guard';
 import { ExportQueryDto } from './ledger-reads.dto';
 import { API_KEY_SECURITY, ErrorResponses, READ_ERROR_STATUSES } from '../http/openapi-document';
 import { ReadFreshness } from '../http/projection-freshness';
@@ -75,8 +76,10 @@ export class LedgerExportsController {
   })
   @ErrorResponses(READ_ERROR_STATUSES, { 400: 'validation_failed or instant_malformed (a query parameter).', 404: 'unknown_export.' })
   @ApiParam({ name: 'name', description: 'An export name (those of the ledger and of its modules).', schema: { type: 'string', minLength: 1 } })
-  async export(@Param('name') name: string, @Query() query: ExportQueryDto, @Res() response: Response): Promise<void> {
-    const names = this.runtime.exports.names();
+  async export(@Req() request: Request, @Param('name') name: string, @Query() query: ExportQueryDto, @Res() response: Response): Promise<void> {
+    // A developer key exports its own rows, of the exports that have a developer column only.
+    const scope = developerScopeOf(request);
+    const names = this.runtime.exports.names().filter((known) => scope === null || this.runtime.exports.hasDeveloperColumn(known));
     if (!names.includes(name)) {
       throw new ApiError(404, 'unknown_export', `no export ${JSON.stringify(name.slice(0, 64))}; known: ${names.join(', ')}`, 'name');
     }
@@ -96,7 +99,7 @@ export class LedgerExportsController {
     response.setHeader('Content-Type', CONTENT_TYPE_OF_FORMAT[format]);
     response.setHeader('Content-Disposition', `attachment; filename="${name}.${format}"`);
     const sink = new ResponseSink(response);
-    const { rowsWritten } = await this.runtime.exportProjection({ pool: reader.pool, name, format, output: sink, from, to, asOf });
+    const { rowsWritten } = await this.runtime.exportProjection({ pool: reader.pool, name, format, output: sink, from, to, asOf, developerId: scope ?? undefined });
     await new Promise<void>((resolve) => sink.end(resolve));
     if (sink.clientDisconnected) {
       this.logger.warn(`export ${name}: the client disconnected; ${rowsWritten} rows were read and discarded`);

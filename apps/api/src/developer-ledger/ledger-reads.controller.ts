@@ -1,12 +1,13 @@
-import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { developerStreamName, DEVELOPER_LEDGER_EXPORTS, type ExportTextRow } from '@rsi/ledger';
 import { parseInstant } from '@rsi/domain';
 import type { LedgerRuntime } from '@rsi/ledger';
 import { ApiError, validationFailed } from '../http/api-error';
 import { DeveloperBalancesDto, SplitDto, SplitPageDto } from '../http/api-responses.dto';
 import { LEDGER_RUNTIME } from '../api-settings';
+import { developerScopeOf } from '../http/route-access.guard';
 import { BalancesQueryDto, ListSplitsQueryDto, SPLITS_PAGE_LIMIT_DEFAULT, SPLITS_PAGE_LIMIT_MAXIMUM } from './ledger-reads.dto';
 import { API_KEY_SECURITY, ErrorResponses, IdentifierPathParameter, READ_ERROR_STATUSES } from '../http/openapi-document';
 import { identifierParameter } from '../http/path-parameters';
@@ -39,6 +40,7 @@ const SPLITS_PAGE_SQL = `
      AND ($3::timestamptz IS NULL OR occurred_at >= $3::timestamptz)
      AND ($4::timestamptz IS NULL OR occurred_at < $4::timestamptz)
      AND ($5::numeric IS NULL OR (commit_position, prepare_position) > ($5::numeric, $6::numeric))
+     AND ($8::text IS NULL OR developer_id = $8::text)
    ORDER BY commit_position, prepare_position
    LIMIT $7`;
 
@@ -66,14 +68,16 @@ export class LedgerReadsController {
   @ApiOkResponse({ type: DeveloperBalancesDto })
   @ErrorResponses(READ_ERROR_STATUSES, { 400: 'validation_failed or instant_malformed (developerId, asOf).', 404: 'unknown_developer.' })
   @IdentifierPathParameter('developerId', 'Developer id.')
-  async balances(@Param('developerId') developerIdParameter: string, @Query() query: BalancesQueryDto): Promise<DeveloperBalancesDto> {
+  async balances(@Req() request: Request, @Param('developerId') developerIdParameter: string, @Query() query: BalancesQueryDto): Promise<DeveloperBalancesDto> {
     const developerId = identifierParameter(developerIdParameter, 'developerId');
+    const scope = developerScopeOf(request);
     const asOf = parseInstant(query.asOf ?? new Date().toISOString(), 'asOf').iso;
     const freshness = await ReadFreshness.catchUp(this.runtime);
     freshness.refuseIfHeld({ projectionName: LEDGER_PROJECTION, streamNames: [developerStreamName(developerId)] }, `the balances of developer ${JSON.stringify(developerId)}`);
     const pool = this.runtime.connection.pool;
     const developer = await pool.query('SELECT 1 FROM developers WHERE developer_id = $1', [developerId]);
-    if (developer.rows.length === 0) {
+    // Another developer's balances are answered exactly as a developer nobody registered.
+    if (developer.rows.length === 0 || (scope !== null && scope !== developerId)) {
       throw new ApiError(404, 'unknown_developer', `developerId: no developer ${JSON.stringify(developerId)} is registered`, 'developerId');
     }
     const definition = DEVELOPER_LEDGER_EXPORTS.balances!;
@@ -93,7 +97,8 @@ export class LedgerReadsController {
   @ApiOkResponse({ type: SplitDto })
   @ErrorResponses(READ_ERROR_STATUSES, { 400: 'validation_failed (receiptId).', 404: 'unknown_receipt.' })
   @IdentifierPathParameter('receiptId', 'Receipt id.')
-  async split(@Param('receiptId') receiptIdParameter: string, @Res({ passthrough: true }) response: Response): Promise<SplitDto> {
+  async split(@Req() request: Request, @Param('receiptId') receiptIdParameter: string, @Res({ passthrough: true }) response: Response): Promise<SplitDto> {
+    const scope = developerScopeOf(request);
     const receiptId = identifierParameter(receiptIdParameter, 'receiptId');
     const freshness = await ReadFreshness.catchUp(this.runtime);
     const definition = DEVELOPER_LEDGER_EXPORTS.splits!;
@@ -102,7 +107,8 @@ export class LedgerReadsController {
       [null, null, new Date().toISOString(), receiptId],
     );
     const subject = `the split of receipt ${JSON.stringify(receiptId)}`;
-    if (result.rows.length === 0) {
+    // Another developer's receipt is answered exactly as a receipt nobody recorded.
+    if (result.rows.length === 0 || (scope !== null && result.rows[0]!.developer_id !== scope)) {
       // The receipt may be one of the events held back: "not recorded" could be false.
       freshness.refuseIfAnyHeld(LEDGER_PROJECTION, subject);
       throw new ApiError(404, 'unknown_receipt', `receiptId: no receipt ${JSON.stringify(receiptId)} is recorded`, 'receiptId');
@@ -116,7 +122,9 @@ export class LedgerReadsController {
   @ApiOperation({ summary: 'Splits in booking order, filtered and paginated by cursor' })
   @ApiOkResponse({ type: SplitPageDto })
   @ErrorResponses([400, 401, 500, 503], { 400: 'validation_failed or instant_malformed (a query parameter, or an after that is not a cursor of this API).' })
-  async splits(@Query() query: ListSplitsQueryDto, @Res({ passthrough: true }) response: Response): Promise<SplitPageDto> {
+  async splits(@Req() request: Request, @Query() query: ListSplitsQueryDto, @Res({ passthrough: true }) response: Response): Promise<SplitPageDto> {
+    // A developer key sees its own splits only, whatever the filters say.
+    const scope = developerScopeOf(request);
     const limit = query.limit === undefined ? SPLITS_PAGE_LIMIT_DEFAULT : Number(query.limit);
     if (limit > SPLITS_PAGE_LIMIT_MAXIMUM) throw validationFailed(`limit: an integer from 1 to ${SPLITS_PAGE_LIMIT_MAXIMUM}`, 'limit');
     const from = query.from === undefined ? null : parseInstant(query.from, 'from').iso;
@@ -128,7 +136,7 @@ export class LedgerReadsController {
     // One row more than the page tells whether there is a next page.
     const result = await this.runtime.connection.pool.query<SplitsPageRow>(SPLITS_PAGE_SQL, [
       query.developerId ?? null, query.appId ?? null, from, to,
-      after?.commitPosition ?? null, after?.preparePosition ?? null, limit + 1,
+      after?.commitPosition ?? null, after?.preparePosition ?? null, limit + 1, scope,
     ]);
     const rows = result.rows.slice(0, limit);
     const last = rows[rows.length - 1];

@@ -70,7 +70,12 @@ export class ExportCatalog implements OnModuleInit {
     return definition;
   }
 
-  exportProjection(options: { pool: Pool; name: string; format: ExportFormat; output: Writable; from?: string; to?: string; asOf: string }): Promise<{ rowsWritten: number }> {
+  /** Whether an export's rows name their developer (a `developerId` column), so that it can be confined to one. */
+  hasDeveloperColumn(name: string): boolean {
+    return this.definitionOf(name).columns.includes('developerId');
+  }
+
+  exportProjection(options: { pool: Pool; name: string; format: ExportFormat; output: Writable; from?: string; to?: string; asOf: string; developerId?: string }): Promise<{ rowsWritten: number }> {
     return exportProjection({ ...options, definition: this.definitionOf(options.name) });
   }
 }
@@ -134,7 +139,7 @@ export class LedgerRuntime {
   }
 
   /** From the primary unless `pool` names another (the API's read replica, for a stale-tolerant export). */
-  exportProjection(options: { pool?: Pool; name: string; format: ExportFormat; output: Writable; from?: string; to?: string; asOf: string }): Promise<{ rowsWritten: number }> {
+  exportProjection(options: { pool?: Pool; name: string; format: ExportFormat; output: Writable; from?: string; to?: string; asOf: string; developerId?: string }): Promise<{ rowsWritten: number }> {
     return this.exports.exportProjection({ ...options, pool: options.pool ?? this.connection.pool });
   }
 }

@@ -54,6 +54,8 @@ export async function exportProjection(options: {
   from?: string;
   to?: string;
   asOf: string;
+  /** Only the rows of this developer (an export with a `developerId` column; refused otherwise). */
+  developerId?: string;
 }): Promise<{ rowsWritten: number }> {
   const definition = options.definition;
   const from = options.from === undefined ? null : parseInstant(options.from, 'from').iso;
@@ -63,7 +65,12 @@ export async function exportProjection(options: {
   let rowsWritten = 0;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    await client.query(`DECLARE export_cursor NO SCROLL CURSOR FOR SELECT q.*, $3::timestamptz::text AS as_of FROM (${definition.sql}) q`, [from, to, asOf]);
+    if (options.developerId !== undefined && !definition.columns.includes('developerId')) throw new Error('an export without a developerId column cannot be confined to one developer');
+    if (options.developerId === undefined) {
+      await client.query(`DECLARE export_cursor NO SCROLL CURSOR FOR SELECT q.*, $3::timestamptz::text AS as_of FROM (${definition.sql}) q`, [from, to, asOf]);
+    } else {
+      await client.query(`DECLARE export_cursor NO SCROLL CURSOR FOR SELECT q.*, $3::timestamptz::text AS as_of FROM (${definition.sql}) q WHERE q.developer_id = $4::text`, [from, to, asOf, options.developerId]);
+    }
     if (options.format === 'csv') await writeChunk(options.output, csvRow(definition.columns));
     for (;;) {
       const result = await client.query<ExportTextRow>(`FETCH ${CURSOR_FETCH_ROWS} FROM export_cursor`);

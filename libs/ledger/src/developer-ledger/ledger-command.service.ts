@@ -31,8 +31,9 @@ export class UnknownRouteError extends DomainError {
 }
 
 export class DuplicateIdError extends DomainError {
-  constructor(eventId: string) {
-    super('duplicate_id', 'conflict', `the id of this command is already used by another developer's records (event ${eventId})`);
+  /** The message names nothing of the other records (no event id, no developer): they may be another developer's. */
+  constructor() {
+    super('duplicate_id', 'conflict', 'the id of this command is already used by other records of the ledger');
   }
 }
 
@@ -114,8 +115,8 @@ class DeveloperStreamDecider implements StreamDecider<DeveloperCommand, Develope
 
   // An event id stored in another stream: this command reuses an id that belongs to
   // another developer (an app id registered twice, say).
-  refuseDuplicateEventId(_command: DeveloperCommand, error: DuplicateEventIdError): DomainError {
-    return new DuplicateIdError(error.eventId);
+  refuseDuplicateEventId(_command: DeveloperCommand, _error: DuplicateEventIdError): DomainError {
+    return new DuplicateIdError();
   }
 
   committed(routes: BatchRoutes): void {
