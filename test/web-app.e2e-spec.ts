@@ -231,10 +231,15 @@ describeWithBrowser('web application (Chromium, real serve, real database)', () 
     await page.context().close();
   }, 120_000);
 
-  it('opens the auditor\'s desk for an auditor: the seals timeline', async () => {
+  it('opens the auditor\'s desk for an auditor: the seals timeline and a stream\'s events with their chain', async () => {
     const page = await signedIn(secrets.get('auditor')!);
     await page.waitForSelector('[data-testid=seal-timeline] li', { timeout: WAIT_MILLISECONDS });
     expect(await page.locator('[data-testid=seal-timeline] li').count()).toBe(2);
+    await page.fill('input[placeholder="developer-dev_1"]', `developer-${BOOKED_LEDGER.developerId}`);
+    await page.click('button:has-text("Open")');
+    await page.waitForSelector('[data-testid=stream-events] tbody tr', { timeout: WAIT_MILLISECONDS });
+    expect(await page.locator('[data-chain=linked]').count()).toBe(await page.locator('[data-testid=stream-events] tbody tr').count());
+    expect(await page.locator('[data-testid=stream-events] >> text=does not hold').count()).toBe(0);
     await screenshot(page, 'auditor-desk');
     await page.context().close();
   }, 120_000);

@@ -12,6 +12,7 @@ import { LedgerExportsController } from './developer-ledger/ledger-exports.contr
 import { LedgerReadsController } from './developer-ledger/ledger-reads.controller';
 import { TreeHeadsController } from './audit/tree-heads.controller';
 import { SealPublicKeyController } from './audit/seal-public-key.controller';
+import { StreamEventsController } from './audit/stream-events.controller';
 import { AccessController } from './access/access.controller';
 
 /**
@@ -48,7 +49,7 @@ export class DeveloperLedgerHttpModule {}
 export class ConsumptionHttpModule {}
 
 /** The audit's routes: the published seal key (no API key) and the signed tree heads. */
-@Module({ controllers: [TreeHeadsController, SealPublicKeyController] })
+@Module({ controllers: [TreeHeadsController, SealPublicKeyController, StreamEventsController] })
 export class AuditHttpModule {}
 
 /** The parties' routes: the caller's session, key management (operators) and the access log (auditors). */

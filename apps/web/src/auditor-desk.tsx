@@ -72,7 +72,7 @@ function VerifyRun() {
   );
 }
 
-type StreamEvent = { streamVersion: string; eventId: string; type: string; recordedAt: string; eventHash: string; previousEventHash: string; data?: unknown };
+type StreamEvent = { streamVersion: string; eventId: string; type: string; recordedAt: string; eventHash: string; previousEventHash: string; hashHolds: boolean };
 
 function EventBrowser() {
   const [streamName, setStreamName] = useState('');
@@ -93,7 +93,7 @@ function EventBrowser() {
       {events !== null ? (
         <div class="table-wrap">
           <table data-testid="stream-events">
-            <thead><tr><th scope="col" class="number">Version</th><th scope="col">Type</th><th scope="col">Booked</th><th scope="col">Hash</th><th scope="col">Previous hash</th><th scope="col">Chain</th></tr></thead>
+            <thead><tr><th scope="col" class="number">Version</th><th scope="col">Type</th><th scope="col">Booked</th><th scope="col">Hash</th><th scope="col">Previous hash</th><th scope="col">Hash recomputed</th><th scope="col">Chain</th></tr></thead>
             <tbody>
               {events.map((entry, index) => {
                 const linked = index === 0 || events[index - 1]!.eventHash === entry.previousEventHash;
@@ -101,7 +101,8 @@ function EventBrowser() {
                   <tr key={entry.eventId}>
                     <td class="number">{entry.streamVersion}</td><td>{entry.type}</td><td><Time iso={entry.recordedAt} /></td>
                     <td><HashText value={entry.eventHash} label="event hash" /></td><td><HashText value={entry.previousEventHash} label="previous hash" /></td>
-                    <td>{linked ? 'linked' : <strong class="negative">broken</strong>}</td>
+                    <td>{entry.hashHolds ? 'holds' : <strong class="negative">does not hold</strong>}</td>
+                    <td data-chain={linked ? 'linked' : 'broken'}>{linked ? 'linked' : <strong class="negative">broken</strong>}</td>
                   </tr>
                 );
               })}

@@ -54,6 +54,7 @@ export const ROUTE_ACCESS_TABLE: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/tree-heads/consistency': READERS,
   'GET /v1/tree-heads/inclusion': PLATFORM_READERS,
   'GET /v1/access-log': AUDITORS,
+  'GET /v1/streams/:streamName/events': AUDITORS,
   // key management
   'GET /v1/keys': OPERATOR,
   'POST /v1/keys': OPERATOR,
