@@ -11,7 +11,7 @@ import { ApiExceptionFilter } from './http/api-exception.filter';
 import { readApiSettings, type ApiOptions } from './api-settings';
 import { ApiAppModule } from './api.module';
 import { buildOpenApiDocument } from './http/openapi-document';
-import { jsonBodyParser } from './http/request-body';
+import { jsonBodyParser, statementBodyParser } from './http/request-body';
 import { StrictValidationPipe } from './http/strict-validation.pipe';
 import { defaultWebRoot, webApplicationHandler } from './http/web-application';
 
@@ -45,6 +45,7 @@ export async function createApiApplication(options: ApiOptions & { ledger?: Ledg
     express.disable('etag');
     // The web application at / (same origin as /v1; apps/web, built into dist/web).
     app.use(webApplicationHandler(options.webRoot === undefined ? defaultWebRoot() : options.webRoot));
+    app.use('/v1/statements/verify', statementBodyParser());
     app.use(jsonBodyParser(settings.bodyLimitBytes));
     app.useGlobalFilters(new ApiExceptionFilter());
     app.useGlobalPipes(new StrictValidationPipe());

@@ -14,6 +14,7 @@ import { TreeHeadsController } from './audit/tree-heads.controller';
 import { SealPublicKeyController } from './audit/seal-public-key.controller';
 import { StreamEventsController } from './audit/stream-events.controller';
 import { AccessController } from './access/access.controller';
+import { AuditController } from './audit/audit.controller';
 
 /**
  * What every HTTP controller shares: the settings, the command endpoint, and the one gate of
@@ -48,8 +49,8 @@ export class DeveloperLedgerHttpModule {}
 @Module({ controllers: [ConsumptionController] })
 export class ConsumptionHttpModule {}
 
-/** The audit's routes: the published seal key (no API key) and the signed tree heads. */
-@Module({ controllers: [TreeHeadsController, SealPublicKeyController, StreamEventsController] })
+/** The audit's routes: the published seal key (no API key), the signed tree heads, statements, seals, verify, what-if and the event browser. */
+@Module({ controllers: [TreeHeadsController, SealPublicKeyController, AuditController, StreamEventsController] })
 export class AuditHttpModule {}
 
 /** The parties' routes: the caller's session, key management (operators) and the access log (auditors). */

@@ -51,3 +51,5 @@ export { UNIT_ECONOMICS_TABLES } from './consumption/unit-economics.tables';
 export { WriteContentionError } from './write-pipeline/command-batch-isolation';
 export { API_KEY_SECRET_PREFIX, API_KEYS_STREAM_NAME, API_ROLES, ApiKeyRefusedError, ApiKeyRegistry, isApiRole, secretDigestOf } from './access';
 export type { ApiKeyIdentity, ApiKeyView, ApiRole, IssuedApiKey } from './access';
+export { developerBalancesBookedBy } from './audit/booked-balances';
+export type { BookedBalance } from './audit/booked-balances';

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { developerStreamName, DEVELOPER_LEDGER_EXPORTS, type ExportTextRow } from '@rsi/ledger';
+import { developerBalancesBookedBy, developerStreamName, DEVELOPER_LEDGER_EXPORTS, UnknownDeveloperError, type ExportTextRow } from '@rsi/ledger';
 import { parseInstant } from '@rsi/domain';
 import type { LedgerRuntime } from '@rsi/ledger';
 import { ApiError, validationFailed } from '../http/api-error';
@@ -64,22 +64,32 @@ export class LedgerReadsController {
   constructor(@Inject(LEDGER_RUNTIME) private readonly runtime: LedgerRuntime) {}
 
   @Get('developers/:developerId/balances')
-  @ApiOperation({ summary: 'Balances of a developer per currency, as of an instant (same computation as the balances export)' })
+  @ApiOperation({ summary: 'Balances of a developer per currency, as of an instant (same computation as the balances export), or as booked by a past instant (bookedAsOf)' })
   @ApiOkResponse({ type: DeveloperBalancesDto })
-  @ErrorResponses(READ_ERROR_STATUSES, { 400: 'validation_failed or instant_malformed (developerId, asOf).', 404: 'unknown_developer.' })
+  @ErrorResponses(READ_ERROR_STATUSES, { 400: 'validation_failed or instant_malformed (developerId, asOf, bookedAsOf).', 404: 'unknown_developer.' })
   @IdentifierPathParameter('developerId', 'Developer id.')
   async balances(@Req() request: Request, @Param('developerId') developerIdParameter: string, @Query() query: BalancesQueryDto): Promise<DeveloperBalancesDto> {
     const developerId = identifierParameter(developerIdParameter, 'developerId');
     const scope = developerScopeOf(request);
+    const unknownDeveloper = new ApiError(404, 'unknown_developer', `developerId: no developer ${JSON.stringify(developerId)} is registered`, 'developerId');
+    if (query.bookedAsOf !== undefined) {
+      if (query.asOf !== undefined) throw validationFailed('asOf: not with bookedAsOf (the balances booked by an instant are told apart at that instant)', 'asOf');
+      const bookedAsOf = parseInstant(query.bookedAsOf, 'bookedAsOf').iso;
+      if (scope !== null && scope !== developerId) throw unknownDeveloper;
+      // Read from the events themselves (the ledger as it stood), not from the projection.
+      const balances = await developerBalancesBookedBy(this.runtime.store, { developerId, bookedAsOf }).catch((error: unknown) => {
+        if (error instanceof UnknownDeveloperError) throw unknownDeveloper;
+        throw error;
+      });
+      return { developerId, asOf: bookedAsOf, balances } as unknown as DeveloperBalancesDto;
+    }
     const asOf = parseInstant(query.asOf ?? new Date().toISOString(), 'asOf').iso;
     const freshness = await ReadFreshness.catchUp(this.runtime);
     freshness.refuseIfHeld({ projectionName: LEDGER_PROJECTION, streamNames: [developerStreamName(developerId)] }, `the balances of developer ${JSON.stringify(developerId)}`);
     const pool = this.runtime.connection.pool;
     const developer = await pool.query('SELECT 1 FROM developers WHERE developer_id = $1', [developerId]);
     // Another developer's balances are answered exactly as a developer nobody registered.
-    if (developer.rows.length === 0 || (scope !== null && scope !== developerId)) {
-      throw new ApiError(404, 'unknown_developer', `developerId: no developer ${JSON.stringify(developerId)} is registered`, 'developerId');
-    }
+    if (developer.rows.length === 0 || (scope !== null && scope !== developerId)) throw unknownDeveloper;
     const definition = DEVELOPER_LEDGER_EXPORTS.balances!;
     const result = await pool.query<ExportTextRow>(
       `SELECT q.*, $3::timestamptz::text AS as_of FROM (${definition.sql}) q WHERE q.developer_id = $4::text`,

@@ -15,6 +15,15 @@ export class BalancesQueryDto {
   @MaxLength(INSTANT_LENGTH_MAXIMUM, { message: `$property: at most ${INSTANT_LENGTH_MAXIMUM} characters` })
   @ApiPropertyOptional({ ...instantSchema('Instant at which pending and available are told apart (default now).', '2026-02-01T00:00:00Z'), maxLength: INSTANT_LENGTH_MAXIMUM })
   asOf?: string;
+
+  @IsOptional()
+  @IsString({ message: '$property: must be a single RFC 3339 instant' })
+  @MaxLength(INSTANT_LENGTH_MAXIMUM, { message: `$property: at most ${INSTANT_LENGTH_MAXIMUM} characters` })
+  @ApiPropertyOptional({
+    ...instantSchema('The ledger as it stood at this booking instant: only what was booked by then, pending versus available at that instant too (not with asOf).', '2026-02-01T00:00:00Z'),
+    maxLength: INSTANT_LENGTH_MAXIMUM,
+  })
+  bookedAsOf?: string;
 }
 
 export class ListSplitsQueryDto {

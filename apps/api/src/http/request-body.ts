@@ -100,7 +100,7 @@ function discardBodyThen(request: Request, then: () => void): void {
  */
 export function jsonBodyParser(bodyLimitBytes: number): RequestHandler {
   return (request: Request, _response: Response, next: NextFunction) => {
-    if (!hasBody(request)) {
+    if (!hasBody(request) || (request as RequestWithRawBody).rawBody !== undefined) {
       next();
       return;
     }
@@ -127,6 +127,42 @@ export function jsonBodyParser(bodyLimitBytes: number): RequestHandler {
         request.body = parseBody(bytes, bodyLimitBytes);
       } catch (refusal) {
         next(refusal);
+        return;
+      }
+      next();
+    });
+  };
+}
+
+/** A statement with its proofs: far larger than a command, still bounded. */
+export const STATEMENT_BODY_BYTES_MAXIMUM = 16 * 1024 * 1024;
+
+/**
+ * The body of `POST /v1/statements/verify`: a statement exactly as the API gave it, whose
+ * texts hold line breaks (the seal's PEM key) that the strict reader of commands refuses. It
+ * is read as plain JSON, up to `STATEMENT_BODY_BYTES_MAXIMUM`; the verifier checks every
+ * field it uses, as it does for a file given to `verify-statement`. Mounted on that path only.
+ */
+export function statementBodyParser(): RequestHandler {
+  return (request: Request, _response: Response, next: NextFunction) => {
+    if (request.method !== 'POST' || !hasBody(request)) {
+      next();
+      return;
+    }
+    if (!isAcceptedJsonMediaType(request.headers['content-type'])) {
+      discardBodyThen(request, () => next(unsupportedMediaType('the body must be sent as Content-Type: application/json (UTF-8)')));
+      return;
+    }
+    getRawBody(request, { length: request.headers['content-length'], limit: STATEMENT_BODY_BYTES_MAXIMUM }, (error, bytes) => {
+      if (error) {
+        discardBodyThen(request, () => next(rawBodyErrorToApiError(error)));
+        return;
+      }
+      (request as RequestWithRawBody).rawBody = bytes;
+      try {
+        request.body = JSON.parse(bytes.toString('utf8')) as unknown;
+      } catch {
+        next(new ApiError(400, 'malformed_json', 'the body is not a JSON statement'));
         return;
       }
       next();

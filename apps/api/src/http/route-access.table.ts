@@ -22,6 +22,7 @@ const READERS: RouteAccess = ['operator', 'developer', 'auditor', 'finance'];
 /** Reads across developers only: no developer key. */
 const PLATFORM_READERS: RouteAccess = ['operator', 'auditor', 'finance'];
 const AUDITORS: RouteAccess = ['operator', 'auditor'];
+const FINANCE: RouteAccess = ['operator', 'finance'];
 
 export const ROUTE_ACCESS_TABLE: Readonly<Record<string, RouteAccess>> = {
   // health and the published seal key: anyone, no key
@@ -53,6 +54,14 @@ export const ROUTE_ACCESS_TABLE: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/tree-heads/latest': READERS,
   'GET /v1/tree-heads/consistency': READERS,
   'GET /v1/tree-heads/inclusion': PLATFORM_READERS,
+  // the audit surface
+  'GET /v1/developers/:developerId/statements/:period': READERS,
+  'GET /v1/seals': READERS,
+  'GET /v1/seals/:period': READERS,
+  'POST /v1/statements/verify': READERS,
+  'POST /v1/verify-jobs': AUDITORS,
+  'GET /v1/verify-jobs/:jobId': AUDITORS,
+  'POST /v1/what-if': FINANCE,
   'GET /v1/access-log': AUDITORS,
   'GET /v1/streams/:streamName/events': AUDITORS,
   // key management
