@@ -215,7 +215,7 @@ describeWithBrowser('web application (Chromium, real serve, real database)', () 
     await unsealed.context().close();
   }, 120_000);
 
-  it('draws finance\'s platform-share chart with the figures of the platform-share export', async () => {
+  it('draws finance\'s platform-share chart with the figures of the platform-share export, and answers the what-if form', async () => {
     const exported = (await api('GET', '/v1/exports/platform-share?format=jsonl', secrets.get('finance')!)).text
       .split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { currency: string; month: string; party: string; net: string });
     const platformByMonth = new Map<string, bigint>();
@@ -228,10 +228,19 @@ describeWithBrowser('web application (Chromium, real serve, real database)', () 
     const drawn = JSON.parse((await page.getAttribute('[data-chart="platform share USD"]', 'data-figures'))!) as { month: string; platformShare: string }[];
     expect(new Map(drawn.map((row) => [row.month, BigInt(row.platformShare.replace('.', ''))]))).toEqual(platformByMonth);
     await screenshot(page, 'finance-dashboard');
+    // The what-if form: other terms for ada-chat, recorded and what-if side by side.
+    await page.setInputFiles('input[type=file]', {
+      name: 'terms.json', mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify({ currency: 'USD', effectiveFrom: '2026-06-01T00:00:00Z', platformShare: { tiers: [{ rate: '10%' }], window: 'lifetime', scope: 'app' }, holdDays: 14, minimumPayout: '10.00' })),
+    });
+    await page.fill('form:has(button:has-text("Compare")) input:not([type])', 'ada-chat');
+    await page.click('button:has-text("Compare")');
+    await page.waitForSelector('[data-testid=what-if-report] tbody tr', { timeout: WAIT_MILLISECONDS });
+    expect(await page.textContent('[data-testid=what-if-report]')).toContain('platform');
     await page.context().close();
   }, 120_000);
 
-  it('opens the auditor\'s desk for an auditor: the seals timeline and a stream\'s events with their chain', async () => {
+  it('opens the auditor\'s desk for an auditor: the seals timeline, a stream\'s events with their chain, a verify run and its report', async () => {
     const page = await signedIn(secrets.get('auditor')!);
     await page.waitForSelector('[data-testid=seal-timeline] li', { timeout: WAIT_MILLISECONDS });
     expect(await page.locator('[data-testid=seal-timeline] li').count()).toBe(2);
@@ -240,6 +249,9 @@ describeWithBrowser('web application (Chromium, real serve, real database)', () 
     await page.waitForSelector('[data-testid=stream-events] tbody tr', { timeout: WAIT_MILLISECONDS });
     expect(await page.locator('[data-chain=linked]').count()).toBe(await page.locator('[data-testid=stream-events] tbody tr').count());
     expect(await page.locator('[data-testid=stream-events] >> text=does not hold').count()).toBe(0);
+    await page.click('button:has-text("Start verify")');
+    await page.waitForSelector('[data-testid=verify-report][data-status=finished]', { timeout: 60_000 });
+    expect(await page.getAttribute('[data-testid=verify-report]', 'data-ok')).toBe('true');
     await screenshot(page, 'auditor-desk');
     await page.context().close();
   }, 120_000);

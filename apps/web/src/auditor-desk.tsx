@@ -1,24 +1,18 @@
+import { publicKeyFingerprint } from '@rsi/ledger/browser';
 import { useEffect, useState } from 'preact/hooks';
 import { apiGet, apiPost } from './api-client';
 import { ErrorNote, HashText, Section, Time } from './components';
 
-type SealEntry = {
-  period: string; periodEnd?: string; eventCount: number; merkleRoot: string; sealedAt?: string;
-  publicKey?: string; publicKeyFingerprint?: string; fingerprint?: string; signatureScheme?: string;
-};
-type VerifyJob = { jobId?: string; id?: string; status: string; startedAt?: string; finishedAt?: string | null; report?: unknown };
-
-function sealsOf(body: unknown): SealEntry[] {
-  if (Array.isArray(body)) return body as SealEntry[];
-  const record = body as { seals?: SealEntry[] } | null;
-  return record?.seals ?? [];
-}
+type SealEntry = { period: string; periodEnd: string; eventCount: number; merkleRoot: string; sealedAt: string; publicKey: string; previousSealHash: string | null };
+type VerifyJob = { jobId: string; status: 'running' | 'finished' | 'failed'; requestedBy: string; startedAt: string; finishedAt: string | null; ok: boolean | null; report: unknown; error: string | null };
+/** Verify jobs live in the serving process; the page remembers the one it started, for this tab. */
+const VERIFY_JOB_STORAGE = 'rsi-ledger.verify-job';
 
 function SealTimeline() {
   const [seals, setSeals] = useState<SealEntry[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
-    apiGet<unknown>('/v1/seals').then((body) => setSeals(sealsOf(body))).catch(setError);
+    apiGet<{ seals: SealEntry[] }>('/v1/seals').then((body) => setSeals(body.seals)).catch(setError);
   }, []);
   return (
     <Section title="Seals">
@@ -30,8 +24,7 @@ function SealTimeline() {
           {seals.map((seal) => (
             <li key={seal.period}>
               <strong>{seal.period}</strong> — {seal.eventCount} events, root <HashText value={seal.merkleRoot} label="Merkle root" />,
-              key <HashText value={seal.publicKeyFingerprint ?? seal.fingerprint ?? null} label="key fingerprint" />
-              {seal.sealedAt ? <> — sealed <Time iso={seal.sealedAt} /></> : null}
+              key <HashText value={publicKeyFingerprint(seal.publicKey)} label="key fingerprint" /> — sealed <Time iso={seal.sealedAt} />
             </li>
           ))}
         </ol>
@@ -43,29 +36,35 @@ function SealTimeline() {
 function VerifyRun() {
   const [job, setJob] = useState<VerifyJob | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const load = () => apiGet<VerifyJob>('/v1/verify-jobs/latest').then(setJob).catch((failure: { status?: number }) => {
-    if (failure.status === 404) setJob(null);
+  const load = (jobId: string) => apiGet<VerifyJob>(`/v1/verify-jobs/${encodeURIComponent(jobId)}`).then(setJob).catch((failure: { status?: number }) => {
+    if (failure.status === 404) sessionStorage.removeItem(VERIFY_JOB_STORAGE);
     else setError(failure);
   });
   useEffect(() => {
-    void load();
+    const remembered = sessionStorage.getItem(VERIFY_JOB_STORAGE);
+    if (remembered !== null) void load(remembered);
   }, []);
   useEffect(() => {
-    if (job === null || (job.status !== 'running' && job.status !== 'queued')) return undefined;
-    const timer = setTimeout(() => void load(), 1000);
+    if (job === null || job.status !== 'running') return undefined;
+    const timer = setTimeout(() => void load(job.jobId), 1000);
     return () => clearTimeout(timer);
   }, [job]);
   const start = () => {
     setError(null);
-    apiPost<VerifyJob>('/v1/verify-jobs', {}).then(setJob).catch(setError);
+    apiPost<VerifyJob>('/v1/verify-jobs', {}).then((started) => {
+      sessionStorage.setItem(VERIFY_JOB_STORAGE, started.jobId);
+      setJob(started);
+    }).catch(setError);
   };
+  const verdict = job === null ? null : job.status === 'running' ? 'running' : job.status === 'failed' ? 'could not run' : job.ok ? 'holds' : 'does not hold';
   return (
-    <Section title="Verify the ledger" actions={<button type="button" class="primary" onClick={start}>Start verify</button>}>
+    <Section title="Verify the ledger" actions={<button type="button" class="primary" onClick={start} disabled={job?.status === 'running'}>Start verify</button>}>
       <ErrorNote error={error} />
-      {job === null ? <p class="muted">No verify run yet.</p> : (
-        <div data-testid="verify-report" data-status={job.status}>
-          <p>Last run: <strong>{job.status}</strong>{job.startedAt ? <> — started <Time iso={job.startedAt} /></> : null}{job.finishedAt ? <>, finished <Time iso={job.finishedAt} /></> : null}</p>
-          {job.report !== undefined && job.report !== null ? <pre class="report">{JSON.stringify(job.report, null, 2)}</pre> : null}
+      {job === null ? <p class="muted">No verify run started from this tab yet.</p> : (
+        <div data-testid="verify-report" data-status={job.status} data-ok={job.ok === null ? '' : String(job.ok)}>
+          <p>Run by {job.requestedBy}: <strong class={job.ok === false || job.status === 'failed' ? 'negative' : job.ok ? 'positive' : undefined}>{verdict}</strong> — started <Time iso={job.startedAt} />{job.finishedAt ? <>, finished <Time iso={job.finishedAt} /></> : null}</p>
+          {job.error ? <p class="error">{job.error}</p> : null}
+          {job.report !== null ? <details open><summary>Report</summary><pre class="report">{JSON.stringify(job.report, null, 2)}</pre></details> : null}
         </div>
       )}
     </Section>
