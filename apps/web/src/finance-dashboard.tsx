@@ -13,19 +13,39 @@ export type MonthFigures = { currency: string; month: string; gross: string; pla
 
 const EXPORT_NAMES = ['receipts', 'refunds', 'payouts', 'balances', 'platform-share', 'ledger-entries', 'consumption', 'unit-economics', 'price-books'];
 
-/** GMV, platform share and carve-outs per currency and month, from the platform-share export's rows (net of refunds). */
-export function monthFiguresOf(rows: readonly PlatformShareRow[]): MonthFigures[] {
-  const byKey = new Map<string, PlatformShareRow[]>();
-  for (const row of rows) {
-    const key = `${row.currency} ${row.month}`;
-    byKey.set(key, [...(byKey.get(key) ?? []), row]);
+/**
+ * Per currency and month of occurrence (both exports go by occurredAt): GMV from the
+ * unit-economics export (gross revenue − refunds, every app), platform share and carve-outs
+ * from the platform-share export (net of refunds; it holds the platform and carve-out
+ * parties, not the developers).
+ */
+export function monthFiguresOf(shares: readonly PlatformShareRow[], economics: readonly UnitEconomicsRow[]): MonthFigures[] {
+  const byKey = new Map<string, { currency: string; month: string; gross: string[]; platform: string[]; carveOuts: string[] }>();
+  const entryOf = (currency: string, month: string) => {
+    const key = `${currency} ${month}`;
+    let entry = byKey.get(key);
+    if (!entry) {
+      entry = { currency, month, gross: [], platform: [], carveOuts: [] };
+      byKey.set(key, entry);
+    }
+    return entry;
+  };
+  for (const row of shares) {
+    const entry = entryOf(row.currency, row.month);
+    if (row.party === 'platform') entry.platform.push(row.net);
+    else if (!row.party.startsWith('developer:')) entry.carveOuts.push(row.net);
   }
-  return [...byKey.values()].map((group) => ({
-    currency: group[0]!.currency, month: group[0]!.month,
-    gross: sumDecimals(group.map((row) => row.net)),
-    platformShare: sumDecimals(group.filter((row) => row.party === 'platform').map((row) => row.net)),
-    carveOuts: sumDecimals(group.filter((row) => row.party !== 'platform' && !row.party.startsWith('developer:')).map((row) => row.net)),
-  }));
+  for (const row of economics) {
+    const entry = entryOf(row.currency, row.month);
+    entry.gross.push(row.grossRevenue, `-${row.refunds}`.replace('--', ''));
+  }
+  const zero = (values: string[], currencyOf: string[]) => (values.length === 0 ? sumDecimals(currencyOf.length === 0 ? ['0.00'] : currencyOf.map((value) => value.replace(/[0-9]/g, '0').replace('-', ''))) : sumDecimals(values));
+  return [...byKey.values()]
+    .sort((left, right) => (left.currency === right.currency ? left.month.localeCompare(right.month) : left.currency.localeCompare(right.currency)))
+    .map((entry) => {
+      const sample = [...entry.gross, ...entry.platform, ...entry.carveOuts];
+      return { currency: entry.currency, month: entry.month, gross: zero(entry.gross, sample), platformShare: zero(entry.platform, sample), carveOuts: zero(entry.carveOuts, sample) };
+    });
 }
 
 function ExportDownloads() {
@@ -67,7 +87,7 @@ export function FinanceDashboard() {
     apiJsonLines<PlatformShareRow>('/v1/exports/platform-share?format=jsonl').then(setShares).catch(setError);
     apiJsonLines<UnitEconomicsRow>('/v1/exports/unit-economics?format=jsonl').then(setEconomics).catch(() => setEconomics([]));
   }, []);
-  const figures = monthFiguresOf(shares ?? []);
+  const figures = monthFiguresOf(shares ?? [], economics ?? []);
   const currencies = [...new Set(figures.map((row) => row.currency))].sort();
   const apps = new Map<string, { appId: string; currency: string; rows: UnitEconomicsRow[] }>();
   for (const row of economics ?? []) {
