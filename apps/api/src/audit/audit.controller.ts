@@ -49,6 +49,7 @@ export class AuditController implements OnModuleDestroy {
   @ApiResponse({ status: 200, description: 'The statement as JSON (verifiable offline), CSV or HTML.', content: { 'application/json': { schema: { type: 'object' } }, 'text/csv': { schema: { type: 'string' } }, 'text/html': { schema: { type: 'string' } } } })
   @ErrorResponses(READ_ERROR_STATUSES, { 400: 'validation_failed (developerId, period, format).', 404: 'unknown_developer.' })
   @IdentifierPathParameter('developerId', 'Developer id.')
+  @IdentifierPathParameter('period', 'Booking month, YYYY-MM (UTC).')
   async statement(@Req() request: Request, @Param('developerId') developerIdParameter: string, @Param('period') periodText: string, @Query() query: StatementQueryDto, @Res() response: Response): Promise<void> {
     const developerId = identifierParameter(developerIdParameter, 'developerId');
     const period = periodParameter(periodText);
@@ -81,6 +82,7 @@ export class AuditController implements OnModuleDestroy {
   @ApiOperation({ summary: 'The seal of one booking month' })
   @ApiOkResponse({ description: 'The seal.' })
   @ErrorResponses(READ_ERROR_STATUSES, { 400: 'validation_failed (period).', 404: 'unknown_seal: the period is not sealed.' })
+  @IdentifierPathParameter('period', 'Booking month, YYYY-MM (UTC).')
   async seal(@Param('period') periodText: string): Promise<unknown> {
     const period = periodParameter(periodText);
     const { seals } = await readSeals(this.runtime.store);
@@ -131,7 +133,9 @@ export class AuditController implements OnModuleDestroy {
   @ApiOperation({ summary: 'A verify job: running, or finished with its report' })
   @ApiOkResponse({ type: VerifyJobDto })
   @ErrorResponses(READ_ERROR_STATUSES, { 404: 'unknown_verify_job (jobs live in the serving process and the last few are kept).' })
-  verifyJob(@Param('jobId') jobId: string): VerifyJobDto {
+  @IdentifierPathParameter('jobId', 'Verify job id.')
+  verifyJob(@Param('jobId') jobIdParameter: string): VerifyJobDto {
+    const jobId = identifierParameter(jobIdParameter, 'jobId');
     const job = this.verifyJobs.get(jobId);
     if (job === undefined) throw new ApiError(404, 'unknown_verify_job', `jobId: no verify job ${JSON.stringify(jobId.slice(0, 64))} in this server`, 'jobId');
     return job;

@@ -212,7 +212,15 @@ export class RouteAccessGuard implements CanActivate, OnApplicationBootstrap, On
     const now = Date.now();
     if (this.keysExist !== null && now - this.keysExist.checkedAtMilliseconds < KEYS_EXIST_CHECK_MILLISECONDS && !this.keysExist.value) return false;
     if (this.keysExist?.value === true) return true;
-    const value = await this.registry.hasActiveKeys(new Date(now));
+    let value: boolean;
+    try {
+      value = await this.registry.hasActiveKeys(new Date(now));
+    } catch (error) {
+      // The database unavailable: a server known to have no key stays as it was (reads from a
+      // standby go on); one never checked answers the outage.
+      if (this.keysExist?.value === false) return false;
+      throw error;
+    }
     this.keysExist = { value, checkedAtMilliseconds: now };
     return value;
   }
