@@ -55,7 +55,8 @@ export async function apiText(path: string): Promise<string> {
 export async function apiPost<T>(path: string, body: unknown): Promise<T> {
   const response = await fetch(path, {
     method: 'POST',
-    headers: headers({ 'Content-Type': 'application/json', Accept: 'application/json', 'Idempotency-Key': crypto.randomUUID() }),
+    // The page posts no ledger command (verify jobs, what-if): no Idempotency-Key.
+    headers: headers({ 'Content-Type': 'application/json', Accept: 'application/json' }),
     body: JSON.stringify(body),
   });
   if (!response.ok) throw await failureOf(response);

@@ -1,15 +1,15 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiPropertyOptional, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
 import { expectedEventHashOf, type LedgerRuntime } from '@rsi/ledger';
 import type { RecordedEvent } from '@rsi/event-store';
 import { LEDGER_RUNTIME } from '../api-settings';
 import { validationFailed } from '../http/api-error';
-import { API_KEY_SECURITY, ErrorResponses, READ_ERROR_STATUSES } from '../http/openapi-document';
+import { API_KEY_SECURITY, ErrorResponses, IdentifierPathParameter, READ_ERROR_STATUSES } from '../http/openapi-document';
+import { identifierParameter } from '../http/path-parameters';
 
 export const STREAM_EVENTS_PAGE_MAXIMUM = 500;
 const STREAM_EVENTS_PAGE_DEFAULT = 100;
-const STREAM_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,199}$/;
 
 export class StreamEventsQueryDto {
   @IsOptional()
@@ -68,10 +68,10 @@ export class StreamEventsController {
   @Get(':streamName/events')
   @ApiOperation({ summary: "A stream's events in order, with their hashes and the chain (auditors)" })
   @ApiOkResponse({ type: StreamEventsDto })
-  @ApiParam({ name: 'streamName', description: 'A stream name, e.g. developer-dev_1, seals.', schema: { type: 'string' } })
+  @IdentifierPathParameter('streamName', 'A stream name, e.g. developer-dev_1, seals.')
   @ErrorResponses(READ_ERROR_STATUSES, { 400: 'validation_failed (streamName, fromVersion, limit).' })
-  async events(@Param('streamName') streamName: string, @Query() query: StreamEventsQueryDto): Promise<StreamEventsDto> {
-    if (!STREAM_NAME_PATTERN.test(streamName)) throw validationFailed('streamName: 1 to 200 letters, digits and _ . : @ -, starting with a letter or digit', 'streamName');
+  async events(@Param('streamName') streamNameParameter: string, @Query() query: StreamEventsQueryDto): Promise<StreamEventsDto> {
+    const streamName = identifierParameter(streamNameParameter, 'streamName');
     const limit = query.limit === undefined ? STREAM_EVENTS_PAGE_DEFAULT : Number(query.limit);
     if (limit > STREAM_EVENTS_PAGE_MAXIMUM) throw validationFailed(`limit: an integer from 1 to ${STREAM_EVENTS_PAGE_MAXIMUM}`, 'limit');
     const page = await this.runtime.store.readStream(streamName, { fromStreamVersion: BigInt(query.fromVersion ?? '0'), maxCount: limit });
