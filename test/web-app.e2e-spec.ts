@@ -183,10 +183,20 @@ describeWithBrowser('web application (Chromium, real serve, real database)', () 
     // Per-app totals and the late receipt (booked in February, occurred in January) with both dates.
     expect(await page.textContent('section[aria-label="Per app"]')).toContain('ada-chat');
     expect(await page.locator('tr.late').count()).toBeGreaterThan(0);
-    await page.click('button:has-text("Verify")');
+    // By keyboard alone: Tab to the Verify button, Enter.
+    let focused = '';
+    for (let presses = 0; presses < 40 && focused !== 'Verify'; presses += 1) {
+      await page.keyboard.press('Tab');
+      focused = await page.evaluate('document.activeElement ? document.activeElement.textContent : ""') as string;
+    }
+    expect(focused).toBe('Verify');
+    await page.keyboard.press('Enter');
     await page.waitForSelector('[data-verdict]', { timeout: WAIT_MILLISECONDS });
     expect(await page.getAttribute('[data-verdict]', 'data-verdict')).toBe('valid');
     await screenshot(page, 'statement');
+    // At phone width the page does not scroll sideways (wide tables scroll inside their panel).
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await page.context().close();
 
     const tampered = await signedIn(secrets.get('ada')!);
