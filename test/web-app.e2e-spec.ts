@@ -163,6 +163,9 @@ describeWithBrowser('web application (Chromium, real serve, real database)', () 
       expect(await page.getAttribute(`[data-currency=USD] [data-field=${field}] .amount`, 'data-amount')).toBe(usd[field]);
     }
     await page.waitForSelector('[data-chart="credits refunds payouts"] canvas', { timeout: WAIT_MILLISECONDS });
+    // February as the statement tells it: +24.00 credited (r3), 8.00 refunded (f1), 30.00 paid out (p1).
+    const activity = JSON.parse((await page.getAttribute('[data-chart="credits refunds payouts"]', 'data-figures'))!) as { month: string; credits: string; refunds: string; payouts: string }[];
+    expect(activity.find((row) => row.month === '2026-02')).toMatchObject({ credits: '24.00', refunds: '8.00', payouts: '30.00' });
     await screenshot(page, 'developer-portal');
 
     // The API refuses the same (the key the page holds, asking for the other developer).

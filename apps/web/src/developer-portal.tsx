@@ -1,9 +1,8 @@
-import { statementDocumentOf, type DeveloperStatement } from '@rsi/ledger/browser';
 import { useEffect, useState } from 'preact/hooks';
-import { apiGet } from './api-client';
+import { apiGet, apiJsonLines } from './api-client';
 import { Amount, ChartPanel, ErrorNote, Section, Time, recentMonths } from './components';
 import { chartValue, percentOf, sumDecimals } from './format';
-import { statementPath, VerifyFilePanel } from './statement-view';
+import { VerifyFilePanel } from './statement-view';
 
 type Balance = { currency: string; pending: string; available: string; refunded: string; payoutsInFlight: string; paid: string; credited: string };
 type Balances = { developerId: string; asOf: string; balances: Balance[] };
@@ -11,42 +10,76 @@ type UnitEconomicsMonth = {
   currency: string; month: string; grossRevenue: string; refunds: string; platformShare: string; carveOuts: string;
   payPerUseEquivalent: string; infrastructureCost: string; platformMargin: string; developerSaving: string;
 };
-type UnitEconomics = { appId: string; developerId: string; months: UnitEconomicsMonth[] };
+type UnitEconomicsRow = UnitEconomicsMonth & { appId: string; developerId: string };
+type UnitEconomics = { appId: string; months: UnitEconomicsMonth[] };
 type MonthActivity = { month: string; currency: string; credits: string; refunds: string; payouts: string };
 
 const CHART_MONTHS = 12;
 
-function activityOf(statement: DeveloperStatement): MonthActivity[] {
-  const document = statementDocumentOf(statement);
-  return document.currencies.map((summary) => ({
-    month: document.period, currency: summary.currency, credits: summary.receiptsNet, refunds: summary.refunds, payouts: summary.payouts,
-  }));
+/** The first instant of a YYYY-MM month (UTC). */
+function monthStart(month: string): string {
+  return `${month}-01T00:00:00.000Z`;
+}
+
+function nextMonth(month: string): string {
+  const [year, monthNumber] = month.split('-').map(Number) as [number, number];
+  const date = new Date(Date.UTC(year, monthNumber, 1));
+  return `${date.getUTCFullYear()}-${String(date.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+function difference(later: string, earlier: string): string {
+  return sumDecimals([later, earlier.startsWith('-') ? earlier.slice(1) : `-${earlier}`]);
+}
+
+/**
+ * Credits, refunds and payouts per month from the balances as booked at each month's start
+ * (`bookedAsOf`): one small read per month, whatever the number of receipts.
+ */
+function activityOf(months: readonly string[], snapshots: readonly (Balances | null)[]): MonthActivity[] {
+  const activity: MonthActivity[] = [];
+  months.forEach((month, index) => {
+    const before = snapshots[index];
+    const after = snapshots[index + 1];
+    if (!after) return;
+    for (const balance of after.balances) {
+      const previous = before?.balances.find((candidate) => candidate.currency === balance.currency);
+      const zero = balance.credited.replace(/[0-9]/g, '0').replace('-', '');
+      const paidOut = (entry: Balance | undefined) => (entry === undefined ? zero : sumDecimals([entry.paid, entry.payoutsInFlight]));
+      activity.push({
+        month, currency: balance.currency,
+        credits: difference(balance.credited, previous?.credited ?? zero),
+        refunds: difference(balance.refunded, previous?.refunded ?? zero),
+        payouts: difference(paidOut(balance), paidOut(previous)),
+      });
+    }
+  });
+  return activity;
 }
 
 export function DeveloperPortal({ developerId }: { developerId: string }) {
   const [balances, setBalances] = useState<Balances | null>(null);
   const [activity, setActivity] = useState<MonthActivity[] | null>(null);
-  const [appIds, setAppIds] = useState<string[]>([]);
   const [economics, setEconomics] = useState<UnitEconomics[]>([]);
   const [error, setError] = useState<unknown>(null);
   const months = recentMonths(new Date(), CHART_MONTHS);
 
   useEffect(() => {
-    apiGet<Balances>(`/v1/developers/${encodeURIComponent(developerId)}/balances`).then(setBalances).catch(setError);
-    Promise.all(months.map((month) => apiGet<DeveloperStatement>(statementPath(developerId, month, 'json')).catch(() => null)))
-      .then((statements) => {
-        const found = statements.filter((statement): statement is DeveloperStatement => statement !== null);
-        setActivity(found.flatMap(activityOf));
-        setAppIds([...new Set(found.flatMap((statement) => statement.lines.map((line) => line.appId).filter((appId): appId is string => appId !== null)))].sort());
+    const balancesPath = `/v1/developers/${encodeURIComponent(developerId)}/balances`;
+    apiGet<Balances>(balancesPath).then(setBalances).catch(setError);
+    // Boundaries: each month's start, and now for the month in progress.
+    const now = new Date().toISOString();
+    const boundaries = [...months.map(monthStart), monthStart(nextMonth(months[months.length - 1]!))].map((instant) => (instant < now ? instant : null));
+    Promise.all(boundaries.map((instant) => apiGet<Balances>(instant === null ? balancesPath : `${balancesPath}?bookedAsOf=${encodeURIComponent(instant)}`).catch(() => null)))
+      .then((snapshots) => setActivity(activityOf(months, snapshots)))
+      .catch(setError);
+    apiJsonLines<UnitEconomicsRow>('/v1/exports/unit-economics?format=jsonl')
+      .then((rows) => {
+        const byApp = new Map<string, UnitEconomicsMonth[]>();
+        for (const row of rows.filter((candidate) => candidate.developerId === developerId)) byApp.set(row.appId, [...(byApp.get(row.appId) ?? []), row]);
+        setEconomics([...byApp.entries()].sort(([left], [right]) => left.localeCompare(right)).map(([appId, appMonths]) => ({ appId, months: appMonths })));
       })
-      .catch(setError);
+      .catch(() => setEconomics([]));
   }, [developerId]);
-
-  useEffect(() => {
-    Promise.all(appIds.map((appId) => apiGet<UnitEconomics>(`/v1/apps/${encodeURIComponent(appId)}/unit-economics`).catch(() => null)))
-      .then((found) => setEconomics(found.filter((entry): entry is UnitEconomics => entry !== null)))
-      .catch(setError);
-  }, [appIds.join(',')]);
 
   const currencies = [...new Set((activity ?? []).map((entry) => entry.currency))].sort();
   const chartCurrency = currencies[0] ?? null;
