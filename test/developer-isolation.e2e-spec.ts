@@ -6,6 +6,7 @@
  */
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
+import { appendPoisonedReceipt } from './support/poisoned-event';
 import { openTestApi, type TestApi } from './support/test-ledger';
 
 const OPERATOR_SECRET = 'bootstrap-operator-secret';
@@ -124,5 +125,56 @@ describe('developer isolation (real server, real database)', () => {
   it('says who the caller is (GET /v1/session)', async () => {
     const session = await asDeveloper('/v1/session').expect(200);
     expect(session.body).toEqual({ keyId: expect.stringMatching(/^key_[0-9a-f]{16}$/) as unknown, role: 'developer', developerId: 'dev-a', authenticated: true });
+  });
+
+  // Last: it leaves a projection holding back dev-b's stream.
+  it("never names another developer's held-back event when a read waits on a projection", async () => {
+    const poisoned = await appendPoisonedReceipt(ledger.runtime.connection.pool, { developerId: 'dev-b', receiptId: 'r-poisoned' });
+    const absent = await asDeveloper('/v1/receipts/r-nobody/split');
+    const exported = await asDeveloper('/v1/exports/splits');
+    for (const response of [absent, exported]) {
+      expect(response.status).toBe(503);
+      expect(response.body.code).toBe('projection_halted');
+      expect(JSON.stringify(response.body)).not.toContain('dev-b');
+      expect(JSON.stringify(response.body)).not.toContain(poisoned.eventId);
+    }
+    // The operator is told which event holds it.
+    const operatorAnswer = await request(server).get('/v1/receipts/r-nobody/split').set('X-Api-Key', OPERATOR_SECRET).expect(503);
+    expect(operatorAnswer.body.message).toContain(poisoned.eventId);
+  });
+});
+
+describe('developers requesting their own payouts (RSI_DEVELOPERS_REQUEST_PAYOUTS=own)', () => {
+  let ledger: TestApi;
+  let server: ReturnType<INestApplication['getHttpServer']>;
+  let developerSecret: string;
+  const operator = (path: string, body: object) => request(server).post(path).set('X-Api-Key', OPERATOR_SECRET).send(body);
+  const payout = (payoutId: string, developerId: string) => request(server).post('/v1/payouts').set('X-Api-Key', developerSecret)
+    .send({ payoutId, developerId, currency: 'USD', amount: '5.00', requestedAt: new Date().toISOString() });
+
+  beforeAll(async () => {
+    ledger = await openTestApi({ environment: { ...ENVIRONMENT, RSI_DEVELOPERS_REQUEST_PAYOUTS: 'own' } });
+    server = ledger.app.getHttpServer();
+    for (const developer of ['a', 'b']) {
+      await operator('/v1/developers', { developerId: `dev-${developer}`, name: `Developer ${developer}`, country: 'NG', incomeGroup: 'lower-middle' }).expect(201);
+      await operator('/v1/apps', { appId: `app-${developer}`, developerId: `dev-${developer}`, name: `App ${developer}`, contract: CONTRACT }).expect(201);
+      await operator('/v1/receipts', { receiptId: `r-${developer}`, appId: `app-${developer}`, amount: '100.00', currency: 'USD', occurredAt: '2026-02-01T10:00:00Z' }).expect(201);
+    }
+    developerSecret = (await operator('/v1/keys', { role: 'developer', developerId: 'dev-a' }).expect(201)).body.secret as string;
+  });
+
+  afterAll(async () => {
+    await ledger?.cleanup();
+  });
+
+  it("lets a developer request its own payout, answers another developer's as unregistered, and never lets it settle", async () => {
+    await payout('p-own', 'dev-a').expect(201);
+    const other = await payout('p-other', 'dev-b').expect(404);
+    const nobody = await payout('p-nobody', 'dev-z').expect(404);
+    expect(other.body).toEqual({ ...nobody.body, message: nobody.body.message.replace('dev-z', 'dev-b') });
+    const settled = await request(server).post('/v1/payouts/p-own/settlement').set('X-Api-Key', developerSecret).send({ settledAt: new Date().toISOString(), reference: 'attacker-iban' });
+    expect(settled.status).toBe(403);
+    const written = await ledger.runtime.connection.pool.query("SELECT data->>'payoutId' AS payout_id FROM events WHERE type LIKE 'Payout%' ORDER BY 1");
+    expect(written.rows.map((row) => row.payout_id)).toEqual(['p-own']);
   });
 });

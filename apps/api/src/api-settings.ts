@@ -44,6 +44,8 @@ export type ApiSettings = {
   apiKeys: ApiKey[] | null;
   anonymousAccess: AnonymousAccess;
   rateLimits: RateLimits;
+  /** `RSI_DEVELOPERS_REQUEST_PAYOUTS=own`: developer keys may request their own developer's payouts. */
+  developersRequestPayouts: boolean;
   bodyLimitBytes: number;
   projectorIntervalMilliseconds: number;
   /** The seal key whose public half `GET /v1/seal-public-key` publishes. */
@@ -66,6 +68,13 @@ function positiveIntegerSetting(environment: NodeJS.ProcessEnv, name: string, fa
   if (value === undefined || value === '') return fallback;
   if (!/^[0-9]{1,9}$/.test(value) || Number(value) < 1 || Number(value) > maximum) throw new RangeError(`${name} must be an integer from 1 to ${maximum}`);
   return Number(value);
+}
+
+function readDevelopersRequestPayouts(value: string | undefined): boolean {
+  const setting = value?.trim() ?? '';
+  if (setting === '' || setting === 'none') return false;
+  if (setting === 'own') return true;
+  throw new RangeError('RSI_DEVELOPERS_REQUEST_PAYOUTS must be own or none');
 }
 
 export function readRateLimits(environment: NodeJS.ProcessEnv): RateLimits {
@@ -134,6 +143,7 @@ export function readApiSettings(options: ApiOptions = {}): ApiSettings {
   const sealPrivateKeyFile = options.sealPrivateKeyFile ?? sealPrivateKeyPath({ environment, workingDirectory: process.cwd() });
   return {
     apiKeys: parseApiKeys(environment.RSI_API_KEYS), anonymousAccess: options.anonymousAccess ?? 'operator', rateLimits: readRateLimits(environment),
+    developersRequestPayouts: readDevelopersRequestPayouts(environment.RSI_DEVELOPERS_REQUEST_PAYOUTS),
     bodyLimitBytes, projectorIntervalMilliseconds, sealPrivateKeyFile,
   };
 }

@@ -40,7 +40,7 @@ export class AccessController {
   }
 
   @Get('keys')
-  @ApiOperation({ summary: 'Every key issued on the ledger (never a secret): operators only' })
+  @ApiOperation({ summary: 'Every key issued on the ledger, who issued and revoked it and when (never a secret): operators and auditors' })
   @ApiOkResponse({ type: KeyListDto })
   @ErrorResponses([401, 500, 503])
   async listKeys(): Promise<KeyListDto> {

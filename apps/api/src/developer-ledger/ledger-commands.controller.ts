@@ -10,6 +10,8 @@ import {
   API_KEY_SECURITY, COMMAND_ERROR_STATUSES, ErrorResponses, IDEMPOTENT_REPLAYED_HEADER, IdempotencyKeyHeader, IdentifierPathParameter, type ErrorStatus,
 } from '../http/openapi-document';
 import { identifierParameter } from '../http/path-parameters';
+import { ApiError } from '../http/api-error';
+import { developerScopeOf } from '../http/route-access.guard';
 
 /**
  * The responses every command endpoint may give, for the OpenAPI document. `notFound`: what
@@ -94,7 +96,13 @@ export class LedgerCommandsController {
   @Post('payouts')
   @ApiOperation({ summary: 'RequestPayout: debits the available balance' })
   @CommandResponses('developer_not_registered.')
-  requestPayout(@Req() request: Request, @Res() response: Response, @Body() body: RequestPayoutDto): Promise<void> {
+  async requestPayout(@Req() request: Request, @Res() response: Response, @Body() body: RequestPayoutDto): Promise<void> {
+    // A developer key (RSI_DEVELOPERS_REQUEST_PAYOUTS=own) requests its own payouts only:
+    // another developer is answered as an unregistered one, and nothing is written.
+    const scope = developerScopeOf(request);
+    if (scope !== null && body.developerId !== scope) {
+      throw new ApiError(404, 'developer_not_registered', `developer ${body.developerId} is not registered`, 'developerId');
+    }
     return this.send(request, response, 'RequestPayout', body);
   }
 

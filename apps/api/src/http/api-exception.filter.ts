@@ -73,6 +73,11 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     if (body.code === 'database_unavailable') response.setHeader('Retry-After', String(DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS));
     if (body.code === 'write_contention') response.setHeader('Retry-After', String(WRITE_CONTENTION_RETRY_AFTER_SECONDS));
+    // A held-back event may be another developer's: a developer key is told that its answer
+    // waits, never which stream or event holds it (operators see them: projections status).
+    if (body.code === 'projection_halted' && host.switchToHttp().getRequest<{ caller?: { role?: string } }>().caller?.role === 'developer') {
+      body = { statusCode: body.statusCode, code: body.code, message: 'this answer depends on events a projection holds back; the platform\'s operators are told; retry later' };
+    }
     response.status(body.statusCode).json(body);
   }
 

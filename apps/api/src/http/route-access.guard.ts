@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, RequestMethod, type CanActivate, type ExecutionContext, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, RequestMethod, type CanActivate, type ExecutionContext, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import type { Request, Response } from 'express';
@@ -6,7 +6,7 @@ import { ApiKeyRegistry, type ApiRole, type LedgerRuntime } from '@rsi/ledger';
 import { AccessLog } from './access-log';
 import { ApiError } from './api-error';
 import { RateLimiter } from './rate-limiter';
-import { PUBLIC, ROUTE_ACCESS_TABLE, type RouteAccess } from './route-access.table';
+import { PUBLIC, ROUTE_ACCESS_TABLE, ROUTE_ACCESS_WIDENED_BY_SETTING, type RouteAccess } from './route-access.table';
 import { API_SETTINGS, keyIdOfSecret, LEDGER_RUNTIME, type ApiSettings } from '../api-settings';
 
 export const ANONYMOUS_ACTOR = 'api:anonymous';
@@ -90,13 +90,14 @@ export function applicationRouteKeys(discovery: DiscoveryService): string[] {
  * anonymous: an operator on a loopback address, read-only with `serve --allow-anonymous`.
  */
 @Injectable()
-export class RouteAccessGuard implements CanActivate, OnApplicationBootstrap, OnApplicationShutdown {
+export class RouteAccessGuard implements CanActivate, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('RouteAccessGuard');
   private readonly registry: ApiKeyRegistry;
   readonly accessLog: AccessLog;
   private readonly keyRates: RateLimiter;
   private readonly failedAuthentications: RateLimiter;
   private keysExist: { value: boolean; checkedAtMilliseconds: number } | null = null;
+  private readonly routesOfHandler = new WeakMap<object, string[]>();
 
   constructor(
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
@@ -116,7 +117,8 @@ export class RouteAccessGuard implements CanActivate, OnApplicationBootstrap, On
     if (missing.length > 0) this.logger.error(`routes without a row in ROUTE_ACCESS_TABLE, refused to everyone: ${missing.join(', ')}`);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** The pending access log is written before the database closes (its `onApplicationShutdown`). */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.accessLog.close().catch(() => undefined);
   }
 
@@ -128,7 +130,12 @@ export class RouteAccessGuard implements CanActivate, OnApplicationBootstrap, On
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const response = context.switchToHttp().getResponse<Response>();
-    const routes = routeKeysOf(context.getClass(), context.getHandler());
+    const handler = context.getHandler();
+    let routes = this.routesOfHandler.get(handler);
+    if (routes === undefined) {
+      routes = routeKeysOf(context.getClass(), handler);
+      this.routesOfHandler.set(handler, routes);
+    }
     const route = routes.find((key) => key.startsWith(`${request.method} `)) ?? routes[0] ?? `${request.method} ${request.path}`;
     const access: RouteAccess | undefined = ROUTE_ACCESS_TABLE[route];
     if (access === undefined) {
@@ -142,8 +149,10 @@ export class RouteAccessGuard implements CanActivate, OnApplicationBootstrap, On
     const caller = await this.identify(request, response);
     request.caller = caller;
     request.actor = caller.actor;
+    const widened = ROUTE_ACCESS_WIDENED_BY_SETTING[route];
+    const roles = widened !== undefined && this.settings[widened.setting] ? [...access, ...widened.roles] : access;
     const allowed = caller.authenticated || this.settings.anonymousAccess === 'operator'
-      ? access.includes(caller.role)
+      ? roles.includes(caller.role)
       : request.method === 'GET' && access.includes('auditor');
     if (!allowed) {
       this.log(request, response, caller, route);

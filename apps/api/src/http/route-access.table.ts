@@ -65,7 +65,17 @@ export const ROUTE_ACCESS_TABLE: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/access-log': AUDITORS,
   'GET /v1/streams/:streamName/events': AUDITORS,
   // key management
-  'GET /v1/keys': OPERATOR,
+  // who could act when: auditors read the keys too (never a secret)
+  'GET /v1/keys': AUDITORS,
   'POST /v1/keys': OPERATOR,
   'POST /v1/keys/:keyId/revocation': OPERATOR,
+};
+
+/**
+ * Rows a documented setting widens, and only these: with `RSI_DEVELOPERS_REQUEST_PAYOUTS=own`
+ * (`ApiSettings.developersRequestPayouts`), a developer key may request a payout of its own
+ * developer (the handler answers another developer's id as unregistered). Off by default.
+ */
+export const ROUTE_ACCESS_WIDENED_BY_SETTING: Readonly<Record<string, { setting: 'developersRequestPayouts'; roles: readonly ApiRole[] }>> = {
+  'POST /v1/payouts': { setting: 'developersRequestPayouts', roles: ['developer'] },
 };
