@@ -39,12 +39,13 @@ export function monthFiguresOf(shares: readonly PlatformShareRow[], economics: r
     const entry = entryOf(row.currency, row.month);
     entry.gross.push(row.grossRevenue, `-${row.refunds}`.replace('--', ''));
   }
-  const zero = (values: string[], currencyOf: string[]) => (values.length === 0 ? sumDecimals(currencyOf.length === 0 ? ['0.00'] : currencyOf.map((value) => value.replace(/[0-9]/g, '0').replace('-', ''))) : sumDecimals(values));
+  /** Zero with the decimals the currency's other figures have (sumDecimals of nothing has none). */
+  const total = (values: string[], sample: string | undefined) => sumDecimals(values.length > 0 ? values : [(sample ?? '0').replace(/-/g, '').replace(/[0-9]/g, '0')]);
   return [...byKey.values()]
     .sort((left, right) => (left.currency === right.currency ? left.month.localeCompare(right.month) : left.currency.localeCompare(right.currency)))
     .map((entry) => {
-      const sample = [...entry.gross, ...entry.platform, ...entry.carveOuts];
-      return { currency: entry.currency, month: entry.month, gross: zero(entry.gross, sample), platformShare: zero(entry.platform, sample), carveOuts: zero(entry.carveOuts, sample) };
+      const sample = [...entry.gross, ...entry.platform, ...entry.carveOuts][0];
+      return { currency: entry.currency, month: entry.month, gross: total(entry.gross, sample), platformShare: total(entry.platform, sample), carveOuts: total(entry.carveOuts, sample) };
     });
 }
 
