@@ -251,7 +251,8 @@ describe('HTTP API (supertest, real database)', () => {
       const response = await request(server).get('/v1/developers/dev-pay/balances').query({ asOf: '2026-03-01T00:00:00Z' }).expect(200);
       expect(response.body).toEqual({
         developerId: 'dev-pay', asOf: '2026-03-01T00:00:00.000Z',
-        balances: [{ currency: 'USD', pending: '0.00', available: '300.00', refunded: '0.00', payoutsInFlight: '0.00', paid: '200.00', credited: '500.00' }],
+        balances: [{ currency: 'USD', pending: '0.00', available: '300.00', refunded: '0.00', payoutsInFlight: '0.00', paid: '200.00', credited: '500.00',
+          disputed: '0.00', disputeFees: '0.00', disputesLost: '0.00', reserved: '0.00' }],
       });
       const early = await request(server).get('/v1/developers/dev-pay/balances').query({ asOf: '2026-01-06T00:00:00Z' }).expect(200);
       expect(early.body.balances[0]).toMatchObject({ pending: '500.00' });

@@ -50,7 +50,8 @@ describe('verify and replay a ledger', () => {
     const definitionsOf = (schema: string) => indexes.rows.filter((row) => row.schema === schema)
       .map((row) => `${row.table}: ${String(row.definition).replace(` ON ${schema}.`, ' ON ')}`).sort();
     expect(definitionsOf('replay_test')).toEqual(definitionsOf('public'));
-    expect(definitionsOf('public').length).toBe(4 + 3 + 1);
+    // splits: its key, position, availability, occurredAt and reserve-release indexes (migration 0014).
+    expect(definitionsOf('public').length).toBe(5 + 3 + 1);
     await promoteReplay(pool, replay);
     const after = await pool.query(`SELECT count(*)::int AS count, sum(amount_minor)::text AS total FROM ledger_entries`);
     expect(after.rows[0]).toEqual(before.rows[0]);

@@ -15,10 +15,17 @@ import { SealPublicKeyController } from './audit/seal-public-key.controller';
 import { StreamEventsController } from './audit/stream-events.controller';
 import { AccessController } from './access/access.controller';
 import { AuditController } from './audit/audit.controller';
+import { MetricsController } from './operations/metrics.controller';
+import { MetricsService } from './operations/metrics.service';
+import { ShutdownState } from './operations/shutdown-state';
+import { structuredLoggingModule } from './operations/structured-logging';
+import { WebhookDeliveryWorker } from './webhooks/webhook-delivery.worker';
+import { WebhooksController } from './webhooks/webhooks.controller';
 
 /**
- * What every HTTP controller shares: the settings, the command endpoint, and the one gate of
- * every route, `RouteAccessGuard` (global: `APP_GUARD`), which applies the route table.
+ * What every HTTP controller shares: the settings, the command endpoint, the metrics, the
+ * shutdown state, and the one gate of every route, `RouteAccessGuard` (global: `APP_GUARD`),
+ * which applies the route table.
  */
 @Global()
 @Module({})
@@ -35,8 +42,10 @@ export class ApiHttpModule {
         RouteAccessGuard,
         { provide: APP_GUARD, useExisting: RouteAccessGuard },
         CommandEndpointService,
+        MetricsService,
+        ShutdownState,
       ],
-      exports: [API_SETTINGS, LEDGER_RUNTIME, RouteAccessGuard, CommandEndpointService],
+      exports: [API_SETTINGS, LEDGER_RUNTIME, RouteAccessGuard, CommandEndpointService, MetricsService, ShutdownState],
     };
   }
 }
@@ -57,6 +66,10 @@ export class AuditHttpModule {}
 @Module({ controllers: [AccessController] })
 export class AccessHttpModule {}
 
+/** Webhooks for integrators: the subscriptions' routes and the delivery worker (one active instance). */
+@Module({ controllers: [WebhooksController], providers: [WebhookDeliveryWorker] })
+export class WebhooksHttpModule {}
+
 /**
  * The HTTP API: the ledger's modules (database, event store, projections, features), the
  * routes of each feature, health, and the background projector.
@@ -66,8 +79,11 @@ export class ApiAppModule {
   static forRoot(settings: ApiSettings, ledgerOptions: LedgerOptions): DynamicModule {
     return {
       module: ApiAppModule,
-      imports: [...ledgerModuleImports(ledgerOptions), ApiHttpModule.forRoot(settings), DeveloperLedgerHttpModule, ConsumptionHttpModule, AuditHttpModule, AccessHttpModule],
-      controllers: [HealthController],
+      imports: [
+        structuredLoggingModule(settings.configuration.logLevel), ...ledgerModuleImports(ledgerOptions), ApiHttpModule.forRoot(settings),
+        DeveloperLedgerHttpModule, ConsumptionHttpModule, AuditHttpModule, AccessHttpModule, WebhooksHttpModule,
+      ],
+      controllers: [HealthController, MetricsController],
       providers: [BackgroundProjector],
     };
   }

@@ -10,6 +10,7 @@ import { runDemo } from './demo.command';
 import { readPinnedPublicKeys, registerAuditCommands } from './audit.commands';
 import { registerProjectionsCommands } from './projections.commands';
 import { registerDevelopersCommands } from './developers.commands';
+import { registerPayoutsCommands } from './payouts.commands';
 import { registerKeysCommands } from './keys.commands';
 import { registerTreeHeadCommands, startTreeHeadSchedule } from './tree-head.commands';
 
@@ -183,7 +184,9 @@ program
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--allow-anonymous', 'on a non-loopback host without any key: let callers without a key read (never write); without it such a server refuses to start')
   .action(async (options: { port: number; host: string; allowAnonymous?: boolean }) => {
-    const { startApiServer, ServeRefusedError } = await import('../../api/src/api-server');
+    const { readServerConfiguration, startApiServer, ServeRefusedError } = await import('../../api/src/api-server');
+    // Every variable of the schema is checked before anything opens: a wrong value stops here, named.
+    readServerConfiguration(process.env);
     const sealPrivateKeyFile = library().sealPrivateKeyPath({ environment: process.env, dataDirectory: dataDirectoryOption(), workingDirectory: process.cwd() });
     let server: Awaited<ReturnType<typeof startApiServer>>;
     try {
@@ -202,9 +205,13 @@ program
     // loudly, for a supervisor to restart a process in a state nobody reasoned about.
     const shutdown = async (signal: string) => {
       try {
-        // Closes the event store and the database after the HTTP server and the projector.
-        await server.close();
+        // The tree-head schedule first (it writes through the database), then the graceful stop:
+        // no new connection, in-flight requests answered, the projector and the webhook worker
+        // stopped at a checkpoint, the event store and the database closed; bounded by
+        // RSI_SHUTDOWN_TIMEOUT_SECONDS (docs/operations.md#graceful-shutdown).
         await treeHeads?.stop();
+        await server.close();
+        process.stderr.write(`rsi-ledger: stopped on ${signal}\n`);
         process.exit(0);
       } catch (error) {
         // Closing during an outage can fail (a connection that cannot say goodbye): say so, exit non-zero.
@@ -222,6 +229,11 @@ registerProjectionsCommands(program, {
 });
 
 registerDevelopersCommands(program, {
+  withLedger: (work) => withLedger(dataDirectoryOption(), work),
+  actor: actorOfThisProcess,
+});
+
+registerPayoutsCommands(program, {
   withLedger: (work) => withLedger(dataDirectoryOption(), work),
   actor: actorOfThisProcess,
 });

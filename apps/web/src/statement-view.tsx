@@ -141,7 +141,7 @@ export function StatementDocumentView({ statement, developerId }: { statement: D
               <tr>
                 <th scope="col">Currency</th><th scope="col" class="number">Opening</th><th scope="col" class="number">Receipts (gross)</th>
                 <th scope="col" class="number">Platform share</th><th scope="col" class="number">Carve-outs</th><th scope="col" class="number">Your share</th>
-                <th scope="col" class="number">Refunds</th><th scope="col" class="number">Payouts</th><th scope="col" class="number">Closing</th>
+                <th scope="col" class="number">Refunds</th><th scope="col" class="number">Payouts</th><th scope="col" class="number">Disputes</th><th scope="col" class="number">Closing</th>
                 <th scope="col" class="number">Pending</th><th scope="col" class="number">Available</th>
               </tr>
             </thead>
@@ -156,6 +156,7 @@ export function StatementDocumentView({ statement, developerId }: { statement: D
                   <td class="number"><Amount value={summary.receiptsNet} /></td>
                   <td class="number"><Amount value={summary.refunds} /> <span class="muted small">({summary.refundCount})</span></td>
                   <td class="number"><Amount value={summary.payouts} /> <span class="muted small">({summary.payoutCount})</span></td>
+                  <td class="number"><Amount value={summary.disputes} /> <span class="muted small">({summary.disputeCount})</span></td>
                   <td class="number"><strong><Amount value={summary.closing} /></strong></td>
                   <td class="number"><Amount value={summary.pending} /></td>
                   <td class="number"><Amount value={summary.available} /></td>
@@ -193,6 +194,7 @@ export function StatementDocumentView({ statement, developerId }: { statement: D
       <Section title="Receipts"><LineTable lines={document.receipts} caption="Receipts" showShares /></Section>
       <Section title="Refunds"><LineTable lines={document.refunds} caption="Refunds" showShares /></Section>
       <Section title="Payouts"><LineTable lines={document.payouts} caption="Payouts" showShares={false} /></Section>
+      {document.disputes.length > 0 ? <Section title="Disputes"><LineTable lines={document.disputes} caption="Disputes" showShares={false} /></Section> : null}
     </article>
   );
 }

@@ -272,6 +272,58 @@ export class DuplicateRefund extends DomainError {
   }
 }
 
+// ---- Payout runs --------------------------------------------------------------------------
+
+export class PayoutRunIdTaken extends DomainError {
+  constructor(runId: string, payoutId: string) {
+    super('payout_run_id_taken', 'conflict', `payout run ${runId}: its payout id ${payoutId} is already used by another payout`, 'runId');
+  }
+}
+
+export class PayoutRunConflict extends DomainError {
+  constructor(runId: string, recorded: string) {
+    super('duplicate_payout_run', 'conflict', `payout run ${runId} is already recorded with ${recorded}`, 'runId');
+  }
+}
+
+// ---- Disputes ---------------------------------------------------------------------------
+
+export class DisputeExceedsRemaining extends DomainError {
+  constructor(receiptId: string, remaining: string) {
+    super('dispute_exceeds_remaining', 'conflict', `the dispute exceeds what is neither refunded nor under dispute of receipt ${receiptId} (${remaining})`, 'amount');
+  }
+}
+
+export class DisputeBeforeReceipt extends DomainError {
+  constructor(openedAt: string, receiptOccurredAt: string) {
+    super('dispute_before_receipt', 'invalid', `dispute openedAt ${openedAt} precedes the receipt's occurredAt ${receiptOccurredAt}`, 'openedAt');
+  }
+}
+
+export class DuplicateDispute extends DomainError {
+  constructor(disputeId: string) {
+    super('duplicate_dispute', 'conflict', `dispute ${disputeId} is already recorded with other content`, 'disputeId');
+  }
+}
+
+export class UnknownDispute extends DomainError {
+  constructor(disputeId: string) {
+    super('unknown_dispute', 'not_found', `dispute ${disputeId} is not recorded for this developer`, 'disputeId');
+  }
+}
+
+export class DisputeNotOpen extends DomainError {
+  constructor(disputeId: string, status: string) {
+    super('dispute_not_open', 'conflict', `dispute ${disputeId} is already ${status}`, 'disputeId');
+  }
+}
+
+export class DisputeResolvedBeforeOpened extends DomainError {
+  constructor(resolvedAt: string, openedAt: string) {
+    super('dispute_resolved_before_opened', 'invalid', `resolvedAt ${resolvedAt} precedes the dispute's openedAt ${openedAt}`, 'resolvedAt');
+  }
+}
+
 // ---- Payouts --------------------------------------------------------------------------
 
 export class PayoutBelowMinimum extends DomainError {

@@ -28,7 +28,7 @@ export {
 } from './reference/reference-data.parser';
 export type { IncomeGroup } from './reference/reference-data.parser';
 export {
-  PLATFORM_PARTY, REVENUE_CLEARING_ACCOUNT, PAYOUTS_IN_FLIGHT_ACCOUNT, PAYOUTS_SETTLED_ACCOUNT, SYSTEM_ACCOUNTS,
+  PLATFORM_PARTY, REVENUE_CLEARING_ACCOUNT, PAYOUTS_IN_FLIGHT_ACCOUNT, PAYOUTS_SETTLED_ACCOUNT, DISPUTES_HELD_ACCOUNT, DISPUTE_FEES_ACCOUNT, SYSTEM_ACCOUNTS,
   RESERVED_PARTY_KINDS, partyKind, isReservedParty,
 } from './contract/party-namespace';
 export * from './contract/contract-terms';
@@ -42,14 +42,14 @@ export type { SplitReceiptInput, SplitReceiptResult } from './split/split-receip
 export { reverseRefund } from './split/refund-reversal.rule';
 export type { ReverseRefundInput } from './split/refund-reversal.rule';
 export {
-  initialDeveloperState, evolveDeveloper, developerStateFrom, availableBalanceMinor, pendingBalanceMinor,
+  initialDeveloperState, evolveDeveloper, developerStateFrom, availableBalanceMinor, pendingBalanceMinor, receiptRemainingMinor, balanceFiguresMinor, reserveHeldMinor,
   creditsAvailableMinor, balanceOf, counterKey, scopeKey, windowKey, DEVELOPER_SCOPE_KEY,
 } from './developer/developer.state';
 export type {
   DeveloperState, DeveloperRegistration, AppState, ContractVersionState, ReceiptState, RefundState, PayoutState,
-  PayoutStatus, CurrencyBalanceState,
+  PayoutStatus, CurrencyBalanceState, DisputeState,
 } from './developer/developer.state';
-export { decideDeveloper, minimumPayoutMinor } from './developer/developer.decider';
+export { decideDeveloper, minimumPayoutMinor, parseRunId, runPayoutId, checkPayoutRunMatches } from './developer/developer.decider';
 export * from './developer/personal-data';
 export {
   encodeDeveloperEvent, decodeDeveloperEvent, isDeveloperEventType, DEVELOPER_EVENT_TYPES,

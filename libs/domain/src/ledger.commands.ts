@@ -86,6 +86,49 @@ export type FailPayout = Command<'FailPayout', {
   reason: string;
 }>;
 
+/**
+ * A dispute (chargeback) of part or all of a receipt: `amount` is reversed across the
+ * receipt's lines by the refund rule and held as disputed; `fee` (may be "0") is charged to
+ * the party the receipt's contract names in `disputeFeeBearer`.
+ */
+export type OpenDispute = Command<'OpenDispute', {
+  disputeId: string;
+  receiptId: string;
+  amount: string;
+  fee: string;
+  openedAt: string;
+}>;
+
+export const DISPUTE_OUTCOMES = ['won', 'lost'] as const;
+export type DisputeOutcome = typeof DISPUTE_OUTCOMES[number];
+
+/** `won` gives the reversed lines back; `lost` makes the reversal final. The fee is never returned. */
+export type ResolveDispute = Command<'ResolveDispute', {
+  disputeId: string;
+  outcome: string;
+  resolvedAt: string;
+}>;
+
+/**
+ * A payout run (the application layer's command): for every developer whose available balance
+ * in `currency` at `asOf` is at least their minimum payout, one payout of the whole available
+ * amount. The ledger fans it out into one `AssessRunPayout` per developer with a balance in
+ * that currency; re-running a run id changes nothing.
+ */
+export type RunPayouts = Command<'RunPayouts', {
+  runId: string;
+  currency: string;
+  asOf: string;
+}>;
+
+/** One developer's part of a payout run, decided on the developer's stream. Never sent by an edge. */
+export type AssessRunPayout = Command<'AssessRunPayout', {
+  runId: string;
+  developerId: string;
+  currency: string;
+  asOf: string;
+}>;
+
 /** Every command decided on a developer's stream (`developer-<developerId>`). */
 export type DeveloperCommand =
   | RegisterDeveloper
@@ -96,4 +139,7 @@ export type DeveloperCommand =
   | RefundRevenue
   | RequestPayout
   | SettlePayout
-  | FailPayout;
+  | FailPayout
+  | OpenDispute
+  | ResolveDispute
+  | AssessRunPayout;

@@ -69,6 +69,13 @@ export type RevenueRecorded = DomainEvent<'RevenueRecorded', {
   lines: SplitLine[];
   /** When the developer's credit stops being pending: occurredAt + holdDays. */
   availableAt: string;
+  /**
+   * Rolling reserve, only when the contract version has one (absent from every other event, so
+   * events recorded before reserves encode as they were): the part of the developer line held
+   * until `reserveReleasedAt` = occurredAt + reserve.holdDays instead of `availableAt`.
+   */
+  reserveMinor?: bigint;
+  reserveReleasedAt?: string;
 }>;
 
 export type RevenueRefunded = DomainEvent<'RevenueRefunded', {
@@ -112,6 +119,57 @@ export type PayoutFailed = DomainEvent<'PayoutFailed', {
   reason: string;
 }>;
 
+/**
+ * A dispute opened: `lines` (the refund rule over what is left of the receipt's lines) are
+ * taken from the parties and held in `system:disputes-held`; `feeMinor` is charged to
+ * `feeBearer` (the receipt's contract's `disputeFeeBearer`) and paid to `system:dispute-fees`.
+ */
+export type DisputeOpened = DomainEvent<'DisputeOpened', {
+  disputeId: string;
+  receiptId: string;
+  appId: string;
+  developerId: string;
+  currency: string;
+  amountMinor: bigint;
+  feeMinor: bigint;
+  feeBearer: 'developer' | 'platform';
+  openedAt: string;
+  contractVersion: number;
+  contractHash: string;
+  splitRuleVersion: number;
+  /** Reversal per party, in the receipt's line order. Sum = amountMinor. */
+  lines: SplitLine[];
+}>;
+
+/** A dispute resolved: `won` gives `lines` (those of the opening) back to the parties; `lost` makes them final. */
+export type DisputeResolved = DomainEvent<'DisputeResolved', {
+  disputeId: string;
+  receiptId: string;
+  appId: string;
+  developerId: string;
+  currency: string;
+  amountMinor: bigint;
+  outcome: 'won' | 'lost';
+  resolvedAt: string;
+  lines: SplitLine[];
+}>;
+
+/**
+ * A developer assessed in a payout run: what was available at `asOf` and the minimum payout;
+ * `payoutId` names the `PayoutRequested` that follows it in the same decision, or is null when
+ * nothing was paid (available below the minimum, or not positive).
+ */
+export type PayoutRunAssessed = DomainEvent<'PayoutRunAssessed', {
+  runId: string;
+  developerId: string;
+  currency: string;
+  asOf: string;
+  /** May be negative. */
+  availableMinor: bigint;
+  minimumPayoutMinor: bigint;
+  payoutId: string | null;
+}>;
+
 export type DeveloperEvent =
   | DeveloperRegistered
   | PersonalDataErased
@@ -121,4 +179,7 @@ export type DeveloperEvent =
   | RevenueRefunded
   | PayoutRequested
   | PayoutSettled
-  | PayoutFailed;
+  | PayoutFailed
+  | DisputeOpened
+  | DisputeResolved
+  | PayoutRunAssessed;

@@ -9,7 +9,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   CARVE_OUT_BASES, CONTRACT_CARVE_OUTS_MAXIMUM, CONTRACT_SCOPES, CONTRACT_TIERS_MAXIMUM, CONTRACT_WINDOWS,
-  type CarveOutBase, type ContractScope, type ContractWindow,
+  DISPUTE_FEE_BEARERS, type CarveOutBase, type ContractScope, type ContractWindow, type DisputeFeeBearer,
 } from '@rsi/domain';
 import {
   RefusesUnknownProperties, currencySchema, holdDaysSchema, instantSchema, moneySchema, partySchema, rateSchema,
@@ -61,6 +61,15 @@ export class CarveOutDto {
 }
 
 @RefusesUnknownProperties()
+export class ReserveDto {
+  @ApiProperty(rateSchema('Share of each developer credit held (floor, in minor units).', '10%'))
+  rate!: string;
+
+  @ApiProperty(holdDaysSchema())
+  holdDays!: number | string;
+}
+
+@RefusesUnknownProperties()
 export class ContractTermsDto {
   @ApiProperty(currencySchema())
   currency!: string;
@@ -88,4 +97,16 @@ export class ContractTermsDto {
 
   @ApiProperty(moneySchema('Smallest payout the developer may request; zero allowed.', '50.00'))
   minimumPayout!: string;
+
+  @ApiPropertyOptional({
+    enum: DISPUTE_FEE_BEARERS, nullable: true,
+    description: 'Who pays a dispute\'s fee: developer (default) or platform. Written into the hashed terms only when platform.',
+  })
+  disputeFeeBearer?: DisputeFeeBearer | null;
+
+  @ApiPropertyOptional({
+    type: ReserveDto, nullable: true,
+    description: 'Rolling reserve: that share of each developer credit is held until occurredAt + reserve.holdDays instead of the ordinary hold; absent or null for none.',
+  })
+  reserve?: ReserveDto | null;
 }

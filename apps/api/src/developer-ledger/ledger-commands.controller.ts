@@ -4,7 +4,8 @@ import type { Request, Response } from 'express';
 import { CommandResponseDto } from '../http/api-responses.dto';
 import { CommandEndpointService } from '../http/command-endpoint.service';
 import {
-  AmendContractDto, ErasePersonalDataDto, FailPayoutDto, RecordRevenueDto, RefundRevenueDto, RegisterAppDto, RegisterDeveloperDto, RequestPayoutDto, SettlePayoutDto,
+  AmendContractDto, ErasePersonalDataDto, FailPayoutDto, OpenDisputeDto, RecordRevenueDto, RefundRevenueDto, RegisterAppDto, RegisterDeveloperDto,
+  RequestPayoutDto, ResolveDisputeDto, RunPayoutsDto, SettlePayoutDto,
 } from './ledger-commands.dto';
 import {
   API_KEY_SECURITY, COMMAND_ERROR_STATUSES, ErrorResponses, IDEMPOTENT_REPLAYED_HEADER, IdempotencyKeyHeader, IdentifierPathParameter, type ErrorStatus,
@@ -93,6 +94,21 @@ export class LedgerCommandsController {
     return this.send(request, response, 'RefundRevenue', body);
   }
 
+  @Post('disputes')
+  @ApiOperation({ summary: 'OpenDispute: reverses part of a receipt by the refund rule and holds it as disputed; charges the fee to the contract\'s disputeFeeBearer' })
+  @CommandResponses('unknown_receipt.')
+  openDispute(@Req() request: Request, @Res() response: Response, @Body() body: OpenDisputeDto): Promise<void> {
+    return this.send(request, response, 'OpenDispute', body);
+  }
+
+  @Post('disputes/:disputeId/resolution')
+  @ApiOperation({ summary: 'ResolveDispute: won gives the reversed lines back, lost makes the reversal final' })
+  @CommandResponses('unknown_dispute.')
+  @IdentifierPathParameter('disputeId', 'Dispute id.')
+  resolveDispute(@Req() request: Request, @Res() response: Response, @Param('disputeId') disputeId: string, @Body() body: ResolveDisputeDto): Promise<void> {
+    return this.send(request, response, 'ResolveDispute', { disputeId: identifierParameter(disputeId, 'disputeId'), outcome: body.outcome, resolvedAt: body.resolvedAt });
+  }
+
   @Post('payouts')
   @ApiOperation({ summary: 'RequestPayout: debits the available balance' })
   @CommandResponses('developer_not_registered.')
@@ -104,6 +120,13 @@ export class LedgerCommandsController {
       throw new ApiError(404, 'developer_not_registered', `developer ${body.developerId} is not registered`, 'developerId');
     }
     return this.send(request, response, 'RequestPayout', body);
+  }
+
+  @Post('payout-runs')
+  @ApiOperation({ summary: 'RunPayouts: one payout of the whole available balance for every developer at or above their minimum payout; re-running a run id changes nothing' })
+  @CommandResponses(null)
+  runPayouts(@Req() request: Request, @Res() response: Response, @Body() body: RunPayoutsDto): Promise<void> {
+    return this.send(request, response, 'RunPayouts', body);
   }
 
   @Post('payouts/:payoutId/settlement')

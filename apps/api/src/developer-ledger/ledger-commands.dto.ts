@@ -1,9 +1,9 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsObject, IsOptional, IsString, Matches, MaxLength, type ValidationArguments } from 'class-validator';
+import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, type ValidationArguments } from 'class-validator';
 import {
   COUNTRY_CODE_LENGTH, IDENTIFIER_LENGTH_MAXIMUM, INCOME_GROUP_LENGTH_MAXIMUM, INSTANT_TEXT_LENGTH_MAXIMUM,
-  MONEY_INPUT_LENGTH_MAXIMUM, NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM,
+  MONEY_INPUT_LENGTH_MAXIMUM, NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM, DISPUTE_OUTCOMES, RUN_ID_LENGTH_MAXIMUM,
 } from '@rsi/domain';
 import { ContractTermsDto } from './contract-terms.dto';
 import {
@@ -180,4 +180,32 @@ export class ErasePersonalDataDto {
 export class FailPayoutDto {
   @InstantField('When the payout failed.', '2026-03-02T00:00:00Z') failedAt!: string;
   @TextField('Why it failed.', 'account closed', REASON_LENGTH_MAXIMUM) reason!: string;
+}
+
+@RefusesUnknownProperties()
+export class OpenDisputeDto {
+  @IdentifierField('Dispute id (natural key).', 'dispute-1') disputeId!: string;
+  @IdentifierField('Receipt id disputed.', 'rcpt-1') receiptId!: string;
+  @MoneyField('Disputed amount, in the receipt currency: at most what is neither refunded nor under dispute.', '100.00') amount!: string;
+  @MoneyField('Dispute fee, in the receipt currency ("0" for none), charged to the contract\'s disputeFeeBearer; never returned.', '15.00') fee!: string;
+  @InstantField('When the dispute was opened.', '2026-02-10T10:00:00Z') openedAt!: string;
+}
+
+/** ResolveDispute: the dispute id is in the path. */
+@RefusesUnknownProperties()
+export class ResolveDisputeDto {
+  @IsIn(DISPUTE_OUTCOMES as unknown as string[], { message: `$property: one of ${DISPUTE_OUTCOMES.join(', ')} is required` })
+  @ApiProperty({ description: 'won: the reversed lines go back to the parties; lost: the reversal is final.', enum: DISPUTE_OUTCOMES, example: 'won' })
+  outcome!: string;
+  @InstantField('When the dispute was resolved.', '2026-03-10T10:00:00Z') resolvedAt!: string;
+}
+
+/** RunPayouts: an operator's payout run over every developer with a balance in the currency. */
+@RefusesUnknownProperties()
+export class RunPayoutsDto {
+  @IdentifierField(`Run id (natural key, at most ${RUN_ID_LENGTH_MAXIMUM} characters): payout ids are <runId>:<developerId>; re-running it changes nothing.`, 'run-2026-03')
+  @MaxLength(RUN_ID_LENGTH_MAXIMUM, { message: `$property: at most ${RUN_ID_LENGTH_MAXIMUM} characters` })
+  runId!: string;
+  @CurrencyField() currency!: string;
+  @InstantField('Balances available at this instant are paid out (it is also each payout\'s requestedAt).', '2026-03-01T00:00:00Z') asOf!: string;
 }

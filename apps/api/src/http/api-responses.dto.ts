@@ -35,11 +35,15 @@ export class CommandResponseDto {
 export class CurrencyBalanceDto {
   @ApiProperty(currencySchema()) currency!: string;
   @ApiProperty(signedMoneySchema('Credits whose hold period has not ended at asOf.', '1170.00')) pending!: string;
-  @ApiProperty(signedMoneySchema('credited − pending − refunded − payoutsInFlight − paid.', '0.00')) available!: string;
+  @ApiProperty(signedMoneySchema('credited − pending − reserved − refunded − payoutsInFlight − paid − disputed − disputesLost − disputeFees.', '0.00')) available!: string;
   @ApiProperty(signedMoneySchema('Credits reversed by refunds.', '0.00')) refunded!: string;
   @ApiProperty(signedMoneySchema('Payouts requested, neither settled nor failed.', '0.00')) payoutsInFlight!: string;
   @ApiProperty(signedMoneySchema('Payouts settled.', '0.00')) paid!: string;
   @ApiProperty(signedMoneySchema('Every developer line of the splits.', '1170.00')) credited!: string;
+  @ApiProperty(signedMoneySchema('Developer lines reversed by disputes still open.', '0.00')) disputed!: string;
+  @ApiProperty(signedMoneySchema('Dispute fees the developer bears (never returned).', '0.00')) disputeFees!: string;
+  @ApiProperty(signedMoneySchema('Developer lines reversed by disputes lost (final).', '0.00')) disputesLost!: string;
+  @ApiProperty(signedMoneySchema('Rolling reserve held at asOf (after covering a negative balance), apart from pending and available.', '0.00')) reserved!: string;
 }
 
 export class DeveloperBalancesDto {
@@ -68,6 +72,12 @@ export class SplitPageDto {
 
 export class HealthDto {
   @ApiProperty({ enum: ['ok'] }) status!: 'ok';
+}
+
+export class ReadinessDto {
+  @ApiProperty({ enum: ['ready'] }) status!: 'ready';
+  @ApiProperty({ description: 'Age of the oldest event the projector has not applied (0: caught up).' }) projectionLagSeconds!: number;
+  @ApiProperty({ description: 'Events stored after the projector\'s checkpoint.' }) projectionLagEvents!: number;
 }
 
 export class SealPublicKeyDto {

@@ -27,6 +27,10 @@ const FINANCE: RouteAccess = ['operator', 'finance'];
 export const ROUTE_ACCESS_TABLE: Readonly<Record<string, RouteAccess>> = {
   // health and the published seal key: anyone, no key
   'GET /health': PUBLIC,
+  'GET /health/live': PUBLIC,
+  'GET /health/ready': PUBLIC,
+  // Prometheus metrics: an auditor key (read-only) is enough for a scraper (docs/operations.md#metrics)
+  'GET /metrics': AUDITORS,
   'GET /v1/seal-public-key': PUBLIC,
   // who am I
   'GET /v1/session': READERS,
@@ -40,6 +44,9 @@ export const ROUTE_ACCESS_TABLE: Readonly<Record<string, RouteAccess>> = {
   'POST /v1/payouts': OPERATOR,
   'POST /v1/payouts/:payoutId/settlement': OPERATOR,
   'POST /v1/payouts/:payoutId/failure': OPERATOR,
+  'POST /v1/payout-runs': OPERATOR,
+  'POST /v1/disputes': OPERATOR,
+  'POST /v1/disputes/:disputeId/resolution': OPERATOR,
   // the developer ledger's reads and exports
   'GET /v1/developers/:developerId/balances': READERS,
   'GET /v1/receipts/:receiptId/split': READERS,
@@ -69,6 +76,16 @@ export const ROUTE_ACCESS_TABLE: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/keys': AUDITORS,
   'POST /v1/keys': OPERATOR,
   'POST /v1/keys/:keyId/revocation': OPERATOR,
+  // webhook subscriptions (docs/operations.md#webhooks)
+  'POST /v1/webhooks': OPERATOR,
+  'GET /v1/webhooks': OPERATOR,
+  'GET /v1/webhooks/:webhookId': OPERATOR,
+  'POST /v1/webhooks/:webhookId/disable': OPERATOR,
+  'POST /v1/webhooks/:webhookId/enable': OPERATOR,
+  'POST /v1/webhooks/:webhookId/secret-rotation': OPERATOR,
+  'POST /v1/webhooks/:webhookId/redelivery': OPERATOR,
+  'GET /v1/webhooks/:webhookId/deliveries': OPERATOR,
+  'DELETE /v1/webhooks/:webhookId': OPERATOR,
 };
 
 /**

@@ -2,7 +2,7 @@ import { DomainError } from '../domain.errors';
 import { DeveloperEvent } from '../ledger.events';
 import {
   amendContract, contractTerms, failPayout, history, recordRevenue, refundRevenue, registerApp, registerDeveloper,
-  requestPayout, settlePayout,
+  requestPayout, settlePayout, openDispute, resolveDispute,
 } from '../testing/developer-decider.support';
 import { decodeDeveloperEvent, encodeDeveloperEvent } from './ledger-event.codec';
 
@@ -24,6 +24,11 @@ const allEvents: DeveloperEvent[] = history([
   requestPayout('p-2', '100.00', '2026-03-01T00:00:00Z'),
   settlePayout('p-1', '2026-03-02T00:00:00Z'),
   failPayout('p-2', '2026-03-02T00:00:00Z'),
+  openDispute('d-1', 'r-1', '200.00', '2026-03-03T00:00:00Z'),
+  openDispute('d-2', 'r-1', '100.00', '2026-03-03T00:00:00Z', '0'),
+  resolveDispute('d-1', 'won', '2026-03-10T00:00:00Z'),
+  resolveDispute('d-2', 'lost', '2026-03-10T00:00:00Z'),
+  { type: 'AssessRunPayout', data: { runId: 'run-1', developerId: 'dev-1', currency: 'USD', asOf: '2026-04-01T00:00:00Z' } },
   { type: 'ErasePersonalData', data: { developerId: 'dev-1', reason: 'erasure request 7' } },
 ]);
 
@@ -41,7 +46,7 @@ describe('developer event codec', () => {
   it('covers every event type', () => {
     expect(new Set(allEvents.map((event) => event.type))).toEqual(new Set([
       'DeveloperRegistered', 'AppRegistered', 'ContractAmended', 'RevenueRecorded', 'RevenueRefunded', 'PayoutRequested', 'PayoutSettled', 'PayoutFailed',
-      'PersonalDataErased',
+      'PersonalDataErased', 'DisputeOpened', 'DisputeResolved', 'PayoutRunAssessed',
     ]));
   });
 
@@ -109,5 +114,21 @@ describe('developer event codec', () => {
   it('refuses unknown types and non-objects', () => {
     expect(refusal('SomethingElse', {})).toBe('event_malformed type');
     expect(refusal('PayoutRequested', null)).toBe('event_malformed data');
+  });
+  it('refuses a dispute with an unknown fee bearer or outcome, or a negative fee', () => {
+    const opened = encodeDeveloperEvent(allEvents.find((event) => event.type === 'DisputeOpened')!).data;
+    const resolved = encodeDeveloperEvent(allEvents.find((event) => event.type === 'DisputeResolved')!).data;
+    expect(opened.feeMinor).toBe('1500');
+    expect(refusal('DisputeOpened', { ...opened, feeBearer: 'provider' })).toBe('event_malformed feeBearer');
+    expect(refusal('DisputeOpened', { ...opened, feeMinor: '-1' })).toBe('event_malformed feeMinor');
+    expect(refusal('DisputeOpened', { ...opened, amountMinor: '1' })).toBe('event_malformed lines');
+    expect(refusal('DisputeResolved', { ...resolved, outcome: 'draw' })).toBe('event_malformed outcome');
+  });
+  it('reads a payout run assessment\'s available amount signed, and refuses one that is not a string of minor units', () => {
+    const assessed = encodeDeveloperEvent(allEvents.find((event) => event.type === 'PayoutRunAssessed')!).data;
+    const negative = { ...assessed, availableMinor: '-1500', payoutId: null };
+    expect(encodeDeveloperEvent(decodeDeveloperEvent('PayoutRunAssessed', negative)).data).toEqual(negative);
+    expect(refusal('PayoutRunAssessed', { ...assessed, availableMinor: '-0' })).toBe('event_malformed availableMinor');
+    expect(refusal('PayoutRunAssessed', { ...assessed, availableMinor: 15 })).toBe('event_malformed availableMinor');
   });
 });

@@ -7,7 +7,7 @@
 import { DomainError, EventMalformed, InvariantViolation } from '../domain.errors';
 import {
   AppRegistered, ContractAmended, ContractVersionRecord, DeveloperEvent, DeveloperRegistered, PayoutFailed, PersonalDataErased,
-  PayoutRequested, PayoutSettled, RevenueRecorded, RevenueRefunded, SPLIT_RULE_VERSION, SplitLine,
+  PayoutRequested, PayoutSettled, RevenueRecorded, RevenueRefunded, SPLIT_RULE_VERSION, SplitLine, DisputeOpened, DisputeResolved, PayoutRunAssessed,
 } from '../ledger.events';
 import { currencyExponent, parseMinorUnits } from '../money/money';
 import { isNormalisedInstant } from '../time/instant';
@@ -24,7 +24,7 @@ export type EncodedDeveloperEvent = { type: string; data: JsonObject };
 
 export const DEVELOPER_EVENT_TYPES = [
   'DeveloperRegistered', 'PersonalDataErased', 'AppRegistered', 'ContractAmended', 'RevenueRecorded', 'RevenueRefunded',
-  'PayoutRequested', 'PayoutSettled', 'PayoutFailed',
+  'PayoutRequested', 'PayoutSettled', 'PayoutFailed', 'DisputeOpened', 'DisputeResolved', 'PayoutRunAssessed',
 ] as const;
 
 /** Lines per split are bounded by the contract: platform + carve-outs + developer. */
@@ -102,6 +102,7 @@ export function encodeDeveloperEvent(event: DeveloperEvent): EncodedDeveloperEve
           splitRuleVersion: data.splitRuleVersion,
           lines: encodeLines(data.lines),
           availableAt: data.availableAt,
+          ...(data.reserveMinor === undefined ? {} : { reserveMinor: data.reserveMinor.toString(), reserveReleasedAt: data.reserveReleasedAt ?? null }),
         },
       };
     }
@@ -148,6 +149,54 @@ export function encodeDeveloperEvent(event: DeveloperEvent): EncodedDeveloperEve
         data: {
           payoutId: data.payoutId, developerId: data.developerId, currency: data.currency, amountMinor: data.amountMinor.toString(),
           failedAt: data.failedAt, reason: data.reason,
+        },
+      };
+    }
+    case 'DisputeOpened': {
+      const data = event.data;
+      return {
+        type: event.type,
+        data: {
+          disputeId: data.disputeId,
+          receiptId: data.receiptId,
+          appId: data.appId,
+          developerId: data.developerId,
+          currency: data.currency,
+          amountMinor: data.amountMinor.toString(),
+          feeMinor: data.feeMinor.toString(),
+          feeBearer: data.feeBearer,
+          openedAt: data.openedAt,
+          contractVersion: data.contractVersion,
+          contractHash: data.contractHash,
+          splitRuleVersion: data.splitRuleVersion,
+          lines: encodeLines(data.lines),
+        },
+      };
+    }
+    case 'DisputeResolved': {
+      const data = event.data;
+      return {
+        type: event.type,
+        data: {
+          disputeId: data.disputeId,
+          receiptId: data.receiptId,
+          appId: data.appId,
+          developerId: data.developerId,
+          currency: data.currency,
+          amountMinor: data.amountMinor.toString(),
+          outcome: data.outcome,
+          resolvedAt: data.resolvedAt,
+          lines: encodeLines(data.lines),
+        },
+      };
+    }
+    case 'PayoutRunAssessed': {
+      const data = event.data;
+      return {
+        type: event.type,
+        data: {
+          runId: data.runId, developerId: data.developerId, currency: data.currency, asOf: data.asOf,
+          availableMinor: data.availableMinor.toString(), minimumPayoutMinor: data.minimumPayoutMinor.toString(), payoutId: data.payoutId,
         },
       };
     }
@@ -223,12 +272,26 @@ class FieldReader {
     return amountMinor;
   }
 
+  /** A signed string of minor units ("-1500"), at most 38 digits (the read models' numeric(38,0)). */
+  signedAmountMinor(field: string): bigint {
+    const value = this.data[field];
+    if (typeof value !== 'string' || !/^-?(0|[1-9][0-9]{0,37})$/.test(value) || value === '-0') this.fail(field, 'a signed string of minor units is required');
+    return BigInt(value);
+  }
+
   positiveInteger(field: string, maximum: number): number {
     const value = this.data[field];
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > maximum) {
       this.fail(field, `an integer 1..${maximum} is required`);
     }
     return value;
+  }
+
+  /** One of `allowed`, as a string. */
+  oneOf<T extends string>(field: string, allowed: readonly T[]): T {
+    const value = this.data[field];
+    if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) this.fail(field, `one of ${allowed.join(', ')} is required`);
+    return value as T;
   }
 
   hash(field: string): string {
@@ -330,6 +393,12 @@ export function decodeDeveloperEvent(type: string, data: unknown): DeveloperEven
           availableAt: reader.instant('availableAt'),
         },
       };
+      if (reader.data.reserveMinor !== undefined) {
+        const reserveMinor = reader.amountMinor('reserveMinor', { allowZero: true });
+        if (reserveMinor > event.data.lines[event.data.lines.length - 1]!.amountMinor) reader.fail('reserveMinor', 'exceeds the developer line');
+        event.data.reserveMinor = reserveMinor;
+        event.data.reserveReleasedAt = reader.instant('reserveReleasedAt');
+      }
       return event;
     }
     case 'RevenueRefunded': {
@@ -390,6 +459,63 @@ export function decodeDeveloperEvent(type: string, data: unknown): DeveloperEven
           amountMinor: reader.amountMinor('amountMinor', { allowZero: false }),
           failedAt: reader.instant('failedAt'),
           reason: reader.string('reason'),
+        },
+      };
+      return event;
+    }
+    case 'DisputeOpened': {
+      const developerId = reader.string('developerId');
+      const amountMinor = reader.amountMinor('amountMinor', { allowZero: false });
+      const event: DisputeOpened = {
+        type,
+        data: {
+          disputeId: reader.string('disputeId'),
+          receiptId: reader.string('receiptId'),
+          appId: reader.string('appId'),
+          developerId,
+          currency: reader.currency('currency'),
+          amountMinor,
+          feeMinor: reader.amountMinor('feeMinor', { allowZero: true }),
+          feeBearer: reader.oneOf('feeBearer', ['developer', 'platform'] as const),
+          openedAt: reader.instant('openedAt'),
+          contractVersion: reader.positiveInteger('contractVersion', CONTRACT_VERSIONS_MAXIMUM),
+          contractHash: reader.hash('contractHash'),
+          splitRuleVersion: reader.positiveInteger('splitRuleVersion', SPLIT_RULE_VERSION),
+          lines: reader.lines('lines', amountMinor, developerId),
+        },
+      };
+      return event;
+    }
+    case 'DisputeResolved': {
+      const developerId = reader.string('developerId');
+      const amountMinor = reader.amountMinor('amountMinor', { allowZero: false });
+      const event: DisputeResolved = {
+        type,
+        data: {
+          disputeId: reader.string('disputeId'),
+          receiptId: reader.string('receiptId'),
+          appId: reader.string('appId'),
+          developerId,
+          currency: reader.currency('currency'),
+          amountMinor,
+          outcome: reader.oneOf('outcome', ['won', 'lost'] as const),
+          resolvedAt: reader.instant('resolvedAt'),
+          lines: reader.lines('lines', amountMinor, developerId),
+        },
+      };
+      return event;
+    }
+    case 'PayoutRunAssessed': {
+      const event: PayoutRunAssessed = {
+        type,
+        data: {
+          runId: reader.string('runId'),
+          developerId: reader.string('developerId'),
+          currency: reader.currency('currency'),
+          asOf: reader.instant('asOf'),
+          availableMinor: reader.signedAmountMinor('availableMinor'),
+          minimumPayoutMinor: reader.amountMinor('minimumPayoutMinor', { allowZero: true }),
+          payoutId: reader.nullableString('payoutId'),
         },
       };
       return event;

@@ -9,6 +9,9 @@
  *   a decimal integer string ("14"), effectiveFrom normalised ("2026-01-01T00:00:00.000Z");
  * - defaults explicit: `rateMultiplier: "100%"`, `platformCap: null`, `carveOuts: []`;
  * - the open-ended last tier has `upTo: null`.
+ * Optional terms added after the first contracts were recorded (`disputeFeeBearer`,
+ * `reserve`) are written only when they differ from their default (none), so that the hash of every contract
+ * recorded before them stays what it was and old ledgers still verify.
  * The parser accepts that canonical form as input too (null `upTo`/`platformCap`, string
  * `holdDays`), so `parse(canonical(parse(x)))` equals `parse(x)`.
  */
@@ -25,6 +28,7 @@ import { ContractTermsDocument } from '../ledger.events';
 import { canonicalJson, sha256Hex } from './canonical-json';
 import {
   CARVE_OUT_BASES, CONTRACT_SCOPES, CONTRACT_WINDOWS, CarveOutBase, ContractCarveOut, ContractScope, ContractTerms, ContractTier, ContractWindow,
+  DISPUTE_FEE_BEARERS, DISPUTE_FEE_BEARER_DEFAULT, DisputeFeeBearer,
 } from './contract-terms';
 
 export { PARTY_LENGTH_MAXIMUM };
@@ -146,7 +150,7 @@ function parseCarveOuts(input: unknown, field: string): ContractCarveOut[] {
 export function parseContractTerms(raw: unknown, field = 'contract'): ContractTerms {
   const object = expectObject(raw, field);
   refuseUnknownKeys(object,
-    ['currency', 'effectiveFrom', 'platformShare', 'rateMultiplier', 'platformCap', 'carveOuts', 'holdDays', 'minimumPayout'], field);
+    ['currency', 'effectiveFrom', 'platformShare', 'rateMultiplier', 'platformCap', 'carveOuts', 'holdDays', 'minimumPayout', 'disputeFeeBearer', 'reserve'], field);
   // Any ISO 4217 code with decimals: recorded terms are read back with this parser too.
   // `checkNewContractTerms` refuses what a new contract may no longer say.
   const currency = parseIsoCurrencyCode(object.currency, `${field}.currency`);
@@ -179,6 +183,15 @@ export function parseContractTerms(raw: unknown, field = 'contract'): ContractTe
   const holdDays = parseHoldDays(object.holdDays, `${field}.holdDays`);
   if (object.minimumPayout === undefined) throw new ContractInvalid(`${field}.minimumPayout`, 'required');
   const minimumPayoutMinor = parseMoney(object.minimumPayout, currency, { field: `${field}.minimumPayout`, allowZero: true });
+  const disputeFeeBearer = parseDisputeFeeBearer(object.disputeFeeBearer, `${field}.disputeFeeBearer`);
+  let reserve: ContractTerms['reserve'] = null;
+  if (object.reserve !== undefined && object.reserve !== null) {
+    const reserveField = `${field}.reserve`;
+    const reserveRaw = expectObject(object.reserve, reserveField);
+    refuseUnknownKeys(reserveRaw, ['rate', 'holdDays'], reserveField);
+    if (reserveRaw.holdDays === undefined) throw new ContractInvalid(`${reserveField}.holdDays`, 'required');
+    reserve = { rate: parseRate(reserveRaw.rate, `${reserveField}.rate`), holdDays: parseHoldDays(reserveRaw.holdDays, `${reserveField}.holdDays`) };
+  }
 
   // The 100% limits of docs/domain.md "Contract terms", in units of RATE_DENOMINATOR² so that they are exact.
   let highestRateNumerator = 0n;
@@ -206,7 +219,17 @@ export function parseContractTerms(raw: unknown, field = 'contract'): ContractTe
     carveOuts,
     holdDays,
     minimumPayoutMinor,
+    disputeFeeBearer,
+    reserve,
   };
+}
+
+function parseDisputeFeeBearer(input: unknown, field: string): DisputeFeeBearer {
+  if (input === undefined || input === null) return DISPUTE_FEE_BEARER_DEFAULT;
+  if (typeof input !== 'string' || !(DISPUTE_FEE_BEARERS as readonly string[]).includes(input)) {
+    throw new ContractInvalid(field, `one of ${DISPUTE_FEE_BEARERS.join(', ')} is required`);
+  }
+  return input as DisputeFeeBearer;
 }
 
 /**
@@ -231,7 +254,7 @@ export function checkNewContractTerms(terms: ContractTerms, field: string, booki
 /** The canonical document of the terms (see the file comment). Keys are sorted by `canonicalJson`. */
 export function canonicalContractDocument(terms: ContractTerms): ContractTermsDocument {
   const currency = terms.currency;
-  return {
+  const document: ContractTermsDocument = {
     currency,
     effectiveFrom: terms.effectiveFrom,
     platformShare: {
@@ -250,6 +273,10 @@ export function canonicalContractDocument(terms: ContractTerms): ContractTermsDo
     holdDays: String(terms.holdDays),
     minimumPayout: formatMoney(terms.minimumPayoutMinor, currency),
   };
+  // Written only when not the default: the hash of a contract that omits it is unchanged.
+  if (terms.disputeFeeBearer !== DISPUTE_FEE_BEARER_DEFAULT) document.disputeFeeBearer = terms.disputeFeeBearer;
+  if (terms.reserve !== null) document.reserve = { rate: formatRate(terms.reserve.rate), holdDays: String(terms.reserve.holdDays) };
+  return document;
 }
 
 /** SHA-256 hex of the canonical JSON of the canonical document. */

@@ -11,6 +11,10 @@ export type CarveOutBase = 'platform' | 'basis';
 export const CONTRACT_WINDOWS: readonly ContractWindow[] = ['lifetime', 'calendar_year', 'calendar_month'];
 export const CONTRACT_SCOPES: readonly ContractScope[] = ['app', 'developer'];
 export const CARVE_OUT_BASES: readonly CarveOutBase[] = ['platform', 'basis'];
+/** Who pays a dispute's (chargeback's) fee: the developer unless the contract says `platform`. */
+export type DisputeFeeBearer = 'developer' | 'platform';
+export const DISPUTE_FEE_BEARERS: readonly DisputeFeeBearer[] = ['developer', 'platform'];
+export const DISPUTE_FEE_BEARER_DEFAULT: DisputeFeeBearer = 'developer';
 
 export type ContractTier = {
   /** Cumulative upper bound (exclusive) in minor units; null for the open-ended last tier. */
@@ -41,4 +45,11 @@ export type ContractTerms = {
   readonly carveOuts: readonly ContractCarveOut[];
   readonly holdDays: number;
   readonly minimumPayoutMinor: bigint;
+  /** `developer` when the contract omits it. */
+  readonly disputeFeeBearer: DisputeFeeBearer;
+  /**
+   * Rolling reserve: `floor(developer line × rate)` of each receipt is held until
+   * occurredAt + `holdDays` instead of the ordinary hold. Null when the contract has none.
+   */
+  readonly reserve: { readonly rate: Rate; readonly holdDays: number } | null;
 };

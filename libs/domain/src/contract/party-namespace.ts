@@ -15,7 +15,14 @@ export const PAYOUTS_IN_FLIGHT_ACCOUNT = 'payouts:in-flight';
 /** Payouts settled: money that has left the platform. */
 export const PAYOUTS_SETTLED_ACCOUNT = 'payouts:settled';
 
-export const SYSTEM_ACCOUNTS: readonly string[] = [REVENUE_CLEARING_ACCOUNT, PAYOUTS_IN_FLIGHT_ACCOUNT, PAYOUTS_SETTLED_ACCOUNT];
+/** What open disputes took from the parties of their receipts, until they are won (given back) or lost (to the customer). */
+export const DISPUTES_HELD_ACCOUNT = 'system:disputes-held';
+/** Dispute fees charged to their bearer, owed to the payment provider. */
+export const DISPUTE_FEES_ACCOUNT = 'system:dispute-fees';
+
+export const SYSTEM_ACCOUNTS: readonly string[] = [
+  REVENUE_CLEARING_ACCOUNT, PAYOUTS_IN_FLIGHT_ACCOUNT, PAYOUTS_SETTLED_ACCOUNT, DISPUTES_HELD_ACCOUNT, DISPUTE_FEES_ACCOUNT,
+];
 
 /**
  * Party kinds a carve-out may not use: the platform, developers, the kinds of the system

@@ -11,10 +11,11 @@ import {
   DuplicateReceipt, DuplicateRefund, FieldInvalid, PayoutAboveAvailable, PayoutBelowMinimum, PayoutNotPending,
   PayoutOutcomeBeforeRequest, ReceiptBeforeFirstContractVersion, RefundBeforeReceipt, RefundExceedsRemaining, UnknownApp, UnknownPayout,
   UnknownReceipt, DeveloperNameErased, assertInvariant,
+  PayoutRunConflict, PayoutRunIdTaken, DisputeBeforeReceipt, DisputeExceedsRemaining, DisputeNotOpen, DisputeResolvedBeforeOpened, DuplicateDispute, UnknownDispute,
 } from '../domain.errors';
 import {
   AmendContract, CommandMetadata, DeveloperCommand, ErasePersonalData, FailPayout, RecordRevenue, RefundRevenue, RegisterApp, RegisterDeveloper,
-  RequestPayout, SettlePayout,
+  RequestPayout, SettlePayout, OpenDispute, ResolveDispute, DISPUTE_OUTCOMES, DisputeOutcome, AssessRunPayout,
 } from '../ledger.commands';
 import { DeveloperEvent, SPLIT_RULE_VERSION, SplitLine } from '../ledger.events';
 import { formatMoney, parseCurrency, parseMoney } from '../money/money';
@@ -23,13 +24,16 @@ import { type BookingTime, bookingTimeOf, parseOccurredTime } from '../time/busi
 import { parseIdentifier, parseOptionalText, parseText } from '../identifier.parser';
 import { type NameProtection, isProtectedText, parseNameProtection } from './personal-data';
 import { parseCountryCode, parseOptionalIncomeGroup } from '../reference/reference-data.parser';
-import { NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM } from '../limits/ledger-limits';
+import {
+  IDENTIFIER_LENGTH_MAXIMUM, NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM, RUN_ID_LENGTH_MAXIMUM,
+} from '../limits/ledger-limits';
+import { sha256Hex } from '../contract/canonical-json';
 import { checkNewContractTerms, parseContractTerms } from '../contract/contract-terms.parser';
 import { contractVersionRecord, selectContractVersionIndex } from '../contract/contract-version.selector';
 import { splitReceipt } from '../split/split-receipt.rule';
 import { reverseRefund } from '../split/refund-reversal.rule';
 import {
-  DeveloperRegistration, DeveloperState, availableBalanceMinor, counterKey, scopeKey, windowKey,
+  DeveloperRegistration, DeveloperState, availableBalanceMinor, counterKey, receiptRemainingMinor, scopeKey, windowKey,
 } from './developer.state';
 
 export { initialDeveloperState, evolveDeveloper } from './developer.state';
@@ -67,6 +71,9 @@ export function decideDeveloper(command: DeveloperCommand, state: DeveloperState
     case 'RequestPayout': return decideRequestPayout(command, state, booking);
     case 'SettlePayout': return decideSettlePayout(command, state, booking);
     case 'FailPayout': return decideFailPayout(command, state, booking);
+    case 'OpenDispute': return decideOpenDispute(command, state, booking);
+    case 'ResolveDispute': return decideResolveDispute(command, state, booking);
+    case 'AssessRunPayout': return decideAssessRunPayout(command, state, booking);
     default: throw new CommandUnknown((command as { type?: unknown }).type);
   }
 }
@@ -207,6 +214,11 @@ function decideRecordRevenue(command: RecordRevenue, state: DeveloperState, book
       splitRuleVersion: SPLIT_RULE_VERSION,
       lines: split.lines,
       availableAt: addDaysToEpochMilliseconds(occurredAt.epochMilliseconds, terms.holdDays),
+      ...(terms.reserve === null ? {} : {
+        // floor: fractions of a minor unit stay available with the rest of the line.
+        reserveMinor: (split.lines[split.lines.length - 1]!.amountMinor * terms.reserve.rate.numerator) / terms.reserve.rate.denominator,
+        reserveReleasedAt: addDaysToEpochMilliseconds(occurredAt.epochMilliseconds, terms.reserve.holdDays),
+      }),
     },
   }];
 }
@@ -232,7 +244,8 @@ function decideRefundRevenue(command: RefundRevenue, state: DeveloperState, book
   if (receipt === undefined) throw new UnknownReceipt(receiptId);
   const amountMinor = parseMoney(data.amount, receipt.currency, { field: 'amount' });
   if (occurredAt.epochMilliseconds < receipt.occurredAtEpochMilliseconds) throw new RefundBeforeReceipt(occurredAt.iso, receipt.occurredAt);
-  const remainingTotalMinor = receipt.amountMinor - receipt.refundedMinor;
+  // What is under dispute (open or lost) cannot be refunded as well.
+  const remainingTotalMinor = receiptRemainingMinor(receipt);
   if (amountMinor > remainingTotalMinor) throw new RefundExceedsRemaining(receiptId, formatMoney(remainingTotalMinor, receipt.currency));
 
   const remainingLines: SplitLine[] = receipt.parties.map((party, index) => ({ party, amountMinor: receipt.remainingMinor[index]! }));
@@ -333,4 +346,142 @@ function decideFailPayout(command: FailPayout, state: DeveloperState, booking: B
       failedAt: failedAt.iso, reason,
     },
   }];
+}
+
+function decideOpenDispute(command: OpenDispute, state: DeveloperState, booking: BookingTime): DeveloperEvent[] {
+  const data = commandData(command);
+  const disputeId = parseIdentifier(data.disputeId, 'disputeId');
+  const receiptId = parseIdentifier(data.receiptId, 'receiptId');
+  const openedAt = parseOccurredTime(data.openedAt, 'openedAt', booking);
+  const registration = requireRegistration(state, null);
+
+  const existing = state.disputes.get(disputeId);
+  if (existing !== undefined) {
+    const existingReceipt = state.receipts.get(existing.receiptId);
+    assertInvariant(existingReceipt !== undefined, 'a recorded dispute has its receipt');
+    const amountMinor = parseMoney(data.amount, existingReceipt.currency, { field: 'amount' });
+    const feeMinor = parseMoney(data.fee, existingReceipt.currency, { field: 'fee', allowZero: true });
+    const identical = existing.receiptId === receiptId && existing.amountMinor === amountMinor && existing.feeMinor === feeMinor
+      && existing.openedAt === openedAt.iso;
+    if (identical) return [];
+    throw new DuplicateDispute(disputeId);
+  }
+
+  const receipt = state.receipts.get(receiptId);
+  if (receipt === undefined) throw new UnknownReceipt(receiptId);
+  const amountMinor = parseMoney(data.amount, receipt.currency, { field: 'amount' });
+  const feeMinor = parseMoney(data.fee, receipt.currency, { field: 'fee', allowZero: true });
+  if (openedAt.epochMilliseconds < receipt.occurredAtEpochMilliseconds) throw new DisputeBeforeReceipt(openedAt.iso, receipt.occurredAt);
+  const remainingTotalMinor = receiptRemainingMinor(receipt);
+  if (amountMinor > remainingTotalMinor) throw new DisputeExceedsRemaining(receiptId, formatMoney(remainingTotalMinor, receipt.currency));
+
+  const version = state.apps.get(receipt.appId)?.versions[receipt.contractVersion - 1];
+  assertInvariant(version !== undefined, `receipt ${receiptId} names a contract version its app has`);
+  const remainingLines: SplitLine[] = receipt.parties.map((party, index) => ({ party, amountMinor: receipt.remainingMinor[index]! }));
+  const lines = reverseRefund({ remainingLines, refundMinor: amountMinor });
+  return [{
+    type: 'DisputeOpened',
+    data: {
+      disputeId,
+      receiptId,
+      appId: receipt.appId,
+      developerId: registration.developerId,
+      currency: receipt.currency,
+      amountMinor,
+      feeMinor,
+      feeBearer: version.terms.disputeFeeBearer,
+      openedAt: openedAt.iso,
+      contractVersion: receipt.contractVersion,
+      contractHash: version.record.hash,
+      splitRuleVersion: SPLIT_RULE_VERSION,
+      lines,
+    },
+  }];
+}
+
+function parseDisputeOutcome(input: unknown): DisputeOutcome {
+  if (typeof input !== 'string' || !(DISPUTE_OUTCOMES as readonly string[]).includes(input)) {
+    throw new FieldInvalid('outcome', `one of ${DISPUTE_OUTCOMES.join(', ')} is required`);
+  }
+  return input as DisputeOutcome;
+}
+
+function decideResolveDispute(command: ResolveDispute, state: DeveloperState, booking: BookingTime): DeveloperEvent[] {
+  const data = commandData(command);
+  const disputeId = parseIdentifier(data.disputeId, 'disputeId');
+  const outcome = parseDisputeOutcome(data.outcome);
+  const resolvedAt = parseOccurredTime(data.resolvedAt, 'resolvedAt', booking);
+  const registration = requireRegistration(state, null);
+  const dispute = state.disputes.get(disputeId);
+  if (dispute === undefined) throw new UnknownDispute(disputeId);
+  if (dispute.status === outcome && dispute.resolvedAt === resolvedAt.iso) return [];
+  if (dispute.status !== 'open') throw new DisputeNotOpen(disputeId, dispute.status);
+  if (resolvedAt.epochMilliseconds < Date.parse(dispute.openedAt)) throw new DisputeResolvedBeforeOpened(resolvedAt.iso, dispute.openedAt);
+  const receipt = state.receipts.get(dispute.receiptId);
+  assertInvariant(receipt !== undefined, 'a dispute has its receipt');
+  return [{
+    type: 'DisputeResolved',
+    data: {
+      disputeId,
+      receiptId: dispute.receiptId,
+      appId: receipt.appId,
+      developerId: registration.developerId,
+      currency: receipt.currency,
+      amountMinor: dispute.amountMinor,
+      outcome,
+      resolvedAt: resolvedAt.iso,
+      lines: dispute.lines.map((line) => ({ party: line.party, amountMinor: line.amountMinor })),
+    },
+  }];
+}
+
+/** A payout run's id: an identifier of at most RUN_ID_LENGTH_MAXIMUM characters. */
+export function parseRunId(input: unknown): string {
+  const runId = parseIdentifier(input, 'runId');
+  if (runId.length > RUN_ID_LENGTH_MAXIMUM) throw new FieldInvalid('runId', `at most ${RUN_ID_LENGTH_MAXIMUM} characters`);
+  return runId;
+}
+
+/**
+ * The payout id of a developer in a run: `<runId>:<developerId>`, or, when that would pass the
+ * identifier limit, `<runId>:<first 32 hex digits of SHA-256 of the developer id>`.
+ */
+export function runPayoutId(runId: string, developerId: string): string {
+  const readable = `${runId}:${developerId}`;
+  if (readable.length <= IDENTIFIER_LENGTH_MAXIMUM) return readable;
+  return `${runId}:${sha256Hex(developerId).slice(0, 32)}`;
+}
+
+/**
+ * One developer's part of a payout run: available as of `asOf` (as for RequestPayout) is paid
+ * out whole when it is positive and at least the minimum payout. Recorded either way
+ * (`PayoutRunAssessed`), so that a run id assessed once decides nothing again, whatever the
+ * balance has become since.
+ */
+function decideAssessRunPayout(command: AssessRunPayout, state: DeveloperState, booking: BookingTime): DeveloperEvent[] {
+  const data = commandData(command);
+  const runId = parseRunId(data.runId);
+  const developerId = parseIdentifier(data.developerId, 'developerId');
+  const currency = parseCurrency(data.currency, 'currency');
+  const asOf = parseOccurredTime(data.asOf, 'asOf', booking);
+  requireRegistration(state, developerId);
+  if (state.payoutRuns.has(runId)) return [];
+  const availableMinor = availableBalanceMinor(state, currency, asOf.epochMilliseconds);
+  const minimumMinor = minimumPayoutMinor(state, currency);
+  const paid = availableMinor > 0n && availableMinor >= minimumMinor;
+  const payoutId = paid ? runPayoutId(runId, developerId) : null;
+  if (payoutId !== null && state.payouts.has(payoutId)) throw new PayoutRunIdTaken(runId, payoutId);
+  const assessed: DeveloperEvent = {
+    type: 'PayoutRunAssessed',
+    data: { runId, developerId, currency, asOf: asOf.iso, availableMinor, minimumPayoutMinor: minimumMinor, payoutId },
+  };
+  if (payoutId === null) return [assessed];
+  return [assessed, { type: 'PayoutRequested', data: { payoutId, developerId, currency, amountMinor: availableMinor, requestedAt: asOf.iso } }];
+}
+
+/** Refuses a payout run id re-sent with another currency or asOf than recorded (checked by the application layer against the run's rows). */
+export function checkPayoutRunMatches(runId: string, recorded: { currency: string; asOf: string }, requested: { currency: string; asOf: string }): void {
+  if (recorded.currency !== requested.currency || recorded.asOf !== requested.asOf) {
+    throw new PayoutRunConflict(runId, `currency ${recorded.currency} and asOf ${recorded.asOf}`);
+  }
 }

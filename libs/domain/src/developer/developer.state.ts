@@ -13,7 +13,7 @@
  */
 import { assertInvariant } from '../domain.errors';
 import {
-  ContractVersionRecord, DeveloperEvent, RevenueRecorded, RevenueRefunded,
+  ContractVersionRecord, DeveloperEvent, DisputeOpened, DisputeResolved, RevenueRecorded, RevenueRefunded, SplitLine,
 } from '../ledger.events';
 import type { PersonalText } from './personal-data';
 import { ContractScope, ContractTerms, ContractWindow } from '../contract/contract-terms';
@@ -67,6 +67,27 @@ export type ReceiptState = {
   /** What is not yet reversed of each line, in line order (the recorded amounts at first). */
   readonly remainingMinor: bigint[];
   refundedMinor: bigint;
+  /** Σ of its disputes that are open or lost (a won dispute gives its amount back). */
+  disputedMinor: bigint;
+};
+
+/** What refunds and disputes may still take of a receipt: its amount less refunds and open or lost disputes. */
+export function receiptRemainingMinor(receipt: ReceiptState): bigint {
+  return receipt.amountMinor - receipt.refundedMinor - receipt.disputedMinor;
+}
+
+export type DisputeStatus = 'open' | 'won' | 'lost';
+
+export type DisputeState = {
+  readonly disputeId: string;
+  readonly receiptId: string;
+  readonly amountMinor: bigint;
+  readonly feeMinor: bigint;
+  readonly openedAt: string;
+  /** The reversal of the opening, given back when won. */
+  readonly lines: readonly SplitLine[];
+  status: DisputeStatus;
+  resolvedAt: string | null;
 };
 
 export type RefundState = {
@@ -104,6 +125,16 @@ export type CurrencyBalanceState = {
   refundDebitTotalMinor: bigint;
   /** Σ of payouts requested and not failed. */
   payoutDebitTotalMinor: bigint;
+  /** Σ of the developer's line of every dispute open or lost (debits at once, like a refund). */
+  disputeDebitTotalMinor: bigint;
+  /** Σ of the dispute fees the developer bears. */
+  disputeFeeDebitTotalMinor: bigint;
+  /**
+   * Rolling-reserve holds, as parallel arrays (release time, amount). Each is also one of the
+   * credits above, available from its release time; these say which credits are reserves.
+   */
+  readonly reserveReleasedAtEpochMilliseconds: number[];
+  readonly reserveAmountMinor: bigint[];
 };
 
 export type DeveloperState = {
@@ -117,6 +148,9 @@ export type DeveloperState = {
   readonly capUsageCounters: Map<string, bigint>;
   readonly balances: Map<string, CurrencyBalanceState>;
   readonly payouts: Map<string, PayoutState>;
+  readonly disputes: Map<string, DisputeState>;
+  /** Payout runs this developer was assessed in: run id → the payout id, or null when nothing was paid. */
+  readonly payoutRuns: Map<string, string | null>;
   /** The distinct party lists of the receipts, by the parties joined with NUL. */
   readonly partyLists: Map<string, readonly string[]>;
 };
@@ -131,6 +165,8 @@ export function initialDeveloperState(): DeveloperState {
     capUsageCounters: new Map(),
     balances: new Map(),
     payouts: new Map(),
+    disputes: new Map(),
+    payoutRuns: new Map(),
     partyLists: new Map(),
   };
 }
@@ -172,6 +208,10 @@ function balanceFor(state: DeveloperState, currency: string): CurrencyBalanceSta
       latestCreditAvailableAtEpochMilliseconds: Number.NEGATIVE_INFINITY,
       refundDebitTotalMinor: 0n,
       payoutDebitTotalMinor: 0n,
+      disputeDebitTotalMinor: 0n,
+      disputeFeeDebitTotalMinor: 0n,
+      reserveReleasedAtEpochMilliseconds: [],
+      reserveAmountMinor: [],
     };
     state.balances.set(currency, balance);
   }
@@ -192,19 +232,49 @@ export function creditsAvailableMinor(balance: CurrencyBalanceState, asOfEpochMi
 
 /**
  * Available for a payout as of an instant: credits available by then, minus every recorded
- * refund's developer reversal, minus payouts requested and not failed. May be negative.
+ * refund's developer reversal, minus payouts requested and not failed, minus the developer's
+ * reversal of every dispute open or lost and the dispute fees it bears. May be negative.
  */
 export function availableBalanceMinor(state: DeveloperState, currency: string, asOfEpochMilliseconds: number): bigint {
-  const balance = state.balances.get(currency);
-  if (balance === undefined) return 0n;
-  return creditsAvailableMinor(balance, asOfEpochMilliseconds) - balance.refundDebitTotalMinor - balance.payoutDebitTotalMinor;
+  return balanceFiguresMinor(state, currency, asOfEpochMilliseconds).availableMinor;
 }
 
-/** Credits still pending as of an instant (availableAt after it). */
-export function pendingBalanceMinor(state: DeveloperState, currency: string, asOfEpochMilliseconds: number): bigint {
+/** Reserve holds not yet released at an instant. */
+export function reserveHeldMinor(balance: CurrencyBalanceState, asOfEpochMilliseconds: number): bigint {
+  let heldMinor = 0n;
+  const times = balance.reserveReleasedAtEpochMilliseconds;
+  for (let index = 0; index < times.length; index += 1) {
+    if (times[index]! > asOfEpochMilliseconds) heldMinor += balance.reserveAmountMinor[index]!;
+  }
+  return heldMinor;
+}
+
+/**
+ * A developer's balance in one currency at an instant, split three ways that sum to every
+ * credit less every debit: `pending` (credits on their ordinary hold), `reserved` (reserve
+ * holds not yet released) and `available`. A negative available balance is covered from the
+ * reserve first: as much of the held reserve as it takes (at most all of it) counts as
+ * available instead of reserved.
+ */
+export function balanceFiguresMinor(state: DeveloperState, currency: string, asOfEpochMilliseconds: number): { pendingMinor: bigint; reservedMinor: bigint; availableMinor: bigint } {
   const balance = state.balances.get(currency);
-  if (balance === undefined) return 0n;
-  return balance.creditTotalMinor - creditsAvailableMinor(balance, asOfEpochMilliseconds);
+  if (balance === undefined) return { pendingMinor: 0n, reservedMinor: 0n, availableMinor: 0n };
+  const creditsMinor = creditsAvailableMinor(balance, asOfEpochMilliseconds);
+  const heldMinor = reserveHeldMinor(balance, asOfEpochMilliseconds);
+  const rawAvailableMinor = creditsMinor - balance.refundDebitTotalMinor - balance.payoutDebitTotalMinor
+    - balance.disputeDebitTotalMinor - balance.disputeFeeDebitTotalMinor;
+  const coverMinor = rawAvailableMinor < 0n ? (heldMinor < -rawAvailableMinor ? heldMinor : -rawAvailableMinor) : 0n;
+  return {
+    pendingMinor: balance.creditTotalMinor - creditsMinor - heldMinor,
+    reservedMinor: heldMinor - coverMinor,
+    availableMinor: rawAvailableMinor + coverMinor,
+  };
+}
+
+/** What is not available as of an instant: credits on their ordinary hold and the reserve held (after covering a negative balance). */
+export function pendingBalanceMinor(state: DeveloperState, currency: string, asOfEpochMilliseconds: number): bigint {
+  const figures = balanceFiguresMinor(state, currency, asOfEpochMilliseconds);
+  return figures.pendingMinor + figures.reservedMinor;
 }
 
 // ---- Evolve ---------------------------------------------------------------------------
@@ -245,6 +315,7 @@ function evolveRevenueRecorded(state: DeveloperState, data: RevenueRecorded['dat
     parties,
     remainingMinor,
     refundedMinor: 0n,
+    disputedMinor: 0n,
   });
   if (occurredAtEpochMilliseconds > app.latestReceiptOccurredAtEpochMilliseconds) {
     app.latestReceiptOccurredAtEpochMilliseconds = occurredAtEpochMilliseconds;
@@ -270,16 +341,24 @@ function evolveRevenueRecorded(state: DeveloperState, data: RevenueRecorded['dat
     }
   }
 
-  const developerCreditMinor = lines[lines.length - 1]!.amountMinor;
+  const reserveMinor = data.reserveMinor ?? 0n;
   const balance = balanceFor(state, currency);
-  if (developerCreditMinor !== 0n) {
-    const availableAtEpochMilliseconds = Date.parse(data.availableAt);
-    balance.creditAvailableAtEpochMilliseconds.push(availableAtEpochMilliseconds);
-    balance.creditAmountMinor.push(developerCreditMinor);
-    balance.creditTotalMinor += developerCreditMinor;
-    if (availableAtEpochMilliseconds > balance.latestCreditAvailableAtEpochMilliseconds) {
-      balance.latestCreditAvailableAtEpochMilliseconds = availableAtEpochMilliseconds;
-    }
+  addCredit(balance, lines[lines.length - 1]!.amountMinor - reserveMinor, Date.parse(data.availableAt));
+  if (reserveMinor !== 0n) {
+    const releasedAtEpochMilliseconds = Date.parse(data.reserveReleasedAt!);
+    addCredit(balance, reserveMinor, releasedAtEpochMilliseconds);
+    balance.reserveReleasedAtEpochMilliseconds.push(releasedAtEpochMilliseconds);
+    balance.reserveAmountMinor.push(reserveMinor);
+  }
+}
+
+function addCredit(balance: CurrencyBalanceState, amountMinor: bigint, availableAtEpochMilliseconds: number): void {
+  if (amountMinor === 0n) return;
+  balance.creditAvailableAtEpochMilliseconds.push(availableAtEpochMilliseconds);
+  balance.creditAmountMinor.push(amountMinor);
+  balance.creditTotalMinor += amountMinor;
+  if (availableAtEpochMilliseconds > balance.latestCreditAvailableAtEpochMilliseconds) {
+    balance.latestCreditAvailableAtEpochMilliseconds = availableAtEpochMilliseconds;
   }
 }
 
@@ -300,6 +379,47 @@ function evolveRevenueRefunded(state: DeveloperState, data: RevenueRefunded['dat
     occurredAt: data.occurredAt,
   });
   balanceFor(state, data.currency).refundDebitTotalMinor += data.lines[data.lines.length - 1]!.amountMinor;
+}
+
+function evolveDisputeOpened(state: DeveloperState, data: DisputeOpened['data']): void {
+  const receipt = state.receipts.get(data.receiptId);
+  assertInvariant(receipt !== undefined, `DisputeOpened for unknown receipt ${data.receiptId}`);
+  assertInvariant(data.lines.length === receipt.remainingMinor.length, 'a dispute reversal has one line per receipt line');
+  for (let index = 0; index < data.lines.length; index += 1) {
+    const remainingMinor = receipt.remainingMinor[index]! - data.lines[index]!.amountMinor;
+    assertInvariant(remainingMinor >= 0n, 'a dispute never reverses more than is left of a line');
+    receipt.remainingMinor[index] = remainingMinor;
+  }
+  receipt.disputedMinor += data.amountMinor;
+  state.disputes.set(data.disputeId, {
+    disputeId: data.disputeId,
+    receiptId: data.receiptId,
+    amountMinor: data.amountMinor,
+    feeMinor: data.feeMinor,
+    openedAt: data.openedAt,
+    lines: data.lines,
+    status: 'open',
+    resolvedAt: null,
+  });
+  const balance = balanceFor(state, data.currency);
+  balance.disputeDebitTotalMinor += data.lines[data.lines.length - 1]!.amountMinor;
+  if (data.feeBearer === 'developer') balance.disputeFeeDebitTotalMinor += data.feeMinor;
+}
+
+function evolveDisputeResolved(state: DeveloperState, data: DisputeResolved['data']): void {
+  const dispute = state.disputes.get(data.disputeId);
+  assertInvariant(dispute !== undefined && dispute.status === 'open', 'only an open dispute is resolved');
+  dispute.status = data.outcome;
+  dispute.resolvedAt = data.resolvedAt;
+  if (data.outcome === 'lost') return;
+  // Won: the reversal of the opening goes back to the lines and to the developer's balance.
+  const receipt = state.receipts.get(dispute.receiptId);
+  assertInvariant(receipt !== undefined, 'a dispute has its receipt');
+  for (let index = 0; index < dispute.lines.length; index += 1) {
+    receipt.remainingMinor[index] = receipt.remainingMinor[index]! + dispute.lines[index]!.amountMinor;
+  }
+  receipt.disputedMinor -= dispute.amountMinor;
+  balanceFor(state, data.currency).disputeDebitTotalMinor -= dispute.lines[dispute.lines.length - 1]!.amountMinor;
 }
 
 /** Applies one event to the state, in place, and returns the same state object. */
@@ -379,6 +499,16 @@ export function evolveDeveloper(state: DeveloperState, event: DeveloperEvent): D
       balanceFor(state, payout.currency).payoutDebitTotalMinor -= payout.amountMinor;
       return state;
     }
+    case 'DisputeOpened':
+      evolveDisputeOpened(state, event.data);
+      return state;
+    case 'DisputeResolved':
+      evolveDisputeResolved(state, event.data);
+      return state;
+    case 'PayoutRunAssessed':
+      // The payout itself is the PayoutRequested that follows.
+      state.payoutRuns.set(event.data.runId, event.data.payoutId);
+      return state;
     default: {
       // Events of other types (a later schema) do not change this state.
       return state;

@@ -84,6 +84,13 @@ export const NAME_LENGTH_MAXIMUM = 200;
 export const REFERENCE_LENGTH_MAXIMUM = 200;
 /** Why a payout failed. */
 export const REASON_LENGTH_MAXIMUM = 500;
+/**
+ * A payout run's id: short enough that `<runId>:<developerId>` (the payout id of a developer in
+ * the run) usually fits the identifier limit; a longer developer id is replaced by a hash there.
+ */
+export const RUN_ID_LENGTH_MAXIMUM = 64;
+/** A word chosen from a fixed list (a dispute's outcome): refused unread beyond this. */
+export const CHOICE_LENGTH_MAXIMUM = 32;
 /** A carve-out party, `<kind>:<id>`. */
 export const PARTY_LENGTH_MAXIMUM = 128;
 /** ISO 3166-1 alpha-2. */
@@ -122,3 +129,20 @@ export const SKIP_REASON_LENGTH_MAXIMUM = 1_000;
 
 /** A JSONL command line longer than this (UTF-8 bytes) is refused before it is parsed. */
 export const COMMAND_LINE_BYTES_MAXIMUM = 256 * 1024;
+
+// ---- Webhooks ----------------------------------------------------------------------------
+
+/** Subscriptions of one ledger: each costs the delivery worker a read per poll. */
+export const WEBHOOK_SUBSCRIPTIONS_MAXIMUM = 100;
+/** Event types one subscription may name. */
+export const WEBHOOK_EVENT_TYPES_MAXIMUM = 50;
+/** A longer URL is not a webhook endpoint. */
+export const WEBHOOK_URL_LENGTH_MAXIMUM = 2_048;
+/** How long a receiver may take to answer one delivery. */
+export const WEBHOOK_DELIVERY_TIMEOUT_MILLISECONDS = 10_000;
+/** A retry waits at most this long, however many failures came before. */
+export const WEBHOOK_RETRY_DELAY_MAXIMUM_MILLISECONDS = 3_600_000;
+/** How far a receiver should accept a signature's `t` from its own clock. */
+export const WEBHOOK_SIGNATURE_TOLERANCE_SECONDS = 300;
+/** Delivery attempts one answer of the delivery log lists (the latest). */
+export const WEBHOOK_DELIVERIES_LISTED_MAXIMUM = 1_000;

@@ -28,6 +28,7 @@ export const rawContractArbitrary = fc.record({
   carveOuts: fc.array(fc.record({ rate: percent(RATE_DENOMINATOR / 3n), of: fc.constantFrom('platform', 'basis') }), { maxLength: 3 }),
   holdDays: fc.integer({ min: 0, max: 60 }),
   minimumPayoutMinor: fc.bigInt({ min: 0n, max: 1000n }),
+  disputeFeeBearer: fc.option(fc.constantFrom('developer', 'platform'), { nil: undefined }),
 }).map((shape) => {
   const tiers: Record<string, unknown>[] = [];
   let upToMinor = 0n;
@@ -43,6 +44,7 @@ export const rawContractArbitrary = fc.record({
     holdDays: shape.holdDays,
     minimumPayout: formatMoney(shape.minimumPayoutMinor, shape.currency),
   };
+  if (shape.disputeFeeBearer !== undefined) raw.disputeFeeBearer = shape.disputeFeeBearer;
   if (shape.rateMultiplier !== undefined) raw.rateMultiplier = shape.rateMultiplier;
   if (shape.cap !== undefined) raw.platformCap = { amount: formatMoney(shape.cap.amountMinor, shape.currency), window: shape.cap.window };
   if (shape.carveOuts.length > 0) {

@@ -69,6 +69,14 @@ export const settlePayout = (payoutId: string, settledAt: string, reference = 'b
   type: 'SettlePayout', data: { payoutId, settledAt, reference },
 });
 
+export const openDispute = (disputeId: string, receiptId: string, amount: string, openedAt: string, fee = '15.00'): DeveloperCommand => ({
+  type: 'OpenDispute', data: { disputeId, receiptId, amount, fee, openedAt },
+});
+
+export const resolveDispute = (disputeId: string, outcome: 'won' | 'lost', resolvedAt: string): DeveloperCommand => ({
+  type: 'ResolveDispute', data: { disputeId, outcome, resolvedAt },
+});
+
 export const failPayout = (payoutId: string, failedAt: string, reason = 'account closed'): DeveloperCommand => ({
   type: 'FailPayout', data: { payoutId, failedAt, reason },
 });

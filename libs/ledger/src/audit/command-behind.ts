@@ -1,7 +1,7 @@
 import { formatMoney, type DeveloperCommand, type DeveloperEvent } from '@rsi/domain';
 
 /**
- * The command that must have produced a recorded split or refund reversal, rebuilt from
+ * The command that must have produced a recorded split, refund or dispute reversal, rebuilt from
  * its event: deciding it again on the state before the event must give the event back
  * (verify), or give another split under other terms (what-if).
  */
@@ -13,6 +13,21 @@ export function commandBehind(event: DeveloperEvent): DeveloperCommand | null {
   if (event.type === 'RevenueRefunded') {
     const data = event.data;
     return { type: 'RefundRevenue', data: { refundId: data.refundId, receiptId: data.receiptId, amount: formatMoney(data.amountMinor, data.currency), occurredAt: data.occurredAt } };
+  }
+  if (event.type === 'DisputeOpened') {
+    const data = event.data;
+    return {
+      type: 'OpenDispute',
+      data: { disputeId: data.disputeId, receiptId: data.receiptId, amount: formatMoney(data.amountMinor, data.currency), fee: formatMoney(data.feeMinor, data.currency), openedAt: data.openedAt },
+    };
+  }
+  if (event.type === 'DisputeResolved') {
+    const data = event.data;
+    return { type: 'ResolveDispute', data: { disputeId: data.disputeId, outcome: data.outcome, resolvedAt: data.resolvedAt } };
+  }
+  if (event.type === 'PayoutRunAssessed') {
+    const data = event.data;
+    return { type: 'AssessRunPayout', data: { runId: data.runId, developerId: data.developerId, currency: data.currency, asOf: data.asOf } };
   }
   return null;
 }

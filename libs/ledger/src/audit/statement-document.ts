@@ -15,6 +15,9 @@ export const STATEMENT_LINE_KIND_LABELS: Record<StatementLineKind, string> = {
   payout_requested: 'Payout requested',
   payout_settled: 'Payout settled',
   payout_failed: 'Payout failed (returned)',
+  dispute_debit: 'Dispute opened (held)',
+  dispute_won: 'Dispute won (returned)',
+  dispute_lost: 'Dispute lost',
 };
 
 export type StatementDocumentLine = {
@@ -58,6 +61,9 @@ export type StatementCurrencySummary = {
   payoutCount: number;
   /** Requested payouts (debited), less failed ones (returned). */
   payouts: string;
+  disputeCount: number;
+  /** Held or charged for disputes, less what won disputes returned. */
+  disputes: string;
   closing: string;
   pending: string;
   available: string;
@@ -88,6 +94,7 @@ export type StatementDocument = {
   receipts: StatementDocumentLine[];
   refunds: StatementDocumentLine[];
   payouts: StatementDocumentLine[];
+  disputes: StatementDocumentLine[];
 };
 
 type SplitShares = { platformMinor: bigint; carveOutsMinor: bigint };
@@ -110,12 +117,16 @@ export function statementDocumentOf(statement: DeveloperStatement): StatementDoc
   const receipts: StatementDocumentLine[] = [];
   const refunds: StatementDocumentLine[] = [];
   const payouts: StatementDocumentLine[] = [];
-  const currencyTotals = new Map<string, { receiptCount: number; grossMinor: bigint; platformMinor: bigint; carveOutsMinor: bigint; netMinor: bigint; refundCount: number; refundsMinor: bigint; payoutCount: number; payoutsMinor: bigint }>();
+  const disputes: StatementDocumentLine[] = [];
+  const currencyTotals = new Map<string, {
+    receiptCount: number; grossMinor: bigint; platformMinor: bigint; carveOutsMinor: bigint; netMinor: bigint; refundCount: number; refundsMinor: bigint;
+    payoutCount: number; payoutsMinor: bigint; disputeCount: number; disputesMinor: bigint;
+  }>();
   const appTotals = new Map<string, { appId: string; currency: string; receiptCount: number; grossMinor: bigint; platformMinor: bigint; carveOutsMinor: bigint; netMinor: bigint; refundCount: number; refundsMinor: bigint }>();
   const totalsOf = (currency: string) => {
     let totals = currencyTotals.get(currency);
     if (!totals) {
-      totals = { receiptCount: 0, grossMinor: 0n, platformMinor: 0n, carveOutsMinor: 0n, netMinor: 0n, refundCount: 0, refundsMinor: 0n, payoutCount: 0, payoutsMinor: 0n };
+      totals = { receiptCount: 0, grossMinor: 0n, platformMinor: 0n, carveOutsMinor: 0n, netMinor: 0n, refundCount: 0, refundsMinor: 0n, payoutCount: 0, payoutsMinor: 0n, disputeCount: 0, disputesMinor: 0n };
       currencyTotals.set(currency, totals);
     }
     return totals;
@@ -168,6 +179,10 @@ export function statementDocumentOf(statement: DeveloperStatement): StatementDoc
         app.refundCount += 1;
         app.refundsMinor -= amountMinor;
       }
+    } else if (line.kind === 'dispute_debit' || line.kind === 'dispute_won' || line.kind === 'dispute_lost') {
+      disputes.push(documentLine);
+      if (line.kind === 'dispute_debit') totals.disputeCount += 1;
+      totals.disputesMinor -= amountMinor;
     } else {
       payouts.push(documentLine);
       if (line.kind === 'payout_requested') totals.payoutCount += 1;
@@ -183,6 +198,7 @@ export function statementDocumentOf(statement: DeveloperStatement): StatementDoc
       platformShare: money(totals.platformMinor, balance.currency), carveOuts: money(totals.carveOutsMinor, balance.currency),
       receiptsNet: money(totals.netMinor, balance.currency), refundCount: totals.refundCount, refunds: money(totals.refundsMinor, balance.currency),
       payoutCount: totals.payoutCount, payouts: money(totals.payoutsMinor, balance.currency),
+      disputeCount: totals.disputeCount, disputes: money(totals.disputesMinor, balance.currency),
       closing: balance.closing, pending: balance.pending, available: balance.available,
     };
   });
@@ -198,6 +214,6 @@ export function statementDocumentOf(statement: DeveloperStatement): StatementDoc
     developerId: statement.developerId, developerName: statement.developerName, period: statement.period,
     periodStart: statement.periodStart, periodEnd: statement.periodEnd, balancesAsOf: statement.balancesAsOf,
     seal: seal === null ? null : { period: seal.period, merkleRoot: seal.merkleRoot, eventCount: seal.eventCount, sealedAt: seal.sealedAt },
-    currencies, apps, receipts, refunds, payouts,
+    currencies, apps, receipts, refunds, payouts, disputes,
   };
 }

@@ -115,11 +115,11 @@ export function statementAsHtml(statement: DeveloperStatement): string {
     `<p class="muted">Booked from ${timeHtml(document.periodStart)} to ${timeHtml(document.periodEnd)} (by booking time). Pending and available as of ${timeHtml(document.balancesAsOf)}.</p>`,
     `<p>${sealText}</p>`,
     '<h2>Summary</h2>',
-    htmlTable(['currency', 'opening', 'receipts (gross)', 'platform share', 'carve-outs', 'your share', 'refunds', 'payouts', 'closing', 'pending', 'available'],
+    htmlTable(['currency', 'opening', 'receipts (gross)', 'platform share', 'carve-outs', 'your share', 'refunds', 'payouts', 'disputes', 'closing', 'pending', 'available'],
       document.currencies.map((summary) => [escapeHtml(summary.currency), amountHtml(summary.opening), `${amountHtml(summary.receiptsGross)} (${summary.receiptCount})`,
         amountHtml(summary.platformShare), amountHtml(summary.carveOuts), amountHtml(summary.receiptsNet), `${amountHtml(summary.refunds)} (${summary.refundCount})`,
-        `${amountHtml(summary.payouts)} (${summary.payoutCount})`, `<strong>${amountHtml(summary.closing)}</strong>`, amountHtml(summary.pending), amountHtml(summary.available)]),
-      new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])),
+        `${amountHtml(summary.payouts)} (${summary.payoutCount})`, `${amountHtml(summary.disputes)} (${summary.disputeCount})`, `<strong>${amountHtml(summary.closing)}</strong>`, amountHtml(summary.pending), amountHtml(summary.available)]),
+      new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])),
     '<h2>Per app</h2>',
     document.apps.length === 0 ? '<p class="muted">No receipts this period.</p>' : htmlTable(
       ['app', 'currency', 'receipts', 'gross', 'platform share', 'carve-outs', 'net', 'refunds'],
@@ -129,6 +129,7 @@ export function statementAsHtml(statement: DeveloperStatement): string {
     '<h2>Receipts</h2>', linesHtml(document.receipts, true),
     '<h2>Refunds</h2>', linesHtml(document.refunds, true),
     '<h2>Payouts</h2>', linesHtml(document.payouts, false),
+    ...(document.disputes.length === 0 ? [] : ['<h2>Disputes</h2>', linesHtml(document.disputes, false)]),
     '</body></html>',
     '',
   ].join('\n');

@@ -8,12 +8,13 @@ import type { ProofStep } from './merkle-tree';
  * body with `statementFiguresOf`, so a line whose figures were edited no longer matches the
  * body that its hash, and so its Merkle proof, vouch for.
  */
-export type StatementLineKind = 'receipt_credit' | 'refund_debit' | 'payout_requested' | 'payout_settled' | 'payout_failed';
+export type StatementLineKind = 'receipt_credit' | 'refund_debit' | 'payout_requested' | 'payout_settled' | 'payout_failed'
+  | 'dispute_debit' | 'dispute_won' | 'dispute_lost';
 
 /** What a line says, all derived from the event body and its booking time. */
 export type StatementFigures = {
   kind: StatementLineKind;
-  /** receiptId, refundId or payoutId. */
+  /** receiptId, refundId, payoutId or disputeId. */
   reference: string;
   appId: string | null;
   /** The receipt a refund reverses. */
@@ -67,6 +68,16 @@ export function balanceEffectOf(event: DeveloperEvent): { currency: string; amou
     // Settling moves money from in-flight to paid: the developer's balance was debited at the request.
     case 'PayoutSettled': return { currency: event.data.currency, amountMinor: 0n };
     case 'PayoutFailed': return { currency: event.data.currency, amountMinor: event.data.amountMinor };
+    // Opening: the developer's line is held and the fee charged when the developer bears it.
+    case 'DisputeOpened': {
+      const feeMinor = event.data.feeBearer === 'developer' ? event.data.feeMinor : 0n;
+      return { currency: event.data.currency, amountMinor: -developerLineMinor(event.data.lines, event.data.developerId) - feeMinor };
+    }
+    // Won: the held line comes back; lost: the reversal stays (nothing moves now).
+    case 'DisputeResolved': return {
+      currency: event.data.currency,
+      amountMinor: event.data.outcome === 'won' ? developerLineMinor(event.data.lines, event.data.developerId) : 0n,
+    };
     default: return null;
   }
 }
@@ -105,6 +116,16 @@ function unorderedFiguresOf(event: DeveloperEvent, bookedAt: string): StatementF
     case 'PayoutFailed': return {
       ...common, kind: 'payout_failed', reference: event.data.payoutId, appId: null, receiptId: null,
       grossAmount: money(event.data.amountMinor), occurredAt: event.data.failedAt, availableAt: null, contractVersion: null, contractHash: null,
+    };
+    case 'DisputeOpened': return {
+      ...common, kind: 'dispute_debit', reference: event.data.disputeId, appId: event.data.appId, receiptId: event.data.receiptId,
+      grossAmount: money(event.data.amountMinor), occurredAt: event.data.openedAt, availableAt: null,
+      contractVersion: event.data.contractVersion, contractHash: event.data.contractHash,
+    };
+    case 'DisputeResolved': return {
+      ...common, kind: event.data.outcome === 'won' ? 'dispute_won' : 'dispute_lost', reference: event.data.disputeId, appId: event.data.appId,
+      receiptId: event.data.receiptId, grossAmount: money(event.data.amountMinor), occurredAt: event.data.resolvedAt, availableAt: null,
+      contractVersion: null, contractHash: null,
     };
     default: return null;
   }

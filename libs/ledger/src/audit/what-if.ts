@@ -71,14 +71,17 @@ export async function whatIfContract(
         continue;
       }
       if (event.type === 'ContractAmended' && event.data.appId === options.appId) continue;
-      if (event.type === 'PayoutRequested' || event.type === 'PayoutSettled' || event.type === 'PayoutFailed') continue;
+      if (event.type === 'PayoutRequested' || event.type === 'PayoutSettled' || event.type === 'PayoutFailed' || event.type === 'PayoutRunAssessed') continue;
       const command = commandBehind(event);
       if (command === null) {
         scratch = evolveDeveloper(scratch, event);
         continue;
       }
-      const data = event.data as { appId: string; receiptId: string; occurredAt: string; lines: SplitLine[] };
-      const compared = data.appId === options.appId && inWindow(data.occurredAt) && !refusedReceipts.has(data.receiptId);
+      const data = event.data as { appId: string; receiptId: string; occurredAt?: string; openedAt?: string; resolvedAt?: string; lines: SplitLine[] };
+      // A dispute counts when it opened (a reversal) and when it was won (given back); a lost dispute moves nothing more.
+      const businessTime = data.occurredAt ?? data.openedAt ?? data.resolvedAt ?? '';
+      const movesLines = !(event.type === 'DisputeResolved' && event.data.outcome === 'lost');
+      const compared = movesLines && data.appId === options.appId && inWindow(businessTime) && !refusedReceipts.has(data.receiptId);
       let decided: DeveloperEvent[];
       try {
         decided = decideDeveloper(command, scratch, { bookedAt: recorded.metadata.recordedAt });
@@ -94,7 +97,7 @@ export async function whatIfContract(
       for (const decidedEvent of decided) scratch = evolveDeveloper(scratch, decidedEvent);
       if (!compared || decided.length !== 1) continue;
       const whatIfLines = (decided[0]!.data as { lines: SplitLine[] }).lines;
-      const sign = event.type === 'RevenueRecorded' ? 1n : -1n;
+      const sign = event.type === 'RevenueRecorded' || event.type === 'DisputeResolved' ? 1n : -1n;
       add(recordedByParty, data.lines, sign);
       add(whatIfByParty, whatIfLines, sign);
       if (event.type === 'RevenueRecorded') receiptsCompared += 1;

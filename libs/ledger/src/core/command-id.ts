@@ -16,6 +16,9 @@ export function commandIdOf(command: DeveloperCommand): string {
     case 'RequestPayout': return `RequestPayout:${command.data.payoutId}`;
     case 'SettlePayout': return `SettlePayout:${command.data.payoutId}`;
     case 'FailPayout': return `FailPayout:${command.data.payoutId}`;
+    case 'OpenDispute': return `OpenDispute:${command.data.disputeId}`;
+    case 'ResolveDispute': return `ResolveDispute:${command.data.disputeId}`;
+    case 'AssessRunPayout': return `AssessRunPayout:${command.data.runId}:${command.data.developerId}`;
   }
 }
 

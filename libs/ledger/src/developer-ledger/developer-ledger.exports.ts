@@ -37,25 +37,69 @@ export const DEVELOPER_LEDGER_EXPORTS: Readonly<Record<string, ExportDefinition>
     }),
   },
   balances: {
-    // Pending: developer credits whose hold has not ended at the as-of time.
-    sql: `SELECT b.developer_id, b.currency, b.credited_minor::text AS credited_minor,
-                 COALESCE(p.pending_minor, 0)::text AS pending_minor,
-                 (b.credited_minor - COALESCE(p.pending_minor, 0) - b.refunded_minor - b.payouts_in_flight_minor - b.paid_minor)::text AS available_minor,
-                 b.refunded_minor::text AS refunded_minor, b.payouts_in_flight_minor::text AS in_flight_minor, b.paid_minor::text AS paid_minor
-            FROM developer_balances b
-            LEFT JOIN LATERAL (
-              SELECT sum(s.developer_minor) AS pending_minor FROM splits s
-               WHERE s.developer_id = b.developer_id AND s.currency = b.currency AND s.available_at > $3::timestamptz
-            ) p ON true
+    // Pending: developer credits whose ordinary hold has not ended at the as-of time (their reserve
+    // part apart); held: reserve not yet released. A negative balance is covered from the held
+    // reserve first (docs/domain.md "Rolling reserve"), as balanceFiguresMinor does in the domain.
+    sql: `SELECT f.developer_id, f.currency, f.credited_minor::text AS credited_minor, f.pending_minor::text AS pending_minor,
+                 (f.raw_available_minor + f.cover_minor)::text AS available_minor, (f.held_minor - f.cover_minor)::text AS reserved_minor,
+                 f.refunded_minor::text AS refunded_minor, f.payouts_in_flight_minor::text AS in_flight_minor, f.paid_minor::text AS paid_minor,
+                 f.disputed_minor::text AS disputed_minor, f.dispute_lost_minor::text AS dispute_lost_minor, f.dispute_fees_minor::text AS dispute_fees_minor
+            FROM (
+              SELECT r.*, CASE WHEN r.raw_available_minor < 0 THEN least(r.held_minor, -r.raw_available_minor) ELSE 0 END AS cover_minor
+                FROM (
+                  SELECT b.*, COALESCE(p.pending_minor, 0) AS pending_minor, COALESCE(h.held_minor, 0) AS held_minor,
+                         b.credited_minor - COALESCE(p.pending_minor, 0) - COALESCE(h.held_minor, 0) - b.refunded_minor - b.payouts_in_flight_minor
+                           - b.paid_minor - b.disputed_minor - b.dispute_lost_minor - b.dispute_fees_minor AS raw_available_minor
+                    FROM developer_balances b
+                    LEFT JOIN LATERAL (
+                      SELECT sum(s.developer_minor - s.reserve_minor) AS pending_minor FROM splits s
+                       WHERE s.developer_id = b.developer_id AND s.currency = b.currency AND s.available_at > $3::timestamptz
+                    ) p ON true
+                    LEFT JOIN LATERAL (
+                      SELECT sum(s.reserve_minor) AS held_minor FROM splits s
+                       WHERE s.developer_id = b.developer_id AND s.currency = b.currency AND s.reserve_released_at > $3::timestamptz
+                    ) h ON true
+                ) r
+            ) f
            WHERE ($1::timestamptz IS NULL OR true) AND ($2::timestamptz IS NULL OR true)
-           ORDER BY b.developer_id, b.currency`,
-    columns: ['developerId', 'currency', 'pending', 'available', 'refunded', 'payoutsInFlight', 'paid', 'credited', 'asOf'],
+           ORDER BY f.developer_id, f.currency`,
+    // Disputes (docs/domain.md "Disputes"): `disputed` is the developer's part of open disputes, `disputesLost` of lost
+    // ones, `disputeFees` the fees it bears; `available` excludes all three. Appended after the columns of earlier versions.
+    columns: ['developerId', 'currency', 'pending', 'available', 'refunded', 'payoutsInFlight', 'paid', 'credited', 'asOf', 'disputed', 'disputeFees', 'disputesLost', 'reserved'],
     toObject: (row) => ({
       developerId: row.developer_id, currency: row.currency,
       pending: formatMoney(BigInt(row.pending_minor!), row.currency!), available: formatMoney(BigInt(row.available_minor!), row.currency!),
       refunded: formatMoney(BigInt(row.refunded_minor!), row.currency!), payoutsInFlight: formatMoney(BigInt(row.in_flight_minor!), row.currency!),
       paid: formatMoney(BigInt(row.paid_minor!), row.currency!), credited: formatMoney(BigInt(row.credited_minor!), row.currency!),
       asOf: isoOf(row.as_of),
+      disputed: formatMoney(BigInt(row.disputed_minor!), row.currency!), disputeFees: formatMoney(BigInt(row.dispute_fees_minor!), row.currency!),
+      disputesLost: formatMoney(BigInt(row.dispute_lost_minor!), row.currency!), reserved: formatMoney(BigInt(row.reserved_minor!), row.currency!),
+    }),
+  },
+  'payout-runs': {
+    sql: `SELECT r.run_id, r.developer_id, r.currency, r.as_of::text AS as_of, r.available_minor::text AS available_minor,
+                 r.minimum_payout_minor::text AS minimum_payout_minor, r.payout_id, p.amount_minor::text AS payout_amount_minor, p.status AS payout_status,
+                 r.recorded_at::text AS recorded_at
+            FROM payout_runs r LEFT JOIN payouts p ON p.payout_id = r.payout_id
+           WHERE ${TIME_FILTER('r.as_of')} ORDER BY r.run_id, r.developer_id`,
+    columns: ['runId', 'developerId', 'currency', 'asOf', 'available', 'minimumPayout', 'payoutId', 'payoutAmount', 'payoutStatus', 'recordedAt'],
+    toObject: (row) => ({
+      runId: row.run_id, developerId: row.developer_id, currency: row.currency, asOf: isoOf(row.as_of),
+      available: formatMoney(BigInt(row.available_minor!), row.currency!), minimumPayout: formatMoney(BigInt(row.minimum_payout_minor!), row.currency!),
+      payoutId: row.payout_id, payoutAmount: row.payout_amount_minor === null ? null : formatMoney(BigInt(row.payout_amount_minor!), row.currency!),
+      payoutStatus: row.payout_status, recordedAt: isoOf(row.recorded_at),
+    }),
+  },
+  disputes: {
+    sql: `SELECT dispute_id, receipt_id, app_id, developer_id, currency, amount_minor::text AS amount_minor, fee_minor::text AS fee_minor,
+                 fee_bearer, status, opened_at::text AS opened_at, resolved_at::text AS resolved_at, recorded_at::text AS recorded_at, lines::text AS lines
+            FROM disputes WHERE ${TIME_FILTER('opened_at')} ORDER BY opened_at, dispute_id`,
+    columns: ['disputeId', 'receiptId', 'appId', 'developerId', 'currency', 'amount', 'fee', 'feeBearer', 'status', 'openedAt', 'resolvedAt', 'recordedAt', 'lines'],
+    toObject: (row) => ({
+      disputeId: row.dispute_id, receiptId: row.receipt_id, appId: row.app_id, developerId: row.developer_id, currency: row.currency,
+      amount: formatMoney(BigInt(row.amount_minor!), row.currency!), fee: formatMoney(BigInt(row.fee_minor!), row.currency!), feeBearer: row.fee_bearer,
+      status: row.status, openedAt: isoOf(row.opened_at), resolvedAt: isoOf(row.resolved_at), recordedAt: isoOf(row.recorded_at),
+      lines: linesOut(row.lines, row.currency!),
     }),
   },
   'platform-share': {

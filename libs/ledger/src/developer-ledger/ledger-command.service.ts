@@ -1,7 +1,8 @@
 import {
   decideDeveloper, decodeDeveloperEvent, DomainError, encodeDeveloperEvent, evolveDeveloper, initialDeveloperState, type DeveloperState, parseIdentifier, parseText, NAME_LENGTH_MAXIMUM,
+  checkPayoutRunMatches, parseCurrency, parseInstant, parseRunId,
 } from '@rsi/domain';
-import type { DeveloperCommand, ErasePersonalData, RegisterDeveloper, DeveloperEvent } from '@rsi/domain';
+import type { AssessRunPayout, DeveloperCommand, ErasePersonalData, RegisterDeveloper, DeveloperEvent, RunPayouts } from '@rsi/domain';
 import type { PersonalDataKeys } from '@rsi/database';
 import type { DuplicateEventIdError, EventStore } from '@rsi/event-store';
 import { commandIdOf } from '../core/command-id';
@@ -11,6 +12,7 @@ import type { CommandHandlerGroup, LedgerCommand } from '../core/command-bus';
 import { COMMAND_FIELDS } from '../import/jsonl-command.parser';
 import { CommandDirectory, developerStreamName, routeOf, routesCreatedBy, type RouteKey } from './command-routing';
 import { CommandWritePipeline, type BatchStreams, type BookingTimeSource, type Decision, type StreamDecider, type StreamKind } from '../write-pipeline/command-write.pipeline';
+import { COMMAND_BATCH_MAXIMUM } from '../write-pipeline/command-write.pipeline';
 export { COMMAND_BATCH_MAXIMUM, EVENT_SCHEMA_VERSION } from '../write-pipeline/command-write.pipeline';
 
 const STREAM_READ_PAGE_EVENTS = 10_000;
@@ -25,7 +27,7 @@ const DEVELOPER_STREAM: StreamKind<DeveloperState, DeveloperEvent> = {
 
 export class UnknownRouteError extends DomainError {
   constructor(key: RouteKey) {
-    const field = key.kind === 'app' ? 'appId' : key.kind === 'receipt' ? 'receiptId' : 'payoutId';
+    const field = `${key.kind}Id`;
     super(`unknown_${key.kind}`, 'not_found', `${field}: no ${key.kind} ${JSON.stringify(key.id)} is recorded`, field);
   }
 }
@@ -138,9 +140,9 @@ export class LedgerCommandService implements CommandHandlerGroup {
 
   constructor(
     store: EventStore,
-    directory: CommandDirectory,
+    private readonly directory: CommandDirectory,
     /** Brings the read models (and so the directory) up to date with the store. */
-    catchUpReadModels: () => Promise<unknown>,
+    private readonly catchUpReadModels: () => Promise<unknown>,
     private readonly personalDataKeys: PersonalDataKeys,
     /** Where booking times come from: the store's ledger clock at commit (default) or the context. */
     options: { bookingTime?: BookingTimeSource } = {},
@@ -163,13 +165,71 @@ export class LedgerCommandService implements CommandHandlerGroup {
     return outcome;
   }
 
-  /** Decides one command; concurrent callers are written together (group commit). */
+  /** Decides one command; concurrent callers are written together (group commit). A payout run is fanned out. */
   execute(command: LedgerCommand, context: CommandContext): Promise<CommandOutcome> {
+    if (command.type === 'RunPayouts') return this.runPayouts(command as unknown as RunPayouts, context);
     return this.pipeline.execute(command as DeveloperCommand, context);
   }
 
-  /** Decides a batch in order and appends it; batches of all callers run one at a time. */
-  executeBatch(commands: readonly LedgerCommand[], context: CommandContext): Promise<CommandOutcome[]> {
-    return this.pipeline.executeBatch(commands as readonly DeveloperCommand[], context);
+  /** Decides a batch in order and appends it; batches of all callers run one at a time. A payout run is fanned out in its place. */
+  async executeBatch(commands: readonly LedgerCommand[], context: CommandContext): Promise<CommandOutcome[]> {
+    if (!commands.some((command) => command.type === 'RunPayouts')) return this.pipeline.executeBatch(commands as readonly DeveloperCommand[], context);
+    const outcomes: CommandOutcome[] = [];
+    let pending: DeveloperCommand[] = [];
+    for (const command of commands) {
+      if (command.type !== 'RunPayouts') { pending.push(command as DeveloperCommand); continue; }
+      if (pending.length > 0) outcomes.push(...await this.pipeline.executeBatch(pending, context));
+      pending = [];
+      outcomes.push(await this.runPayouts(command as unknown as RunPayouts, context));
+    }
+    if (pending.length > 0) outcomes.push(...await this.pipeline.executeBatch(pending, context));
+    return outcomes;
+  }
+
+  /**
+   * A payout run (docs/domain.md "Payout runs"): one `AssessRunPayout` per developer with a
+   * balance in the currency (after catching the read models up, so that the commands before it
+   * count), decided in batches of at most COMMAND_BATCH_MAXIMUM (one transaction each on
+   * PostgreSQL). A run id already assessed is re-sent to the developers it assessed only,
+   * each of whom decides nothing again: re-running a run id changes nothing. `recorded` with
+   * every event written, `already_recorded` when nothing was, `refused` when nothing was and a
+   * developer's part was refused (the first refusal).
+   */
+  private async runPayouts(command: RunPayouts, context: CommandContext): Promise<CommandOutcome> {
+    const commandId = `RunPayouts:${String(command.data.runId)}`;
+    let runId: string;
+    let currency: string;
+    let asOf: string;
+    try {
+      runId = parseRunId(command.data.runId);
+      currency = parseCurrency(command.data.currency, 'currency');
+      asOf = parseInstant(command.data.asOf, 'asOf').iso;
+    } catch (error) {
+      if (error instanceof DomainError) return { status: 'refused', commandId, error };
+      throw error;
+    }
+    await this.catchUpReadModels();
+    const candidates = await this.directory.payoutRunCandidates(runId, currency);
+    if (candidates.recorded !== null) {
+      try {
+        checkPayoutRunMatches(runId, candidates.recorded, { currency, asOf });
+      } catch (error) {
+        if (error instanceof DomainError) return { status: 'refused', commandId, error };
+        throw error;
+      }
+    }
+    const parts: AssessRunPayout[] = candidates.developerIds.map((developerId) => ({ type: 'AssessRunPayout', data: { runId, developerId, currency, asOf } }));
+    const outcomes: CommandOutcome[] = [];
+    for (let start = 0; start < parts.length; start += COMMAND_BATCH_MAXIMUM) {
+      outcomes.push(...await this.pipeline.executeBatch(parts.slice(start, start + COMMAND_BATCH_MAXIMUM), context));
+    }
+    const events = outcomes.flatMap((outcome) => (outcome.status === 'recorded' ? outcome.events : []));
+    const streamName = `payout-run-${runId}`;
+    if (events.length > 0 || (candidates.recorded === null && outcomes.every((outcome) => outcome.status === 'recorded'))) {
+      return { status: 'recorded', commandId, streamName, events };
+    }
+    const unsuccessful = outcomes.find((outcome) => outcome.status === 'refused' || outcome.status === 'failed');
+    if (unsuccessful !== undefined && (unsuccessful.status === 'refused' || unsuccessful.status === 'failed')) return { ...unsuccessful, commandId };
+    return { status: 'already_recorded', commandId, streamName, events: [] };
   }
 }

@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '@rsi/event-store';
 import {
   assertInvariant, decodeDeveloperEvent, PAYOUTS_IN_FLIGHT_ACCOUNT, PAYOUTS_SETTLED_ACCOUNT, REVENUE_CLEARING_ACCOUNT, ERASED_MARKER, isProtectedText,
+  DISPUTES_HELD_ACCOUNT, DISPUTE_FEES_ACCOUNT, PLATFORM_PARTY,
 } from '@rsi/domain';
 import type { PoolClient } from 'pg';
 import type { DeveloperEvent, DeveloperRegistered, SplitLine } from '@rsi/domain';
@@ -8,21 +9,21 @@ import { displayedName, KEYS_PER_READ_MAXIMUM, readDataKeys, type DataKeyState }
 import { bulkAppend, bulkInsert, quoteIdentifier } from '@rsi/projections';
 import type { ProjectionContext, ProjectionHandler } from '@rsi/projections';
 import {
-  APPS_TABLE, CONTRACT_VERSIONS_TABLE, DEVELOPER_BALANCES_TABLE, DEVELOPERS_TABLE, DIRECTORY_PAYOUTS_TABLE, LEDGER_POSTINGS_TABLE,
+  APPS_TABLE, CONTRACT_VERSIONS_TABLE, DEVELOPER_BALANCES_TABLE, DEVELOPERS_TABLE, DIRECTORY_PAYOUTS_TABLE, DISPUTES_TABLE, LEDGER_POSTINGS_TABLE, PAYOUT_RUNS_TABLE,
   LEDGER_TABLES, PAYOUTS_TABLE, PLATFORM_SHARE_MONTHLY_TABLE, REFUNDS_TABLE, SPLITS_TABLE,
 } from './ledger.tables';
 
 /** Event types of the developer stream that this projection reads. */
 const DEVELOPER_EVENT_TYPES: ReadonlySet<string> = new Set([
   'DeveloperRegistered', 'PersonalDataErased', 'AppRegistered', 'ContractAmended', 'RevenueRecorded', 'RevenueRefunded',
-  'PayoutRequested', 'PayoutSettled', 'PayoutFailed',
+  'PayoutRequested', 'PayoutSettled', 'PayoutFailed', 'DisputeOpened', 'DisputeResolved', 'PayoutRunAssessed',
 ]);
 
 /**
  * The system accounts are named by the domain (contract/party-namespace.ts), which keeps
  * their namespace out of every contract's reach.
  */
-export { REVENUE_CLEARING_ACCOUNT, PAYOUTS_IN_FLIGHT_ACCOUNT, PAYOUTS_SETTLED_ACCOUNT } from '@rsi/domain';
+export { REVENUE_CLEARING_ACCOUNT, PAYOUTS_IN_FLIGHT_ACCOUNT, PAYOUTS_SETTLED_ACCOUNT, DISPUTES_HELD_ACCOUNT, DISPUTE_FEES_ACCOUNT } from '@rsi/domain';
 
 export type Posting = { account: string; currency: string; amountMinor: bigint };
 
@@ -53,6 +54,29 @@ export function postingsOf(event: DeveloperEvent): Posting[] {
       postings.push({ account: PAYOUTS_IN_FLIGHT_ACCOUNT, currency: event.data.currency, amountMinor: -event.data.amountMinor });
       postings.push({ account: `developer:${event.data.developerId}`, currency: event.data.currency, amountMinor: event.data.amountMinor });
       break;
+    case 'DisputeOpened': {
+      // The reversed lines are held; the fee is charged to its bearer and owed to the provider.
+      const data = event.data;
+      for (const line of data.lines) postings.push({ account: line.party, currency: data.currency, amountMinor: -line.amountMinor });
+      postings.push({ account: DISPUTES_HELD_ACCOUNT, currency: data.currency, amountMinor: data.amountMinor });
+      if (data.feeMinor !== 0n) {
+        const bearer = data.feeBearer === 'platform' ? PLATFORM_PARTY : `developer:${data.developerId}`;
+        postings.push({ account: bearer, currency: data.currency, amountMinor: -data.feeMinor });
+        postings.push({ account: DISPUTE_FEES_ACCOUNT, currency: data.currency, amountMinor: data.feeMinor });
+      }
+      break;
+    }
+    case 'DisputeResolved': {
+      // Won: the held lines go back to the parties. Lost: the held amount goes back to the customer, like a refund.
+      const data = event.data;
+      postings.push({ account: DISPUTES_HELD_ACCOUNT, currency: data.currency, amountMinor: -data.amountMinor });
+      if (data.outcome === 'won') {
+        for (const line of data.lines) postings.push({ account: line.party, currency: data.currency, amountMinor: line.amountMinor });
+      } else {
+        postings.push({ account: REVENUE_CLEARING_ACCOUNT, currency: data.currency, amountMinor: data.amountMinor });
+      }
+      break;
+    }
     default:
       break;
   }
@@ -79,9 +103,12 @@ function linesJson(lines: readonly SplitLine[]): string {
   return JSON.stringify(lines.map((line) => ({ party: line.party, amountMinor: line.amountMinor.toString() })));
 }
 
-type BalanceDelta = { creditedMinor: bigint; refundedMinor: bigint; inFlightMinor: bigint; paidMinor: bigint };
+type BalanceDelta = {
+  creditedMinor: bigint; refundedMinor: bigint; inFlightMinor: bigint; paidMinor: bigint; disputedMinor: bigint; disputeLostMinor: bigint; disputeFeesMinor: bigint;
+};
 type ShareDelta = { splitMinor: bigint; reversedMinor: bigint };
 type PayoutOutcome = { payoutId: string; status: 'settled' | 'failed'; at: string; reference: string | null; failureReason: string | null };
+type DisputeOutcomeRow = { disputeId: string; status: 'won' | 'lost'; resolvedAt: string };
 
 /**
  * Splits, refunds, payouts, developer balances, platform share per month, ledger postings
@@ -126,6 +153,9 @@ export class LedgerProjection implements ProjectionHandler {
     const payoutRequests = PAYOUTS_TABLE.rows();
     const payoutDirectory = DIRECTORY_PAYOUTS_TABLE.rows();
     const payoutOutcomes: PayoutOutcome[] = [];
+    const disputesOpened = DISPUTES_TABLE.rows();
+    const disputeOutcomes: DisputeOutcomeRow[] = [];
+    const payoutRuns = PAYOUT_RUNS_TABLE.rows();
     const ledgerPostings = LEDGER_POSTINGS_TABLE.rows();
     const balanceDeltas = new Map<string, BalanceDelta>();
     const shareDeltas = new Map<string, ShareDelta>();
@@ -133,7 +163,10 @@ export class LedgerProjection implements ProjectionHandler {
     const balanceDelta = (developerId: string, currency: string): BalanceDelta => {
       const key = `${developerId}\u0000${currency}`;
       let delta = balanceDeltas.get(key);
-      if (!delta) { delta = { creditedMinor: 0n, refundedMinor: 0n, inFlightMinor: 0n, paidMinor: 0n }; balanceDeltas.set(key, delta); }
+      if (!delta) {
+        delta = { creditedMinor: 0n, refundedMinor: 0n, inFlightMinor: 0n, paidMinor: 0n, disputedMinor: 0n, disputeLostMinor: 0n, disputeFeesMinor: 0n };
+        balanceDeltas.set(key, delta);
+      }
       return delta;
     };
     const shareDelta = (currency: string, month: string, party: string): ShareDelta => {
@@ -189,7 +222,7 @@ export class LedgerProjection implements ProjectionHandler {
             amount_minor: data.amountMinor, occurred_at: data.occurredAt, available_at: data.availableAt, recorded_at: recordedAt,
             contract_version: data.contractVersion, contract_hash: data.contractHash, split_rule_version: data.splitRuleVersion,
             platform_minor: platformMinor, developer_minor: developerMinor, lines: linesJson(data.lines), event_id: recorded.eventId,
-            commit_position: commit, prepare_position: prepare,
+            commit_position: commit, prepare_position: prepare, reserve_minor: data.reserveMinor ?? 0n, reserve_released_at: data.reserveReleasedAt ?? null,
           });
           balanceDelta(data.developerId, data.currency).creditedMinor += developerMinor;
           const month = data.occurredAt.slice(0, 7);
@@ -245,6 +278,47 @@ export class LedgerProjection implements ProjectionHandler {
           balanceDelta(data.developerId, data.currency).inFlightMinor -= data.amountMinor;
           break;
         }
+        case 'DisputeOpened': {
+          const data = event.data;
+          occurredAt = data.openedAt;
+          const developerMinor = developerAmountOf(data.lines, data.developerId);
+          disputesOpened.add({
+            dispute_id: data.disputeId, receipt_id: data.receiptId, app_id: data.appId, developer_id: data.developerId, currency: data.currency,
+            amount_minor: data.amountMinor, fee_minor: data.feeMinor, fee_bearer: data.feeBearer, developer_minor: developerMinor,
+            lines: linesJson(data.lines), status: 'open', opened_at: data.openedAt, resolved_at: null, recorded_at: recordedAt,
+          });
+          const delta = balanceDelta(data.developerId, data.currency);
+          delta.disputedMinor += developerMinor;
+          if (data.feeBearer === 'developer') delta.disputeFeesMinor += data.feeMinor;
+          break;
+        }
+        case 'PayoutRunAssessed': {
+          const data = event.data;
+          occurredAt = data.asOf;
+          payoutRuns.add({
+            run_id: data.runId, developer_id: data.developerId, currency: data.currency, as_of: data.asOf, available_minor: data.availableMinor,
+            minimum_payout_minor: data.minimumPayoutMinor, payout_id: data.payoutId, recorded_at: recordedAt,
+          });
+          break;
+        }
+        case 'DisputeResolved': {
+          const data = event.data;
+          occurredAt = data.resolvedAt;
+          disputeOutcomes.push({ disputeId: data.disputeId, status: data.outcome, resolvedAt: data.resolvedAt });
+          const developerMinor = developerAmountOf(data.lines, data.developerId);
+          const delta = balanceDelta(data.developerId, data.currency);
+          delta.disputedMinor -= developerMinor;
+          if (data.outcome === 'lost') {
+            // A lost dispute is a final reversal: the platform share of its month shows it as reversed.
+            delta.disputeLostMinor += developerMinor;
+            const month = data.resolvedAt.slice(0, 7);
+            for (const line of data.lines) {
+              if (line.party === developerPartyOf(data.developerId)) continue;
+              shareDelta(data.currency, month, line.party).reversedMinor += line.amountMinor;
+            }
+          }
+          break;
+        }
       }
       const postings = postingsOf(event);
       if (postings.length > 0) {
@@ -285,20 +359,33 @@ export class LedgerProjection implements ProjectionHandler {
       );
       if (result.rowCount !== 1) throw new Error(`invariant: payout ${payoutId} was not pending when it became ${status}`);
     }
+    await bulkAppend(context, disputesOpened);
+    await bulkAppend(context, payoutRuns);
+    for (const { disputeId, status, resolvedAt } of disputeOutcomes) {
+      const result = await client.query(
+        `UPDATE ${table(DISPUTES_TABLE.name)} SET status = $2, resolved_at = $3::timestamptz WHERE dispute_id = $1 AND status = 'open'`,
+        [disputeId, status, resolvedAt],
+      );
+      if (result.rowCount !== 1) throw new Error(`invariant: dispute ${disputeId} was not open when it was ${status}`);
+    }
     if (balanceDeltas.size > 0) {
       const balances = DEVELOPER_BALANCES_TABLE.rows();
       for (const [key, delta] of balanceDeltas) {
         const [developerId, currency] = key.split('\u0000');
         balances.add({
           developer_id: developerId!, currency: currency!, credited_minor: delta.creditedMinor, refunded_minor: delta.refundedMinor,
-          payouts_in_flight_minor: delta.inFlightMinor, paid_minor: delta.paidMinor,
+          payouts_in_flight_minor: delta.inFlightMinor, paid_minor: delta.paidMinor, disputed_minor: delta.disputedMinor,
+          dispute_lost_minor: delta.disputeLostMinor, dispute_fees_minor: delta.disputeFeesMinor,
         });
       }
       await bulkInsert(context, balances, `ON CONFLICT (developer_id, currency) DO UPDATE SET
           credited_minor = developer_balances.credited_minor + EXCLUDED.credited_minor,
           refunded_minor = developer_balances.refunded_minor + EXCLUDED.refunded_minor,
           payouts_in_flight_minor = developer_balances.payouts_in_flight_minor + EXCLUDED.payouts_in_flight_minor,
-          paid_minor = developer_balances.paid_minor + EXCLUDED.paid_minor`);
+          paid_minor = developer_balances.paid_minor + EXCLUDED.paid_minor,
+          disputed_minor = developer_balances.disputed_minor + EXCLUDED.disputed_minor,
+          dispute_lost_minor = developer_balances.dispute_lost_minor + EXCLUDED.dispute_lost_minor,
+          dispute_fees_minor = developer_balances.dispute_fees_minor + EXCLUDED.dispute_fees_minor`);
     }
     if (shareDeltas.size > 0) {
       const shares = PLATFORM_SHARE_MONTHLY_TABLE.rows();

@@ -28,6 +28,8 @@ export const SPLITS_TABLE = defineTable('splits', [
   ['occurred_at', 'timestamptz'], ['available_at', 'timestamptz'], ['recorded_at', 'timestamptz'], ['contract_version', 'int4'],
   ['contract_hash', 'char'], ['split_rule_version', 'int4'], ['platform_minor', 'numeric'], ['developer_minor', 'numeric'],
   ['lines', 'jsonb'], ['event_id', 'uuid'], ['commit_position', 'numeric'], ['prepare_position', 'numeric'],
+  // Rolling reserve (migration 0014): the part of developer_minor held until reserve_released_at.
+  ['reserve_minor', 'numeric'], ['reserve_released_at', 'timestamptz?'],
 ]);
 
 export const REFUNDS_TABLE = defineTable('refunds', [
@@ -44,10 +46,21 @@ export const PAYOUTS_TABLE = defineTable('payouts', [
   ['failure_reason', 'text?'],
 ]);
 
-/** Running totals per developer and currency, upserted by adding each batch's deltas. */
+/**
+ * Running totals per developer and currency, upserted by adding each batch's deltas.
+ * The dispute totals are the developer's line of open and of lost disputes, and the fees it bears (migration 0012).
+ */
 export const DEVELOPER_BALANCES_TABLE = defineTable('developer_balances', [
   ['developer_id', 'text'], ['currency', 'text'], ['credited_minor', 'numeric'], ['refunded_minor', 'numeric'],
-  ['payouts_in_flight_minor', 'numeric'], ['paid_minor', 'numeric'],
+  ['payouts_in_flight_minor', 'numeric'], ['paid_minor', 'numeric'], ['disputed_minor', 'numeric'], ['dispute_lost_minor', 'numeric'],
+  ['dispute_fees_minor', 'numeric'],
+]);
+
+/** A dispute is inserted when opened; its status and resolved_at are set by an UPDATE when it is resolved (migration 0012). */
+export const DISPUTES_TABLE = defineTable('disputes', [
+  ['dispute_id', 'text'], ['receipt_id', 'text'], ['app_id', 'text'], ['developer_id', 'text'], ['currency', 'text'],
+  ['amount_minor', 'numeric'], ['fee_minor', 'numeric'], ['fee_bearer', 'text'], ['developer_minor', 'numeric'], ['lines', 'jsonb'],
+  ['status', 'text'], ['opened_at', 'timestamptz'], ['resolved_at', 'timestamptz?'], ['recorded_at', 'timestamptz'],
 ]);
 
 /** Per currency, UTC month of occurredAt and party: what splits gave and refunds took back. */
@@ -61,8 +74,14 @@ export const LEDGER_POSTINGS_TABLE = defineTable('ledger_postings', [
   ['accounts', 'text[]'], ['amounts_minor', 'numeric[]'], ['occurred_at', 'timestamptz'], ['recorded_at', 'timestamptz'],
 ]);
 
+/** One row per developer assessed in a payout run (migration 0013); `payout_id` null when nothing was paid. */
+export const PAYOUT_RUNS_TABLE = defineTable('payout_runs', [
+  ['run_id', 'text'], ['developer_id', 'text'], ['currency', 'text'], ['as_of', 'timestamptz'], ['available_minor', 'numeric'],
+  ['minimum_payout_minor', 'numeric'], ['payout_id', 'text?'], ['recorded_at', 'timestamptz'],
+]);
+
 /** In creation order, for replay into fresh tables (`ProjectionHandler.tables`). */
 export const LEDGER_TABLES = [
   DEVELOPERS_TABLE, APPS_TABLE, CONTRACT_VERSIONS_TABLE, DIRECTORY_PAYOUTS_TABLE, SPLITS_TABLE, REFUNDS_TABLE,
-  PAYOUTS_TABLE, DEVELOPER_BALANCES_TABLE, PLATFORM_SHARE_MONTHLY_TABLE, LEDGER_POSTINGS_TABLE,
+  PAYOUTS_TABLE, DEVELOPER_BALANCES_TABLE, PLATFORM_SHARE_MONTHLY_TABLE, LEDGER_POSTINGS_TABLE, DISPUTES_TABLE, PAYOUT_RUNS_TABLE,
 ] as const;

@@ -1,7 +1,7 @@
 import {
   COUNTRY_CODE_LENGTH, CURRENCY_CODE_LENGTH, DECIMAL_TEXT_LENGTH_MAXIMUM, DomainError,
   IDENTIFIER_LENGTH_MAXIMUM, INCOME_GROUP_LENGTH_MAXIMUM, INSTANT_TEXT_LENGTH_MAXIMUM, METER_NAME_LENGTH_MAXIMUM,
-  NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM,
+  NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM, CHOICE_LENGTH_MAXIMUM,
 } from '@rsi/domain';
 import type { DeveloperCommand } from '@rsi/domain';
 
@@ -21,6 +21,7 @@ const TEXT_FIELD_LENGTH_MAXIMUM: Readonly<Record<string, number>> = {
   incomeGroup: INCOME_GROUP_LENGTH_MAXIMUM,
   currency: CURRENCY_CODE_LENGTH,
   meter: METER_NAME_LENGTH_MAXIMUM,
+  outcome: CHOICE_LENGTH_MAXIMUM,
 };
 
 /** The longest string a field of this kind and name may be; throws for a text field with no known limit (a programming error). */
@@ -52,10 +53,11 @@ export type FieldKind = 'text' | 'money' | 'quantity' | 'time' | 'object' | 'opt
 
 /**
  * The fields of each command: exactly these, no others (docs/cli.md "JSONL commands").
+ * `AssessRunPayout` is not among them either: it is one developer's part of a `RunPayouts`.
  * `ErasePersonalData` is not among them: an erasure is an operator's request with its own
  * CLI command and route, never a line of an import file, and it also destroys a key.
  */
-export const COMMAND_FIELDS: Record<Exclude<DeveloperCommand['type'], 'ErasePersonalData'>, Record<string, FieldKind>> = {
+export const COMMAND_FIELDS: Record<Exclude<DeveloperCommand['type'], 'ErasePersonalData' | 'AssessRunPayout'> | 'RunPayouts', Record<string, FieldKind>> = {
   RegisterDeveloper: { developerId: 'text', name: 'text', country: 'text', incomeGroup: 'optional-text' },
   RegisterApp: { appId: 'text', developerId: 'text', name: 'text', contract: 'object' },
   AmendContract: { appId: 'text', contract: 'object' },
@@ -64,6 +66,10 @@ export const COMMAND_FIELDS: Record<Exclude<DeveloperCommand['type'], 'ErasePers
   RequestPayout: { payoutId: 'text', developerId: 'text', currency: 'text', amount: 'money', requestedAt: 'time' },
   SettlePayout: { payoutId: 'text', settledAt: 'time', reference: 'text' },
   FailPayout: { payoutId: 'text', failedAt: 'time', reason: 'text' },
+  OpenDispute: { disputeId: 'text', receiptId: 'text', amount: 'money', fee: 'money', openedAt: 'time' },
+  ResolveDispute: { disputeId: 'text', outcome: 'text', resolvedAt: 'time' },
+  // Fanned out by the developer ledger into one AssessRunPayout per developer (never a line of its own).
+  RunPayouts: { runId: 'text', currency: 'text', asOf: 'time' },
 };
 
 export function isDeveloperCommandType(type: unknown): type is DeveloperCommand['type'] {
