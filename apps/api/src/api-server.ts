@@ -14,6 +14,7 @@ import { ApiAppModule } from './api.module';
 import { buildOpenApiDocument } from './http/openapi-document';
 import { jsonBodyParser, statementBodyParser } from './http/request-body';
 import { StrictValidationPipe } from './http/strict-validation.pipe';
+import { defaultWebRoot, webApplicationHandler } from './http/web-application';
 import { MetricsService } from './operations/metrics.service';
 import { refuseWhileShuttingDown, shutDownGracefully } from './operations/graceful-shutdown';
 import { ShutdownState } from './operations/shutdown-state';
@@ -32,7 +33,7 @@ export type ApiServer = {
  * own settings come from `environment`), initialised but not listening (supertest takes
  * `app.getHttpServer()`). Closing it closes the event store and the database.
  */
-export async function createApiApplication(options: ApiOptions & { ledger?: LedgerOptions } = {}): Promise<INestApplication> {
+export async function createApiApplication(options: ApiOptions & { ledger?: LedgerOptions; webRoot?: string | null } = {}): Promise<INestApplication> {
   const settings = readApiSettings(options);
   // Our own body parser: its limit, strictness and errors are part of the API contract.
   let opened: DatabaseConnection | null = null;
@@ -57,6 +58,8 @@ export async function createApiApplication(options: ApiOptions & { ledger?: Ledg
     express.disable('etag');
     app.use(app.get(MetricsService).requestMiddleware);
     app.use(refuseWhileShuttingDown(app.get(ShutdownState)));
+    // The web application at / (same origin as /v1; apps/web, built into dist/web).
+    app.use(webApplicationHandler(options.webRoot === undefined ? defaultWebRoot() : options.webRoot));
     app.use('/v1/statements/verify', statementBodyParser());
     app.use(jsonBodyParser(settings.bodyLimitBytes));
     app.useGlobalFilters(new ApiExceptionFilter());

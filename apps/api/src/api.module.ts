@@ -12,6 +12,7 @@ import { LedgerExportsController } from './developer-ledger/ledger-exports.contr
 import { LedgerReadsController } from './developer-ledger/ledger-reads.controller';
 import { TreeHeadsController } from './audit/tree-heads.controller';
 import { SealPublicKeyController } from './audit/seal-public-key.controller';
+import { StreamEventsController } from './audit/stream-events.controller';
 import { AccessController } from './access/access.controller';
 import { AuditController } from './audit/audit.controller';
 import { MetricsController } from './operations/metrics.controller';
@@ -57,8 +58,8 @@ export class DeveloperLedgerHttpModule {}
 @Module({ controllers: [ConsumptionController] })
 export class ConsumptionHttpModule {}
 
-/** The audit's routes: the published seal key (no API key), the signed tree heads, statements, seals, verify and what-if. */
-@Module({ controllers: [TreeHeadsController, SealPublicKeyController, AuditController] })
+/** The audit's routes: the published seal key (no API key), the signed tree heads, statements, seals, verify, what-if and the event browser. */
+@Module({ controllers: [TreeHeadsController, SealPublicKeyController, AuditController, StreamEventsController] })
 export class AuditHttpModule {}
 
 /** The parties' routes: the caller's session, key management (operators) and the access log (auditors). */

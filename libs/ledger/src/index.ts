@@ -11,7 +11,10 @@ export { parsePinnedPublicKeys, publicKeyFingerprint, sealChainHead } from './au
 export { installNextSealPrivateKey, nextSealPrivateKeyPath, publicKeyPemOf, readOrCreateSealPrivateKey, readSealPrivateKey, sealPrivateKeyPath } from './audit/seal-signing-key';
 export { STATEMENT_FORMATS, formatStatement, statementAsCsv, statementAsHtml } from './audit/statement-format';
 export type { StatementFormat } from './audit/statement-format';
-export { verifyStatement } from './audit/statement-verify';
+export { statementDocumentOf } from './audit/statement-document';
+export type { StatementDocument } from './audit/statement-document';
+export { verifyStatement } from './audit/verifier/statement-verify';
+export type { StatementVerification } from './audit/verifier/statement-verify';
 export { MerkleLogBuilder, verifyInclusion } from './audit/transparency-log/merkle-log';
 export { statementLogProofsOf } from './audit/transparency-log/statement-log-proofs';
 export { LogProofUnavailableError, TransparencyLog, TreeHeadRefusedError } from './audit/transparency-log/transparency-log.service';

@@ -70,6 +70,7 @@ export const ROUTE_ACCESS_TABLE: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/verify-jobs/:jobId': AUDITORS,
   'POST /v1/what-if': FINANCE,
   'GET /v1/access-log': AUDITORS,
+  'GET /v1/streams/:streamName/events': AUDITORS,
   // key management
   // who could act when: auditors read the keys too (never a secret)
   'GET /v1/keys': AUDITORS,
