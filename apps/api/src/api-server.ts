@@ -5,13 +5,14 @@ import { SwaggerModule } from '@nestjs/swagger';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { DatabaseConnection } from '@rsi/database';
+import { PAYOUT_REPORT_BYTES_MAXIMUM } from '@rsi/domain';
 import { ApiKeyRegistry, LedgerRuntime } from '@rsi/ledger';
 import type { LedgerOptions } from '@rsi/ledger';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { readApiSettings, type ApiOptions } from './api-settings';
 import { ApiAppModule } from './api.module';
 import { buildOpenApiDocument } from './http/openapi-document';
-import { jsonBodyParser, statementBodyParser } from './http/request-body';
+import { csvBodyParser, jsonBodyParser, statementBodyParser } from './http/request-body';
 import { StrictValidationPipe } from './http/strict-validation.pipe';
 
 export type ApiServer = { port: number; runtime: LedgerRuntime; close(): Promise<void> };
@@ -43,6 +44,7 @@ export async function createApiApplication(options: ApiOptions & { ledger?: Ledg
     // would cost CPU on every request and never save a transfer.
     express.disable('etag');
     app.use('/v1/statements/verify', statementBodyParser());
+    app.use('/v1/reconciliations/payouts', csvBodyParser(PAYOUT_REPORT_BYTES_MAXIMUM));
     app.use(jsonBodyParser(settings.bodyLimitBytes));
     app.useGlobalFilters(new ApiExceptionFilter());
     app.useGlobalPipes(new StrictValidationPipe());

@@ -14,6 +14,7 @@ import { TreeHeadsController } from './audit/tree-heads.controller';
 import { SealPublicKeyController } from './audit/seal-public-key.controller';
 import { AccessController } from './access/access.controller';
 import { AuditController } from './audit/audit.controller';
+import { ReconciliationController } from './reconciliation/reconciliation.controller';
 
 /**
  * What every HTTP controller shares: the settings, the command endpoint, and the one gate of
@@ -56,6 +57,10 @@ export class AuditHttpModule {}
 @Module({ controllers: [AccessController] })
 export class AccessHttpModule {}
 
+/** Finance's reconciliation against the payment provider (reads only). */
+@Module({ controllers: [ReconciliationController] })
+export class ReconciliationHttpModule {}
+
 /**
  * The HTTP API: the ledger's modules (database, event store, projections, features), the
  * routes of each feature, health, and the background projector.
@@ -65,7 +70,7 @@ export class ApiAppModule {
   static forRoot(settings: ApiSettings, ledgerOptions: LedgerOptions): DynamicModule {
     return {
       module: ApiAppModule,
-      imports: [...ledgerModuleImports(ledgerOptions), ApiHttpModule.forRoot(settings), DeveloperLedgerHttpModule, ConsumptionHttpModule, AuditHttpModule, AccessHttpModule],
+      imports: [...ledgerModuleImports(ledgerOptions), ApiHttpModule.forRoot(settings), DeveloperLedgerHttpModule, ConsumptionHttpModule, AuditHttpModule, AccessHttpModule, ReconciliationHttpModule],
       controllers: [HealthController],
       providers: [BackgroundProjector],
     };

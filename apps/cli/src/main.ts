@@ -11,6 +11,7 @@ import { readPinnedPublicKeys, registerAuditCommands } from './audit.commands';
 import { registerProjectionsCommands } from './projections.commands';
 import { registerDevelopersCommands } from './developers.commands';
 import { registerPayoutsCommands } from './payouts.commands';
+import { registerReconcileCommands } from './reconcile.commands';
 import { registerKeysCommands } from './keys.commands';
 import { registerTreeHeadCommands, startTreeHeadSchedule } from './tree-head.commands';
 
@@ -241,6 +242,10 @@ registerAuditCommands(program, {
   withLedger: (work) => withLedger(dataDirectoryOption(), work),
   dataDirectory: () => dataDirectoryOption(),
   actor: actorOfThisProcess,
+});
+
+registerReconcileCommands(program, {
+  withLedger: (work) => withLedger(dataDirectoryOption(), work),
 });
 
 registerTreeHeadCommands(program, {

@@ -1,0 +1,36 @@
+import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { PAYOUT_REPORT_BYTES_MAXIMUM } from '@rsi/domain';
+import { PayoutReportRefused, reconcilePayoutReport, type LedgerRuntime, type PayoutReconciliation } from '@rsi/ledger';
+import { ApiError } from '../http/api-error';
+import { LEDGER_RUNTIME } from '../api-settings';
+import { API_KEY_SECURITY, ErrorResponses } from '../http/openapi-document';
+
+/**
+ * Finance's reconciliation against the payment provider, on the CLI's own implementation
+ * (libs/ledger, reconciliation room): `rsi-ledger reconcile payouts` over HTTP. Reads only.
+ * Who may call it is in the route table.
+ */
+@ApiTags('reconciliation')
+@ApiSecurity(API_KEY_SECURITY)
+@Controller('v1')
+export class ReconciliationController {
+  constructor(@Inject(LEDGER_RUNTIME) private readonly runtime: LedgerRuntime) {}
+
+  @Post('reconciliations/payouts')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Compares a provider's payout report (CSV) with the ledger's payouts, as rsi-ledger reconcile payouts; writes nothing" })
+  @ApiConsumes('text/csv')
+  @ApiBody({ description: `The payout report: text/csv in UTF-8, a header line (reference, amount, currency, status, date; docs/cli.md), at most ${PAYOUT_REPORT_BYTES_MAXIMUM} bytes.`, schema: { type: 'string' } })
+  @ApiOkResponse({ description: 'The reconciliation: allMatched, summary, matched, missingFromReport, missingFromLedger, amountMismatches, statusMismatches.' })
+  @ErrorResponses([400, 401, 413, 415, 500, 503], { 400: 'payout_report_refused: the message names the line.' })
+  async reconcilePayouts(@Body() body: unknown): Promise<PayoutReconciliation> {
+    if (!Buffer.isBuffer(body)) throw new ApiError(400, 'payout_report_refused', 'payout report: the body is empty: a CSV report with a header line is expected');
+    try {
+      return await reconcilePayoutReport(this.runtime.connection.pool, body);
+    } catch (error) {
+      if (error instanceof PayoutReportRefused) throw new ApiError(400, 'payout_report_refused', error.message);
+      throw error;
+    }
+  }
+}
