@@ -190,8 +190,10 @@ export function csvBodyParser(bytesMaximum: number): RequestHandler {
       next();
       return;
     }
+    // Another media type goes on to the JSON parser: the route's key is checked first (401/403),
+    // then the route answers 415 for a body that is not CSV.
     if (!isAcceptedCsvMediaType(request.headers['content-type'])) {
-      discardBodyThen(request, () => next(unsupportedMediaType('the body must be sent as Content-Type: text/csv (UTF-8)')));
+      next();
       return;
     }
     const contentEncoding = request.headers['content-encoding'];

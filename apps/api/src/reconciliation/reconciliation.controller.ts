@@ -1,4 +1,5 @@
-import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import type { Request } from 'express';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { PAYOUT_REPORT_BYTES_MAXIMUM } from '@rsi/domain';
 import { PayoutReportRefused, reconcilePayoutReport, type LedgerRuntime, type PayoutReconciliation } from '@rsi/ledger';
@@ -24,8 +25,12 @@ export class ReconciliationController {
   @ApiBody({ description: `The payout report: text/csv in UTF-8, a header line (reference, amount, currency, status, date; docs/cli.md), at most ${PAYOUT_REPORT_BYTES_MAXIMUM} bytes.`, schema: { type: 'string' } })
   @ApiOkResponse({ description: 'The reconciliation: allMatched, summary, matched, missingFromReport, missingFromLedger, amountMismatches, statusMismatches.' })
   @ErrorResponses([400, 401, 413, 415, 500, 503], { 400: 'payout_report_refused: the message names the line.' })
-  async reconcilePayouts(@Body() body: unknown): Promise<PayoutReconciliation> {
-    if (!Buffer.isBuffer(body)) throw new ApiError(400, 'payout_report_refused', 'payout report: the body is empty: a CSV report with a header line is expected');
+  async reconcilePayouts(@Req() request: Request): Promise<PayoutReconciliation> {
+    // The request's body as the parsers left it, not through the validation pipe (which reads JSON bodies as DTOs).
+    const body: unknown = request.body;
+    if (body === undefined) throw new ApiError(400, 'payout_report_refused', 'payout report: the body is empty: a CSV report with a header line is expected');
+    // Another media type passed the CSV parser so that the key was checked first (request-body.ts).
+    if (!Buffer.isBuffer(body)) throw new ApiError(415, 'unsupported_media_type', 'the body must be sent as Content-Type: text/csv (UTF-8)');
     try {
       return await reconcilePayoutReport(this.runtime.connection.pool, body);
     } catch (error) {
