@@ -2,6 +2,14 @@
 // The domain must stay pure: no framework, no database, no event-store client, no I/O,
 // and nothing that can read a clock or a random source. The clock and randomness rules
 // cover modules; the grep in `.ci/run` covers calls such as Date.now() inside the domain.
+/** What runs in the browser: the web client and the ledger's browser-safe entry with what it reaches. */
+const BROWSER_CODE = [
+  '^apps/web/src/',
+  '^libs/ledger/src/browser\\.ts$',
+  '^libs/ledger/src/audit/verifier/',
+  '^libs/ledger/src/audit/(statement-line|statement-document|accounting-period)\\.ts$',
+];
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -51,7 +59,7 @@ module.exports = {
       comment: 'Code outside a library imports only its public entry (@rsi/<library>, libs/<library>/src/index.ts), '
         + 'so a library may move its files without breaking another.',
       from: { path: '^libs/([^/]+)/' },
-      to: { path: '^libs/', pathNot: ['^libs/$1/', '^libs/[^/]+/src/index\\.ts$'] },
+      to: { path: '^libs/', pathNot: ['^libs/$1/', '^libs/[^/]+/src/index\\.ts$', '^libs/ledger/src/browser\\.ts$'] },
     },
     {
       name: 'application-imports-library-entries-only',
@@ -59,7 +67,7 @@ module.exports = {
       comment: 'Applications, tests and the bench import a library only through its public entry (the domain\'s '
         + 'test helpers have an entry of their own, @rsi/domain/testing, for tests).',
       from: { path: '^(apps|test|bench|migrations)/' },
-      to: { path: '^libs/', pathNot: ['^libs/[^/]+/src/index\\.ts$', '^libs/domain/src/testing/index\\.ts$'] },
+      to: { path: '^libs/', pathNot: ['^libs/[^/]+/src/index\\.ts$', '^libs/domain/src/testing/index\\.ts$', '^libs/ledger/src/browser\\.ts$'] },
     },
     {
       name: 'event-store-below-projections',
@@ -99,6 +107,25 @@ module.exports = {
       to: {
         path: '^libs/ledger/src/(developer-ledger|consumption|audit|access)/',
         pathNot: ['^libs/ledger/src/$1/', '^libs/ledger/src/(developer-ledger|consumption|audit|access)/index\\.ts$'],
+      },
+    },
+    {
+      name: 'browser-code-imports-no-node-module',
+      severity: 'error',
+      comment: 'The web application and the browser-safe entry of the ledger (@rsi/ledger/browser: the offline statement '
+        + 'verifier) run in the page: no node: module (hashing and signatures come from @noble/hashes and @noble/curves).',
+      from: { path: BROWSER_CODE, pathNot: '\\.spec\\.ts$' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'browser-code-imports-browser-code-only',
+      severity: 'error',
+      comment: 'What the page runs imports only other browser code, the domain (pure) and the @noble, preact and chart.js '
+        + 'packages: never the server side of the ledger (Nest, TypeORM, the database driver, the event store).',
+      from: { path: BROWSER_CODE, pathNot: '\\.spec\\.ts$' },
+      to: {
+        dependencyTypesNot: ['type-only'],
+        pathNot: [...BROWSER_CODE, '^libs/domain/', '^node_modules/(@noble|preact|chart\\.js|@kurkle)/'],
       },
     },
     {

@@ -10,10 +10,15 @@ module.exports = {
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json', diagnostics: false }],
+    // @noble/curves 2 (the offline verifier's Ed25519) ships ECMAScript modules only: node loads
+    // them with require() (node >= 20.19), jest's module system needs them compiled to CommonJS.
+    '^.+/node_modules/@noble/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022' }, diagnostics: false }],
   },
+  transformIgnorePatterns: ['/node_modules/(?!@noble/)'],
   // The path aliases of tsconfig.json: each library's public entry.
   moduleNameMapper: {
     '^@rsi/domain/testing$': '<rootDir>/libs/domain/src/testing/index.ts',
+    '^@rsi/ledger/browser$': '<rootDir>/libs/ledger/src/browser.ts',
     '^@rsi/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
   },
   testTimeout: 120000,

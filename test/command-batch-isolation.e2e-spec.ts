@@ -87,7 +87,7 @@ describe('one command that the database refuses fails alone; the rest of its bat
   });
 
   it('does the same on the INSERT path, in at most 1 + 2·ceil(log2 n) appends, none of them a re-append', async () => {
-    const store = new PostgresEventStore(pool(), { copyFromStdin: false });
+    const store = new PostgresEventStore(pool(), { copyFromStdin: false, writerSigner: ledger.runtime.writerSigner ?? undefined });
     let appendCalls = 0;
     const countingStore = new Proxy(store, {
       get(target, property) {

@@ -24,7 +24,7 @@ function send(server: ReturnType<INestApplication['getHttpServer']>, route: stri
   const [method, path] = route.split(' ') as [string, string];
   const concrete = path.replace(/:[A-Za-z]+/g, (parameter) => (parameter === ':period' ? '2026-01' : 'nobody-1'));
   const agent = request(server);
-  const call = method === 'GET' ? agent.get(concrete) : method === 'POST' ? agent.post(concrete).send({}) : null;
+  const call = method === 'GET' ? agent.get(concrete) : method === 'POST' ? agent.post(concrete).send({}) : method === 'DELETE' ? agent.delete(concrete) : null;
   if (call === null) throw new Error(`the walk knows no method ${method}`);
   return secret === null ? call : call.set('X-Api-Key', secret);
 }

@@ -1,7 +1,7 @@
 import { PersonalDataKeys } from '@rsi/database';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import {
-  buildDeveloperStatement, verifyLedger, type VerifyReport, encodePeriodSeal, sealHashOf, signSeal, readSeals, rotateSealKey, sealPeriod, publicKeyPemOf, verifyStatement,
+  buildDeveloperStatement, introduceWriterKey, verifyLedger, type VerifyReport, encodePeriodSeal, sealHashOf, signSeal, readSeals, rotateSealKey, sealPeriod, publicKeyPemOf, verifyStatement,
 } from '@rsi/ledger';
 import { BOOKED_LEDGER, bookThreeMonths } from './support/booked-ledger';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
@@ -39,6 +39,8 @@ describe('a pinned trust anchor: the published seal key, rotations, chained seal
     ledger = await openTestLedger();
     await bookThreeMonths(ledger.runtime);
     await sealThreeMonths(ledger, { january: publishedKey, february: publishedKey, march: publishedKey });
+    // As "rsi-ledger seal" does: the seal key introduces the writer key the ledger was written with.
+    await introduceWriterKey(ledger.runtime.store, { writerPublicKey: ledger.runtime.writerSigner!.publicKeyPem, previousWriterPublicKey: null, sealKey: publishedKey, actor: 'test:seal' });
   });
 
   afterAll(async () => {

@@ -33,9 +33,10 @@ describe('rsi-ledger statement, seal, seal-public-key, seal-key rotate, verify a
     directory = fs.mkdtempSync(path.join(os.tmpdir(), 'rsi-audit-cli-'));
     if (process.env.DATABASE_URL?.trim()) {
       // The CLI's context (same modules), so that every projection the CLI checks was fed the same events.
-      serverLedger = await openTestLedger();
+      // The same configuration directory for the booking and the CLI: one writer key, which the CLI's seal introduces.
+      serverLedger = await openTestLedger({ environment: { XDG_CONFIG_HOME: path.join(directory, 'config') } });
       await bookThreeMonths(serverLedger.runtime);
-      environment = { ...serverLedger.childEnvironment, XDG_CONFIG_HOME: path.join(directory, 'config') };
+      environment = { ...serverLedger.childEnvironment };
       keyDirectory = path.join(directory, 'config', 'rsi-ledger');
       dataDirectoryArguments = [];
     } else {

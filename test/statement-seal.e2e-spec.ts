@@ -1,7 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { PersonalDataKeys } from '@rsi/database';
 import {
-  buildDeveloperStatement, UnknownDeveloperError, type DeveloperStatement, verifyLedger, readSeals, sealPeriod, SealRefusedError, publicKeyPemOf, statementAsCsv, statementAsHtml, verifyStatement, whatIfContract,
+  buildDeveloperStatement, UnknownDeveloperError, type DeveloperStatement, verifyLedger, readSeals, sealPeriod, SealRefusedError, publicKeyPemOf, statementAsCsv, statementAsHtml, statementDocumentOf, verifyStatement, whatIfContract,
 } from '@rsi/ledger';
 import { BOOKED_LEDGER, bookThreeMonths } from './support/booked-ledger';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
@@ -153,6 +153,17 @@ describe('statements by booking time, period seals and inclusion proofs', () => 
     expect(html).toContain('<table>');
     expect(html).toContain('Ada &lt;Labs&gt; &amp; &quot;Co&quot;');
     expect(html).not.toContain('Ada <Labs>');
+    // The developer document: summary and per-app totals first, refunds and payouts apart, both dates on the late receipt.
+    expect(html.indexOf('<h2>Per app</h2>')).toBeLessThan(html.indexOf('<h2>Receipts</h2>'));
+    expect(html).toContain('occurred <time datetime="2026-01-28T10:00:00.000Z"');
+    const document = statementDocumentOf(february);
+    expect(document.currencies).toEqual([expect.objectContaining({
+      currency: 'USD', receiptCount: 1, receiptsGross: '30.00', platformShare: '6.00', carveOuts: '0.00', receiptsNet: '24.00',
+      refundCount: 1, refunds: '8.00', payoutCount: 1, payouts: '30.00', closing: february.balances[0]!.closing,
+    })]);
+    expect(document.apps).toEqual([{ appId: 'ada-chat', currency: 'USD', receiptCount: 1, gross: '30.00', platformShare: '6.00', carveOuts: '0.00', net: '24.00', refundCount: 1, refunds: '8.00' }]);
+    expect(document.receipts.map((line) => [line.reference, line.late])).toEqual([['r3', true]]);
+    expect(document.payouts.map((line) => line.kind)).toEqual(['payout_requested', 'payout_settled']);
   });
 
   it('what-if: replays the app under other terms, side by side with the recorded split', async () => {

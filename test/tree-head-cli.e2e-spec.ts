@@ -65,7 +65,8 @@ describe('rsi-ledger tree-head (built CLI)', () => {
     expect((await cli(['seal', '--period', '2026-01'])).code).toBe(0);
     const second = await cli(['tree-head', 'issue']);
     const secondHead = JSON.parse(second.stdout);
-    expect(secondHead.treeSize).toBe(firstHead.treeSize + 1);
+    // The seal, and the introduction of the CLI's writer key that follows it (WriterKeyIntroduced).
+    expect(secondHead.treeSize).toBe(firstHead.treeSize + 2);
     fs.writeFileSync(file('new.json'), second.stdout);
     const latest = await cli(['tree-head', 'latest']);
     expect(JSON.parse(latest.stdout)).toEqual(secondHead);

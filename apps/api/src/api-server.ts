@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -9,20 +10,31 @@ import { PAYOUT_REPORT_BYTES_MAXIMUM } from '@rsi/domain';
 import { ApiKeyRegistry, LedgerRuntime } from '@rsi/ledger';
 import type { LedgerOptions } from '@rsi/ledger';
 import { ApiExceptionFilter } from './http/api-exception.filter';
-import { readApiSettings, type ApiOptions } from './api-settings';
+import { API_SETTINGS, readApiSettings, type ApiOptions, type ApiSettings } from './api-settings';
 import { ApiAppModule } from './api.module';
 import { buildOpenApiDocument } from './http/openapi-document';
 import { csvBodyParser, jsonBodyParser, statementBodyParser } from './http/request-body';
 import { StrictValidationPipe } from './http/strict-validation.pipe';
+import { defaultWebRoot, webApplicationHandler } from './http/web-application';
+import { MetricsService } from './operations/metrics.service';
+import { refuseWhileShuttingDown, shutDownGracefully } from './operations/graceful-shutdown';
+import { ShutdownState } from './operations/shutdown-state';
 
-export type ApiServer = { port: number; runtime: LedgerRuntime; close(): Promise<void> };
+export { ConfigurationError, readServerConfiguration } from './operations/server-configuration';
+
+export type ApiServer = {
+  port: number;
+  runtime: LedgerRuntime;
+  /** The graceful stop (SIGTERM): see `shutDownGracefully`; throws when it outlasts RSI_SHUTDOWN_TIMEOUT_SECONDS. */
+  close(): Promise<void>;
+};
 
 /**
  * The Nest application of the ledger (`ledger`: which database and event store; the API's
  * own settings come from `environment`), initialised but not listening (supertest takes
  * `app.getHttpServer()`). Closing it closes the event store and the database.
  */
-export async function createApiApplication(options: ApiOptions & { ledger?: LedgerOptions } = {}): Promise<INestApplication> {
+export async function createApiApplication(options: ApiOptions & { ledger?: LedgerOptions; webRoot?: string | null } = {}): Promise<INestApplication> {
   const settings = readApiSettings(options);
   // Our own body parser: its limit, strictness and errors are part of the API contract.
   let opened: DatabaseConnection | null = null;
@@ -30,19 +42,25 @@ export async function createApiApplication(options: ApiOptions & { ledger?: Ledg
   const app = await NestFactory.create(ApiAppModule.forRoot(settings, ledgerOptions), {
     bodyParser: false,
     abortOnError: false,
-    logger: options.environment?.RSI_API_LOG === 'quiet' ? ['error', 'warn'] : undefined,
+    // Held until the JSON logger (nestjs-pino, RSI_LOG_LEVEL) takes over below.
+    bufferLogs: true,
   }).catch(async (error: unknown) => {
     // A start that failed after the database opened: Nest has no application to close.
     await (opened as DatabaseConnection | null)?.close().catch(() => undefined);
     throw error;
   });
   try {
+    app.useLogger(app.get(PinoLogger));
     // Nothing about the server's software is advertised.
     const express = app.getHttpAdapter().getInstance() as { disable(setting: string): void };
     express.disable('x-powered-by');
     // Every response is a fresh command outcome or read: a weak ETag (a hash of each body)
     // would cost CPU on every request and never save a transfer.
     express.disable('etag');
+    app.use(app.get(MetricsService).requestMiddleware);
+    app.use(refuseWhileShuttingDown(app.get(ShutdownState)));
+    // The web application at / (same origin as /v1; apps/web, built into dist/web).
+    app.use(webApplicationHandler(options.webRoot === undefined ? defaultWebRoot() : options.webRoot));
     app.use('/v1/statements/verify', statementBodyParser());
     app.use('/v1/reconciliations/payouts', csvBodyParser(PAYOUT_REPORT_BYTES_MAXIMUM));
     app.use(jsonBodyParser(settings.bodyLimitBytes));
@@ -106,6 +124,6 @@ export async function startApiServer(options: { port: number; host: string; ledg
   return {
     port: address.port,
     runtime: app.get(LedgerRuntime),
-    close: () => app.close(),
+    close: () => shutDownGracefully(app, app.get<ApiSettings>(API_SETTINGS).configuration.shutdownTimeoutSeconds * 1000),
   };
 }

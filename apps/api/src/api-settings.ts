@@ -1,5 +1,8 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
 import { sealPrivateKeyPath } from '@rsi/ledger';
+import { type ApiKey } from './http/api-keys';
+import { readServerConfiguration, type ServerConfiguration } from './operations/server-configuration';
+
+export { keyIdOfSecret, parseApiKeys, type ApiKey } from './http/api-keys';
 
 /** Injection token of the `LedgerRuntime` the API serves. */
 export const LEDGER_RUNTIME = Symbol('LEDGER_RUNTIME');
@@ -10,15 +13,8 @@ export const API_SETTINGS = Symbol('API_SETTINGS');
 export const BODY_LIMIT_BYTES_DEFAULT = 64 * 1024;
 /** Above this a body limit is a configuration mistake, not a need of any command. */
 const BODY_LIMIT_BYTES_MAXIMUM = 16 * 1024 * 1024;
-/** More keys than this in one environment variable is a configuration mistake. */
-const API_KEYS_MAXIMUM = 1_000;
-const API_KEY_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const API_KEY_SECRET_LENGTH_MINIMUM = 8;
-const API_KEY_SECRET_LENGTH_MAXIMUM = 512;
 /** How often the background projector looks for new events. */
 export const PROJECTOR_INTERVAL_MILLISECONDS_DEFAULT = 200;
-
-export type ApiKey = { keyId: string; secretDigest: Buffer };
 
 /**
  * What a request without a key may do while the ledger has no key at all (no `RSI_API_KEYS`
@@ -50,6 +46,8 @@ export type ApiSettings = {
   projectorIntervalMilliseconds: number;
   /** The seal key whose public half `GET /v1/seal-public-key` publishes. */
   sealPrivateKeyFile: string;
+  /** Every environment variable of the server, checked once (operations/server-configuration.ts). */
+  configuration: ServerConfiguration;
 };
 
 export type ApiOptions = {
@@ -85,65 +83,22 @@ export function readRateLimits(environment: NodeJS.ProcessEnv): RateLimits {
   };
 }
 
-function secretDigest(secret: string): Buffer {
-  return createHash('sha256').update(secret, 'utf8').digest();
-}
-
-/**
- * Parses `RSI_API_KEYS` (`keyId:secret,keyId2:secret2`): the bootstrap keys, every one an
- * operator's (keys of the other roles are issued by `rsi-ledger keys create`). A malformed value stops the start
- * rather than silently leaving the API open or some key unusable.
- */
-export function parseApiKeys(value: string | undefined): ApiKey[] | null {
-  if (value === undefined || value.trim() === '') return null;
-  const entries = value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
-  if (entries.length > API_KEYS_MAXIMUM) throw new Error(`RSI_API_KEYS holds more than ${API_KEYS_MAXIMUM} keys`);
-  const keys: ApiKey[] = [];
-  const seen = new Set<string>();
-  for (const [index, entry] of entries.entries()) {
-    const separator = entry.indexOf(':');
-    const keyId = separator < 0 ? '' : entry.slice(0, separator);
-    const secret = separator < 0 ? '' : entry.slice(separator + 1);
-    if (!API_KEY_ID_PATTERN.test(keyId)) {
-      throw new Error(`RSI_API_KEYS entry ${index + 1}: expected keyId:secret with a key id of letters, digits, _ . - (at most 64)`);
-    }
-    if (secret.length < API_KEY_SECRET_LENGTH_MINIMUM || secret.length > API_KEY_SECRET_LENGTH_MAXIMUM) {
-      throw new Error(`RSI_API_KEYS entry ${index + 1} (${keyId}): the secret must have ${API_KEY_SECRET_LENGTH_MINIMUM} to ${API_KEY_SECRET_LENGTH_MAXIMUM} characters`);
-    }
-    if (seen.has(keyId)) throw new Error(`RSI_API_KEYS: key id ${keyId} appears twice`);
-    seen.add(keyId);
-    keys.push({ keyId, secretDigest: secretDigest(secret) });
-  }
-  return keys;
-}
-
-/**
- * The key id whose secret is `presented`, or null. Every key is compared, in constant
- * time over fixed-length digests, so that timing tells nothing about which key was close.
- */
-export function keyIdOfSecret(keys: readonly ApiKey[], presented: string): string | null {
-  const presentedDigest = secretDigest(presented);
-  let match: string | null = null;
-  for (const key of keys) {
-    if (timingSafeEqual(key.secretDigest, presentedDigest) && match === null) match = key.keyId;
-  }
-  return match;
-}
-
 export function readApiSettings(options: ApiOptions = {}): ApiSettings {
   const environment = options.environment ?? process.env;
   const bodyLimitBytes = options.bodyLimitBytes ?? BODY_LIMIT_BYTES_DEFAULT;
   if (!Number.isInteger(bodyLimitBytes) || bodyLimitBytes < 1024 || bodyLimitBytes > BODY_LIMIT_BYTES_MAXIMUM) {
     throw new RangeError(`bodyLimitBytes must be an integer from 1024 to ${BODY_LIMIT_BYTES_MAXIMUM}`);
   }
-  const projectorIntervalMilliseconds = options.projectorIntervalMilliseconds ?? PROJECTOR_INTERVAL_MILLISECONDS_DEFAULT;
+  // Throws a ConfigurationError naming every wrong variable: the start stops here.
+  const configuration = readServerConfiguration(environment);
+  const projectorIntervalMilliseconds = options.projectorIntervalMilliseconds ?? configuration.projectorIntervalMilliseconds;
   if (!Number.isInteger(projectorIntervalMilliseconds) || projectorIntervalMilliseconds < 10 || projectorIntervalMilliseconds > 60_000) {
     throw new RangeError('projectorIntervalMilliseconds must be an integer from 10 to 60000');
   }
   const sealPrivateKeyFile = options.sealPrivateKeyFile ?? sealPrivateKeyPath({ environment, workingDirectory: process.cwd() });
   return {
-    apiKeys: parseApiKeys(environment.RSI_API_KEYS), anonymousAccess: options.anonymousAccess ?? 'operator', rateLimits: readRateLimits(environment),
+    apiKeys: configuration.apiKeys, anonymousAccess: options.anonymousAccess ?? 'operator', rateLimits: readRateLimits(environment),
     developersRequestPayouts: readDevelopersRequestPayouts(environment.RSI_DEVELOPERS_REQUEST_PAYOUTS),
-    bodyLimitBytes, projectorIntervalMilliseconds, sealPrivateKeyFile,
+    bodyLimitBytes, projectorIntervalMilliseconds, sealPrivateKeyFile, configuration,
   };
 }

@@ -12,13 +12,21 @@ import { LedgerExportsController } from './developer-ledger/ledger-exports.contr
 import { LedgerReadsController } from './developer-ledger/ledger-reads.controller';
 import { TreeHeadsController } from './audit/tree-heads.controller';
 import { SealPublicKeyController } from './audit/seal-public-key.controller';
+import { StreamEventsController } from './audit/stream-events.controller';
 import { AccessController } from './access/access.controller';
 import { AuditController } from './audit/audit.controller';
+import { MetricsController } from './operations/metrics.controller';
+import { MetricsService } from './operations/metrics.service';
+import { ShutdownState } from './operations/shutdown-state';
+import { structuredLoggingModule } from './operations/structured-logging';
+import { WebhookDeliveryWorker } from './webhooks/webhook-delivery.worker';
+import { WebhooksController } from './webhooks/webhooks.controller';
 import { ReconciliationController } from './reconciliation/reconciliation.controller';
 
 /**
- * What every HTTP controller shares: the settings, the command endpoint, and the one gate of
- * every route, `RouteAccessGuard` (global: `APP_GUARD`), which applies the route table.
+ * What every HTTP controller shares: the settings, the command endpoint, the metrics, the
+ * shutdown state, and the one gate of every route, `RouteAccessGuard` (global: `APP_GUARD`),
+ * which applies the route table.
  */
 @Global()
 @Module({})
@@ -35,8 +43,10 @@ export class ApiHttpModule {
         RouteAccessGuard,
         { provide: APP_GUARD, useExisting: RouteAccessGuard },
         CommandEndpointService,
+        MetricsService,
+        ShutdownState,
       ],
-      exports: [API_SETTINGS, LEDGER_RUNTIME, RouteAccessGuard, CommandEndpointService],
+      exports: [API_SETTINGS, LEDGER_RUNTIME, RouteAccessGuard, CommandEndpointService, MetricsService, ShutdownState],
     };
   }
 }
@@ -49,13 +59,17 @@ export class DeveloperLedgerHttpModule {}
 @Module({ controllers: [ConsumptionController] })
 export class ConsumptionHttpModule {}
 
-/** The audit's routes: the published seal key (no API key), the signed tree heads, statements, seals, verify and what-if. */
-@Module({ controllers: [TreeHeadsController, SealPublicKeyController, AuditController] })
+/** The audit's routes: the published seal key (no API key), the signed tree heads, statements, seals, verify, what-if and the event browser. */
+@Module({ controllers: [TreeHeadsController, SealPublicKeyController, AuditController, StreamEventsController] })
 export class AuditHttpModule {}
 
 /** The parties' routes: the caller's session, key management (operators) and the access log (auditors). */
 @Module({ controllers: [AccessController] })
 export class AccessHttpModule {}
+
+/** Webhooks for integrators: the subscriptions' routes and the delivery worker (one active instance). */
+@Module({ controllers: [WebhooksController], providers: [WebhookDeliveryWorker] })
+export class WebhooksHttpModule {}
 
 /** Finance's reconciliation against the payment provider (reads only). */
 @Module({ controllers: [ReconciliationController] })
@@ -70,8 +84,11 @@ export class ApiAppModule {
   static forRoot(settings: ApiSettings, ledgerOptions: LedgerOptions): DynamicModule {
     return {
       module: ApiAppModule,
-      imports: [...ledgerModuleImports(ledgerOptions), ApiHttpModule.forRoot(settings), DeveloperLedgerHttpModule, ConsumptionHttpModule, AuditHttpModule, AccessHttpModule, ReconciliationHttpModule],
-      controllers: [HealthController],
+      imports: [
+        structuredLoggingModule(settings.configuration.logLevel), ...ledgerModuleImports(ledgerOptions), ApiHttpModule.forRoot(settings),
+        DeveloperLedgerHttpModule, ConsumptionHttpModule, AuditHttpModule, AccessHttpModule, WebhooksHttpModule, ReconciliationHttpModule,
+      ],
+      controllers: [HealthController, MetricsController],
       providers: [BackgroundProjector],
     };
   }

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import type { KeyObject } from 'node:crypto';
 import type { Command } from 'commander';
 import type { EventStore } from '@rsi/event-store';
 import type { LedgerRuntime, StatementFormat } from '@rsi/ledger';
@@ -10,7 +11,8 @@ const STATEMENT_FILE_BYTES_MAXIMUM = 512 * 1024 * 1024;
 const PUBLIC_KEY_FILE_BYTES_MAXIMUM = 16_384;
 
 export type AuditCommandContext = {
-  withLedger<T>(work: (runtime: LedgerRuntime) => Promise<T>): Promise<T>;
+  /** `writerPrivateKeyFile`: sign this command's appends with that writer key instead of the default one (`writer-key rotate`). */
+  withLedger<T>(work: (runtime: LedgerRuntime) => Promise<T>, writerPrivateKeyFile?: string): Promise<T>;
   dataDirectory(): string | undefined;
   actor(): string;
 };
@@ -35,6 +37,40 @@ function readBoundedFile(filePath: string, bytesMaximum: number, what: string): 
   const size = fs.statSync(filePath).size;
   if (size > bytesMaximum) throw new Error(`${filePath}: a ${what} file holds at most ${bytesMaximum} bytes`);
   return fs.readFileSync(filePath, 'utf8');
+}
+
+function writerKeyPath(context: AuditCommandContext): string {
+  return library().writerPrivateKeyPath({ environment: process.env, dataDirectory: context.dataDirectory(), workingDirectory: process.cwd() });
+}
+
+/**
+ * Introduces this process's writer key with the seal key (WriterKeyIntroduced), unless that
+ * seal key introduced it already; `seal` does it after each seal, so the writer key a ledger
+ * is written with is anchored by the key auditors pin.
+ */
+async function introduceOwnWriterKey(runtime: LedgerRuntime, sealKey: KeyObject, actor: string): Promise<void> {
+  const signer = runtime.writerSigner;
+  if (signer === null) return;
+  const outcome = await library().introduceWriterKey(runtime.store, { writerPublicKey: signer.publicKeyPem, previousWriterPublicKey: null, sealKey, actor });
+  if (outcome.status === 'introduced') process.stderr.write(`introduced the writer key ${outcome.keyId.slice(0, 16)} with the seal key\n`);
+}
+
+/**
+ * `serve`: a server that holds the seal key introduces its own writer key at start (once per
+ * seal key), so that its appends are anchored before anyone seals; without the seal key at
+ * hand it says how to do it. A failure is reported, never fatal: the writes stay signed.
+ */
+export async function introduceWriterKeyAtStart(runtime: LedgerRuntime, sealPrivateKeyFile: string, actor: string, log: (line: string) => void): Promise<void> {
+  if (runtime.writerSigner === null) return;
+  if (!fs.existsSync(sealPrivateKeyFile)) {
+    log(`writer key ${runtime.writerSigner.keyId.slice(0, 16)}: no seal key at ${sealPrivateKeyFile}; introduce it with "rsi-ledger writer-key introduce" where the seal key is (docs/audit.md)`);
+    return;
+  }
+  try {
+    await introduceOwnWriterKey(runtime, library().readSealPrivateKey(sealPrivateKeyFile), actor);
+  } catch (error) {
+    log(`writer key: not introduced at start: ${(error as Error).message}`);
+  }
 }
 
 function keyPath(context: AuditCommandContext): string {
@@ -119,6 +155,7 @@ export function registerAuditCommands(program: Command, context: AuditCommandCon
             actor: context.actor(),
           });
           process.stdout.write(`${JSON.stringify({ status: outcome.status, eventId: outcome.eventId, ...outcome.seal }, null, 2)}\n`);
+          await introduceOwnWriterKey(runtime, library().readSealPrivateKey(filePath), context.actor());
         } catch (error) {
           if (!(error instanceof library().SealRefusedError)) throw error;
           process.stderr.write(`rsi-ledger: seal refused: ${error.code}: ${error.message}\n`);
@@ -160,6 +197,51 @@ export function registerAuditCommands(program: Command, context: AuditCommandCon
           process.exitCode = 1;
         }
       });
+    });
+
+  const writerKey = program.command('writer-key').description("the application's writer key, which signs every append (docs/audit.md)");
+  writerKey
+    .command('public-key')
+    .description('print the writer public key (PEM) and its id')
+    .action(() => {
+      const filePath = writerKeyPath(context);
+      const publicKeyPem = library().publicKeyPemOf(library().readWriterPrivateKey(filePath));
+      process.stdout.write(publicKeyPem);
+      process.stderr.write(`writer key ${library().writerKeyIdOf(publicKeyPem)} (${filePath})\n`);
+    });
+  writerKey
+    .command('introduce')
+    .description('record WriterKeyIntroduced for this writer key, signed by the seal key (a writer on another machine: RSI_WRITER_PRIVATE_KEY_FILE)')
+    .action(async () => {
+      const sealKey = library().readSealPrivateKey(keyPath(context));
+      await context.withLedger(async (runtime) => {
+        const signer = runtime.writerSigner;
+        if (signer === null) throw new Error(`${runtime.eventStoreDescription} records no writer signature: there is no writer key to introduce`);
+        const outcome = await library().introduceWriterKey(runtime.store, { writerPublicKey: signer.publicKeyPem, previousWriterPublicKey: null, sealKey, actor: context.actor() });
+        process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
+      });
+    });
+  writerKey
+    .command('rotate')
+    .description('generate the next writer key beside the current one, record WriterKeyIntroduced (signed by the seal key) naming both, then put the next key in place')
+    .action(async () => {
+      const filePath = writerKeyPath(context);
+      const nextPath = library().nextWriterPrivateKeyPath(filePath);
+      const sealKey = library().readSealPrivateKey(keyPath(context));
+      if (!fs.existsSync(filePath)) throw new Error(`no writer key at ${filePath} yet: the first write creates it; there is nothing to rotate`);
+      const currentKey = library().readWriterPrivateKey(filePath);
+      // The incoming key is written (0600) before it is introduced, and a rerun after an
+      // interruption reuses it: one rotation, however often it is started.
+      const { privateKey: nextKey } = library().readOrCreateWriterPrivateKey(nextPath);
+      const currentPublicKey = library().publicKeyPemOf(currentKey);
+      const nextPublicKey = library().publicKeyPemOf(nextKey);
+      // Opened with the incoming key: the introduction's own append is signed by the key it introduces.
+      const outcome = await context.withLedger((runtime) => library().introduceWriterKey(runtime.store, {
+        writerPublicKey: nextPublicKey, previousWriterPublicKey: currentPublicKey, sealKey, actor: context.actor(),
+      }), nextPath);
+      library().installNextWriterPrivateKey(filePath);
+      process.stdout.write(`${JSON.stringify({ ...outcome, previousKeyId: library().writerKeyIdOf(currentPublicKey) }, null, 2)}\n`);
+      process.stderr.write(`the writer key at ${filePath} is now ${outcome.keyId.slice(0, 16)}; restart every process that writes (the old key is retired)\n`);
     });
 
   program

@@ -7,7 +7,7 @@ import type { LedgerRuntime } from '@rsi/ledger';
 import { IMPORT_BATCH_DEFAULT } from '@rsi/domain';
 import { library, loadLibrary } from './ledger-library';
 import { runDemo } from './demo.command';
-import { readPinnedPublicKeys, registerAuditCommands } from './audit.commands';
+import { introduceWriterKeyAtStart, readPinnedPublicKeys, registerAuditCommands } from './audit.commands';
 import { registerProjectionsCommands } from './projections.commands';
 import { registerDevelopersCommands } from './developers.commands';
 import { registerPayoutsCommands } from './payouts.commands';
@@ -35,8 +35,8 @@ function actorOfThisProcess(): string {
  * Builds the ledger's Nest application context for one command and closes it after. Loaded
  * on demand: `--help` and usage errors build no context and open no database.
  */
-async function withLedger<T>(dataDirectory: string | undefined, work: (runtime: LedgerRuntime) => Promise<T>): Promise<T> {
-  const ledger = await library().openLedgerContext({ dataDirectory });
+async function withLedger<T>(dataDirectory: string | undefined, work: (runtime: LedgerRuntime) => Promise<T>, writerPrivateKeyFile?: string): Promise<T> {
+  const ledger = await library().openLedgerContext({ dataDirectory, writerPrivateKeyFile });
   try {
     return await work(ledger.runtime);
   } finally {
@@ -185,7 +185,9 @@ program
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--allow-anonymous', 'on a non-loopback host without any key: let callers without a key read (never write); without it such a server refuses to start')
   .action(async (options: { port: number; host: string; allowAnonymous?: boolean }) => {
-    const { startApiServer, ServeRefusedError } = await import('../../api/src/api-server');
+    const { readServerConfiguration, startApiServer, ServeRefusedError } = await import('../../api/src/api-server');
+    // Every variable of the schema is checked before anything opens: a wrong value stops here, named.
+    readServerConfiguration(process.env);
     const sealPrivateKeyFile = library().sealPrivateKeyPath({ environment: process.env, dataDirectory: dataDirectoryOption(), workingDirectory: process.cwd() });
     let server: Awaited<ReturnType<typeof startApiServer>>;
     try {
@@ -196,6 +198,7 @@ program
       process.exitCode = 1;
       return;
     }
+    await introduceWriterKeyAtStart(server.runtime, sealPrivateKeyFile, actorOfThisProcess(), (line) => process.stderr.write(`${line}\n`));
     const treeHeads = startTreeHeadSchedule(server.runtime, { dataDirectory: dataDirectoryOption(), log: (line) => process.stderr.write(`${line}\n`) });
     process.stderr.write(`rsi-ledger listening on http://${options.host}:${server.port} (${server.runtime.databaseDescription}, ${server.runtime.eventStoreDescription})\n`);
     // A database outage does not end this process: every database connection has an error
@@ -204,9 +207,13 @@ program
     // loudly, for a supervisor to restart a process in a state nobody reasoned about.
     const shutdown = async (signal: string) => {
       try {
-        // Closes the event store and the database after the HTTP server and the projector.
-        await server.close();
+        // The tree-head schedule first (it writes through the database), then the graceful stop:
+        // no new connection, in-flight requests answered, the projector and the webhook worker
+        // stopped at a checkpoint, the event store and the database closed; bounded by
+        // RSI_SHUTDOWN_TIMEOUT_SECONDS (docs/operations.md#graceful-shutdown).
         await treeHeads?.stop();
+        await server.close();
+        process.stderr.write(`rsi-ledger: stopped on ${signal}\n`);
         process.exit(0);
       } catch (error) {
         // Closing during an outage can fail (a connection that cannot say goodbye): say so, exit non-zero.
@@ -239,7 +246,7 @@ registerKeysCommands(program, {
 });
 
 registerAuditCommands(program, {
-  withLedger: (work) => withLedger(dataDirectoryOption(), work),
+  withLedger: (work, writerPrivateKeyFile) => withLedger(dataDirectoryOption(), work, writerPrivateKeyFile),
   dataDirectory: () => dataDirectoryOption(),
   actor: actorOfThisProcess,
 });

@@ -11,7 +11,10 @@ export { parsePinnedPublicKeys, publicKeyFingerprint, sealChainHead } from './au
 export { installNextSealPrivateKey, nextSealPrivateKeyPath, publicKeyPemOf, readOrCreateSealPrivateKey, readSealPrivateKey, sealPrivateKeyPath } from './audit/seal-signing-key';
 export { STATEMENT_FORMATS, formatStatement, statementAsCsv, statementAsHtml } from './audit/statement-format';
 export type { StatementFormat } from './audit/statement-format';
-export { verifyStatement } from './audit/statement-verify';
+export { statementDocumentOf } from './audit/statement-document';
+export type { StatementDocument } from './audit/statement-document';
+export { verifyStatement } from './audit/verifier/statement-verify';
+export type { StatementVerification } from './audit/verifier/statement-verify';
 export { MerkleLogBuilder, verifyInclusion } from './audit/transparency-log/merkle-log';
 export { statementLogProofsOf } from './audit/transparency-log/statement-log-proofs';
 export { LogProofUnavailableError, TransparencyLog, TreeHeadRefusedError } from './audit/transparency-log/transparency-log.service';
@@ -46,6 +49,10 @@ export { LEDGER_POSTINGS_TABLE, LEDGER_TABLES, PAYOUTS_TABLE, SPLITS_TABLE } fro
 export { UnitEconomicsProjection } from './consumption/unit-economics.projection';
 export { UNIT_ECONOMICS_TABLES } from './consumption/unit-economics.tables';
 export { WriteContentionError } from './write-pipeline/command-batch-isolation';
+export { WRITER_KEYS_STREAM_NAME, introduceWriterKey, readWriterKeyIntroductions } from './audit/writer-key-chain';
+export {
+  installNextWriterPrivateKey, nextWriterPrivateKeyPath, readOrCreateWriterPrivateKey, readWriterPrivateKey, writerKeyIdOf, writerPrivateKeyPath,
+} from '@rsi/event-store';
 export { API_KEY_SECRET_PREFIX, API_KEYS_STREAM_NAME, API_ROLES, ApiKeyRefusedError, ApiKeyRegistry, isApiRole, secretDigestOf } from './access';
 export type { ApiKeyIdentity, ApiKeyView, ApiRole, IssuedApiKey } from './access';
 export { developerBalancesBookedBy } from './audit/booked-balances';

@@ -51,7 +51,7 @@ export class AccessController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Issues a key (ApiKeyIssued on the api-keys stream); its secret is in this answer only' })
   @ApiCreatedResponse({ type: IssuedKeyDto })
-  @ErrorResponses([400, 401, 500, 503], { 400: 'validation_failed, role_invalid, developer_scope_invalid, developer_not_registered, expiry_in_past.' })
+  @ErrorResponses([400, 401, 413, 415, 500, 503], { 400: 'validation_failed, role_invalid, developer_scope_invalid, developer_not_registered, expiry_in_past.' })
   async issueKey(@Req() request: Request, @Body() body: IssueKeyDto): Promise<IssuedKeyDto> {
     const issued = await this.registry.issue({
       role: body.role, developerId: body.developerId ?? null, label: body.label ?? null, expiresAt: body.expiresAt ?? null, actor: callerOf(request).actor, now: new Date(),
@@ -68,7 +68,7 @@ export class AccessController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Revokes a key (ApiKeyRevoked): it stops working at once' })
   @ApiOkResponse({ type: KeyRevocationDto })
-  @ErrorResponses([400, 401, 404, 500, 503], { 404: 'unknown_key.' })
+  @ErrorResponses([400, 401, 404, 413, 415, 500, 503], { 404: 'unknown_key.' })
   @IdentifierPathParameter('keyId', 'Key id.')
   async revokeKey(@Req() request: Request, @Param('keyId') keyIdParameter: string): Promise<KeyRevocationDto> {
     const keyId = identifierParameter(keyIdParameter, 'keyId');

@@ -74,6 +74,12 @@ export class HealthDto {
   @ApiProperty({ enum: ['ok'] }) status!: 'ok';
 }
 
+export class ReadinessDto {
+  @ApiProperty({ enum: ['ready'] }) status!: 'ready';
+  @ApiProperty({ description: 'Age of the oldest event the projector has not applied (0: caught up).' }) projectionLagSeconds!: number;
+  @ApiProperty({ description: 'Events stored after the projector\'s checkpoint.' }) projectionLagEvents!: number;
+}
+
 export class SealPublicKeyDto {
   @ApiProperty({ enum: ['Ed25519'] }) algorithm!: 'Ed25519';
   @ApiProperty({ description: 'SPKI PEM, as `rsi-ledger seal-public-key` prints it', maxLength: 1000 }) publicKey!: string;

@@ -9,6 +9,7 @@ import { actorOf } from './route-access.guard';
 import { LEDGER_RUNTIME } from '../api-settings';
 import { idempotencyKeyOf, IdempotencyKeyStore, requestHashOf, type StoredResponse } from './idempotency-key.store';
 import type { RequestWithRawBody } from './request-body';
+import { MetricsService } from '../operations/metrics.service';
 
 export type CommandResponse = { statusCode: number; body: unknown; replayed: boolean };
 
@@ -34,21 +35,21 @@ export class CommandEndpointService {
   private readonly idempotencyKeys: IdempotencyKeyStore;
   private readonly logger = new Logger('CommandEndpoint');
 
-  constructor(@Inject(LEDGER_RUNTIME) private readonly runtime: LedgerRuntime) {
+  constructor(@Inject(LEDGER_RUNTIME) private readonly runtime: LedgerRuntime, private readonly metrics: MetricsService) {
     this.idempotencyKeys = new IdempotencyKeyStore(runtime.connection.pool);
   }
 
   handle(request: Request, type: string, data: Record<string, unknown>): Promise<CommandResponse> {
     // The bus checks the shape once more, exactly as for a JSONL line.
-    return this.handleWith(request, (context) => this.runtime.bus.execute(this.runtime.bus.parse({ ...data, type }), context));
+    return this.handleWith(request, type, (context) => this.runtime.bus.execute(this.runtime.bus.parse({ ...data, type }), context));
   }
 
   /** An erasure of a developer's personal data (docs/http-api.md): its event, then the destruction of the data key. */
   handleErasure(request: Request, developerId: string, reason: string | null): Promise<CommandResponse> {
-    return this.handleWith(request, (context) => this.runtime.ledger.erasePersonalData({ developerId, reason }, context));
+    return this.handleWith(request, 'ErasePersonalData', (context) => this.runtime.ledger.erasePersonalData({ developerId, reason }, context));
   }
 
-  private async handleWith(request: Request, run: (context: CommandContext) => Promise<CommandOutcome>): Promise<CommandResponse> {
+  private async handleWith(request: Request, command: string, run: (context: CommandContext) => Promise<CommandOutcome>): Promise<CommandResponse> {
     const actor = actorOf(request);
     const idempotencyKey = idempotencyKeyOf(request.headers);
     const path = request.originalUrl;
@@ -57,7 +58,7 @@ export class CommandEndpointService {
       const stored = await this.idempotencyKeys.find(actor, idempotencyKey);
       if (stored !== null) return this.replay(stored, requestHash);
     }
-    const { statusCode, body } = await this.execute(actor, run);
+    const { statusCode, body } = await this.execute(actor, command, run);
     // A 5xx (a command that failed for the ledger's own fault) is not stored: once the fault
     // is fixed, the same request under the same key must be able to succeed.
     if (idempotencyKey !== undefined && statusCode < 500) {
@@ -80,9 +81,10 @@ export class CommandEndpointService {
    * Refusals and commands that failed alone are responses (stored with the key when 4xx);
    * any other error propagates to the exception filter (a 500), not stored.
    */
-  private async execute(actor: string, run: (context: CommandContext) => Promise<CommandOutcome>): Promise<{ statusCode: number; body: unknown }> {
+  private async execute(actor: string, command: string, run: (context: CommandContext) => Promise<CommandOutcome>): Promise<{ statusCode: number; body: unknown }> {
     try {
       const outcome = await run({ actor, recordedAt: new Date().toISOString() });
+      this.countOutcome(command, outcome);
       switch (outcome.status) {
         case 'recorded': {
           const lines = linesOf(outcome.events);
@@ -104,8 +106,27 @@ export class CommandEndpointService {
         }
       }
     } catch (error) {
-      if (error instanceof DomainError) return { statusCode: STATUS_OF_DOMAIN_ERROR_KIND[error.kind], body: errorBodyOf(error) };
+      if (error instanceof DomainError) {
+        this.metrics.countCommand(command, 'refused', error.code, 0);
+        return { statusCode: STATUS_OF_DOMAIN_ERROR_KIND[error.kind], body: errorBodyOf(error) };
+      }
       throw error;
+    }
+  }
+
+  private countOutcome(command: string, outcome: CommandOutcome): void {
+    switch (outcome.status) {
+      case 'recorded':
+        this.metrics.countCommand(command, 'recorded', 'recorded', outcome.events.length);
+        return;
+      case 'already_recorded':
+        this.metrics.countCommand(command, 'already_recorded', 'already_recorded', 0);
+        return;
+      case 'refused':
+        this.metrics.countCommand(command, 'refused', outcome.error.code, 0);
+        return;
+      case 'failed':
+        this.metrics.countCommand(command, 'failed', outcome.error.code, 0);
     }
   }
 }

@@ -199,6 +199,8 @@ export class RouteAccessGuard implements CanActivate, OnApplicationBootstrap, Be
     }
     const caller = await this.callerOfSecret(presented);
     if (caller === null) {
+      // For the operator watching for guessing: the line carries the request id, never the key.
+      this.logger.warn('refused a request whose key matches no key (unknown, revoked or expired)');
       this.failedAuthentications.take(address);
       throw new ApiError(401, 'unauthenticated', 'the key is not valid (unknown, revoked or expired)');
     }

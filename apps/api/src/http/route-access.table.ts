@@ -27,6 +27,10 @@ const FINANCE: RouteAccess = ['operator', 'finance'];
 export const ROUTE_ACCESS_TABLE: Readonly<Record<string, RouteAccess>> = {
   // health and the published seal key: anyone, no key
   'GET /health': PUBLIC,
+  'GET /health/live': PUBLIC,
+  'GET /health/ready': PUBLIC,
+  // Prometheus metrics: an auditor key (read-only) is enough for a scraper (docs/operations.md#metrics)
+  'GET /metrics': AUDITORS,
   'GET /v1/seal-public-key': PUBLIC,
   // who am I
   'GET /v1/session': READERS,
@@ -68,11 +72,22 @@ export const ROUTE_ACCESS_TABLE: Readonly<Record<string, RouteAccess>> = {
   // finance's reconciliation against the provider's payout report: it only reads, so auditors may run it too
   'POST /v1/reconciliations/payouts': PLATFORM_READERS,
   'GET /v1/access-log': AUDITORS,
+  'GET /v1/streams/:streamName/events': AUDITORS,
   // key management
   // who could act when: auditors read the keys too (never a secret)
   'GET /v1/keys': AUDITORS,
   'POST /v1/keys': OPERATOR,
   'POST /v1/keys/:keyId/revocation': OPERATOR,
+  // webhook subscriptions (docs/operations.md#webhooks)
+  'POST /v1/webhooks': OPERATOR,
+  'GET /v1/webhooks': OPERATOR,
+  'GET /v1/webhooks/:webhookId': OPERATOR,
+  'POST /v1/webhooks/:webhookId/disable': OPERATOR,
+  'POST /v1/webhooks/:webhookId/enable': OPERATOR,
+  'POST /v1/webhooks/:webhookId/secret-rotation': OPERATOR,
+  'POST /v1/webhooks/:webhookId/redelivery': OPERATOR,
+  'GET /v1/webhooks/:webhookId/deliveries': OPERATOR,
+  'DELETE /v1/webhooks/:webhookId': OPERATOR,
 };
 
 /**

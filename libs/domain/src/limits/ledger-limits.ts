@@ -134,3 +134,20 @@ export const COMMAND_LINE_BYTES_MAXIMUM = 256 * 1024;
 export const PAYOUT_REPORT_BYTES_MAXIMUM = 8 * 1024 * 1024;
 /** The most data rows a payout report may hold; one more is refused with its line number. */
 export const PAYOUT_REPORT_ROWS_MAXIMUM = 100_000;
+
+// ---- Webhooks ----------------------------------------------------------------------------
+
+/** Subscriptions of one ledger: each costs the delivery worker a read per poll. */
+export const WEBHOOK_SUBSCRIPTIONS_MAXIMUM = 100;
+/** Event types one subscription may name. */
+export const WEBHOOK_EVENT_TYPES_MAXIMUM = 50;
+/** A longer URL is not a webhook endpoint. */
+export const WEBHOOK_URL_LENGTH_MAXIMUM = 2_048;
+/** How long a receiver may take to answer one delivery. */
+export const WEBHOOK_DELIVERY_TIMEOUT_MILLISECONDS = 10_000;
+/** A retry waits at most this long, however many failures came before. */
+export const WEBHOOK_RETRY_DELAY_MAXIMUM_MILLISECONDS = 3_600_000;
+/** How far a receiver should accept a signature's `t` from its own clock. */
+export const WEBHOOK_SIGNATURE_TOLERANCE_SECONDS = 300;
+/** Delivery attempts one answer of the delivery log lists (the latest). */
+export const WEBHOOK_DELIVERIES_LISTED_MAXIMUM = 1_000;

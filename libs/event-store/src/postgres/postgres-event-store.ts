@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { copyTextValue } from '@rsi/database';
 import { bookNextInstant, lockLedgerClock, type LedgerClockOptions } from './ledger-clock';
+import type { WriterSigner } from '../writer-signatures/writer-signature';
 import {
   DuplicateEventIdError,
   EVENT_STORE_LIMITS,
@@ -54,8 +55,16 @@ export class PostgresEventStore implements EventStore {
    */
   constructor(
     private readonly pool: pg.Pool,
-    private readonly options: { ownsPool?: boolean; copyFromStdin?: boolean; ledgerClock?: LedgerClockOptions } = {},
+    private readonly options: { ownsPool?: boolean; copyFromStdin?: boolean; ledgerClock?: LedgerClockOptions; writerSigner?: WriterSigner } = {},
   ) {}
+
+  /** The key every append is signed with (`writer_signatures`); none: appends are not signed (tests of the store alone). */
+  get writerSigner(): WriterSigner | undefined {
+    return this.options.writerSigner;
+  }
+
+  /** Key ids whose public key this store has recorded in `writer_public_keys` (once per key and process). */
+  private readonly publicKeysRecorded = new Set<string>();
 
   async appendToStream(
     streamName: string,
@@ -191,7 +200,15 @@ export class PostgresEventStore implements EventStore {
         completed = complete(bookedAt);
         assertSameAppend(batch, completed);
       }
-      return appendWithin(client, completed, this.options.copyFromStdin === true);
+      const signer = this.options.writerSigner;
+      const written = await appendWithin(client, completed, this.options.copyFromStdin === true, signer === undefined ? undefined : {
+        signer, publicKeyRecorded: this.publicKeysRecorded.has(signer.keyId),
+      });
+      return written;
+    }).then((results) => {
+      const signer = this.options.writerSigner;
+      if (signer !== undefined) this.publicKeysRecorded.add(signer.keyId);
+      return results;
     });
   }
 
@@ -245,7 +262,9 @@ const STREAM_NAME_LENGTH_MAXIMUM = 1_000;
 const EVENT_TYPE_LENGTH_MAXIMUM = 200;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-async function appendWithin(client: pg.PoolClient, batch: StreamAppend[], copyFromStdin: boolean): Promise<AppendResult[]> {
+async function appendWithin(
+  client: pg.PoolClient, batch: StreamAppend[], copyFromStdin: boolean, signing: { signer: WriterSigner; publicKeyRecorded: boolean } | undefined,
+): Promise<AppendResult[]> {
   // Lock in name order, so that two batches over the same streams cannot deadlock on them.
   const streamNames = batch.map((append) => append.streamName).sort();
   const locked = await client.query<{ stream_name: string; stream_version: string }>(
@@ -305,6 +324,7 @@ async function appendWithin(client: pg.PoolClient, batch: StreamAppend[], copyFr
 
   const toWrite = [...toCreate.filter((append) => !alreadyStored.has(append.streamName)), ...toUpdate];
   const lastPositions = await insertEvents(client, toWrite, copyFromStdin);
+  if (signing !== undefined && toWrite.length > 0) await signAppend(client, toWrite, signing);
 
   return batch.map((append) => {
     const stored = alreadyStored.get(append.streamName);
@@ -313,6 +333,31 @@ async function appendWithin(client: pg.PoolClient, batch: StreamAppend[], copyFr
     if (!lastPosition) throw new Error(`no position returned for stream ${append.streamName}`);
     return { nextExpectedStreamVersion: firstRevision(append) + BigInt(append.events.length) - 1n, lastPosition };
   });
+}
+
+/**
+ * One writer signature per append, over the hashes of the events written, in the order they
+ * were inserted (their global order: one transaction, positions drawn in insertion order).
+ * The row names the transaction (the `commit` of their global positions), the first and last
+ * position and the count, read from the rows this transaction wrote: one statement.
+ */
+async function signAppend(client: pg.PoolClient, written: StreamAppend[], signing: { signer: WriterSigner; publicKeyRecorded: boolean }): Promise<void> {
+  const eventHashes: string[] = [];
+  for (const append of written) for (const event of append.events) eventHashes.push(String(event.metadata.eventHash));
+  const { signer } = signing;
+  const signature = signer.sign(eventHashes);
+  if (!signing.publicKeyRecorded) {
+    await client.query('INSERT INTO writer_public_keys (key_id, public_key) VALUES ($1, $2) ON CONFLICT (key_id) DO NOTHING', [signer.keyId, signer.publicKeyPem]);
+  }
+  const inserted = await client.query<{ event_count: number }>(
+    `INSERT INTO writer_signatures (transaction_id, first_position, last_position, event_count, key_id, signature)
+     SELECT pg_current_xact_id(), min(position), max(position), count(*), $1, $2 FROM events WHERE transaction_id = pg_current_xact_id()
+     RETURNING event_count`,
+    [signer.keyId, signature],
+  );
+  if (inserted.rows[0]?.event_count !== eventHashes.length) {
+    throw new Error(`invariant broken: this transaction wrote ${String(inserted.rows[0]?.event_count)} events, the append signed ${eventHashes.length}`);
+  }
 }
 
 async function findSameEventsAlreadyStored(client: pg.PoolClient, append: StreamAppend): Promise<AppendResult | undefined> {

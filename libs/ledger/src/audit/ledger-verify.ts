@@ -4,7 +4,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { KEYS_PER_READ_MAXIMUM, readDataKeys } from '@rsi/database';
-import type { GlobalPosition, RecordedEvent } from '@rsi/event-store';
+import { PostgresEventStore, type GlobalPosition, type RecordedEvent } from '@rsi/event-store';
 import { EVENT_HASH_SCHEME_COVERAGE, eventHashSchemeOf, expectedEventHashOf, GENESIS_EVENT_HASH } from '../core/event-hash';
 import type { LedgerRuntime } from '../core/ledger-core.module';
 import {
@@ -17,6 +17,7 @@ import { describeFailedEvent, formatPosition, ProjectionFailureTable, quoteIdent
 
 export { HeadUnreachableError };
 import { verifyTreeHeads } from './transparency-log/tree-head-audit';
+import { WriterSignatureAudit } from './writer-signature-audit';
 
 /** Failures listed in the report per check; the count goes on beyond it. */
 const FAILURES_LISTED_MAXIMUM = 50;
@@ -102,7 +103,7 @@ function messageOf(error: unknown): string {
 }
 
 type VerifyChecks = {
-  chain: Check; recompute: Check; sums: Check; parties: Check; postings: Check; rebuild: Check; seals: Check; applied: Check; treeHeads: Check;
+  chain: Check; recompute: Check; sums: Check; parties: Check; postings: Check; rebuild: Check; seals: Check; applied: Check; treeHeads: Check; writerSignatures: Check;
 };
 
 /**
@@ -246,6 +247,9 @@ async function checkPostings(client: PoolClient, postings: Check): Promise<void>
  * - the read models rebuilt from position 0 equal the live ones;
  * - no projection holds back an event it could not apply, and none was skipped (a skip is
  *   an operator's recorded decision, reported for ever so that the audit never passes over it);
+ * - every append carries a valid writer signature over its events' hashes, under a writer
+ *   key that a trusted seal key introduced (PostgreSQL store; events written before
+ *   migration 0011 are reported, not refused: `writer-signature-audit.ts`);
  * - every period seal's Merkle root is recomputed from the events and its signature checked,
  *   the seals chain to each other, and (pinned) each is signed by a pinned key or one joined
  *   to it by rotations.
@@ -274,6 +278,7 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
       : 'seals: Merkle roots recomputed, signatures by the pinned keys or keys they introduced, chain of seals, key rotations, order, nothing booked into a sealed period after its seal'),
     applied: new Check('every event applied by every projection: none held back, none skipped'),
     treeHeads: new Check('tree heads: every log leaf recomputed from the events, every head\'s root and signature'),
+    writerSignatures: new Check('writer signatures: every append signed by a writer key that a trusted seal key introduced'),
   };
   const pool = runtime.connection.pool;
   const tables = projectionTables(runtime.projectionHandlers);
@@ -292,10 +297,29 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
 
     const sealAudit = await SealAudit.start(runtime.store, (message) => checks.seals.fail(message), options.pinnedPublicKeys ?? null);
     const pass = new EventPass(checks, sealAudit);
+    const warnings: string[] = [];
+    let writerAudit: WriterSignatureAudit | null = null;
+    if (runtime.store instanceof PostgresEventStore) {
+      try {
+        writerAudit = await WriterSignatureAudit.start(pool, nameOf, (message) => checks.writerSignatures.fail(message), () => checks.writerSignatures.pass());
+      } catch (error) {
+        checks.writerSignatures.fail(`the writer signatures cannot be read: ${messageOf(error)}`);
+      }
+    } else {
+      warnings.push(`writer signatures: ${runtime.eventStoreDescription} records none (docs/eventstoredb.md): database access alone could write an event there`);
+    }
     let headPosition: GlobalPosition | null = null;
     try {
-      ({ head: headPosition } = await readEventsInGlobalOrder(runtime.store, (events) => {
+      ({ head: headPosition } = await readEventsInGlobalOrder(runtime.store, async (events) => {
         for (const recorded of events) pass.observe(recorded);
+        if (writerAudit !== null) {
+          try {
+            await writerAudit.observe(events);
+          } catch (error) {
+            checks.writerSignatures.fail(`the writer signatures of the events up to ${formatPosition(events[events.length - 1]!.globalPosition)} cannot be checked: ${messageOf(error)}`);
+            writerAudit = null;
+          }
+        }
       }, { headWaitMillisecondsMaximum: options.headWaitMillisecondsMaximum }));
     } catch (error) {
       if (error instanceof HeadUnreachableError) throw error;
@@ -306,6 +330,14 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
     } catch (error) {
       checks.seals.fail(`the seals cannot be checked: ${messageOf(error)}`);
     }
+    if (writerAudit !== null) {
+      try {
+        await writerAudit.finish(headPosition?.commit ?? null, (fingerprint) => sealAudit.sealKeyAnchors(fingerprint));
+        warnings.push(...writerAudit.warnings);
+      } catch (error) {
+        checks.writerSignatures.fail(`the writer keys cannot be checked: ${messageOf(error)}`);
+      }
+    }
     try {
       await verifyTreeHeads({ store: runtime.store, pool: runtime.connection.pool }, checks.treeHeads);
     } catch (error) {
@@ -314,14 +346,14 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
 
     if (snapshot !== null) await compareRebuiltWithSnapshot(runtime, snapshot, rebuiltSchema, tables, checks, nowMilliseconds);
 
-    const result = [checks.chain, checks.recompute, checks.sums, checks.parties, checks.postings, checks.rebuild, checks.seals, checks.treeHeads, checks.applied].map((check) => check.result());
+    const result = [checks.chain, checks.recompute, checks.sums, checks.parties, checks.postings, checks.rebuild, checks.seals, checks.treeHeads, checks.writerSignatures, checks.applied].map((check) => check.result());
     return {
       ok: result.every((check) => check.ok),
       eventsRead: pass.eventsRead,
       headPosition: headPosition === null ? null : formatPosition(headPosition),
       projectionsComparedAt: snapshot?.checkpoint ? formatPosition(snapshot.checkpoint) : null,
       sealKeys: sealAudit.trustAnchor,
-      warnings: [...sealAudit.warnings],
+      warnings: [...sealAudit.warnings, ...warnings],
       checks: result,
       personalData: await personalDataFindingsOf(pool, pass),
       elapsedMilliseconds: nowMilliseconds() - startedAt,

@@ -1,4 +1,8 @@
 import { createHash } from 'node:crypto';
+import { RECORDED_AT_LENGTH_MAXIMUM, type ProofStep } from './verifier/merkle-proof';
+
+/** Checking a proof is browser-safe and lives with the verifier; building stays here, on node:crypto for speed. */
+export { expectedProofSides, merkleRootFromProof, MERKLE_SCHEME, type ProofStep } from './verifier/merkle-proof';
 
 /**
  * The Merkle tree of a period seal (scheme `rsi-ledger/merkle/v1`, docs/audit.md). Pure: no
@@ -15,7 +19,6 @@ import { createHash } from 'node:crypto';
  * and statements and seals go by booking time: a platform must not be able to move a line
  * into another period without changing the root.
  */
-export const MERKLE_SCHEME = 'rsi-ledger/merkle/v1';
 const LEAF_PREFIX = 0x00;
 const NODE_PREFIX = 0x01;
 const EMPTY_TREE_PREFIX = 0x02;
@@ -23,10 +26,6 @@ const HASH_BYTES = 32;
 const HEX_HASH_PATTERN = /^[0-9a-f]{64}$/;
 /** Leaves one tree may hold: 10 million × 32 bytes, and as much again for the upper levels. */
 export const MERKLE_LEAVES_MAXIMUM = 10_000_000;
-/** recordedAt is an ISO-8601 string; anything longer is not one. */
-const RECORDED_AT_LENGTH_MAXIMUM = 64;
-
-export type ProofStep = { side: 'left' | 'right'; hash: string };
 
 function sha256(...parts: (Buffer | Uint8Array)[]): Buffer {
   const hash = createHash('sha256');
@@ -146,33 +145,4 @@ export class MerkleTree {
     }
     return proof;
   }
-}
-
-/**
- * The sides a proof of leaf `leafIndex` in a tree of `leafCount` leaves must have, so that a
- * proof cannot claim another position than the one it proves.
- */
-export function expectedProofSides(leafIndex: number, leafCount: number): ('left' | 'right')[] {
-  const sides: ('left' | 'right')[] = [];
-  let index = leafIndex;
-  let count = leafCount;
-  while (count > 1) {
-    const siblingIndex = index % 2 === 0 ? index + 1 : index - 1;
-    if (siblingIndex < count) sides.push(index % 2 === 0 ? 'right' : 'left');
-    index = Math.floor(index / 2);
-    count = Math.ceil(count / 2);
-  }
-  return sides;
-}
-
-/** Folds a proof from a leaf up to a root (hex). Throws on a malformed step. */
-export function merkleRootFromProof(leaf: Buffer, proof: readonly ProofStep[]): string {
-  let hash = leaf;
-  for (const step of proof) {
-    const sibling = hashBytesOf(step.hash, 'proof hash');
-    if (step.side === 'left') hash = merkleNodeOf(sibling, hash);
-    else if (step.side === 'right') hash = merkleNodeOf(hash, sibling);
-    else throw new Error('proof side must be "left" or "right"');
-  }
-  return hash.toString('hex');
 }

@@ -58,6 +58,11 @@ export class SealAudit {
     return this.keyChain.warnings;
   }
 
+  /** See `SealKeyChainAudit.anchors`. */
+  sealKeyAnchors(fingerprint: string): boolean {
+    return this.keyChain.anchors(fingerprint);
+  }
+
   get trustAnchor(): { pinned: boolean; keysSeen: number; rotations: number } {
     return { pinned: this.keyChain.pinned, keysSeen: this.keyChain.keysSeen, rotations: this.keyChain.rotations };
   }

@@ -1,6 +1,9 @@
-import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { canonicalJson } from '@rsi/domain';
+import { sign, type KeyObject } from 'node:crypto';
 import { sealHashOf, type PeriodSeal } from './period-seal';
+import { publicKeyFingerprint, rotationSignaturesHold, rotationSignedMessage, SEAL_KEY_ROTATION_SCHEME, type SealKeyRotation } from './verifier/key-rotation-record';
+
+export { decodeSealKeyRotation, publicKeyFingerprint, rotationSignaturesHold, rotationSignedMessage, SEAL_KEY_ROTATION_SCHEME } from './verifier/key-rotation-record';
+export type { SealKeyRotation } from './verifier/key-rotation-record';
 
 /**
  * The chain of the platform's seal keys (pure: no I/O, no clock).
@@ -18,53 +21,15 @@ import { sealHashOf, type PeriodSeal } from './period-seal';
  * of band tells them apart (docs/audit.md, "A lost key").
  */
 export const SEAL_KEY_ROTATED_EVENT_TYPE = 'SealKeyRotated';
-export const SEAL_KEY_ROTATION_SCHEME = 'rsi-ledger/seal-key-rotation/v1';
-const PEM_LENGTH_MAXIMUM = 1_000;
-const SIGNATURE_BASE64_LENGTH_MAXIMUM = 200;
-const HASH_HEX_PATTERN = /^[0-9a-f]{64}$/;
 /** Pinned keys one file may hold: a handful of chains over the life of a platform. */
 export const PINNED_KEYS_MAXIMUM = 64;
-
-export type SealKeyRotation = {
-  signatureScheme: typeof SEAL_KEY_ROTATION_SCHEME;
-  previousPublicKey: string;
-  nextPublicKey: string;
-  /** `sealHashOf` the last seal before the rotation; null when no seal precedes it. */
-  previousSealHash: string | null;
-  rotatedAt: string;
-  /** Base64 Ed25519 signatures of `rotationSignedMessage`. */
-  signatureByPrevious: string;
-  signatureByNext: string;
-};
 
 export type SealStreamEntry =
   | { kind: 'seal'; seal: PeriodSeal }
   | { kind: 'rotation'; rotation: SealKeyRotation };
 
-/** Hex SHA-256 of the key's SPKI DER: one name for one key, whatever its PEM's line breaks; null if it is no Ed25519 public key. */
-export function publicKeyFingerprint(publicKeyPem: string): string | null {
-  try {
-    if (publicKeyPem.length > PEM_LENGTH_MAXIMUM) return null;
-    const key = createPublicKey({ key: publicKeyPem, format: 'pem' });
-    if (key.asymmetricKeyType !== 'ed25519') return null;
-    return createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex');
-  } catch {
-    return null;
-  }
-}
-
 function shortName(fingerprint: string | null): string {
   return fingerprint === null ? 'an invalid key' : `key ${fingerprint.slice(0, 16)}`;
-}
-
-export function rotationSignedMessage(rotation: Pick<SealKeyRotation, 'previousPublicKey' | 'nextPublicKey' | 'previousSealHash' | 'rotatedAt'>): string {
-  return canonicalJson({
-    scheme: SEAL_KEY_ROTATION_SCHEME,
-    previousPublicKey: rotation.previousPublicKey,
-    nextPublicKey: rotation.nextPublicKey,
-    previousSealHash: rotation.previousSealHash,
-    rotatedAt: rotation.rotatedAt,
-  });
 }
 
 export function signRotation(
@@ -79,49 +44,11 @@ export function signRotation(
   };
 }
 
-function signatureHolds(message: string, publicKeyPem: string, signatureBase64: string): boolean {
-  try {
-    if (publicKeyFingerprint(publicKeyPem) === null || signatureBase64.length > SIGNATURE_BASE64_LENGTH_MAXIMUM) return false;
-    return verify(null, Buffer.from(message, 'utf8'), createPublicKey({ key: publicKeyPem, format: 'pem' }), Buffer.from(signatureBase64, 'base64'));
-  } catch {
-    return false;
-  }
-}
-
-/** Both signatures hold: the outgoing key introduced the incoming one, and the incoming one accepted it. */
-export function rotationSignaturesHold(rotation: SealKeyRotation): boolean {
-  const message = rotationSignedMessage(rotation);
-  return signatureHolds(message, rotation.previousPublicKey, rotation.signatureByPrevious)
-    && signatureHolds(message, rotation.nextPublicKey, rotation.signatureByNext);
-}
-
 export function encodeSealKeyRotation(rotation: SealKeyRotation): { [key: string]: string | null } {
   return {
     signatureScheme: rotation.signatureScheme, previousPublicKey: rotation.previousPublicKey, nextPublicKey: rotation.nextPublicKey,
     previousSealHash: rotation.previousSealHash, rotatedAt: rotation.rotatedAt,
     signatureByPrevious: rotation.signatureByPrevious, signatureByNext: rotation.signatureByNext,
-  };
-}
-
-/** Reads a stored or received rotation, field by field. */
-export function decodeSealKeyRotation(data: unknown): SealKeyRotation {
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new Error('a seal key rotation must be an object');
-  const record = data as Record<string, unknown>;
-  const text = (name: string, lengthMaximum: number): string => {
-    const value = record[name];
-    if (typeof value !== 'string' || value.length > lengthMaximum) throw new Error(`SealKeyRotated.${name} must be a string of at most ${lengthMaximum} characters`);
-    return value;
-  };
-  if (record.signatureScheme !== SEAL_KEY_ROTATION_SCHEME) throw new Error(`SealKeyRotated.signatureScheme must be ${SEAL_KEY_ROTATION_SCHEME}`);
-  const previousSealHash = record.previousSealHash;
-  if (previousSealHash !== null && (typeof previousSealHash !== 'string' || !HASH_HEX_PATTERN.test(previousSealHash))) {
-    throw new Error('SealKeyRotated.previousSealHash must be 64 lower-case hex digits or null');
-  }
-  return {
-    signatureScheme: SEAL_KEY_ROTATION_SCHEME,
-    previousPublicKey: text('previousPublicKey', PEM_LENGTH_MAXIMUM), nextPublicKey: text('nextPublicKey', PEM_LENGTH_MAXIMUM),
-    previousSealHash, rotatedAt: text('rotatedAt', 64),
-    signatureByPrevious: text('signatureByPrevious', SIGNATURE_BASE64_LENGTH_MAXIMUM), signatureByNext: text('signatureByNext', SIGNATURE_BASE64_LENGTH_MAXIMUM),
   };
 }
 
@@ -178,6 +105,11 @@ export type SealKeyChainAudit = {
   warnings: string[];
   keysSeen: number;
   rotations: number;
+  /**
+   * Whether a seal key anchors what it signs (a writer key introduction): pinned, a key on a
+   * chain holding a pinned key; not pinned, a key that signed a seal or a rotation of this ledger.
+   */
+  anchors(fingerprint: string): boolean;
 };
 
 /**
@@ -249,24 +181,25 @@ export function auditSealKeyChain(entries: readonly SealStreamEntry[], pinnedPub
     sealKeys.push({ index, fingerprint, period: seal.period });
   });
 
+  const trustedRoots = new Set<string>();
+  for (const pem of pinnedPublicKeys ?? []) {
+    const fingerprint = publicKeyFingerprint(pem);
+    if (fingerprint !== null) trustedRoots.add(chains.root(fingerprint));
+  }
+  const anchors = (fingerprint: string): boolean => (pinnedPublicKeys === null ? keysSeen.has(fingerprint) : trustedRoots.has(chains.root(fingerprint)));
   if (pinnedPublicKeys === null) {
     if (sealKeys.length > 0) {
       warnings.push('seal keys: not pinned, so the seals were checked only against the keys they name themselves: this proves they were not changed ' +
         'since they were signed, not who signed them (pass --public-key FILE or set RSI_SEAL_PUBLIC_KEY_FILE)');
     }
   } else {
-    const trustedRoots = new Set<string>();
-    for (const pem of pinnedPublicKeys) {
-      const fingerprint = publicKeyFingerprint(pem);
-      if (fingerprint !== null) trustedRoots.add(chains.root(fingerprint));
-    }
     for (const { index, fingerprint } of sealKeys) {
       if (!trustedRoots.has(chains.root(fingerprint))) {
         failAt(index, `signed by ${shortName(fingerprint)}, which is neither a pinned key nor joined to one by a rotation`);
       }
     }
   }
-  return { failuresByEntry, pinned: pinnedPublicKeys !== null, warnings, keysSeen: keysSeen.size, rotations };
+  return { failuresByEntry, pinned: pinnedPublicKeys !== null, warnings, keysSeen: keysSeen.size, rotations, anchors };
 }
 
 /** Splits a PEM file into its public keys (one or more `BEGIN PUBLIC KEY` blocks); refuses a file with none or an invalid one. */

@@ -1,5 +1,6 @@
 import { csvRow } from '../core/csv';
 import type { DeveloperStatement } from './developer-statement';
+import { statementDocumentOf, type StatementDocumentLine } from './statement-document';
 
 export type StatementFormat = 'json' | 'csv' | 'html';
 export const STATEMENT_FORMATS: readonly StatementFormat[] = ['json', 'csv', 'html'];
@@ -46,37 +47,89 @@ export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (character) => HTML_ESCAPES[character]!);
 }
 
-function htmlTable(headers: readonly string[], rows: readonly (readonly unknown[])[], numericColumns: ReadonlySet<number>): string {
-  const head = headers.map((header) => `<th>${escapeHtml(header)}</th>`).join('');
-  const body = rows.map((row) => `<tr>${row.map((cell, index) => `<td${numericColumns.has(index) ? ' class="amount"' : ''}>${escapeHtml(cell)}</td>`).join('')}</tr>`).join('\n');
+function htmlTable(headers: readonly string[], rows: readonly (readonly string[])[], numericColumns: ReadonlySet<number>): string {
+  const head = headers.map((header, index) => `<th scope="col"${numericColumns.has(index) ? ' class="number"' : ''}>${escapeHtml(header)}</th>`).join('');
+  const body = rows.map((row) => `<tr>${row.map((cell, index) => `<td${numericColumns.has(index) ? ' class="number"' : ''}>${cell}</td>`).join('')}</tr>`).join('\n');
   return `<table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
 }
 
-/** A plain, printable page: every value escaped, no script, no external resource. */
+/** Grouped by thousands, the currency's decimals kept (escaped HTML). */
+function amountHtml(decimal: string | null): string {
+  if (decimal === null) return '';
+  const match = /^(-?)([0-9]+)(\.[0-9]+)?$/.exec(decimal);
+  if (!match) return escapeHtml(decimal);
+  return `${match[1] === '-' ? '&minus;' : ''}${match[2]!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${match[3] ?? ''}`;
+}
+
+/** A static document cannot know its reader's zone: minutes in UTC, the exact instant on hover. */
+function timeHtml(iso: string | null): string {
+  if (iso === null) return '';
+  const shown = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
+  return `<time datetime="${escapeHtml(iso)}" title="${escapeHtml(iso)}">${shown ? `${shown[1]} ${shown[2]} UTC` : escapeHtml(iso)}</time>`;
+}
+
+function hashHtml(hash: string | null): string {
+  if (hash === null) return '';
+  return `<code title="${escapeHtml(hash)}">${escapeHtml(hash.length <= 16 ? hash : `${hash.slice(0, 8)}…${hash.slice(-6)}`)}</code>`;
+}
+
+function linesHtml(lines: readonly StatementDocumentLine[], withShares: boolean): string {
+  if (lines.length === 0) return '<p class="muted">None this period.</p>';
+  const headers = ['booked', 'kind', 'reference', 'app', 'gross', ...(withShares ? ['platform', 'carve-outs'] : []), 'your balance', 'contract', 'event hash'];
+  const amountColumns = withShares ? [4, 5, 6, 7] : [4, 5];
+  return htmlTable(headers, lines.map((line) => [
+    `${timeHtml(line.bookedAt)}${line.late ? `<div class="late">occurred ${timeHtml(line.occurredAt)} (late)</div>` : ''}`,
+    escapeHtml(line.kindLabel), `<code>${escapeHtml(line.reference)}</code>`, escapeHtml(line.appId ?? ''), amountHtml(line.grossAmount),
+    ...(withShares ? [amountHtml(line.platformShare), amountHtml(line.carveOuts)] : []), amountHtml(line.amount),
+    line.contractVersion === null ? '' : `v${line.contractVersion} ${hashHtml(line.contractHash)}`, hashHtml(line.eventHash),
+  ]), new Set(amountColumns));
+}
+
+const DOCUMENT_STYLE = [
+  'body{font-family:system-ui,sans-serif;color:#1b1f24;margin:2em;max-width:1280px}',
+  'table{border-collapse:collapse;margin:0.5em 0 1.5em;width:100%}th,td{border-bottom:1px solid #d0d7de;padding:4px 8px;font-size:13px;text-align:left;vertical-align:top}',
+  'thead th{background:#f6f8fa}.number{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}code{font-size:12px}',
+  '.muted{color:#57606a}.late{color:#8a5a00;font-size:12px}',
+  '@media print{body{margin:0}th,td{font-size:9pt}}',
+].join('');
+
+/**
+ * The developer's statement as a document (the same model as the portal's statement page,
+ * `statementDocumentOf`): summary and per-app totals first, then receipts, refunds and payouts
+ * apart. Every value escaped, no script, no external resource; printable.
+ */
 export function statementAsHtml(statement: DeveloperStatement): string {
-  const title = `Statement ${statement.period} — ${statement.developerName} (${statement.developerId})`;
-  const seal = statement.seal;
+  const document = statementDocumentOf(statement);
+  const title = `Statement ${document.period} — ${document.developerName} (${document.developerId})`;
+  const seal = document.seal;
   const sealText = seal
-    ? `Sealed by period ${seal.period}: Merkle root ${seal.merkleRoot} over ${seal.eventCount} events, signed ${seal.sealedAt}. Check the JSON statement offline with "rsi-ledger verify-statement".`
+    ? `Sealed with period ${escapeHtml(seal.period)} on ${timeHtml(seal.sealedAt)}: Merkle root ${hashHtml(seal.merkleRoot)} over ${seal.eventCount} events. Check the JSON statement with "rsi-ledger verify-statement" or the portal's Verify button.`
     : 'This period is not sealed yet: the lines carry no inclusion proof.';
   return [
     '<!DOCTYPE html>',
-    '<html lang="en"><head><meta charset="utf-8">',
+    '<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${escapeHtml(title)}</title>`,
-    '<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px;font-size:13px}td.amount{text-align:right;font-variant-numeric:tabular-nums}code{font-size:12px}</style>',
+    `<style>${DOCUMENT_STYLE}</style>`,
     '</head><body>',
     `<h1>${escapeHtml(title)}</h1>`,
-    `<p>Booked from ${escapeHtml(statement.periodStart)} to ${escapeHtml(statement.periodEnd)} (UTC, by booking time). Pending and available as of ${escapeHtml(statement.balancesAsOf)}.</p>`,
-    '<h2>Balances</h2>',
-    htmlTable(['currency', 'opening', 'credits', 'debits', 'closing', 'pending', 'available'],
-      statement.balances.map((balance) => [balance.currency, balance.opening, balance.credits, balance.debits, balance.closing, balance.pending, balance.available]),
-      new Set([1, 2, 3, 4, 5, 6])),
-    '<h2>Lines</h2>',
-    htmlTable(['booked at', 'occurred at', 'kind', 'reference', 'app', 'currency', 'amount', 'gross', 'contract', 'contract hash'],
-      statement.lines.map((line) => [line.bookedAt, line.occurredAt, line.kind, line.reference, line.appId, line.currency, line.amount, line.grossAmount,
-        line.contractVersion === null ? '' : `v${line.contractVersion}`, line.contractHash]),
-      new Set([6, 7])),
-    `<p>${escapeHtml(sealText)}</p>`,
+    `<p class="muted">Booked from ${timeHtml(document.periodStart)} to ${timeHtml(document.periodEnd)} (by booking time). Pending and available as of ${timeHtml(document.balancesAsOf)}.</p>`,
+    `<p>${sealText}</p>`,
+    '<h2>Summary</h2>',
+    htmlTable(['currency', 'opening', 'receipts (gross)', 'platform share', 'carve-outs', 'your share', 'refunds', 'payouts', 'disputes', 'closing', 'pending', 'available'],
+      document.currencies.map((summary) => [escapeHtml(summary.currency), amountHtml(summary.opening), `${amountHtml(summary.receiptsGross)} (${summary.receiptCount})`,
+        amountHtml(summary.platformShare), amountHtml(summary.carveOuts), amountHtml(summary.receiptsNet), `${amountHtml(summary.refunds)} (${summary.refundCount})`,
+        `${amountHtml(summary.payouts)} (${summary.payoutCount})`, `${amountHtml(summary.disputes)} (${summary.disputeCount})`, `<strong>${amountHtml(summary.closing)}</strong>`, amountHtml(summary.pending), amountHtml(summary.available)]),
+      new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])),
+    '<h2>Per app</h2>',
+    document.apps.length === 0 ? '<p class="muted">No receipts this period.</p>' : htmlTable(
+      ['app', 'currency', 'receipts', 'gross', 'platform share', 'carve-outs', 'net', 'refunds'],
+      document.apps.map((app) => [escapeHtml(app.appId), escapeHtml(app.currency), String(app.receiptCount), amountHtml(app.gross), amountHtml(app.platformShare),
+        amountHtml(app.carveOuts), amountHtml(app.net), `${amountHtml(app.refunds)} (${app.refundCount})`]),
+      new Set([2, 3, 4, 5, 6, 7])),
+    '<h2>Receipts</h2>', linesHtml(document.receipts, true),
+    '<h2>Refunds</h2>', linesHtml(document.refunds, true),
+    '<h2>Payouts</h2>', linesHtml(document.payouts, false),
+    ...(document.disputes.length === 0 ? [] : ['<h2>Disputes</h2>', linesHtml(document.disputes, false)]),
     '</body></html>',
     '',
   ].join('\n');

@@ -12,7 +12,7 @@ import type { CommandHandlerGroup, LedgerCommand } from '../core/command-bus';
 import type { CommandContext, CommandOutcome } from '../core/command-outcome';
 import type { FieldKind } from '../import/jsonl-command.parser';
 import {
-  CommandWritePipeline, type BatchStreams, type BookingTimeSource, type DecidedEvent, type Decision, type StreamDecider, type StreamKind,
+  CommandWritePipeline, type BatchStreams, type WritePipelineOptions, type DecidedEvent, type Decision, type StreamDecider, type StreamKind,
 } from '../write-pipeline/command-write.pipeline';
 
 /** Consumption events hold up to 1,000 records each: read few at a time. */
@@ -218,7 +218,7 @@ export class ConsumptionCommandService implements CommandHandlerGroup {
 
   private readonly pipeline: CommandWritePipeline<LedgerCommand, ConsumptionEvent, BatchLatestConsumption>;
 
-  constructor(store: EventStore, pool: Pool, catchUpReadModels: () => Promise<unknown>, options: { bookingTime?: BookingTimeSource } = {}) {
+  constructor(store: EventStore, pool: Pool, catchUpReadModels: () => Promise<unknown>, options: WritePipelineOptions = {}) {
     this.pipeline = new CommandWritePipeline(store, new ConsumptionStreamDecider(pool, catchUpReadModels), catchUpReadModels, options);
   }
 

@@ -5,8 +5,8 @@ import type { EventStore } from '@rsi/event-store';
 import { EVENT_STORE } from '@rsi/event-store';
 import { LedgerProjections, ProjectionHandlerProvider } from '@rsi/projections';
 import { UnitEconomicsProjection } from './unit-economics.projection';
-import { BOOKING_TIME_SOURCE, CommandHandlerGroupProvider, ExportDefinitionsProvider, type ExportDefinitions } from '../core/ledger-core.module';
-import type { BookingTimeSource } from '../write-pipeline/command-write.pipeline';
+import { BOOKING_TIME_SOURCE, CommandHandlerGroupProvider, WRITTEN_HASH_SCHEME, ExportDefinitionsProvider, type ExportDefinitions } from '../core/ledger-core.module';
+import type { BookingTimeSource, WrittenHashScheme } from '../write-pipeline/command-write.pipeline';
 import { ConsumptionCommandService } from './consumption-command.service';
 import { CONSUMPTION_EXPORTS } from './unit-economics.read';
 
@@ -22,8 +22,9 @@ export class ConsumptionCommands extends ConsumptionCommandService {
     @Inject(DATABASE_CONNECTION) connection: DatabaseConnection,
     projections: LedgerProjections,
     @Inject(BOOKING_TIME_SOURCE) bookingTime: BookingTimeSource,
+    @Inject(WRITTEN_HASH_SCHEME) hashScheme: WrittenHashScheme,
   ) {
-    super(store, connection.pool, () => projections.projector.catchUp(), { bookingTime });
+    super(store, connection.pool, () => projections.projector.catchUp(), { bookingTime, hashScheme });
   }
 }
 

@@ -24,6 +24,13 @@ export type LedgerOptions = DatabaseSettingsOptions & {
   bookingTime?: BookingTimeSource;
   /** Test-only: shifts the PostgreSQL ledger clock (`ledger-clock.ts`); production leaves it unset. */
   ledgerClockOffsetMilliseconds?: () => number;
+  /** The writer key file (`writerPrivateKeyPath` by default): `writer-key rotate` opens the ledger with the incoming key. */
+  writerPrivateKeyFile?: string;
+  /**
+   * Bench only, never in production: write as the ledger did before issue 12 (hash scheme 1,
+   * no writer signature), so that one bench run measures what scheme 2 and writer signatures cost.
+   */
+  benchIntegrityBaseline?: boolean;
 };
 
 /**
@@ -32,12 +39,12 @@ export type LedgerOptions = DatabaseSettingsOptions & {
  * per concern. The developer ledger comes first: its exports are listed first.
  */
 export function ledgerModuleImports(options: LedgerOptions): DynamicModule['imports'] & unknown[] {
-  const { log, onDatabaseOpened, bookingTime, ledgerClockOffsetMilliseconds, ...databaseOptions } = options;
+  const { log, onDatabaseOpened, bookingTime, ledgerClockOffsetMilliseconds, writerPrivateKeyFile, benchIntegrityBaseline, ...databaseOptions } = options;
   return [
     DatabaseModule.forRoot({ ...databaseOptions, onOpened: onDatabaseOpened }),
-    EventStoreModule.forRoot({ ledgerClock: { offsetMilliseconds: ledgerClockOffsetMilliseconds } }),
+    EventStoreModule.forRoot({ ledgerClock: { offsetMilliseconds: ledgerClockOffsetMilliseconds }, writerPrivateKeyFile, writerSignatures: benchIntegrityBaseline !== true }),
     ProjectionsModule.forRoot({ log }),
-    LedgerCoreModule.forRoot({ bookingTime }),
+    LedgerCoreModule.forRoot({ bookingTime, hashScheme: benchIntegrityBaseline === true ? 1 : 2 }),
     DeveloperLedgerModule,
     ConsumptionModule,
     AuditModule,

@@ -3,15 +3,15 @@ import { DiscoveryModule, DiscoveryService, ModuleRef } from '@nestjs/core';
 import type { Writable } from 'node:stream';
 import type { DatabaseConnection } from '@rsi/database';
 import { DATABASE_CONNECTION, DATABASE_SETTINGS, describeDatabaseSettings, type DatabaseSettings } from '@rsi/database';
-import type { EventStore } from '@rsi/event-store';
-import { EVENT_STORE, EVENT_STORE_DESCRIPTION } from '@rsi/event-store';
+import type { EventStore, WriterSigner } from '@rsi/event-store';
+import { EVENT_STORE, EVENT_STORE_DESCRIPTION, WRITER_SIGNER } from '@rsi/event-store';
 import type { ProjectionHandler, Projector } from '@rsi/projections';
 import { LedgerProjections } from '@rsi/projections';
 import { CommandBus, type CommandHandlerGroup } from './command-bus';
 import type { LedgerCommandService } from '../developer-ledger';
 import type { Pool } from 'pg';
 import { exportProjection, type ExportDefinition, type ExportFormat } from '../core/projection-export';
-import type { BookingTimeSource } from '../write-pipeline/command-write.pipeline';
+import type { BookingTimeSource, WrittenHashScheme } from '../write-pipeline/command-write.pipeline';
 
 /**
  * Injection token of the `BookingTimeSource` the command services hand their write
@@ -20,7 +20,10 @@ import type { BookingTimeSource } from '../write-pipeline/command-write.pipeline
  */
 export const BOOKING_TIME_SOURCE = Symbol('BOOKING_TIME_SOURCE');
 
-export type LedgerCoreOptions = { bookingTime?: BookingTimeSource };
+/** Injection token of the hash scheme the write pipelines write: 2, or 1 for the bench's baseline only (`LedgerOptions.benchIntegrityBaseline`). */
+export const WRITTEN_HASH_SCHEME = Symbol('WRITTEN_HASH_SCHEME');
+
+export type LedgerCoreOptions = { bookingTime?: BookingTimeSource; hashScheme?: WrittenHashScheme };
 
 /**
  * Marks a provider of a feature module whose `definitions` are exports of its tables; the
@@ -108,6 +111,8 @@ export class LedgerRuntime {
     @Inject(DATABASE_CONNECTION) readonly connection: DatabaseConnection,
     @Inject(EVENT_STORE) readonly store: EventStore,
     @Inject(EVENT_STORE_DESCRIPTION) readonly eventStoreDescription: string,
+    /** The writer key the store signs appends with; null when the adapter records no writer signature (EventStoreDB). */
+    @Inject(WRITER_SIGNER) readonly writerSigner: WriterSigner | null,
     @Inject(DATABASE_SETTINGS) databaseSettings: DatabaseSettings,
     readonly bus: CommandBus,
     readonly exports: ExportCatalog,
@@ -159,9 +164,10 @@ export class LedgerCoreModule {
       imports: [DiscoveryModule],
       providers: [
         { provide: BOOKING_TIME_SOURCE, useValue: bookingTime },
+        { provide: WRITTEN_HASH_SCHEME, useValue: options.hashScheme ?? 2 },
         { provide: CommandBus, useFactory: () => new CommandBus() }, CommandBusAssembler, ExportCatalog, LedgerRuntime,
       ],
-      exports: [BOOKING_TIME_SOURCE, CommandBus, ExportCatalog, LedgerRuntime],
+      exports: [BOOKING_TIME_SOURCE, WRITTEN_HASH_SCHEME, CommandBus, ExportCatalog, LedgerRuntime],
     };
   }
 }

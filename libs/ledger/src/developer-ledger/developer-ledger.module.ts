@@ -7,8 +7,8 @@ import { LedgerProjections, ProjectionHandlerProvider } from '@rsi/projections';
 import { LedgerProjection } from './ledger.projection';
 import { CommandDirectory } from './command-routing';
 import { LedgerCommandService } from './ledger-command.service';
-import { BOOKING_TIME_SOURCE, CommandHandlerGroupProvider, DEVELOPER_LEDGER_COMMANDS, ExportDefinitionsProvider, type ExportDefinitions } from '../core/ledger-core.module';
-import type { BookingTimeSource } from '../write-pipeline/command-write.pipeline';
+import { BOOKING_TIME_SOURCE, CommandHandlerGroupProvider, WRITTEN_HASH_SCHEME, DEVELOPER_LEDGER_COMMANDS, ExportDefinitionsProvider, type ExportDefinitions } from '../core/ledger-core.module';
+import type { BookingTimeSource, WrittenHashScheme } from '../write-pipeline/command-write.pipeline';
 import { DEVELOPER_LEDGER_EXPORTS } from './developer-ledger.exports';
 
 /** Applied first: the other projections read its tables (apps, developers) in the same transaction. */
@@ -24,8 +24,9 @@ export class DeveloperLedgerCommands extends LedgerCommandService {
     projections: LedgerProjections,
     personalDataKeys: PersonalDataKeys,
     @Inject(BOOKING_TIME_SOURCE) bookingTime: BookingTimeSource,
+    @Inject(WRITTEN_HASH_SCHEME) hashScheme: WrittenHashScheme,
   ) {
-    super(store, directory, () => projections.projector.catchUp(), personalDataKeys, { bookingTime });
+    super(store, directory, () => projections.projector.catchUp(), personalDataKeys, { bookingTime, hashScheme });
   }
 }
 

@@ -11,7 +11,7 @@ export type { CommandContext, CommandOutcome } from '../core/command-outcome';
 import type { CommandHandlerGroup, LedgerCommand } from '../core/command-bus';
 import { COMMAND_FIELDS } from '../import/jsonl-command.parser';
 import { CommandDirectory, developerStreamName, routeOf, routesCreatedBy, type RouteKey } from './command-routing';
-import { CommandWritePipeline, type BatchStreams, type BookingTimeSource, type Decision, type StreamDecider, type StreamKind } from '../write-pipeline/command-write.pipeline';
+import { CommandWritePipeline, type BatchStreams, type WritePipelineOptions, type Decision, type StreamDecider, type StreamKind } from '../write-pipeline/command-write.pipeline';
 import { COMMAND_BATCH_MAXIMUM } from '../write-pipeline/command-write.pipeline';
 export { COMMAND_BATCH_MAXIMUM, EVENT_SCHEMA_VERSION } from '../write-pipeline/command-write.pipeline';
 
@@ -145,7 +145,7 @@ export class LedgerCommandService implements CommandHandlerGroup {
     private readonly catchUpReadModels: () => Promise<unknown>,
     private readonly personalDataKeys: PersonalDataKeys,
     /** Where booking times come from: the store's ledger clock at commit (default) or the context. */
-    options: { bookingTime?: BookingTimeSource } = {},
+    options: WritePipelineOptions = {},
   ) {
     this.pipeline = new CommandWritePipeline(store, new DeveloperStreamDecider(directory, personalDataKeys), catchUpReadModels, options);
   }

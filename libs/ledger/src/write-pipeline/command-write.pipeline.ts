@@ -5,7 +5,7 @@ import {
 } from '@rsi/event-store';
 import { appendStreams, executeIsolated } from './command-batch-isolation';
 import type { CommandContext, CommandOutcome } from '../core/command-outcome';
-import { EVENT_HASH_SCHEME_CURRENT, eventHashBodyV2Of, hashOfEventBody } from '../core/event-hash';
+import { EVENT_HASH_SCHEME_CURRENT, eventHashBodyV2Of, eventHashOf, hashOfEventBody } from '../core/event-hash';
 import { StreamSnapshotCache, type StreamFold, type StreamSnapshot } from '../core/stream-snapshot.cache';
 
 /** The schema version of the encoded events this code writes. */
@@ -98,6 +98,14 @@ type WorkingStream<Event> = {
  */
 export type BookingTimeSource = 'ledger-clock' | 'requested';
 
+/**
+ * The hash scheme the pipeline writes: 2 (always, in production). 1 exists only so that the
+ * bench can measure, in one run, what scheme 2 and writer signatures cost against the ledger
+ * as it was before them (`LedgerOptions.benchIntegrityBaseline`).
+ */
+export type WrittenHashScheme = 1 | 2;
+export type WritePipelineOptions = { bookingTime?: BookingTimeSource; hashScheme?: WrittenHashScheme };
+
 /** A decided event with everything but its booking time and hashes, which are known only at commit. */
 type DraftEvent = { eventId: string; type: string; data: JsonObject; commandId: string; context: CommandContext };
 type DraftAppend = { streamName: string; expectedStreamVersion: ExpectedStreamVersion; firstVersion: bigint; firstPreviousEventHash: string; events: DraftEvent[] };
@@ -132,7 +140,7 @@ export class CommandWritePipeline<Command, Event, Scratch> {
     private readonly decider: StreamDecider<Command, Event, Scratch>,
     /** Brings the read models up to date with the store. */
     private readonly catchUpReadModels: () => Promise<unknown>,
-    private readonly options: { bookingTime?: BookingTimeSource } = {},
+    private readonly options: WritePipelineOptions = {},
   ) {
     this.snapshots = new StreamSnapshotCache(store, decider.snapshotCache.streamsMaximum, decider.snapshotCache.readPageEvents);
   }
@@ -329,6 +337,12 @@ export class CommandWritePipeline<Command, Event, Scratch> {
             commandId: event.commandId, actor: event.context.actor, recordedAt: useRequested ? event.context.recordedAt : bookedAt!,
             schemaVersion: EVENT_SCHEMA_VERSION, hashScheme: EVENT_HASH_SCHEME_CURRENT, previousEventHash, eventHash: '',
           };
+          if (this.options.hashScheme === 1) {
+            delete metadata.hashScheme;
+            metadata.eventHash = eventHashOf(event.type, event.data, previousEventHash);
+            previousEventHash = metadata.eventHash;
+            return { eventId: event.eventId, type: event.type, data: event.data, metadata };
+          }
           const fields = { streamName: draft.streamName, streamVersion: draft.firstVersion + BigInt(index), eventId: event.eventId, type: event.type, data: event.data, metadata };
           metadata.eventHash = hashOfEventBody(eventHashBodyV2Of(fields, previousEventHash));
           previousEventHash = metadata.eventHash;

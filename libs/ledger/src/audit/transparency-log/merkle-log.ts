@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { PROOF_LENGTH_MAXIMUM, TREE_SIZE_MAXIMUM, type ProofVerification } from '../verifier/log-inclusion';
 
 /**
  * The Merkle tree of a transparency log, exactly as RFC 9162 §2.1 defines it (Certificate
@@ -39,10 +40,7 @@ export const HASH_BYTES = 32;
  * The RFC's bit operations are done with arithmetic (`% 2`, `/ 2`) because JavaScript's bitwise
  * operators truncate to 32 bits.
  */
-export const TREE_SIZE_MAXIMUM = 2 ** 48;
-/** A tree of TREE_SIZE_MAXIMUM leaves is 48 levels high: an inclusion proof has at most 48
- * hashes, a consistency proof at most 48 + 1. Anything longer is refused before hashing. */
-export const PROOF_LENGTH_MAXIMUM = 49;
+export { PROOF_LENGTH_MAXIMUM, TREE_SIZE_MAXIMUM, verifyInclusion, type InclusionClaim, type ProofVerification } from '../verifier/log-inclusion';
 
 const LEAF_PREFIX = 0x00;
 const NODE_PREFIX = 0x01;
@@ -275,16 +273,6 @@ export function consistencyProofOf(oldSize: number, newSize: number, hashes: Sub
   return proofOf(consistencyProofRangesOf(oldSize, newSize), hashes);
 }
 
-export type ProofVerification = { valid: true } | { valid: false; reason: string };
-
-export type InclusionClaim = {
-  leafIndex: number;
-  treeSize: number;
-  /** Hex of SHA-256(0x00 ‖ entry). */
-  leafHash: string;
-  proof: readonly string[];
-  root: string;
-};
 
 export type ConsistencyClaim = {
   oldSize: number;
@@ -330,47 +318,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
 /** Halves `first` and `second` together (the RFC's "right-shift both"). */
 function halved(first: number, second: number): [number, number] {
   return [Math.floor(first / 2), Math.floor(second / 2)];
-}
-
-/**
- * Verifies an inclusion proof: the algorithm of RFC 9162 §2.1.3.2, step by step. Never throws.
- */
-export function verifyInclusion(claim: InclusionClaim): ProofVerification {
-  if (!isObject(claim)) return invalid('the claim must be an object');
-  const { leafIndex, treeSize } = claim;
-  if (!isTreeSize(treeSize)) return invalid(`the tree size must be an integer in [0, ${TREE_SIZE_MAXIMUM}]`);
-  if (!isTreeSize(leafIndex)) return invalid(`the leaf index must be an integer in [0, ${TREE_SIZE_MAXIMUM}]`);
-  const leafHash = hashOfHex(claim.leafHash);
-  if (leafHash === null) return invalid('the leaf hash must be 64 lower-case hex digits');
-  const root = hashOfHex(claim.root);
-  if (root === null) return invalid('the root must be 64 lower-case hex digits');
-  const path = proofHashesOf(claim.proof);
-  if (typeof path === 'string') return invalid(path);
-  // 1. If leaf_index >= tree_size, fail.
-  if (leafIndex >= treeSize) return invalid(`leaf ${leafIndex} is not in a tree of ${treeSize} leaves`);
-  // 2. fn = leaf_index, sn = tree_size - 1. 3. r = hash.
-  let fn = leafIndex;
-  let sn = treeSize - 1;
-  let r = leafHash;
-  // 4. For each p in the inclusion path:
-  for (const p of path) {
-    // a. If sn is 0, stop and fail.
-    if (sn === 0) return invalid('the proof is longer than the path from this leaf to the root');
-    // b. If LSB(fn) is set, or fn equals sn: r = HASH(0x01 ‖ p ‖ r), then, if LSB(fn) is not set,
-    //    right-shift both until LSB(fn) is set or fn is 0. Otherwise r = HASH(0x01 ‖ r ‖ p).
-    if (fn % 2 === 1 || fn === sn) {
-      r = nodeHashOf(p, r);
-      while (fn % 2 === 0 && fn !== 0) [fn, sn] = halved(fn, sn);
-    } else {
-      r = nodeHashOf(r, p);
-    }
-    // c. Right-shift both once.
-    [fn, sn] = halved(fn, sn);
-  }
-  // 5. Valid when sn is 0 and r equals the root.
-  if (sn !== 0) return invalid('the proof is shorter than the path from this leaf to the root');
-  if (!r.equals(root)) return invalid('the proof leads to another root');
-  return VALID;
 }
 
 /**

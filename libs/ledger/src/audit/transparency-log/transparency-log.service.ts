@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type pg from 'pg';
-import { compareGlobalPositions, type EventStore, type GlobalPosition, type RecordedEvent } from '@rsi/event-store';
+import { compareGlobalPositions, PostgresEventStore, type EventStore, type GlobalPosition, type RecordedEvent } from '@rsi/event-store';
+import { firstUnsignedEventOf, readWriterSignatureContext, type WriterSignatureContext } from '../writer-signature-audit';
 import { expectedEventHashOf } from '../../core/event-hash';
 import { publicKeyPemOf } from '../seal-signing-key';
 import { logLeafHashOfEvent } from './log-leaf';
@@ -17,7 +18,7 @@ const LEAF_READ_PAGE = 10_000;
 const APPEND_CONFLICTS_MAXIMUM = 100;
 const UNIQUE_VIOLATION = '23505';
 
-export type TreeHeadRefusalCode = 'empty_log' | 'event_hash_mismatch' | 'log_rewritten' | 'clock_went_back';
+export type TreeHeadRefusalCode = 'empty_log' | 'event_hash_mismatch' | 'log_rewritten' | 'clock_went_back' | 'writer_signature_missing';
 
 export class TreeHeadRefusedError extends Error {
   constructor(readonly code: TreeHeadRefusalCode, message: string) {
@@ -93,6 +94,10 @@ export class TransparencyLog {
     // head covers a prefix, which is still a true statement about the log.
     const head = this.store.readHeadPosition ? await this.store.readHeadPosition() : null;
     let waitedMilliseconds = 0;
+    // Writer signatures (PostgreSQL store): a head never vouches for an event that the
+    // application did not sign, such as one inserted in SQL with a perfect hash chain.
+    const signatures: WriterSignatureContext | null = this.store instanceof PostgresEventStore ? await readWriterSignatureContext(this.pool) : null;
+    const checkedCommits = new Set<bigint>();
     for (;;) {
       const last = await this.pool.query<{ leaf_index: string; commit_position: string; prepare_position: string }>(
         `SELECT leaf_index::text AS leaf_index, commit_position::text AS commit_position, prepare_position::text AS prepare_position
@@ -114,6 +119,12 @@ export class TransparencyLog {
         // edited in place, and signing its leaf would vouch for it.
         if (!eventHashHolds(recorded)) {
           throw new TreeHeadRefusedError('event_hash_mismatch', `${describeEvent(recorded)} does not hash to its recorded event hash: it was altered; run "rsi-ledger verify"`);
+        }
+      }
+      if (signatures !== null) {
+        const unsigned = await firstUnsignedEventOf(this.pool, signatures, events, BigInt(nextIndex), checkedCommits);
+        if (unsigned !== null) {
+          throw new TreeHeadRefusedError('writer_signature_missing', `${describeEvent(unsigned.event)}: ${unsigned.reason}; it was not written by the application; run "rsi-ledger verify"`);
         }
       }
       try {

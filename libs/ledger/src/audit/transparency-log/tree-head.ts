@@ -1,7 +1,12 @@
-import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { canonicalJson } from '@rsi/domain';
+import { sign, type KeyObject } from 'node:crypto';
 import { samePublicKey } from '../period-seal';
-import { TREE_SIZE_MAXIMUM, verifyConsistency } from './merkle-log';
+import {
+  decodeTreeHead, TREE_HEAD_SCHEME, treeHeadFieldsProblem, treeHeadSignatureHolds, treeHeadSignedMessage, type TreeHead, type UnsignedTreeHead,
+} from '../verifier/tree-head-record';
+import { verifyConsistency } from './merkle-log';
+
+export { decodeTreeHead, TREE_HEAD_FILE_BYTES_MAXIMUM, TREE_HEAD_SCHEME, treeHeadSignatureHolds, treeHeadSignedMessage } from '../verifier/tree-head-record';
+export type { StatementLogProof, StatementLogProofs, TreeHead, UnsignedTreeHead } from '../verifier/tree-head-record';
 
 /**
  * A signed tree head of the transparency log (scheme `rsi-ledger/tree-head/v1`,
@@ -13,92 +18,10 @@ import { TREE_SIZE_MAXIMUM, verifyConsistency } from './merkle-log';
  * seal key. The public key travels with the head for convenience only: a checker that trusts
  * it trusts whoever wrote the head, so the offline checks take the published key.
  */
-export const TREE_HEAD_SCHEME = 'rsi-ledger/tree-head/v1';
-const HEX_HASH_PATTERN = /^[0-9a-f]{64}$/;
-const ISSUED_AT_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const PUBLIC_KEY_LENGTH_MAXIMUM = 1_000;
-/** Base64 of a 64-byte Ed25519 signature is 88 characters. */
-const SIGNATURE_LENGTH_MAXIMUM = 200;
-/** A JSON head, proof or key file larger than this is not one. */
-export const TREE_HEAD_FILE_BYTES_MAXIMUM = 64 * 1024;
-
-export type TreeHead = {
-  scheme: typeof TREE_HEAD_SCHEME;
-  treeSize: number;
-  /** Hex of MTH(D[0:treeSize]), RFC 9162 §2.1.1. */
-  rootHash: string;
-  /** The database clock when the head was issued, ISO-8601 UTC with milliseconds. */
-  issuedAt: string;
-  /** SPKI PEM of the Ed25519 key that signed. */
-  publicKey: string;
-  /** Base64 Ed25519 signature of `treeHeadSignedMessage`. */
-  signature: string;
-};
-
-/** One statement line's place in the transparency log, and the audit path to the head's root. */
-export type StatementLogProof = {
-  eventId: string;
-  /** With the line's eventHash, eventId and bookedAt, the fields of the log leaf (docs/audit.md). */
-  streamName: string;
-  streamVersion: string;
-  leafIndex: number;
-  /** RFC 9162 §2.1.3 inclusion proof, hex, sibling first. */
-  proof: string[];
-};
-
-/** The statement's companion: the latest signed tree head and each covered line's inclusion proof in it. */
-export type StatementLogProofs = { treeHead: TreeHead; lines: StatementLogProof[] };
-
-export type UnsignedTreeHead = Pick<TreeHead, 'treeSize' | 'rootHash' | 'issuedAt'>;
-
-export function treeHeadSignedMessage(head: UnsignedTreeHead): string {
-  return canonicalJson({ issuedAt: head.issuedAt, rootHash: head.rootHash, scheme: TREE_HEAD_SCHEME, treeSize: String(head.treeSize) });
-}
-
 export function signTreeHead(unsigned: UnsignedTreeHead, privateKey: KeyObject, publicKeyPem: string): TreeHead {
-  if (decodeProblem(unsigned) !== null) throw new Error(`cannot sign a malformed tree head: ${decodeProblem(unsigned)}`);
+  if (treeHeadFieldsProblem(unsigned) !== null) throw new Error(`cannot sign a malformed tree head: ${treeHeadFieldsProblem(unsigned)}`);
   const signature = sign(null, Buffer.from(treeHeadSignedMessage(unsigned), 'utf8'), privateKey).toString('base64');
   return { scheme: TREE_HEAD_SCHEME, treeSize: unsigned.treeSize, rootHash: unsigned.rootHash, issuedAt: unsigned.issuedAt, publicKey: publicKeyPem, signature };
-}
-
-/** True if the head's signature holds under `publicKeyPem`. Never throws. */
-export function treeHeadSignatureHolds(head: TreeHead, publicKeyPem: string): boolean {
-  try {
-    if (publicKeyPem.length > PUBLIC_KEY_LENGTH_MAXIMUM) return false;
-    const key = createPublicKey({ key: publicKeyPem, format: 'pem' });
-    if (key.asymmetricKeyType !== 'ed25519') return false;
-    return verify(null, Buffer.from(treeHeadSignedMessage(head), 'utf8'), key, Buffer.from(head.signature, 'base64'));
-  } catch {
-    return false;
-  }
-}
-
-function decodeProblem(record: Record<string, unknown>): string | null {
-  const { treeSize, rootHash, issuedAt } = record;
-  if (typeof treeSize !== 'number' || !Number.isSafeInteger(treeSize) || treeSize < 1 || treeSize > TREE_SIZE_MAXIMUM) {
-    return `treeSize must be an integer in [1, ${TREE_SIZE_MAXIMUM}]`;
-  }
-  if (typeof rootHash !== 'string' || !HEX_HASH_PATTERN.test(rootHash)) return 'rootHash must be 64 lower-case hex digits';
-  if (typeof issuedAt !== 'string' || !ISSUED_AT_PATTERN.test(issuedAt) || Number.isNaN(Date.parse(issuedAt))) {
-    return 'issuedAt must be an ISO-8601 UTC instant with milliseconds';
-  }
-  return null;
-}
-
-/** Reads a head that arrives from outside (a file, a response), field by field. */
-export function decodeTreeHead(value: unknown): TreeHead {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('a tree head must be a JSON object');
-  const record = value as Record<string, unknown>;
-  if (record.scheme !== TREE_HEAD_SCHEME) throw new Error(`scheme must be ${JSON.stringify(TREE_HEAD_SCHEME)}`);
-  const problem = decodeProblem(record);
-  if (problem !== null) throw new Error(problem);
-  const { publicKey, signature } = record;
-  if (typeof publicKey !== 'string' || publicKey.length === 0 || publicKey.length > PUBLIC_KEY_LENGTH_MAXIMUM) throw new Error('publicKey must be a PEM string');
-  if (typeof signature !== 'string' || signature.length === 0 || signature.length > SIGNATURE_LENGTH_MAXIMUM) throw new Error('signature must be a base64 string');
-  return {
-    scheme: TREE_HEAD_SCHEME, treeSize: record.treeSize as number, rootHash: record.rootHash as string, issuedAt: record.issuedAt as string,
-    publicKey, signature,
-  };
 }
 
 /** What `consistency` prints and `verify-consistency` reads: the proof from one head's size to another's. */

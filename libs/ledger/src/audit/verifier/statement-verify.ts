@@ -1,14 +1,17 @@
-import { hashOfEventBody } from '../core/event-hash';
-import { bookedBefore, parsePeriod } from './accounting-period';
-import { expectedProofSides, MERKLE_SCHEME, merkleLeafOf, merkleRootFromProof, type ProofStep } from './merkle-tree';
-import { decodePeriodSeal, sealSignatureHolds, type PeriodSeal } from './period-seal';
-import { checkStatementLogProofs, type StatementLogCheck } from './transparency-log/statement-log-proofs';
-import { decodeSealKeyRotation, publicKeyFingerprint, rotationSignaturesHold, type SealKeyRotation } from './seal-key-chain';
-import { minorOfDecimal, STATEMENT_FIGURE_FIELDS, statementFiguresOf, type EventBody } from './statement-line';
+import { bookedBefore, parsePeriod } from '../accounting-period';
+import { minorOfDecimal, STATEMENT_FIGURE_FIELDS, statementFiguresOf, type EventBody } from '../statement-line';
+import { portableHashOfEventBody } from './event-body-hash';
+import { decodeSealKeyRotation, publicKeyFingerprint, rotationSignaturesHold, type SealKeyRotation } from './key-rotation-record';
+import { expectedProofSides, MERKLE_SCHEME, merkleLeafBytesOf, merkleRootFromProof, type ProofStep } from './merkle-proof';
+import { decodePeriodSeal, sealSignatureHolds, type PeriodSeal } from './seal-record';
+import { checkStatementLogProofs, type StatementLogCheck } from './statement-log-check';
 
 /**
  * The offline check of a JSON statement: no database, no network, only the statement and
- * (best) the platform's published public key. Pure apart from hashing.
+ * (best) the platform's published public key. Pure apart from hashing, and browser-safe:
+ * the CLI's `verify-statement` and the portal's Verify button run this same function (the
+ * portal through `@rsi/ledger/browser`), hashing with @noble/hashes, checking Ed25519 with
+ * @noble/curves.
  *
  * It checks that the seal is signed by the key; that every line's figures follow from the
  * event body it carries, that the body hashes to the line's event hash, and that the hash
@@ -156,7 +159,7 @@ export function verifyStatement(statement: unknown, options: { publicKeyPem?: st
     }
     let recomputedHash: string;
     try {
-      recomputedHash = hashOfEventBody(body);
+      recomputedHash = portableHashOfEventBody(body);
     } catch (error) {
       fail(`${where}: the event body cannot be hashed: ${(error as Error).message}`);
       return;
@@ -205,7 +208,7 @@ export function verifyStatement(statement: unknown, options: { publicKeyPem?: st
       return;
     }
     try {
-      const root = merkleRootFromProof(merkleLeafOf(line.eventHash, line.bookedAt), proof as ProofStep[]);
+      const root = merkleRootFromProof(merkleLeafBytesOf(line.eventHash, line.bookedAt), proof as ProofStep[]);
       if (root !== seal.merkleRoot) fail(`${where}: the inclusion proof leads to ${root}, not to the sealed root`);
     } catch (error) {
       fail(`${where}: malformed proof: ${(error as Error).message}`);
