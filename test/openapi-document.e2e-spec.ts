@@ -222,7 +222,7 @@ describe('OpenAPI document of the running app', () => {
   });
 
   /** Checks, jobs and key management: no ledger command, so no Idempotency-Key (docs/http-api.md). */
-  const POSTS_THAT_ARE_NOT_COMMANDS = ['POST /v1/statements/verify', 'POST /v1/verify-jobs', 'POST /v1/what-if', 'POST /v1/keys', 'POST /v1/keys/{keyId}/revocation',
+  const POSTS_THAT_ARE_NOT_COMMANDS = ['POST /v1/statements/verify', 'POST /v1/verify-jobs', 'POST /v1/what-if', 'POST /v1/reconciliations/payouts', 'POST /v1/keys', 'POST /v1/keys/{keyId}/revocation',
     // Webhook subscriptions are administration, not ledger commands (docs/http-api.md#webhooks).
     'POST /v1/webhooks', 'POST /v1/webhooks/{webhookId}/disable', 'POST /v1/webhooks/{webhookId}/enable',
     'POST /v1/webhooks/{webhookId}/secret-rotation', 'POST /v1/webhooks/{webhookId}/redelivery'];

@@ -6,13 +6,14 @@ import { SwaggerModule } from '@nestjs/swagger';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { DatabaseConnection } from '@rsi/database';
+import { PAYOUT_REPORT_BYTES_MAXIMUM } from '@rsi/domain';
 import { ApiKeyRegistry, LedgerRuntime } from '@rsi/ledger';
 import type { LedgerOptions } from '@rsi/ledger';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { API_SETTINGS, readApiSettings, type ApiOptions, type ApiSettings } from './api-settings';
 import { ApiAppModule } from './api.module';
 import { buildOpenApiDocument } from './http/openapi-document';
-import { jsonBodyParser, statementBodyParser } from './http/request-body';
+import { csvBodyParser, jsonBodyParser, statementBodyParser } from './http/request-body';
 import { StrictValidationPipe } from './http/strict-validation.pipe';
 import { defaultWebRoot, webApplicationHandler } from './http/web-application';
 import { MetricsService } from './operations/metrics.service';
@@ -61,6 +62,7 @@ export async function createApiApplication(options: ApiOptions & { ledger?: Ledg
     // The web application at / (same origin as /v1; apps/web, built into dist/web).
     app.use(webApplicationHandler(options.webRoot === undefined ? defaultWebRoot() : options.webRoot));
     app.use('/v1/statements/verify', statementBodyParser());
+    app.use('/v1/reconciliations/payouts', csvBodyParser(PAYOUT_REPORT_BYTES_MAXIMUM));
     app.use(jsonBodyParser(settings.bodyLimitBytes));
     app.useGlobalFilters(new ApiExceptionFilter());
     app.useGlobalPipes(new StrictValidationPipe());

@@ -21,6 +21,7 @@ import { ShutdownState } from './operations/shutdown-state';
 import { structuredLoggingModule } from './operations/structured-logging';
 import { WebhookDeliveryWorker } from './webhooks/webhook-delivery.worker';
 import { WebhooksController } from './webhooks/webhooks.controller';
+import { ReconciliationController } from './reconciliation/reconciliation.controller';
 
 /**
  * What every HTTP controller shares: the settings, the command endpoint, the metrics, the
@@ -70,6 +71,10 @@ export class AccessHttpModule {}
 @Module({ controllers: [WebhooksController], providers: [WebhookDeliveryWorker] })
 export class WebhooksHttpModule {}
 
+/** Finance's reconciliation against the payment provider (reads only). */
+@Module({ controllers: [ReconciliationController] })
+export class ReconciliationHttpModule {}
+
 /**
  * The HTTP API: the ledger's modules (database, event store, projections, features), the
  * routes of each feature, health, and the background projector.
@@ -81,7 +86,7 @@ export class ApiAppModule {
       module: ApiAppModule,
       imports: [
         structuredLoggingModule(settings.configuration.logLevel), ...ledgerModuleImports(ledgerOptions), ApiHttpModule.forRoot(settings),
-        DeveloperLedgerHttpModule, ConsumptionHttpModule, AuditHttpModule, AccessHttpModule, WebhooksHttpModule,
+        DeveloperLedgerHttpModule, ConsumptionHttpModule, AuditHttpModule, AccessHttpModule, WebhooksHttpModule, ReconciliationHttpModule,
       ],
       controllers: [HealthController, MetricsController],
       providers: [BackgroundProjector],

@@ -11,6 +11,7 @@ import { introduceWriterKeyAtStart, readPinnedPublicKeys, registerAuditCommands 
 import { registerProjectionsCommands } from './projections.commands';
 import { registerDevelopersCommands } from './developers.commands';
 import { registerPayoutsCommands } from './payouts.commands';
+import { registerReconcileCommands } from './reconcile.commands';
 import { registerKeysCommands } from './keys.commands';
 import { registerTreeHeadCommands, startTreeHeadSchedule } from './tree-head.commands';
 
@@ -248,6 +249,10 @@ registerAuditCommands(program, {
   withLedger: (work, writerPrivateKeyFile) => withLedger(dataDirectoryOption(), work, writerPrivateKeyFile),
   dataDirectory: () => dataDirectoryOption(),
   actor: actorOfThisProcess,
+});
+
+registerReconcileCommands(program, {
+  withLedger: (work) => withLedger(dataDirectoryOption(), work),
 });
 
 registerTreeHeadCommands(program, {

@@ -57,3 +57,5 @@ export { API_KEY_SECRET_PREFIX, API_KEYS_STREAM_NAME, API_ROLES, ApiKeyRefusedEr
 export type { ApiKeyIdentity, ApiKeyView, ApiRole, IssuedApiKey } from './access';
 export { developerBalancesBookedBy } from './audit/booked-balances';
 export type { BookedBalance } from './audit/booked-balances';
+export { PAYOUT_REPORT_COLUMNS, PROVIDER_STATUS_OF, PayoutReportRefused, RECONCILIATION_CATEGORIES, ledgerPayoutsOf, parsePayoutReport, reconcilePayoutReport, reconcilePayouts, reconciliationAsCsv } from './reconciliation';
+export type { LedgerPayout, PayoutReconciliation, ReconciledPayout, ReconciliationCategory } from './reconciliation';

@@ -169,3 +169,46 @@ export function statementBodyParser(): RequestHandler {
     });
   };
 }
+
+/** `text/csv`, with no parameter or only `charset=utf-8` (as isAcceptedJsonMediaType, for CSV). */
+export function isAcceptedCsvMediaType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const [mediaType, ...parameters] = contentType.split(';');
+  if (mediaType!.trim().toLowerCase() !== 'text/csv') return false;
+  return isAcceptedJsonMediaType(['application/json', ...parameters].join(';'));
+}
+
+/**
+ * The body of `POST /v1/reconciliations/payouts`: a provider's payout report, `text/csv` in
+ * UTF-8, at most `bytesMaximum` (PAYOUT_REPORT_BYTES_MAXIMUM, 413 beyond), uncompressed. The
+ * bytes are kept as they came (`request.body` is the Buffer): the report parser checks the
+ * UTF-8 and every line. Mounted on that path only, before the JSON parser (which then passes).
+ */
+export function csvBodyParser(bytesMaximum: number): RequestHandler {
+  return (request: Request, _response: Response, next: NextFunction) => {
+    if (request.method !== 'POST' || !hasBody(request)) {
+      next();
+      return;
+    }
+    // Another media type goes on to the JSON parser: the route's key is checked first (401/403),
+    // then the route answers 415 for a body that is not CSV.
+    if (!isAcceptedCsvMediaType(request.headers['content-type'])) {
+      next();
+      return;
+    }
+    const contentEncoding = request.headers['content-encoding'];
+    if (contentEncoding !== undefined && contentEncoding.trim().toLowerCase() !== 'identity') {
+      discardBodyThen(request, () => next(unsupportedMediaType('the body must not be compressed (no Content-Encoding)')));
+      return;
+    }
+    getRawBody(request, { length: request.headers['content-length'], limit: bytesMaximum }, (error, bytes) => {
+      if (error) {
+        discardBodyThen(request, () => next(rawBodyErrorToApiError(error)));
+        return;
+      }
+      (request as RequestWithRawBody).rawBody = bytes;
+      request.body = bytes;
+      next();
+    });
+  };
+}

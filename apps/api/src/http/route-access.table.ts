@@ -69,6 +69,8 @@ export const ROUTE_ACCESS_TABLE: Readonly<Record<string, RouteAccess>> = {
   'POST /v1/verify-jobs': AUDITORS,
   'GET /v1/verify-jobs/:jobId': AUDITORS,
   'POST /v1/what-if': FINANCE,
+  // finance's reconciliation against the provider's payout report: it only reads, so auditors may run it too
+  'POST /v1/reconciliations/payouts': PLATFORM_READERS,
   'GET /v1/access-log': AUDITORS,
   'GET /v1/streams/:streamName/events': AUDITORS,
   // key management

@@ -130,6 +130,11 @@ export const SKIP_REASON_LENGTH_MAXIMUM = 1_000;
 /** A JSONL command line longer than this (UTF-8 bytes) is refused before it is parsed. */
 export const COMMAND_LINE_BYTES_MAXIMUM = 256 * 1024;
 
+/** A provider's payout report (`reconcile payouts`, `POST /v1/reconciliations/payouts`) larger than this (bytes) is refused. */
+export const PAYOUT_REPORT_BYTES_MAXIMUM = 8 * 1024 * 1024;
+/** The most data rows a payout report may hold; one more is refused with its line number. */
+export const PAYOUT_REPORT_ROWS_MAXIMUM = 100_000;
+
 // ---- Webhooks ----------------------------------------------------------------------------
 
 /** Subscriptions of one ledger: each costs the delivery worker a read per poll. */
