@@ -469,11 +469,14 @@ function processIsRunning(pid: number): boolean {
 /**
  * Which instance holds the projector's advisory lock. The lock's session is the holder's, but
  * its client address is haproxy's; so the holder is told by its log: the instance whose line
- * "active on this instance" arrived last. Confirmed against the server: exactly one advisory
- * lock is held.
+ * "active on this instance" arrived last. Confirmed against the server: exactly one session
+ * holds the projector's advisory lock.
  */
 async function holderOf(instances: ServeProcess[], primaryUrl: string): Promise<number> {
-  const locks = await queryOnce<{ count: string }>(primaryUrl, `SELECT count(*)::text AS count FROM pg_locks WHERE locktype = 'advisory' AND granted`);
+  // The webhook worker and the tree-head issuer hold advisory locks of their own: count the projector's key only.
+  const locks = await queryOnce<{ count: string }>(primaryUrl, `SELECT count(*)::text AS count FROM pg_locks
+    WHERE locktype = 'advisory' AND granted AND objsubid = 1
+      AND ((classid::bigint << 32) | objid::bigint) = hashtext('projector:ledger')::bigint`);
   expect(Number(locks[0].count)).toBe(1);
   const lastActiveAt = instances.map((serve) => serve.projectorActiveAt.at(-1) ?? -1);
   expect(Math.max(...lastActiveAt)).toBeGreaterThan(0);
