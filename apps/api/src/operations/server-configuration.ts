@@ -25,6 +25,7 @@ export type ServerConfiguration = {
   apiKeys: ApiKey[] | null;
   logLevel: LogLevel;
   sealPrivateKeyFile: string | null;
+  writerPrivateKeyFile: string | null;
   sealPublicKeyFile: string | null;
   treeHeadIntervalSeconds: number;
   projectorIntervalMilliseconds: number;
@@ -158,6 +159,10 @@ export const SERVER_CONFIGURATION_SCHEMA: readonly Entry[] = [
     apply: (value, configuration) => { configuration.sealPrivateKeyFile = value === undefined ? null : filePath(value); },
   },
   {
+    name: 'RSI_WRITER_PRIVATE_KEY_FILE', description: 'The writer key that signs every append (PEM, mode 0600); default: the key in the data directory.', defaultValue: '(data directory)', rule: 'file path',
+    apply: (value, configuration) => { configuration.writerPrivateKeyFile = value === undefined ? null : filePath(value); },
+  },
+  {
     name: 'RSI_SEAL_PUBLIC_KEY_FILE', description: 'Pinned seal public key(s) for verify (CLI).', defaultValue: '(none)', rule: 'file path',
     apply: (value, configuration) => { configuration.sealPublicKeyFile = value === undefined ? null : filePath(value); },
   },
@@ -200,7 +205,7 @@ export const SERVER_CONFIGURATION_SCHEMA: readonly Entry[] = [
 export function readServerConfiguration(environment: NodeJS.ProcessEnv): ServerConfiguration {
   const configuration: ServerConfiguration = {
     databaseUrl: null, databaseReadUrl: null, eventStore: 'postgres', eventStoreConnectionString: null, apiKeys: null,
-    logLevel: 'info', sealPrivateKeyFile: null, sealPublicKeyFile: null, treeHeadIntervalSeconds: 300,
+    logLevel: 'info', sealPrivateKeyFile: null, writerPrivateKeyFile: null, sealPublicKeyFile: null, treeHeadIntervalSeconds: 300,
     projectorIntervalMilliseconds: 200, readyProjectionLagSecondsMaximum: 60, shutdownTimeoutSeconds: 25,
     webhookAllowPrivateTargets: false, webhookIntervalMilliseconds: 500, webhookRetryFirstMilliseconds: 1_000, webhookFailuresBeforePause: 10,
   };
