@@ -8,3 +8,5 @@ export type { WriterSigner } from './writer-signatures/writer-signature';
 export {
   WRITER_PRIVATE_KEY_FILE_NAME, installNextWriterPrivateKey, nextWriterPrivateKeyPath, readOrCreateWriterPrivateKey, readWriterPrivateKey, writerPrivateKeyPath,
 } from './writer-signatures/writer-signing-key';
+export { operatorConfigurationDirectory, readEd25519KeyFile, readOrCreateEd25519KeyFile } from './signing-keys/ed25519-key-file';
+export type { Ed25519KeyFileRole } from './signing-keys/ed25519-key-file';
