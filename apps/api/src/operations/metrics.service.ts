@@ -12,21 +12,23 @@ export const LEDGER_PROJECTOR_NAME = 'ledger';
 /** What the webhook worker reports at each scrape (set by the webhook module). */
 export type WebhookMetricsSource = () => Promise<{ subscriptionId: string; backlogEvents: number; paused: boolean }[]>;
 
-/** Within one scrape several gauges read the same figures: they are read once, and kept this long. */
-const SCRAPE_SHARING_MILLISECONDS = 1_000;
-
-/** The first call reads; calls within `SCRAPE_SHARING_MILLISECONDS` after it share its answer. */
+/**
+ * Within one scrape several gauges read the same figures: prom-client collects every metric
+ * at once (their collects start together), so the gauges that start while a read is in
+ * flight share it. A read that has settled is never reused: the next scrape, even a
+ * millisecond later, reads afresh (a time window here once served a second scrape the first
+ * one's stale lag).
+ */
 function sharedPerScrape<T>(read: () => Promise<T>): () => Promise<T> {
-  let shared: { promise: Promise<T>; readAtMilliseconds: number } | null = null;
+  let inFlight: Promise<T> | null = null;
   return () => {
-    const now = Date.now();
-    if (shared === null || now - shared.readAtMilliseconds > SCRAPE_SHARING_MILLISECONDS) {
+    if (inFlight === null) {
       const promise = read();
-      shared = { promise, readAtMilliseconds: now };
-      // A failed read is not shared: the next gauge (or scrape) reads again.
-      promise.catch(() => { shared = null; });
+      inFlight = promise;
+      const release = () => { if (inFlight === promise) inFlight = null; };
+      promise.then(release, release);
     }
-    return shared.promise;
+    return inFlight;
   };
 }
 
