@@ -14,6 +14,10 @@ export {
 } from './money/rate';
 export type { Rate } from './money/rate';
 export {
+  FX_CONVERSION_RULE_VERSION, FX_RATE_PATTERN, parseFxRate, divideRoundHalfEven, convertAmountMinor, conversionFailure,
+} from './money/fx-conversion';
+export type { FxRate } from './money/fx-conversion';
+export {
   ADD_DAYS_MAXIMUM, INSTANT_PATTERN, parseInstant, isNormalisedInstant, addDays, addDaysToEpochMilliseconds, calendarMonthKey, calendarYearKey,
 } from './time/instant';
 export type { Instant } from './time/instant';

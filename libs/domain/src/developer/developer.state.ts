@@ -13,7 +13,7 @@
  */
 import { assertInvariant } from '../domain.errors';
 import {
-  ContractVersionRecord, DeveloperEvent, DisputeOpened, DisputeResolved, RevenueRecorded, RevenueRefunded, SplitLine,
+  ContractVersionRecord, DeveloperEvent, DisputeOpened, DisputeResolved, PayoutConversion, RevenueRecorded, RevenueRefunded, SplitLine,
 } from '../ledger.events';
 import type { PersonalText } from './personal-data';
 import { ContractScope, ContractTerms, ContractWindow } from '../contract/contract-terms';
@@ -104,6 +104,8 @@ export type PayoutState = {
   readonly currency: string;
   readonly amountMinor: bigint;
   readonly requestedAt: string;
+  /** How it is paid in another currency, or null when paid in `currency`. */
+  readonly conversion: PayoutConversion | null;
   status: PayoutStatus;
   settledAt: string | null;
   reference: string | null;
@@ -472,6 +474,7 @@ export function evolveDeveloper(state: DeveloperState, event: DeveloperEvent): D
         currency: data.currency,
         amountMinor: data.amountMinor,
         requestedAt: data.requestedAt,
+        conversion: data.conversion ?? null,
         status: 'pending',
         settledAt: null,
         reference: null,
