@@ -17,7 +17,8 @@ const events: DeveloperEvent[] = history([
   fxPayout('p-1'), fxPayout('p-2'), settlePayout('p-1', '2026-03-02T00:00:00Z'), failPayout('p-2', '2026-03-02T00:00:00Z'),
   requestPayout('p-3', '100.00', '2026-03-01T00:00:00Z'),
 ]);
-const encodedOf = (type: string, payoutId: string) => encodeDeveloperEvent(events.find((event) => event.type === type && event.data.payoutId === payoutId)!).data;
+const payoutEvent = (type: string, payoutId: string) => events.find((event) => event.type === type && 'payoutId' in event.data && event.data.payoutId === payoutId)!;
+const encodedOf = (type: string, payoutId: string) => encodeDeveloperEvent(payoutEvent(type, payoutId)).data;
 
 function refusal(type: string, data: unknown): string {
   try {
@@ -36,7 +37,7 @@ describe('payout conversion in the event codec', () => {
       const encoded = encodedOf(type, payoutId);
       expect(encoded.conversion).toEqual(conversion);
       const decoded = decodeDeveloperEvent(type, JSON.parse(JSON.stringify(encoded)));
-      expect(decoded).toEqual(events.find((event) => event.type === type && event.data.payoutId === payoutId));
+      expect(decoded).toEqual(payoutEvent(type, payoutId));
       expect(encodeDeveloperEvent(decoded).data).toEqual(encoded);
     }
   });
