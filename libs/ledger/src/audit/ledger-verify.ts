@@ -1,5 +1,5 @@
 import {
-  canonicalJson, decideDeveloper, decodeDeveloperEvent, encodeDeveloperEvent, evolveDeveloper, initialDeveloperState, isDeveloperEventType, isReservedParty, type DeveloperEvent, type DeveloperState, isProtectedText,
+  canonicalJson, conversionFailure, decideDeveloper, decodeDeveloperEvent, encodeDeveloperEvent, evolveDeveloper, initialDeveloperState, isDeveloperEventType, isReservedParty, type DeveloperEvent, type DeveloperState, isProtectedText,
 } from '@rsi/domain';
 import { randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
@@ -93,6 +93,28 @@ function checkContractParties(event: DeveloperEvent, where: string, parties: Che
   else parties.fail(`${where} ${event.type} ${event.data.appId} v${contract.version}: carve-out part${reserved.length === 1 ? 'y' : 'ies'} ${reserved.map((party) => JSON.stringify(party)).join(', ')} in a reserved namespace`);
 }
 
+/**
+ * A payout in another currency (docs/domain.md "Payouts in another currency"): the request's
+ * converted amount is recomputed from its amount and rate under the rule it names; a settlement
+ * or failure must repeat the request's conversion (or, like the request, have none).
+ */
+function checkPayoutConversion(event: DeveloperEvent, state: DeveloperState, where: string, conversions: Check): void {
+  if (event.type === 'PayoutRequested') {
+    if (event.data.conversion === undefined) return;
+    const failure = conversionFailure(event.data, event.data.conversion);
+    if (failure === null) conversions.pass();
+    else conversions.fail(`${where}: ${failure}`);
+    return;
+  }
+  if (event.type !== 'PayoutSettled' && event.type !== 'PayoutFailed') return;
+  const requested = state.payouts.get(event.data.payoutId)?.conversion ?? null;
+  const outcome = event.data.conversion ?? null;
+  if (requested === null && outcome === null) return;
+  const encode = (conversion: typeof outcome) => (conversion === null ? 'none' : canonicalJson({ ...conversion, payoutAmountMinor: conversion.payoutAmountMinor.toString() }));
+  if (encode(requested) === encode(outcome)) conversions.pass();
+  else conversions.fail(`${where}: conversion ${encode(outcome)} differs from the request's ${encode(requested)}`);
+}
+
 /** The one name of an event in every finding: stream and version, type, id and global position. */
 function nameOf(recorded: RecordedEvent): string {
   return `${recorded.streamName}@${recorded.streamVersion} ${recorded.type} (event ${recorded.eventId}, position ${formatPosition(recorded.globalPosition)})`;
@@ -103,7 +125,7 @@ function messageOf(error: unknown): string {
 }
 
 type VerifyChecks = {
-  chain: Check; recompute: Check; sums: Check; parties: Check; postings: Check; rebuild: Check; seals: Check; applied: Check; treeHeads: Check; writerSignatures: Check;
+  chain: Check; recompute: Check; sums: Check; conversions: Check; parties: Check; postings: Check; rebuild: Check; seals: Check; applied: Check; treeHeads: Check; writerSignatures: Check;
 };
 
 /**
@@ -174,6 +196,11 @@ class EventPass {
       parties.fail(`${nameOf(recorded)}: its contract parties cannot be read: ${messageOf(error)}`);
     }
     const state = this.developerStates.get(recorded.streamName) ?? initialDeveloperState();
+    try {
+      checkPayoutConversion(event, state, nameOf(recorded), this.checks.conversions);
+    } catch (error) {
+      this.checks.conversions.fail(`${nameOf(recorded)}: its conversion cannot be checked: ${messageOf(error)}`);
+    }
     let command;
     try {
       command = commandBehind(event);
@@ -270,6 +297,7 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
     chain: new Check('hash chains and stream versions'),
     recompute: new Check('splits and reversals recomputed by the domain'),
     sums: new Check('lines sum to the amount, none negative'),
+    conversions: new Check('payouts in another currency: each converted amount recomputed from its rate and rounding rule; settlements and failures repeat the request\'s conversion'),
     parties: new Check('contract parties: none in a reserved namespace (platform, developers, system accounts)'),
     postings: new Check('postings sum to zero per event and currency'),
     rebuild: new Check('rebuilt projections equal the live ones'),
@@ -346,7 +374,7 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
 
     if (snapshot !== null) await compareRebuiltWithSnapshot(runtime, snapshot, rebuiltSchema, tables, checks, nowMilliseconds);
 
-    const result = [checks.chain, checks.recompute, checks.sums, checks.parties, checks.postings, checks.rebuild, checks.seals, checks.treeHeads, checks.writerSignatures, checks.applied].map((check) => check.result());
+    const result = [checks.chain, checks.recompute, checks.sums, checks.conversions, checks.parties, checks.postings, checks.rebuild, checks.seals, checks.treeHeads, checks.writerSignatures, checks.applied].map((check) => check.result());
     return {
       ok: result.every((check) => check.ok),
       eventsRead: pass.eventsRead,

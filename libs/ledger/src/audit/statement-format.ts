@@ -13,6 +13,8 @@ export function statementAsJson(statement: DeveloperStatement): string {
 const CSV_COLUMNS = [
   'kind', 'bookedAt', 'occurredAt', 'reference', 'appId', 'receiptId', 'currency', 'amount', 'grossAmount', 'availableAt',
   'contractVersion', 'contractHash', 'eventId', 'eventHash', 'leafIndex', 'sealPeriod', 'merkleRoot',
+  // A payout in another currency: what it pays and at which rate (empty on every other line).
+  'payoutCurrency', 'payoutAmount', 'fxRate', 'fxSource',
 ];
 
 /**
@@ -30,6 +32,7 @@ export function statementAsCsv(statement: DeveloperStatement): string {
     text += csvRow([
       line.kind, line.bookedAt, line.occurredAt, line.reference, line.appId, line.receiptId, line.currency, line.amount, line.grossAmount,
       line.availableAt, line.contractVersion, line.contractHash, line.eventId, line.eventHash, line.leafIndex, line.sealPeriod, line.merkleRoot,
+      line.payoutCurrency ?? null, line.payoutAmount ?? null, line.fxRate ?? null, line.fxSource ?? null,
     ]);
   }
   for (const balance of statement.balances) {
@@ -79,7 +82,8 @@ function linesHtml(lines: readonly StatementDocumentLine[], withShares: boolean)
   const amountColumns = withShares ? [4, 5, 6, 7] : [4, 5];
   return htmlTable(headers, lines.map((line) => [
     `${timeHtml(line.bookedAt)}${line.late ? `<div class="late">occurred ${timeHtml(line.occurredAt)} (late)</div>` : ''}`,
-    escapeHtml(line.kindLabel), `<code>${escapeHtml(line.reference)}</code>`, escapeHtml(line.appId ?? ''), amountHtml(line.grossAmount),
+    `${escapeHtml(line.kindLabel)}${line.conversion === null ? '' : `<div class="muted">paid as ${escapeHtml(line.conversion.payoutCurrency)} ${amountHtml(line.conversion.payoutAmount)} at ${escapeHtml(line.conversion.fxRate)} (${escapeHtml(line.conversion.fxSource)})</div>`}`,
+    `<code>${escapeHtml(line.reference)}</code>`, escapeHtml(line.appId ?? ''), amountHtml(line.grossAmount),
     ...(withShares ? [amountHtml(line.platformShare), amountHtml(line.carveOuts)] : []), amountHtml(line.amount),
     line.contractVersion === null ? '' : `v${line.contractVersion} ${hashHtml(line.contractHash)}`, hashHtml(line.eventHash),
   ]), new Set(amountColumns));
