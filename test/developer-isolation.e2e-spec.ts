@@ -174,6 +174,11 @@ describe('developers requesting their own payouts (RSI_DEVELOPERS_REQUEST_PAYOUT
     expect(other.body).toEqual({ ...nobody.body, message: nobody.body.message.replace('dev-z', 'dev-b') });
     const settled = await request(server).post('/v1/payouts/p-own/settlement').set('X-Api-Key', developerSecret).send({ settledAt: new Date().toISOString(), reference: 'attacker-iban' });
     expect(settled.status).toBe(403);
+    // The rate of a payout in another currency is the operator's: a developer key may not name one (403, nothing written).
+    const converted = await request(server).post('/v1/payouts').set('X-Api-Key', developerSecret)
+      .send({ payoutId: 'p-fx', developerId: 'dev-a', currency: 'USD', amount: '5.00', requestedAt: new Date().toISOString(), payoutCurrency: 'JPY', fxRate: '1000000', fxSource: 'mine' });
+    expect(converted.status).toBe(403);
+    expect(converted.body).toMatchObject({ code: 'forbidden', field: 'payoutCurrency' });
     const written = await ledger.runtime.connection.pool.query("SELECT data->>'payoutId' AS payout_id FROM events WHERE type LIKE 'Payout%' ORDER BY 1");
     expect(written.rows.map((row) => row.payout_id)).toEqual(['p-own']);
   });
