@@ -168,6 +168,14 @@ describe('a payout in another currency over HTTP', () => {
     expect(csv.text.split(/\r?\n/)[0]).toBe('payoutId,developerId,currency,amount,status,requestedAt,settledAt,failedAt,reference,failureReason,payoutCurrency,payoutAmount,fxRate,fxSource,fxRuleVersion');
   });
 
+  it('reconciles with the provider in the currency and amount paid, not the USD debit', async () => {
+    const reconcile = (report: string) => request(server).post('/v1/reconciliations/payouts').set('Content-Type', 'text/csv').send(report);
+    const matched = await reconcile('reference,amount,currency,status,date\nwire-jpy-1,186711,JPY,paid,2026-02-03\np-kwd,30.712,KWD,failed,2026-02-04\n').expect(200);
+    expect(matched.body).toMatchObject({ allMatched: true, summary: { matched: 2, amountMismatches: 0 } });
+    const debitReported = await reconcile('reference,amount,currency,status,date\nwire-jpy-1,1234.56,USD,paid,2026-02-03\np-kwd,30.712,KWD,failed,2026-02-04\n').expect(200);
+    expect(debitReported.body.amountMismatches).toEqual([expect.objectContaining({ payoutId: 'p-jpy', ledgerAmount: '186711', ledgerCurrency: 'JPY', reportAmount: '1234.56', reportCurrency: 'USD' })]);
+  });
+
   it('shows both amounts on the statement (JSON, CSV, HTML); sealed, it verifies and a tampered payoutAmount does not', async () => {
     movePastPeriodEnd();
     await sealPeriod(ledger.runtime.store, { period: PERIOD, sealedAt: PERIOD_END, signingKey: () => sealKey, actor: 'test:seal' });
