@@ -38,7 +38,7 @@ describe('parseContractTerms', () => {
       { upToMinor: null, rate: { numerator: 15_000_000n, denominator: RATE_DENOMINATOR } },
     ]);
     expect(terms.rateMultiplier.numerator).toBe(50_000_000n);
-    expect(terms.platformCap).toEqual({ amountMinor: 500000n, window: 'calendar_month' });
+    expect(terms.platformCap).toEqual({ amountMinor: 500000n, window: 'calendar_month', counter: 'across_categories' });
     expect(terms.carveOuts.map((carveOut) => carveOut.party)).toEqual(['provider:acme-models', 'referrer:lagos-hub']);
     expect(terms.holdDays).toBe(14);
     expect(terms.minimumPayoutMinor).toBe(5000n);
