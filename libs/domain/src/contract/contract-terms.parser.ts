@@ -90,11 +90,8 @@ function parseCategoryTerms(input: unknown, currency: string, field: string): Pa
   const categories: Partial<Record<RevenueCategory, PlatformShareTerms>> = {};
   if (input === undefined || input === null) return categories;
   const object = expectObject(input, field);
-  for (const key of Object.keys(object)) {
-    if (!(REVENUE_CATEGORIES as readonly string[]).includes(key)) {
-      throw new ContractInvalid(`${field}.${key}`, `not a revenue category; one of ${REVENUE_CATEGORIES.join(', ')} is required`);
-    }
-  }
+  // A key that names no revenue category (REVENUE_CATEGORIES) is refused like any unknown key.
+  refuseUnknownKeys(object, REVENUE_CATEGORIES, field);
   // In the set's order, whatever the order of the keys received.
   for (const category of REVENUE_CATEGORIES) {
     if (object[category] === undefined) continue;
