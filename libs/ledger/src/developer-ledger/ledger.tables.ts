@@ -30,6 +30,8 @@ export const SPLITS_TABLE = defineTable('splits', [
   ['lines', 'jsonb'], ['event_id', 'uuid'], ['commit_position', 'numeric'], ['prepare_position', 'numeric'],
   // Rolling reserve (migration 0014): the part of developer_minor held until reserve_released_at.
   ['reserve_minor', 'numeric'], ['reserve_released_at', 'timestamptz?'],
+  // Revenue category (migration 0017): purchase, subscription or advertising.
+  ['category', 'text'],
 ]);
 
 export const REFUNDS_TABLE = defineTable('refunds', [
@@ -37,6 +39,8 @@ export const REFUNDS_TABLE = defineTable('refunds', [
   ['amount_minor', 'numeric'], ['occurred_at', 'timestamptz'], ['recorded_at', 'timestamptz'], ['contract_version', 'int4'],
   ['contract_hash', 'char'], ['split_rule_version', 'int4'], ['developer_minor', 'numeric'], ['lines', 'jsonb'], ['event_id', 'uuid'],
   ['commit_position', 'numeric'], ['prepare_position', 'numeric'],
+  // The refunded receipt's revenue category (migration 0017).
+  ['category', 'text'],
 ]);
 
 /** A payout is inserted when requested; its outcome columns are set by an UPDATE when it settles or fails. */
