@@ -86,6 +86,14 @@ describe('revenue categories over HTTP', () => {
       ['app-1', '2026-05', 'purchase', '10000.00', '0.00', '3000.00', '7000.00'],
       ['app-2', '2026-05', 'purchase', '100.00', '0.00', '15.00', '85.00'],
     ]);
+    // The unit economics of an app give the same figures per month, by category.
+    const economics = await request(server).get('/v1/apps/app-1/unit-economics').expect(200);
+    const may = economics.body.months.find((month: Row) => month.month === '2026-05');
+    expect(may).toMatchObject({ grossRevenue: '10100.00', platformShare: '3030.00' });
+    expect(may.categories).toEqual([
+      { category: 'advertising', grossRevenue: '100.00', refunds: '0.00', platformShare: '30.00', carveOuts: '0.00', developerShare: '70.00' },
+      { category: 'purchase', grossRevenue: '10000.00', refunds: '0.00', platformShare: '3000.00', carveOuts: '0.00', developerShare: '7000.00' },
+    ]);
   });
 
   it.each([
