@@ -2,9 +2,13 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Revenue categories (docs/domain.md "Revenue categories"): every split and refund row names
- * its receipt's category, and the unit-economics projection sums revenue per app, UTC month
- * and category. Rows recorded before categories are purchases, which is what their events
- * decode to: the default fills them, so no replay is needed. The CHECK lists
+ * its receipt's category, the ledger entries of a receipt or refund name it too, and the
+ * unit-economics projection sums revenue per app, UTC month and category. Rows recorded
+ * before categories are purchases, which is what their events decode to: the default fills
+ * them, so no replay is needed. `ledger_postings.category` holds only the categories other
+ * than purchase (null otherwise, so that no existing row is rewritten and a rebuilt table
+ * equals a migrated one); the view `ledger_entries` says `purchase` for the postings of a
+ * receipt or refund without one, and null for every other event. The CHECK lists
  * REVENUE_CATEGORIES (libs/domain/src/contract/revenue-category.ts) as of this migration.
  */
 export class RevenueCategories1700000000017 implements MigrationInterface {
@@ -31,6 +35,15 @@ export class RevenueCategories1700000000017 implements MigrationInterface {
         PRIMARY KEY (app_id, month, category)
       );
       CREATE INDEX revenue_category_monthly_by_month ON revenue_category_monthly (month);
+
+      ALTER TABLE ledger_postings
+        ADD COLUMN category text CONSTRAINT ledger_postings_category_known CHECK (category IN ('subscription', 'advertising'));
+      CREATE OR REPLACE VIEW ledger_entries AS
+      SELECT p.event_id, (t.ordinality - 1)::smallint AS posting_index, p.commit_position, p.prepare_position, p.event_type,
+             t.account, p.currency, t.amount_minor, p.occurred_at, p.recorded_at,
+             CASE WHEN p.event_type IN ('RevenueRecorded', 'RevenueRefunded') THEN COALESCE(p.category, 'purchase') END AS category
+        FROM ledger_postings p
+        CROSS JOIN LATERAL unnest(p.accounts, p.amounts_minor) WITH ORDINALITY AS t(account, amount_minor, ordinality);
     `);
     // Receipts projected before this migration are purchases: each app-month's revenue sums are
     // those of unit_economics_monthly (same projection, so the same checkpoint).
@@ -46,6 +59,13 @@ export class RevenueCategories1700000000017 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
+      DROP VIEW ledger_entries;
+      CREATE VIEW ledger_entries AS
+      SELECT p.event_id, (t.ordinality - 1)::smallint AS posting_index, p.commit_position, p.prepare_position, p.event_type,
+             t.account, p.currency, t.amount_minor, p.occurred_at, p.recorded_at
+        FROM ledger_postings p
+        CROSS JOIN LATERAL unnest(p.accounts, p.amounts_minor) WITH ORDINALITY AS t(account, amount_minor, ordinality);
+      ALTER TABLE ledger_postings DROP COLUMN category;
       DROP TABLE revenue_category_monthly;
       ALTER TABLE refunds DROP COLUMN category;
       ALTER TABLE splits DROP COLUMN category;

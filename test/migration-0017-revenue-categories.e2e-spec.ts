@@ -65,6 +65,19 @@ describeOnServer('migration 0017 (revenue categories)', () => {
     expect(categories.rows).toEqual([{ app_id: 'app-1', month: '2026-01', category: 'purchase', gross: '10000', refunds: '1000', split: '1500', reversed: '150' }]);
   });
 
+  it('names the category of a receipt\'s ledger entries: purchase when the postings hold none, null for other events', async () => {
+    await client.query(`
+      INSERT INTO ledger_postings (commit_position, prepare_position, event_id, event_type, currency, accounts, amounts_minor, occurred_at, recorded_at, category)
+      VALUES (10, 10, '${crypto.randomUUID()}', 'RevenueRecorded', 'USD', '{revenue:clearing,platform}', '{-100,100}', now(), now(), NULL),
+             (12, 12, '${crypto.randomUUID()}', 'RevenueRecorded', 'USD', '{revenue:clearing,platform}', '{-100,100}', now(), now(), 'subscription'),
+             (13, 13, '${crypto.randomUUID()}', 'PayoutRequested', 'USD', '{developer:dev-1,payouts:in-flight}', '{-100,100}', now(), now(), NULL)`);
+    const entries = await client.query(`SELECT commit_position::text AS position, category FROM ledger_entries WHERE posting_index = 0 ORDER BY commit_position`);
+    expect(entries.rows).toEqual([{ position: '10', category: 'purchase' }, { position: '12', category: 'subscription' }, { position: '13', category: null }]);
+    // Purchase is never stored: it is what null says.
+    await expect(client.query(`UPDATE ledger_postings SET category = 'purchase' WHERE commit_position = 10`)).rejects.toThrow(/ledger_postings_category_known/);
+    await client.query('DELETE FROM ledger_postings');
+  });
+
   it('refuses a category outside the set in every table', async () => {
     await expect(client.query(`UPDATE splits SET category = 'donation'`)).rejects.toThrow(/splits_category_known/);
     await expect(client.query(`UPDATE refunds SET category = 'Purchase'`)).rejects.toThrow(/refunds_category_known/);
@@ -74,6 +87,7 @@ describeOnServer('migration 0017 (revenue categories)', () => {
   it('is undone by down', async () => {
     await migration.down(queryRunnerOn(client));
     const columns = await client.query(`SELECT table_name FROM information_schema.columns WHERE column_name = 'category' AND table_schema = 'public'`);
+    // ledger_entries (the view) is back to its columns before 0017.
     expect(columns.rows).toEqual([]);
     expect((await client.query(`SELECT to_regclass('revenue_category_monthly') AS name`)).rows[0].name).toBeNull();
   });

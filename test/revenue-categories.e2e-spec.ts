@@ -76,6 +76,12 @@ describe('revenue categories over HTTP', () => {
     const csv = (await request(server).get('/v1/exports/splits?format=csv').expect(200)).text.split(/\r?\n/);
     expect(csv[0]!.split(',').at(-1)).toBe('category');
     expect(csv.find((line) => line.startsWith('s-1,'))!.endsWith(',subscription')).toBe(true);
+    const entries = jsonlRows((await request(server).get('/v1/exports/ledger-entries?format=jsonl').expect(200)).text);
+    const categoryOfEvents = new Map(entries.map((row) => [`${String(row.eventType)}`, new Set<unknown>()]));
+    for (const row of entries) categoryOfEvents.get(String(row.eventType))!.add(row.category);
+    expect(categoryOfEvents.get('RevenueRecorded')).toEqual(new Set(['subscription', 'purchase', 'advertising']));
+    expect(categoryOfEvents.get('RevenueRefunded')).toEqual(new Set(['subscription']));
+    expect(entries.filter((row) => !String(row.eventType).startsWith('Revenue')).every((row) => row.category === null)).toBe(true);
     const refunds = jsonlRows((await request(server).get('/v1/exports/refunds?format=jsonl').expect(200)).text);
     expect(refunds.map((row) => [row.refundId, row.category])).toEqual([['f-1', 'subscription']]);
     const categories = jsonlRows((await request(server).get('/v1/exports/revenue-categories?format=jsonl').expect(200)).text);

@@ -120,14 +120,15 @@ export const DEVELOPER_LEDGER_EXPORTS: Readonly<Record<string, ExportDefinition>
     // The view unnests ledger_postings (one row per event) into one row per posting.
     sql: `SELECT event_id::text AS event_id, posting_index::text AS posting_index, commit_position::text AS commit_position,
                  prepare_position::text AS prepare_position, event_type, account, currency, amount_minor::text AS amount_minor,
-                 occurred_at::text AS occurred_at, recorded_at::text AS recorded_at
+                 occurred_at::text AS occurred_at, recorded_at::text AS recorded_at, category
             FROM ledger_entries WHERE ${TIME_FILTER('occurred_at')}
            ORDER BY commit_position, prepare_position, posting_index`,
-    columns: ['eventId', 'postingIndex', 'commitPosition', 'preparePosition', 'eventType', 'account', 'currency', 'amount', 'occurredAt', 'recordedAt'],
+    // `category`: the revenue category of a receipt's or refund's postings, null for other events (appended, migration 0017).
+    columns: ['eventId', 'postingIndex', 'commitPosition', 'preparePosition', 'eventType', 'account', 'currency', 'amount', 'occurredAt', 'recordedAt', 'category'],
     toObject: (row) => ({
       eventId: row.event_id, postingIndex: Number(row.posting_index), commitPosition: row.commit_position, preparePosition: row.prepare_position,
       eventType: row.event_type, account: row.account, currency: row.currency, amount: formatMoney(BigInt(row.amount_minor!), row.currency!),
-      occurredAt: isoOf(row.occurred_at), recordedAt: isoOf(row.recorded_at),
+      occurredAt: isoOf(row.occurred_at), recordedAt: isoOf(row.recorded_at), category: row.category,
     }),
   },
 };

@@ -329,6 +329,8 @@ export class LedgerProjection implements ProjectionHandler {
           commit_position: commit, prepare_position: prepare, event_id: recorded.eventId, event_type: event.type, currency,
           accounts: postings.map((posting) => posting.account), amounts_minor: postings.map((posting) => posting.amountMinor),
           occurred_at: occurredAt, recorded_at: recordedAt,
+          // Only what is not a purchase: the view ledger_entries says purchase for the rest (migration 0017).
+          category: (event.type === 'RevenueRecorded' || event.type === 'RevenueRefunded') && event.data.category !== 'purchase' ? event.data.category : null,
         });
       }
     }

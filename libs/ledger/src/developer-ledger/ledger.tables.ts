@@ -76,6 +76,8 @@ export const PLATFORM_SHARE_MONTHLY_TABLE = defineTable('platform_share_monthly'
 export const LEDGER_POSTINGS_TABLE = defineTable('ledger_postings', [
   ['commit_position', 'numeric'], ['prepare_position', 'numeric'], ['event_id', 'uuid'], ['event_type', 'text'], ['currency', 'text'],
   ['accounts', 'text[]'], ['amounts_minor', 'numeric[]'], ['occurred_at', 'timestamptz'], ['recorded_at', 'timestamptz'],
+  // A receipt's or refund's revenue category when not purchase, else null (migration 0017; the view says purchase).
+  ['category', 'text?'],
 ]);
 
 /** One row per developer assessed in a payout run (migration 0013); `payout_id` null when nothing was paid. */
