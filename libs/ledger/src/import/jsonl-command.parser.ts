@@ -25,6 +25,7 @@ const TEXT_FIELD_LENGTH_MAXIMUM: Readonly<Record<string, number>> = {
   payoutCurrency: CURRENCY_CODE_LENGTH,
   fxRate: FX_RATE_TEXT_LENGTH_MAXIMUM,
   fxSource: FX_SOURCE_LENGTH_MAXIMUM,
+  category: CHOICE_LENGTH_MAXIMUM,
 };
 
 /** The longest string a field of this kind and name may be; throws for a text field with no known limit (a programming error). */
@@ -64,7 +65,8 @@ export const COMMAND_FIELDS: Record<Exclude<DeveloperCommand['type'], 'ErasePers
   RegisterDeveloper: { developerId: 'text', name: 'text', country: 'text', incomeGroup: 'optional-text' },
   RegisterApp: { appId: 'text', developerId: 'text', name: 'text', contract: 'object' },
   AmendContract: { appId: 'text', contract: 'object' },
-  RecordRevenue: { receiptId: 'text', appId: 'text', amount: 'money', currency: 'text', occurredAt: 'time' },
+  // `category` may be left out (or null): a purchase.
+  RecordRevenue: { receiptId: 'text', appId: 'text', amount: 'money', currency: 'text', occurredAt: 'time', category: 'optional-text' },
   RefundRevenue: { refundId: 'text', receiptId: 'text', amount: 'money', occurredAt: 'time' },
   // payoutCurrency, fxRate and fxSource: all three or none (the domain refuses a partial set, naming the missing field).
   RequestPayout: {
