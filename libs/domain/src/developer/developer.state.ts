@@ -16,6 +16,7 @@ import {
   ContractVersionRecord, DeveloperEvent, DisputeOpened, DisputeResolved, RevenueRecorded, RevenueRefunded, SplitLine,
 } from '../ledger.events';
 import type { PersonalText } from './personal-data';
+import { TimedAmounts } from './timed-amounts';
 import { ContractScope, ContractTerms, ContractWindow } from '../contract/contract-terms';
 import { parseContractTerms } from '../contract/contract-terms.parser';
 
@@ -112,13 +113,13 @@ export type PayoutState = {
 };
 
 /**
- * The developer's money in one currency. Credits are kept as parallel arrays (availableAt,
- * amount) because "available as of requestedAt" needs them by time; the common case (asking
- * after the latest availableAt) is answered from `creditTotalMinor` in O(1), other cases scan.
+ * The developer's money in one currency. Credits are kept by availableAt (`TimedAmounts`)
+ * because "available as of requestedAt" needs them by time; the common case (asking after
+ * the latest availableAt) is answered from `creditTotalMinor` in O(1), other cases scan.
  */
 export type CurrencyBalanceState = {
-  readonly creditAvailableAtEpochMilliseconds: number[];
-  readonly creditAmountMinor: bigint[];
+  /** Credits by availableAt. */
+  readonly credits: TimedAmounts;
   creditTotalMinor: bigint;
   latestCreditAvailableAtEpochMilliseconds: number;
   /** Σ of the developer's line of every refund reversal (refunds debit at once). */
@@ -130,11 +131,10 @@ export type CurrencyBalanceState = {
   /** Σ of the dispute fees the developer bears. */
   disputeFeeDebitTotalMinor: bigint;
   /**
-   * Rolling-reserve holds, as parallel arrays (release time, amount). Each is also one of the
-   * credits above, available from its release time; these say which credits are reserves.
+   * Rolling-reserve holds by release time. Each is also one of the credits above, available
+   * from its release time; these say which credits are reserves.
    */
-  readonly reserveReleasedAtEpochMilliseconds: number[];
-  readonly reserveAmountMinor: bigint[];
+  readonly reserves: TimedAmounts;
 };
 
 export type DeveloperState = {
@@ -211,16 +211,14 @@ function balanceFor(state: DeveloperState, currency: string): CurrencyBalanceSta
   let balance = state.balances.get(currency);
   if (balance === undefined) {
     balance = {
-      creditAvailableAtEpochMilliseconds: [],
-      creditAmountMinor: [],
+      credits: new TimedAmounts(),
       creditTotalMinor: 0n,
       latestCreditAvailableAtEpochMilliseconds: Number.NEGATIVE_INFINITY,
       refundDebitTotalMinor: 0n,
       payoutDebitTotalMinor: 0n,
       disputeDebitTotalMinor: 0n,
       disputeFeeDebitTotalMinor: 0n,
-      reserveReleasedAtEpochMilliseconds: [],
-      reserveAmountMinor: [],
+      reserves: new TimedAmounts(),
     };
     state.balances.set(currency, balance);
   }
@@ -230,13 +228,7 @@ function balanceFor(state: DeveloperState, currency: string): CurrencyBalanceSta
 /** Credits of the developer whose availableAt ≤ asOf, in minor units. */
 export function creditsAvailableMinor(balance: CurrencyBalanceState, asOfEpochMilliseconds: number): bigint {
   if (asOfEpochMilliseconds >= balance.latestCreditAvailableAtEpochMilliseconds) return balance.creditTotalMinor;
-  let totalMinor = 0n;
-  const times = balance.creditAvailableAtEpochMilliseconds;
-  const amounts = balance.creditAmountMinor;
-  for (let index = 0; index < times.length; index += 1) {
-    if (times[index]! <= asOfEpochMilliseconds) totalMinor += amounts[index]!;
-  }
-  return totalMinor;
+  return balance.credits.sumAtOrBeforeMinor(asOfEpochMilliseconds);
 }
 
 /**
@@ -250,12 +242,7 @@ export function availableBalanceMinor(state: DeveloperState, currency: string, a
 
 /** Reserve holds not yet released at an instant. */
 export function reserveHeldMinor(balance: CurrencyBalanceState, asOfEpochMilliseconds: number): bigint {
-  let heldMinor = 0n;
-  const times = balance.reserveReleasedAtEpochMilliseconds;
-  for (let index = 0; index < times.length; index += 1) {
-    if (times[index]! > asOfEpochMilliseconds) heldMinor += balance.reserveAmountMinor[index]!;
-  }
-  return heldMinor;
+  return balance.reserves.sumAfterMinor(asOfEpochMilliseconds);
 }
 
 /**
@@ -362,15 +349,13 @@ function evolveRevenueRecorded(state: DeveloperState, data: RevenueRecorded['dat
   if (reserveMinor !== 0n) {
     const releasedAtEpochMilliseconds = Date.parse(data.reserveReleasedAt!);
     addCredit(balance, reserveMinor, releasedAtEpochMilliseconds);
-    balance.reserveReleasedAtEpochMilliseconds.push(releasedAtEpochMilliseconds);
-    balance.reserveAmountMinor.push(reserveMinor);
+    balance.reserves.push(releasedAtEpochMilliseconds, reserveMinor);
   }
 }
 
 function addCredit(balance: CurrencyBalanceState, amountMinor: bigint, availableAtEpochMilliseconds: number): void {
   if (amountMinor === 0n) return;
-  balance.creditAvailableAtEpochMilliseconds.push(availableAtEpochMilliseconds);
-  balance.creditAmountMinor.push(amountMinor);
+  balance.credits.push(availableAtEpochMilliseconds, amountMinor);
   balance.creditTotalMinor += amountMinor;
   if (availableAtEpochMilliseconds > balance.latestCreditAvailableAtEpochMilliseconds) {
     balance.latestCreditAvailableAtEpochMilliseconds = availableAtEpochMilliseconds;
