@@ -60,7 +60,7 @@ describe('consumption over HTTP', () => {
       months: [{
         currency: 'USD', month: '2026-02', grossRevenue: '0.00', refunds: '0.00', platformShare: '0.00', carveOuts: '0.00',
         payPerUseEquivalent: '1502.00', infrastructureCost: '601.20', platformMargin: '-601.20', developerSaving: '1502.00',
-        payPerUseEquivalentExact: '1502', infrastructureCostExact: '601.2',
+        payPerUseEquivalentExact: '1502', infrastructureCostExact: '601.2', categories: [],
       }],
     });
     expect((await request(ledger.server).get('/v1/apps/nope/unit-economics').expect(404)).body.code).toBe('unknown_app');
