@@ -49,7 +49,7 @@ export { reverseRefund } from './split/refund-reversal.rule';
 export type { ReverseRefundInput } from './split/refund-reversal.rule';
 export {
   initialDeveloperState, evolveDeveloper, developerStateFrom, availableBalanceMinor, pendingBalanceMinor, receiptRemainingMinor, balanceFiguresMinor, reserveHeldMinor,
-  creditsAvailableMinor, balanceOf, counterKey, scopeKey, windowKey, DEVELOPER_SCOPE_KEY,
+  creditsAvailableMinor, balanceOf, counterKey, scopeKey, windowKey, DEVELOPER_SCOPE_KEY, restoreHeldRecords, trimHeldReceipts,
 } from './developer/developer.state';
 export type {
   DeveloperState, DeveloperRegistration, AppState, ContractVersionState, ReceiptState, RefundState, PayoutState,

@@ -3,7 +3,10 @@
  * reads the state and the command, never mutates the state, never reads a clock. Every
  * refusal is a typed DomainError. Idempotency: a command whose natural id (developer, app,
  * receipt, refund, payout) is already in the state with the same content gives no events;
- * with different content it is refused.
+ * with different content it is refused. Receipts, refunds and disputes are looked up among
+ * the state's HELD records (`DeveloperState.receipts`): a caller that keeps a bounded
+ * working set restores every one a command names before deciding it (the ledger's write
+ * pipeline does, from the stored events), so that "not held" means "not recorded".
  */
 import {
   AmendmentNotAfterPreviousVersion, AmendmentNotAfterRecordedReceipt, AppAlreadyRegistered, CommandUnknown,
