@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { apiJsonLines, apiText, downloadText } from './api-client';
 import { Amount, ChartPanel, ErrorNote, Section } from './components';
+import { EXPORT_NAMES } from './export-names';
 import { chartValue, percentOf, sumDecimals } from './format';
 import { WhatIfForm } from './what-if-form';
 
@@ -11,7 +12,6 @@ type UnitEconomicsRow = {
 };
 export type MonthFigures = { currency: string; month: string; gross: string; platformShare: string; carveOuts: string };
 
-const EXPORT_NAMES = ['receipts', 'refunds', 'payouts', 'balances', 'platform-share', 'ledger-entries', 'consumption', 'unit-economics', 'price-books'];
 
 /**
  * Per currency and month of occurrence (both exports go by occurredAt): GMV from the
@@ -50,7 +50,7 @@ export function monthFiguresOf(shares: readonly PlatformShareRow[], economics: r
 }
 
 function ExportDownloads() {
-  const [name, setName] = useState('receipts');
+  const [name, setName] = useState('splits');
   const [format, setFormat] = useState<'csv' | 'jsonl'>('csv');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
