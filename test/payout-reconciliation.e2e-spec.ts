@@ -150,6 +150,26 @@ describe('reconcile payouts: the built CLI and POST /v1/reconciliations/payouts 
     expect(run.stderr).toMatch(message);
   });
 
+  it('expects only the payouts requested in the report\'s period (--from/--to, ?from=&to=), and refuses a bad period', async () => {
+    // Every ledger payout here is requested at 2026-02-01T00:00:00Z: a period ending there expects none.
+    const before = await cli(['reconcile', 'payouts', '--to', '2026-02-01T00:00:00Z', path.join(directory, 'report.csv')]);
+    const beforeReport = JSON.parse(before.stdout) as PayoutReconciliation;
+    expect(beforeReport.period).toEqual({ from: null, to: '2026-02-01T00:00:00.000Z' });
+    expect(beforeReport.summary.ledgerPayouts).toBe(0);
+    expect(beforeReport.missingFromReport).toEqual([]);
+    // The report's rows still match the payouts they name, wherever the payouts fall.
+    expect(beforeReport.summary.matched).toBe(3);
+    const within = await request(server).post('/v1/reconciliations/payouts?from=2026-02-01T00:00:00Z&to=2026-03-01T00:00:00Z')
+      .set('X-Api-Key', secrets.finance).set('Content-Type', 'text/csv').send(REPORT_WITH_MISMATCHES).expect(200);
+    expect({ ...within.body, period: null }).toEqual({ ...cliReport, period: null });
+    const backwards = await cli(['reconcile', 'payouts', '--from', '2026-03-01T00:00:00Z', '--to', '2026-02-01T00:00:00Z', path.join(directory, 'report.csv')]);
+    expect(backwards.code).toBe(2);
+    expect(backwards.stderr).toContain('--from must be before --to');
+    const malformed = await request(server).post('/v1/reconciliations/payouts?from=yesterday')
+      .set('X-Api-Key', secrets.finance).set('Content-Type', 'text/csv').send(REPORT_WITH_MISMATCHES).expect(400);
+    expect(malformed.body).toMatchObject({ field: 'from' });
+  });
+
   it('refuses a report above the byte limit (exit 2)', async () => {
     const run = await cli(['reconcile', 'payouts', reportFile('huge.csv', Buffer.alloc(PAYOUT_REPORT_BYTES_MAXIMUM + 1, 0x41))]);
     expect(run.code).toBe(2);

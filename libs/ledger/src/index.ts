@@ -60,4 +60,4 @@ export type { ApiKeyIdentity, ApiKeyView, ApiRole, IssuedApiKey } from './access
 export { developerBalancesBookedBy } from './audit/booked-balances';
 export type { BookedBalance } from './audit/booked-balances';
 export { PAYOUT_REPORT_COLUMNS, PROVIDER_STATUS_OF, PayoutReportRefused, RECONCILIATION_CATEGORIES, ledgerPayoutsOf, parsePayoutReport, reconcilePayoutReport, reconcilePayouts, reconciliationAsCsv } from './reconciliation';
-export type { LedgerPayout, PayoutReconciliation, ReconciledPayout, ReconciliationCategory } from './reconciliation';
+export type { LedgerPayout, PayoutReconciliation, ReconciledPayout, ReconciliationCategory, ReconciliationPeriod } from './reconciliation';

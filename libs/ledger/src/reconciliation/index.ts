@@ -2,5 +2,5 @@
 export { PAYOUT_REPORT_COLUMNS, PROVIDER_STATUS_OF, PayoutReportRefused, parsePayoutReport } from './payout-report.parser';
 export type { LedgerPayoutStatus, ProviderPayout } from './payout-report.parser';
 export { RECONCILIATION_CATEGORIES, reconcilePayouts, reconciliationAsCsv } from './payout-reconciliation';
-export type { LedgerPayout, PayoutReconciliation, ReconciledPayout, ReconciliationCategory } from './payout-reconciliation';
+export type { LedgerPayout, PayoutReconciliation, ReconciledPayout, ReconciliationCategory, ReconciliationPeriod } from './payout-reconciliation';
 export { ledgerPayoutsOf, reconcilePayoutReport } from './payout-reconciliation.read';

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { parsePayoutReport } from './payout-report.parser';
-import { reconcilePayouts, type LedgerPayout, type PayoutReconciliation } from './payout-reconciliation';
+import { reconcilePayouts, type LedgerPayout, type PayoutReconciliation, type ReconciliationPeriod } from './payout-reconciliation';
 
 type PayoutRow = {
   payout_id: string; reference: string | null; developer_id: string; amount_minor: string; currency: string; status: string;
@@ -31,7 +31,7 @@ export async function ledgerPayoutsOf(pool: Pool): Promise<LedgerPayout[]> {
  * checked (PayoutReportRefused on refusal), then compared with the ledger's payouts. Reads
  * only: the reconciliation writes nothing to the ledger.
  */
-export async function reconcilePayoutReport(pool: Pool, reportBytes: Uint8Array): Promise<PayoutReconciliation> {
+export async function reconcilePayoutReport(pool: Pool, reportBytes: Uint8Array, period?: ReconciliationPeriod): Promise<PayoutReconciliation> {
   const reportRows = parsePayoutReport(reportBytes);
-  return reconcilePayouts(await ledgerPayoutsOf(pool), reportRows);
+  return reconcilePayouts(await ledgerPayoutsOf(pool), reportRows, period);
 }

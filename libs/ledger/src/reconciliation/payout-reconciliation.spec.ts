@@ -95,6 +95,20 @@ po_Z,1.00,EUR,paid,2026-11-03
     expect([both.summary.amountMismatches, both.summary.statusMismatches, both.summary.matched]).toEqual([1, 1, 0]);
   });
 
+  it('expects in a report only the payouts requested in its period, and still matches a row to a payout requested before it', () => {
+    const earlier = payout('run-0:dev-a', 500n, 'settled', { requestedAt: '2026-10-31T23:59:59.999Z' });
+    const later = payout('run-2:dev-a', 600n, 'requested', { requestedAt: '2026-12-01T00:00:00.000Z' });
+    const inside = payout('run-1:dev-a', 700n, 'requested');
+    const rows = parsePayoutReport(Buffer.from(`${HEADER}run-0:dev-a,5.00,EUR,paid,2026-11-02\n`));
+    const november = reconcilePayouts([earlier, inside, later], rows, { from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' });
+    expect(november.matched.map((line) => line.payoutId)).toEqual(['run-0:dev-a']);
+    expect(november.missingFromReport.map((line) => line.payoutId)).toEqual(['run-1:dev-a']);
+    expect(november.summary.ledgerPayouts).toBe(1);
+    expect(november.period).toEqual({ from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' });
+    // Without a period every payout is expected.
+    expect(reconcilePayouts([earlier, inside, later], rows).missingFromReport.map((line) => line.payoutId)).toEqual(['run-1:dev-a', 'run-2:dev-a']);
+  });
+
   it('says all matched only when nothing is unmatched', () => {
     const rows = parsePayoutReport(Buffer.from(`${HEADER}run-1:dev-b,25.00,EUR,in_transit,2026-11-03\n`));
     expect(reconcilePayouts([payout('run-1:dev-b', 2500n, 'requested')], rows).allMatched).toBe(true);

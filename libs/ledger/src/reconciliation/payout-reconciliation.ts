@@ -33,9 +33,13 @@ export type ReconciledPayout = {
   reportLine: number | null;
 };
 
+/** The report's period: ledger payouts requested in [from, to) are expected in it (an end left null is open). */
+export type ReconciliationPeriod = { from: string | null; to: string | null };
+
 export type PayoutReconciliation = {
-  /** True when every payout of the ledger and every row of the report match. */
+  /** True when every payout of the ledger (of the period) and every row of the report match. */
   allMatched: boolean;
+  period: ReconciliationPeriod;
   summary: {
     ledgerPayouts: number; reportRows: number; matched: number; missingFromReport: number; missingFromLedger: number;
     amountMismatches: number; statusMismatches: number;
@@ -75,15 +79,28 @@ function lineOf(ledger: LedgerPayout | null, report: ProviderPayout | null): Rec
  * it. Then: same amount (bigint minor units) and currency, and same status once mapped, is
  * matched; otherwise an amount and/or a status mismatch. Ledger payouts no row names are
  * missing from the report; rows that name no payout are missing from the ledger. Pure.
+ *
+ * A provider's report covers a period: with `period`, only the ledger payouts requested in it
+ * are expected in the report (one requested outside it is not "missing"), while every row of
+ * the report is still matched against all the ledger's payouts (a payout requested just before
+ * the period may be paid in it). Instants compare as milliseconds since the epoch.
  */
-export function reconcilePayouts(ledgerPayouts: readonly LedgerPayout[], reportRows: readonly ProviderPayout[]): PayoutReconciliation {
+export function reconcilePayouts(
+  ledgerPayouts: readonly LedgerPayout[],
+  reportRows: readonly ProviderPayout[],
+  period: ReconciliationPeriod = { from: null, to: null },
+): PayoutReconciliation {
+  const inPeriod = (payout: LedgerPayout) =>
+    (period.from === null || Date.parse(payout.requestedAt) >= Date.parse(period.from)) && (period.to === null || Date.parse(payout.requestedAt) < Date.parse(period.to));
+  const expected = ledgerPayouts.filter(inPeriod);
   const byPayoutId = new Map(ledgerPayouts.map((payout) => [payout.payoutId, payout]));
   const byReference = new Map<string, LedgerPayout>();
   for (const payout of ledgerPayouts) if (payout.reference !== null && !byReference.has(payout.reference)) byReference.set(payout.reference, payout);
   const claimed = new Set<string>();
   const result: PayoutReconciliation = {
     allMatched: false,
-    summary: { ledgerPayouts: ledgerPayouts.length, reportRows: reportRows.length, matched: 0, missingFromReport: 0, missingFromLedger: 0, amountMismatches: 0, statusMismatches: 0 },
+    period,
+    summary: { ledgerPayouts: expected.length, reportRows: reportRows.length, matched: 0, missingFromReport: 0, missingFromLedger: 0, amountMismatches: 0, statusMismatches: 0 },
     matched: [], missingFromReport: [], missingFromLedger: [], amountMismatches: [], statusMismatches: [],
   };
   for (const row of reportRows) {
@@ -101,7 +118,7 @@ export function reconcilePayouts(ledgerPayouts: readonly LedgerPayout[], reportR
     if (statusDiffers) result.statusMismatches.push(line);
     if (!amountDiffers && !statusDiffers) result.matched.push(line);
   }
-  for (const payout of ledgerPayouts) if (!claimed.has(payout.payoutId)) result.missingFromReport.push(lineOf(payout, null));
+  for (const payout of expected) if (!claimed.has(payout.payoutId)) result.missingFromReport.push(lineOf(payout, null));
   for (const category of RECONCILIATION_CATEGORIES) result.summary[category] = result[category].length;
   result.allMatched = result.missingFromReport.length + result.missingFromLedger.length + result.amountMismatches.length + result.statusMismatches.length === 0;
   return result;
