@@ -71,7 +71,15 @@ export async function waitUntilVisible(
   for (;;) {
     const visible = await pool.query<{ visible: boolean }>('SELECT pg_snapshot_xmin(pg_current_snapshot()) > $1::text::xid8 AS visible', [head.commit.toString()]);
     if (visible.rows[0]!.visible) return;
-    if (waitedMilliseconds >= Math.min(headWaitMillisecondsMaximum, HEAD_WAIT_MILLISECONDS_MAXIMUM)) throw new HeadUnreachableError(head, null, waitedMilliseconds);
+    if (waitedMilliseconds >= Math.min(headWaitMillisecondsMaximum, HEAD_WAIT_MILLISECONDS_MAXIMUM)) {
+      // Named as a reader in global order names it: up to the last event visible.
+      const reached = await pool.query<{ commit: string; prepare: string }>(
+        `SELECT transaction_id::text AS commit, position::text AS prepare FROM events
+          WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY events.transaction_id DESC, events.position DESC LIMIT 1`,
+      );
+      const row = reached.rows[0];
+      throw new HeadUnreachableError(head, row === undefined ? null : { commit: BigInt(row.commit), prepare: BigInt(row.prepare) }, waitedMilliseconds);
+    }
     await new Promise((resolve) => setTimeout(resolve, HEAD_POLL_MILLISECONDS));
     waitedMilliseconds += HEAD_POLL_MILLISECONDS;
   }
