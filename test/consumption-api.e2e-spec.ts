@@ -1,6 +1,5 @@
-import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { openTestApi, type TestApi } from './support/test-ledger';
+import { openHttpTestLedger, type HttpTestLedger } from './support/http-test-ledger';
 
 const CONTRACT = {
   currency: 'USD', effectiveFrom: '2026-01-01T00:00:00Z',
@@ -12,21 +11,14 @@ const PRICE_BOOK = {
 };
 
 describe('consumption over HTTP', () => {
-  let ledger: TestApi;
-  let app: INestApplication;
-  let server: ReturnType<INestApplication['getHttpServer']>;
-  const post = (path: string, body: unknown) => request(server).post(path).send(body as object);
+  let ledger: HttpTestLedger;
+  const post = (route: string, body: unknown) => ledger.post(route, body);
 
   beforeAll(async () => {
-    ledger = await openTestApi({ environment: { RSI_API_LOG: 'quiet' } });
-    app = ledger.app;
-    server = app.getHttpServer();
-    await post('/v1/developers', { developerId: 'dev-1', name: 'Ada Apps', country: 'NG' }).expect(201);
-    await post('/v1/apps', { appId: 'app-1', developerId: 'dev-1', name: 'Story Writer', contract: CONTRACT }).expect(201);
+    ledger = await openHttpTestLedger({ developerWithApp: { contract: CONTRACT } });
   });
 
   afterAll(async () => {
-    await app?.close();
     await ledger?.cleanup();
   });
 
@@ -49,11 +41,11 @@ describe('consumption over HTTP', () => {
       { recordId: 'b-3', appId: 'app-1', meter: 'gpu.seconds', quantity: 5, occurredAt: '2026-02-02T00:00:00Z' },
       { recordId: 'r-1', appId: 'app-1', meter: 'tokens.input', quantity: '3000000000', occurredAt: '2026-02-01T00:00:00Z' },
     ];
-    const first = await request(server).post('/v1/consumption/batch').set('Idempotency-Key', 'batch-1').send({ records }).expect(200);
+    const first = await request(ledger.server).post('/v1/consumption/batch').set('Idempotency-Key', 'batch-1').send({ records }).expect(200);
     expect(first.body).toMatchObject({ recorded: 1, alreadyRecorded: 1, refused: 2 });
     expect(first.body.outcomes.map((outcome: { status: string; error?: { code: string } }) => outcome.error?.code ?? outcome.status))
       .toEqual(['recorded', 'meter_name_invalid', 'command_invalid', 'already_recorded']);
-    const replay = await request(server).post('/v1/consumption/batch').set('Idempotency-Key', 'batch-1').send({ records }).expect(200);
+    const replay = await request(ledger.server).post('/v1/consumption/batch').set('Idempotency-Key', 'batch-1').send({ records }).expect(200);
     expect(replay.headers['idempotent-replayed']).toBe('true');
     expect(replay.body).toEqual(first.body);
     await post('/v1/consumption/batch', { records: Array.from({ length: 501 }, () => records[0]) }).expect((response) => {
@@ -62,15 +54,15 @@ describe('consumption over HTTP', () => {
   });
 
   it('answers the unit economics of an app per month', async () => {
-    const response = await request(server).get('/v1/apps/app-1/unit-economics').query({ from: '2026-01-01T00:00:00Z' }).expect(200);
+    const response = await request(ledger.server).get('/v1/apps/app-1/unit-economics').query({ from: '2026-01-01T00:00:00Z' }).expect(200);
     expect(response.body).toEqual({
       appId: 'app-1', developerId: 'dev-1',
       months: [{
         currency: 'USD', month: '2026-02', grossRevenue: '0.00', refunds: '0.00', platformShare: '0.00', carveOuts: '0.00',
         payPerUseEquivalent: '1502.00', infrastructureCost: '601.20', platformMargin: '-601.20', developerSaving: '1502.00',
-        payPerUseEquivalentExact: '1502', infrastructureCostExact: '601.2',
+        payPerUseEquivalentExact: '1502', infrastructureCostExact: '601.2', categories: [],
       }],
     });
-    expect((await request(server).get('/v1/apps/nope/unit-economics').expect(404)).body.code).toBe('unknown_app');
+    expect((await request(ledger.server).get('/v1/apps/nope/unit-economics').expect(404)).body.code).toBe('unknown_app');
   });
 });

@@ -77,18 +77,18 @@ describe('developer isolation (real server, real database)', () => {
   });
 
   it('exports only its own rows, and the exports without a developer are absent for it', async () => {
-    for (const name of ['splits', 'refunds', 'balances', 'payout-runs', 'disputes', 'consumption', 'unit-economics']) {
+    for (const name of ['splits', 'refunds', 'balances', 'payout-runs', 'disputes', 'consumption', 'unit-economics', 'revenue-categories']) {
       const response = await asDeveloper(`/v1/exports/${name}?format=jsonl`).expect(200);
       const rows = response.text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { developerId: string });
       expect({ name, others: rows.filter((row) => row.developerId !== 'dev-a') }).toEqual({ name, others: [] });
-      if (['splits', 'refunds', 'balances'].includes(name)) expect(rows.length).toBeGreaterThan(0);
+      if (['splits', 'refunds', 'balances', 'revenue-categories'].includes(name)) expect(rows.length).toBeGreaterThan(0);
       const csv = await asDeveloper(`/v1/exports/${name}?format=csv`).expect(200);
       expect(csv.text).not.toContain('dev-b');
     }
     for (const name of ['platform-share', 'ledger-entries', 'price-books']) {
       const response = await asDeveloper(`/v1/exports/${name}`).expect(404);
       expect(response.body.code).toBe('unknown_export');
-      expect(response.body.message).toMatch(/known: splits, refunds, balances, payout-runs, disputes, consumption, unit-economics$/);
+      expect(response.body.message).toMatch(/known: splits, refunds, balances, payout-runs, disputes, consumption, unit-economics, revenue-categories$/);
     }
     const operatorExport = await request(server).get('/v1/exports/splits').set('X-Api-Key', OPERATOR_SECRET).expect(200);
     expect(operatorExport.text).toContain('dev-b');

@@ -1,4 +1,3 @@
-import type { INestApplication } from '@nestjs/common';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -6,7 +5,8 @@ import request from 'supertest';
 import { PersonalDataKeys } from '@rsi/database';
 import { buildDeveloperStatement, verifyStatement } from '@rsi/ledger';
 import { CLI_PATH, runCli, type CliExit } from './support/cli-process';
-import { openTestApi, openTestLedger, type TestApi, type TestLedger } from './support/test-ledger';
+import { openHttpTestLedger, type HttpTestLedger } from './support/http-test-ledger';
+import { openTestLedger, type TestLedger } from './support/test-ledger';
 
 /**
  * Disputes (issue 16, docs/domain.md "Disputes") end to end: a JSONL import through the
@@ -135,22 +135,14 @@ describeOnServer('disputes through the JSONL import, the exports and verify (bui
 });
 
 describe('disputes over HTTP', () => {
-  let ledger: TestApi;
-  let app: INestApplication;
-  let server: ReturnType<INestApplication['getHttpServer']>;
-  const post = (route: string, body: unknown) => request(server).post(route).send(body as object);
+  let ledger: HttpTestLedger;
+  const post = (route: string, body: unknown) => ledger.post(route, body);
 
   beforeAll(async () => {
-    ledger = await openTestApi({ environment: { RSI_API_LOG: 'quiet' } });
-    app = ledger.app;
-    server = app.getHttpServer();
-    await post('/v1/developers', { developerId: 'dev-1', name: 'Ada Apps', country: 'NG' }).expect(201);
-    await post('/v1/apps', { appId: 'app-1', developerId: 'dev-1', name: 'Story Writer', contract: CONTRACT }).expect(201);
-    await post('/v1/receipts', { receiptId: 'r-1', appId: 'app-1', amount: '2000.00', currency: 'USD', occurredAt: '2026-01-10T00:00:00Z' }).expect(201);
+    ledger = await openHttpTestLedger({ developerWithApp: { contract: CONTRACT, receipts: [{ receiptId: 'r-1', appId: 'app-1', amount: '2000.00', currency: 'USD', occurredAt: '2026-01-10T00:00:00Z' }] } });
   });
 
   afterAll(async () => {
-    await app?.close();
     await ledger?.cleanup();
   });
 
@@ -164,7 +156,7 @@ describe('disputes over HTTP', () => {
     expect(over.body).toMatchObject({ code: 'refund_exceeds_remaining', field: 'amount' });
     const overDispute = await post('/v1/disputes', { ...body, disputeId: 'd-2', amount: '1000.01' }).expect(409);
     expect(overDispute.body.code).toBe('dispute_exceeds_remaining');
-    const balances = await request(server).get('/v1/developers/dev-1/balances').query({ asOf: '2026-06-01T00:00:00Z' }).expect(200);
+    const balances = await request(ledger.server).get('/v1/developers/dev-1/balances').query({ asOf: '2026-06-01T00:00:00Z' }).expect(200);
     expect(balances.body.balances[0]).toMatchObject({ disputed: '925.00', disputeFees: '15.00', available: '910.00' });
   });
 
@@ -177,7 +169,7 @@ describe('disputes over HTTP', () => {
     const unknown = await post('/v1/disputes/d-9/resolution', { outcome: 'won', resolvedAt: '2026-03-01T00:00:00Z' }).expect(404);
     expect(unknown.body.code).toBe('unknown_dispute');
     await post('/v1/disputes/d-1/resolution', { outcome: 'draw', resolvedAt: '2026-03-01T00:00:00Z' }).expect(400);
-    const balances = await request(server).get('/v1/developers/dev-1/balances').query({ asOf: '2026-06-01T00:00:00Z' }).expect(200);
+    const balances = await request(ledger.server).get('/v1/developers/dev-1/balances').query({ asOf: '2026-06-01T00:00:00Z' }).expect(200);
     expect(balances.body.balances[0]).toMatchObject({ disputed: '0.00', disputeFees: '15.00', available: '1835.00' });
   });
 

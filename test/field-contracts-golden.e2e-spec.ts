@@ -28,7 +28,7 @@ function expectReadmeMentions(phrase: string): void {
   expect({ phrase, found: flowing.includes(phrase) }).toEqual({ phrase, found: true });
 }
 
-type Receipt = { receiptId: string; appId: string; amount: string; occurredAt: string };
+type Receipt = { receiptId: string; appId: string; amount: string; occurredAt: string; category?: string };
 type Split = { receiptId: string; amountMinor: bigint; platformMinor: bigint; developerMinor: bigint };
 
 /** Registers a developer and its apps under `contract`, records the receipts in order, and returns each split. */
@@ -64,7 +64,7 @@ const totalAmountMinor = (splits: readonly Split[]): bigint => splits.reduce((su
 describe('contracts of the field (docs/contracts) as golden tests', () => {
   it('the folder holds exactly the documented contract files, each accepted by the parser', () => {
     const files = fs.readdirSync(CONTRACTS_FOLDER).filter((file) => file.endsWith('.json')).sort();
-    expect(files).toEqual(['google-play.json', 'low-income-region.json', 'steam.json', 'unreal-engine.json']);
+    expect(files).toEqual(['google-play-with-subscriptions.json', 'google-play.json', 'low-income-region.json', 'steam.json', 'unreal-engine.json']);
     for (const file of files) {
       expectReadmeMentions(`(${file})`);
       expect(() => parseContractTerms(contractFile(file))).not.toThrow();
@@ -170,6 +170,50 @@ describe('contracts of the field (docs/contracts) as golden tests', () => {
       expect(formatMoney(totalPlatformMinor(year2026), 'USD')).toBe('300000.00');
       expectReadmeMentions('15% of 1,000,000.00 + 30% of 500,000.00 = 150,000.00 + 150,000.00 = 300,000.00');
       expectReadmeMentions('100,000.00 on 1 January 2027 pays 15,000.00');
+    });
+  });
+
+  describe('Google Play with subscriptions: subscriptions 15% throughout; other receipts 15% of the first USD 1M a year, then 30%', () => {
+    const contract = contractFile('google-play-with-subscriptions.json');
+    const perCategory = { ...contract, platformShare: { ...(contract.platformShare as object), counter: 'per_category' } };
+    const receipts: Receipt[] = [
+      { receiptId: 's-1', appId: 'play-a', amount: '600000.00', occurredAt: '2026-02-01T00:00:00Z', category: 'subscription' },
+      { receiptId: 'p-1', appId: 'play-b', amount: '500000.00', occurredAt: '2026-03-01T00:00:00Z', category: 'purchase' },
+      { receiptId: 's-2', appId: 'play-a', amount: '100000.00', occurredAt: '2026-04-01T00:00:00Z', category: 'subscription' },
+      // No category: a purchase.
+      { receiptId: 'p-2', appId: 'play-b', amount: '10000.00', occurredAt: '2026-05-01T00:00:00Z' },
+    ];
+
+    it('parses as google-play.json by default, with a flat 15% for subscriptions, counted across categories', () => {
+      const terms = parseContractTerms(contract);
+      const plain = parseContractTerms(contractFile('google-play.json'));
+      expect(terms.platformShare.tiers).toEqual(plain.platformShare.tiers);
+      expect(terms.platformShare.counter).toBe('across_categories');
+      expect(terms.platformShare.categories.subscription?.tiers.map((tier) => tier.upToMinor)).toEqual([null]);
+      expect(terms.platformShare.categories.subscription?.scope).toBe('developer');
+      expect(Object.keys(terms.platformShare.categories)).toEqual(['subscription']);
+    });
+
+    it('subscriptions use up the 15% band of the purchases (across_categories)', () => {
+      const splits = splitsOf(contract, ['play-a', 'play-b'], receipts);
+      expect(platformOf(splits)).toEqual([9_000_000n, 9_000_000n, 1_500_000n, 300_000n]);
+      expectReadmeMentions('15% of 400,000.00 + 30% of 100,000.00 = 60,000.00 + 30,000.00 = 90,000.00');
+      expectReadmeMentions('a purchase of 10,000.00 pays 3,000.00 (30%)');
+    });
+
+    it('per_category: the purchases count their own 1M', () => {
+      expect(platformOf(splitsOf(perCategory, ['play-a', 'play-b'], receipts))).toEqual([9_000_000n, 7_500_000n, 1_500_000n, 150_000n]);
+      expectReadmeMentions('the 500,000.00 pays 75,000.00 and the 10,000.00 pays 1,500.00');
+    });
+
+    it('a developer with purchases only pays exactly what google-play.json charges', () => {
+      const purchases: Receipt[] = [
+        { receiptId: 'g-1', appId: 'play-a', amount: '700000.00', occurredAt: '2026-03-31T00:00:00Z' },
+        { receiptId: 'g-2', appId: 'play-b', amount: '500000.00', occurredAt: '2026-06-30T00:00:00Z', category: 'purchase' },
+        { receiptId: 'g-3', appId: 'play-a', amount: '299900.00', occurredAt: '2026-09-30T00:00:00Z' },
+        { receiptId: 'g-5', appId: 'play-b', amount: '100000.00', occurredAt: '2027-01-01T00:00:00Z' },
+      ];
+      expect(splitsOf(contract, ['play-a', 'play-b'], purchases)).toEqual(splitsOf(contractFile('google-play.json'), ['play-a', 'play-b'], purchases));
     });
   });
 

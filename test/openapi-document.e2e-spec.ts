@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import request from 'supertest';
 import * as ts from 'typescript';
 import {
-  CARVE_OUT_BASES, CONTRACT_CARVE_OUTS_MAXIMUM, CONTRACT_SCOPES, CONTRACT_TIERS_MAXIMUM, CONTRACT_WINDOWS, DomainError, HOLD_DAYS_MAXIMUM,
+  CARVE_OUT_BASES, CATEGORY_COUNTERS, REVENUE_CATEGORIES, CONTRACT_CARVE_OUTS_MAXIMUM, CONTRACT_SCOPES, CONTRACT_TIERS_MAXIMUM, CONTRACT_WINDOWS, DomainError, HOLD_DAYS_MAXIMUM,
   parseContractTerms,
 } from '@rsi/domain';
 import { openTestApi, type TestApi } from './support/test-ledger';
@@ -35,9 +35,13 @@ type Document = { paths: Record<string, Record<string, Operation>>; components: 
 const FULL_CONTRACT = {
   currency: 'USD',
   effectiveFrom: '2026-01-01T00:00:00Z',
-  platformShare: { tiers: [{ upTo: '1000.00', rate: '0%' }, { upTo: '50000.00', rate: '10%' }, { rate: '15%' }], window: 'calendar_year', scope: 'developer' },
+  platformShare: {
+    tiers: [{ upTo: '1000.00', rate: '0%' }, { upTo: '50000.00', rate: '10%' }, { rate: '15%' }], window: 'calendar_year', scope: 'developer',
+    counter: 'per_category',
+    categories: { subscription: { tiers: [{ rate: '15%' }], window: 'lifetime', scope: 'app' } },
+  },
   rateMultiplier: '100%',
-  platformCap: { amount: '100000.00', window: 'calendar_year' },
+  platformCap: { amount: '100000.00', window: 'calendar_year', counter: 'per_category' },
   carveOuts: [{ party: 'provider:acme-models', rate: '2.5%', of: 'basis' }, { party: 'tax:vat', rate: '10%', of: 'platform' }],
   holdDays: 14,
   minimumPayout: '50.00',
@@ -167,6 +171,11 @@ describe('OpenAPI document of the running app', () => {
     expect(platformShare.properties!.tiers).toMatchObject({ type: 'array', minItems: 1, maxItems: CONTRACT_TIERS_MAXIMUM });
     expect(platformShare.properties!.window!.enum).toEqual([...CONTRACT_WINDOWS]);
     expect(platformShare.properties!.scope!.enum).toEqual([...CONTRACT_SCOPES]);
+    expect(platformShare.properties!.counter!.enum).toEqual([...CATEGORY_COUNTERS]);
+    expect(schemaNamed('PlatformCapDto').properties!.counter!.enum).toEqual([...CATEGORY_COUNTERS]);
+    expect(Object.keys(schemaNamed('PlatformShareCategoriesDto').properties!)).toEqual([...REVENUE_CATEGORIES]);
+    expect(schemaNamed('RecordRevenueDto').properties!.category).toMatchObject({ enum: [...REVENUE_CATEGORIES], nullable: true });
+    expect(schemaNamed('RecordRevenueDto').required).not.toContain('category');
     expect(contract.properties!.carveOuts).toMatchObject({ type: 'array', maxItems: CONTRACT_CARVE_OUTS_MAXIMUM, nullable: true });
     const carveOut = schemaNamed(referencedName(contract.properties!.carveOuts!));
     expect(carveOut.properties!.of!.enum).toEqual([...CARVE_OUT_BASES]);
@@ -200,6 +209,8 @@ describe('OpenAPI document of the running app', () => {
     const objects: { name: string; at: (contract: typeof FULL_CONTRACT) => Record<string, unknown> }[] = [
       { name: 'ContractTermsDto', at: (contract) => contract },
       { name: 'PlatformShareDto', at: (contract) => contract.platformShare },
+      { name: 'PlatformShareCategoriesDto', at: (contract) => contract.platformShare.categories },
+      { name: 'CategoryPlatformShareDto', at: (contract) => contract.platformShare.categories.subscription },
       { name: 'ContractTierDto', at: (contract) => contract.platformShare.tiers[0] },
       { name: 'PlatformCapDto', at: (contract) => contract.platformCap },
       { name: 'CarveOutDto', at: (contract) => contract.carveOuts[0] },

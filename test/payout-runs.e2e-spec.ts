@@ -1,10 +1,9 @@
-import type { INestApplication } from '@nestjs/common';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import request from 'supertest';
 import { CLI_PATH, runCli, type CliExit } from './support/cli-process';
-import { openTestApi, openTestLedger, type TestApi, type TestLedger } from './support/test-ledger';
+import { openHttpTestLedger, type HttpTestLedger } from './support/http-test-ledger';
+import { openTestLedger, type TestLedger } from './support/test-ledger';
 
 /**
  * Payout runs (issue 16, docs/domain.md "Payout runs") end to end: `RunPayouts` in a JSONL
@@ -108,22 +107,14 @@ describeOnServer('payout runs through the JSONL import and rsi-ledger payouts ru
 });
 
 describe('payout runs over HTTP', () => {
-  let ledger: TestApi;
-  let app: INestApplication;
-  let server: ReturnType<INestApplication['getHttpServer']>;
-  const post = (route: string, body: unknown) => request(server).post(route).send(body as object);
+  let ledger: HttpTestLedger;
+  const post = (route: string, body: unknown) => ledger.post(route, body);
 
   beforeAll(async () => {
-    ledger = await openTestApi({ environment: { RSI_API_LOG: 'quiet' } });
-    app = ledger.app;
-    server = app.getHttpServer();
-    await post('/v1/developers', { developerId: 'dev-1', name: 'Ada Apps', country: 'NG' }).expect(201);
-    await post('/v1/apps', { appId: 'app-1', developerId: 'dev-1', name: 'Story Writer', contract: CONTRACT }).expect(201);
-    await post('/v1/receipts', { receiptId: 'r-1', appId: 'app-1', amount: '2000.00', currency: 'USD', occurredAt: '2026-01-10T00:00:00Z' }).expect(201);
+    ledger = await openHttpTestLedger({ developerWithApp: { contract: CONTRACT, receipts: [{ receiptId: 'r-1', appId: 'app-1', amount: '2000.00', currency: 'USD', occurredAt: '2026-01-10T00:00:00Z' }] } });
   });
 
   afterAll(async () => {
-    await app?.close();
     await ledger?.cleanup();
   });
 

@@ -19,7 +19,7 @@ function assertType<Condition extends true>(): Condition | void { return undefin
 
 // The column list is the definition's columns, in the definition's order, as a type.
 assertType<Equal<typeof LEDGER_POSTINGS_TABLE.columnNames, readonly [
-  'commit_position', 'prepare_position', 'event_id', 'event_type', 'currency', 'accounts', 'amounts_minor', 'occurred_at', 'recorded_at',
+  'commit_position', 'prepare_position', 'event_id', 'event_type', 'currency', 'accounts', 'amounts_minor', 'occurred_at', 'recorded_at', 'category',
 ]>>();
 // A column the database fills is neither in the column list nor in a row.
 assertType<Equal<typeof PROJECTION_CHECKPOINTS_TABLE.columnNames, readonly ['projection_name', 'commit_position', 'prepare_position']>>();
@@ -94,7 +94,7 @@ describe('read-model table definitions', () => {
       postings.add({
         commit_position: 18_446_744_073_709_551_615n, prepare_position: 7n, event_id: '00000000-0000-4000-8000-000000000001',
         event_type: ESCAPED_TEXT, currency: 'USD', accounts: [ESCAPED_TEXT, 'developer:d-1'], amounts_minor: [-99_999_999_999_999_999_999n, 99_999_999_999_999_999_999n],
-        occurred_at: '2026-01-02T03:04:05.678Z', recorded_at: '2026-01-02T03:04:06Z',
+        occurred_at: '2026-01-02T03:04:05.678Z', recorded_at: '2026-01-02T03:04:06Z', category: null,
       });
       const payouts = PAYOUTS_TABLE.rows();
       payouts.add({

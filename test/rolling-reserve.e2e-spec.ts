@@ -1,10 +1,10 @@
-import type { INestApplication } from '@nestjs/common';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
 import { CLI_PATH, runCli, type CliExit } from './support/cli-process';
-import { openTestApi, openTestLedger, type TestApi, type TestLedger } from './support/test-ledger';
+import { openHttpTestLedger, type HttpTestLedger } from './support/http-test-ledger';
+import { openTestLedger, type TestLedger } from './support/test-ledger';
 
 /**
  * Rolling reserve (issue 16, docs/domain.md "Rolling reserve") end to end: a contract with
@@ -89,19 +89,14 @@ describeOnServer('rolling reserve through the JSONL import, the balances export 
 });
 
 describe('rolling reserve over HTTP', () => {
-  let ledger: TestApi;
-  let app: INestApplication;
-  let server: ReturnType<INestApplication['getHttpServer']>;
-  const post = (route: string, body: unknown) => request(server).post(route).send(body as object);
+  let ledger: HttpTestLedger;
+  const post = (route: string, body: unknown) => ledger.post(route, body);
 
   beforeAll(async () => {
-    ledger = await openTestApi({ environment: { RSI_API_LOG: 'quiet' } });
-    app = ledger.app;
-    server = app.getHttpServer();
+    ledger = await openHttpTestLedger();
   });
 
   afterAll(async () => {
-    await app?.close();
     await ledger?.cleanup();
   });
 
@@ -110,7 +105,7 @@ describe('rolling reserve over HTTP', () => {
     await post('/v1/apps', { appId: 'app-1', developerId: 'dev-1', name: 'Story Writer', contract: CONTRACT }).expect(201);
     const receipt = await post('/v1/receipts', { receiptId: 'r-1', appId: 'app-1', amount: '2000.00', currency: 'USD', occurredAt: '2026-01-10T00:00:00Z' }).expect(201);
     expect(receipt.body.events[0].data).toMatchObject({ reserveMinor: '18500', reserveReleasedAt: '2026-04-10T00:00:00.000Z' });
-    const balances = await request(server).get('/v1/developers/dev-1/balances').query({ asOf: '2026-02-01T00:00:00Z' }).expect(200);
+    const balances = await request(ledger.server).get('/v1/developers/dev-1/balances').query({ asOf: '2026-02-01T00:00:00Z' }).expect(200);
     expect(balances.body.balances[0]).toMatchObject({ pending: '0.00', reserved: '185.00', available: '1665.00' });
     const over = await post('/v1/payouts', { payoutId: 'p-1', developerId: 'dev-1', currency: 'USD', amount: '1665.01', requestedAt: '2026-02-01T00:00:00Z' }).expect(409);
     expect(over.body.code).toBe('payout_above_available');

@@ -94,10 +94,12 @@ describe('route × role table (real server, real database)', () => {
   it('refuses a key after its expiry, and an expiry in the past', async () => {
     const past = await request(server).post('/v1/keys').set('X-Api-Key', OPERATOR_SECRET).send({ role: 'finance', expiresAt: '2020-01-01T00:00:00Z' }).expect(400);
     expect(past.body).toMatchObject({ code: 'expiry_in_past', field: 'expiresAt' });
-    const expiresAt = new Date(Date.now() + 1500).toISOString();
+    // Five seconds of life: enough for the two requests below on a loaded machine.
+    const expiresAtMilliseconds = Date.now() + 5_000;
+    const expiresAt = new Date(expiresAtMilliseconds).toISOString();
     const issued = await request(server).post('/v1/keys').set('X-Api-Key', OPERATOR_SECRET).send({ role: 'finance', expiresAt }).expect(201);
     await request(server).get('/v1/session').set('X-Api-Key', issued.body.secret as string).expect(200);
-    await new Promise((resolve) => setTimeout(resolve, 1600));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAtMilliseconds - Date.now()) + 100));
     await request(server).get('/v1/session').set('X-Api-Key', issued.body.secret as string).expect(401);
     const listed = await request(server).get('/v1/keys').set('X-Api-Key', secretOf.get('auditor')!).expect(200);
     expect(listed.body.keys.find((key: { keyId: string }) => key.keyId === issued.body.keyId)).toMatchObject({ status: 'expired', issuedBy: 'api:ops', role: 'finance' });

@@ -103,14 +103,27 @@ describe('the tamper catalogue: each class applied in SQL to a sealed ledger mak
   }, 120_000);
 
   afterAll(async () => {
+    // A test that timed out may not have reached its own drop: nothing is left behind.
+    for (const copy of copiesNotDropped) await copy.drop().catch(() => undefined);
     await base?.drop();
     fs.rmSync(keyDirectory, { recursive: true, force: true });
     const detected = outcomes.filter((outcome) => outcome.detected).length;
     process.stdout.write(`tamper catalogue: ${outcomes.length} classes, ${detected} detected\n`);
   });
 
-  /** A copy of the sealed ledger: a database made from it as a template, or a copy of its data directory. */
+  const copiesNotDropped = new Set<LedgerCopy>();
+
+  /** A copy of the sealed ledger, remembered until it is dropped. */
   async function copyOfBase(): Promise<LedgerCopy> {
+    const copy = await newCopyOfBase();
+    const drop = copy.drop;
+    const tracked: LedgerCopy = { ...copy, drop: async () => { copiesNotDropped.delete(tracked); await drop(); } };
+    copiesNotDropped.add(tracked);
+    return tracked;
+  }
+
+  /** A copy of the sealed ledger: a database made from it as a template, or a copy of its data directory. */
+  async function newCopyOfBase(): Promise<LedgerCopy> {
     if (base.databaseUrl !== undefined) {
       const baseUrl = new URL(base.databaseUrl);
       const copyName = `${baseUrl.pathname.slice(1)}_copy_${randomUUID().replace(/-/g, '').slice(0, 8)}`;

@@ -1,5 +1,7 @@
 export { copyTextValue } from './copy-text';
 export { ListenedDatabaseClient, openDatabase } from './database-connection';
+export { SessionAdvisoryLock } from './session-advisory-lock';
+export type { SessionAdvisoryLockOptions } from './session-advisory-lock';
 export type { DatabaseConnection } from './database-connection';
 export { DEFAULT_DATA_DIRECTORY_NAME, describeDatabaseSettings } from './database-settings';
 export type { DatabaseSettings, DatabaseSettingsOptions } from './database-settings';

@@ -32,6 +32,8 @@ export {
   RESERVED_PARTY_KINDS, partyKind, isReservedParty,
 } from './contract/party-namespace';
 export * from './contract/contract-terms';
+export { REVENUE_CATEGORIES, REVENUE_CATEGORY_DEFAULT, isRevenueCategory, parseRevenueCategory } from './contract/revenue-category';
+export type { RevenueCategory } from './contract/revenue-category';
 export { canonicalJson, sha256Hex } from './contract/canonical-json';
 export {
   PARTY_LENGTH_MAXIMUM, PARTY_PATTERN, HOLD_DAYS_STRING_PATTERN, parseContractTerms, canonicalContractDocument, contractHash,

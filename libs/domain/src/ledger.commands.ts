@@ -57,6 +57,8 @@ export type RecordRevenue = Command<'RecordRevenue', {
   amount: string;
   currency: string;
   occurredAt: string;
+  /** One of REVENUE_CATEGORIES (contract/revenue-category.ts); absent or null is `purchase`. */
+  category?: string | null;
 }>;
 
 export type RefundRevenue = Command<'RefundRevenue', {

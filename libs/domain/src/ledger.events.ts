@@ -6,6 +6,7 @@
  */
 
 import type { PersonalText } from './developer/personal-data';
+import type { RevenueCategory } from './contract/revenue-category';
 
 export type DomainEvent<Type extends string, Data> = { type: Type; data: Data };
 
@@ -62,6 +63,11 @@ export type RevenueRecorded = DomainEvent<'RevenueRecorded', {
   currency: string;
   amountMinor: bigint;
   occurredAt: string;
+  /**
+   * What kind of revenue: its contract terms and counters follow from it. Encoded only when not
+   * `purchase`, so that every event recorded before categories encodes (and hashes) as it was.
+   */
+  category: RevenueCategory;
   contractVersion: number;
   contractHash: string;
   splitRuleVersion: number;
@@ -86,6 +92,8 @@ export type RevenueRefunded = DomainEvent<'RevenueRefunded', {
   currency: string;
   amountMinor: bigint;
   occurredAt: string;
+  /** The refunded receipt's category; encoded only when not `purchase`, as for RevenueRecorded. */
+  category: RevenueCategory;
   contractVersion: number;
   contractHash: string;
   splitRuleVersion: number;

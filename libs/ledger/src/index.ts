@@ -28,7 +28,9 @@ export type { LedgerCommand } from './core/command-bus';
 export type { CommandContext, CommandFailure, CommandFailureCode, CommandOutcome } from './core/command-outcome';
 export { CommandDirectory, developerStreamName } from './developer-ledger/command-routing';
 export { CONSUMPTION_COMMAND_FIELDS, consumptionStreamName, priceBookStreamName } from './consumption/consumption-command.service';
-export { CONSUMPTION_EXPORTS, UNIT_ECONOMICS_SQL, unitEconomicsFiguresOf } from './consumption/unit-economics.read';
+export {
+  CONSUMPTION_EXPORTS, UNIT_ECONOMICS_SQL, unitEconomicsFiguresOf, REVENUE_CATEGORIES_SQL, revenueCategoryFiguresOf,
+} from './consumption/unit-economics.read';
 export type { UnitEconomicsRow } from './consumption/unit-economics.read';
 export { csvCell } from './core/csv';
 export { EVENT_HASH_SCHEME_CURRENT, eventHashOf, expectedEventHashOf } from './core/event-hash';

@@ -1,5 +1,4 @@
-import type pg from 'pg';
-import { ListenedDatabaseClient, isDatabaseUnavailableError } from '@rsi/database';
+import { SessionAdvisoryLock, isDatabaseUnavailableError } from '@rsi/database';
 import type { AllEventsSubscriptionSource, EventStore, RecordedEvent } from '@rsi/event-store';
 import { compareGlobalPositions } from '@rsi/event-store';
 import type { Projector } from './projector';
@@ -46,12 +45,13 @@ function isSubscriptionSource(store: EventStore): store is EventStore & AllEvent
  * same transaction as the rows it covers.
  */
 export class ProjectorRunner {
-  private lockClient: pg.Client | null = null;
+  private readonly lock: SessionAdvisoryLock;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
   private subscription: { stop(): Promise<void> } | null = null;
   private stopped = false;
-  private leader = false;
+  /** Set when the lock is taken, cleared when this runner steps down. */
+  private leading = false;
   /** Null while the database answers; during an outage, the delay before the next attempt. */
   private outageRetryMilliseconds: number | null = null;
 
@@ -59,10 +59,13 @@ export class ProjectorRunner {
     private readonly store: EventStore,
     private readonly projector: Projector,
     private readonly options: ProjectorRunnerOptions,
-  ) {}
+  ) {
+    this.lock = new SessionAdvisoryLock({ connectionString: options.lockConnectionString, lockName: `projector:${options.projectionName}` });
+  }
 
+  /** Leads while it holds the lock and has not stepped down (its subscription failed, or the checkpoint could not be read). */
   get isLeader(): boolean {
-    return this.leader;
+    return this.leading && this.lock.isHeld;
   }
 
   start(): void {
@@ -76,9 +79,8 @@ export class ProjectorRunner {
     await this.running?.catch(() => undefined);
     await this.subscription?.stop().catch(() => undefined);
     this.subscription = null;
-    await this.lockClient?.end().catch(() => undefined);
-    this.lockClient = null;
-    this.leader = false;
+    await this.lock.close();
+    this.leading = false;
   }
 
   private schedule(delayMilliseconds: number): void {
@@ -92,9 +94,9 @@ export class ProjectorRunner {
 
   private async tick(): Promise<void> {
     try {
-      if (!this.leader) {
-        this.leader = await this.tryToLead();
-        if (!this.leader) {
+      if (!this.isLeader) {
+        this.leading = await this.lock.tryAcquire();
+        if (!this.leading) {
           this.noteDatabaseAvailable();
           this.schedule(this.options.standbyRetryMilliseconds);
           return;
@@ -137,39 +139,6 @@ export class ProjectorRunner {
     this.options.log(`projector ${this.options.projectionName}: the database is available again; resumed from the checkpoint`);
   }
 
-  private async tryToLead(): Promise<boolean> {
-    if (this.options.lockConnectionString === null) return true;
-    if (!this.lockClient) {
-      const client = new ListenedDatabaseClient({ connectionString: this.options.lockConnectionString });
-      // If the lock's session dies, so does the leadership (the server released the lock):
-      // step down; the next attempt takes the lock on a new session.
-      client.on('error', () => this.dropLockClient(client));
-      try {
-        await client.connect();
-      } catch (error) {
-        await client.end().catch(() => undefined);
-        throw error;
-      }
-      this.lockClient = client;
-    }
-    const lockClient = this.lockClient;
-    try {
-      const result = await lockClient.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`projector:${this.options.projectionName}`]);
-      return result.rows[0].locked === true;
-    } catch (error) {
-      // A session whose statement failed this way is not trusted to hold a lock: start over.
-      this.dropLockClient(lockClient);
-      throw error;
-    }
-  }
-
-  private dropLockClient(client: pg.Client): void {
-    if (this.lockClient !== client) return;
-    this.lockClient = null;
-    this.leader = false;
-    void client.end().catch(() => undefined);
-  }
-
   /**
    * Applies what the subscription delivers, in order and one batch at a time (the source
    * awaits `onEvents`). Events at or before the stored checkpoint were already applied by
@@ -193,15 +162,15 @@ export class ProjectorRunner {
         onError: (error: unknown) => {
           this.options.log(`projector ${this.options.projectionName}: subscription failed, resubscribing from the checkpoint: ${error instanceof Error ? error.message : String(error)}`);
           this.subscription = null;
-          this.leader = false;
-          void this.lockClient?.query('SELECT pg_advisory_unlock(hashtext($1))', [`projector:${this.options.projectionName}`]).catch(() => undefined);
+          this.leading = false;
+          void this.lock.release();
           this.schedule(this.options.standbyRetryMilliseconds);
         },
       });
     }, (error: unknown) => {
       // The checkpoint could not be read (an outage): not subscribed, so lead again later.
-      this.leader = false;
-      void this.lockClient?.query('SELECT pg_advisory_unlock(hashtext($1))', [`projector:${this.options.projectionName}`]).catch(() => undefined);
+      this.leading = false;
+      void this.lock.release();
       this.retryAfter(error);
     });
   }

@@ -5,7 +5,7 @@ import { READ_REPLICA, type ReadReplica } from '@rsi/database';
 import { DomainError, parseInstant } from '@rsi/domain';
 import type { LedgerCommand, LedgerRuntime } from '@rsi/ledger';
 import {
-  UNIT_ECONOMICS_SQL, type UnitEconomicsRow, unitEconomicsFiguresOf, consumptionStreamName, priceBookStreamName, developerStreamName,
+  UNIT_ECONOMICS_SQL, REVENUE_CATEGORIES_SQL, type UnitEconomicsRow, unitEconomicsFiguresOf, revenueCategoryFiguresOf, consumptionStreamName, priceBookStreamName, developerStreamName,
 } from '@rsi/ledger';
 import { ApiError } from '../http/api-error';
 import { errorBodyOf } from '../http/api-exception.filter';
@@ -185,9 +185,18 @@ export class ConsumptionController {
     const reader = await this.readReplica.reader();
     markStaleTolerantRead(response, reader);
     const result = await reader.pool.query<UnitEconomicsRow>(`${UNIT_ECONOMICS_SQL} AND app_id = $4::text ORDER BY month`, [from, to, new Date(0).toISOString(), appId]);
+    // The revenue side per revenue category, read in the same snapshot's terms (same projection).
+    const categoryResult = await reader.pool.query<UnitEconomicsRow>(`${REVENUE_CATEGORIES_SQL} AND app_id = $4::text ORDER BY month, category`, [from, to, new Date(0).toISOString(), appId]);
+    const categoriesByMonth = new Map<string, Record<string, string>[]>();
+    for (const row of categoryResult.rows) {
+      const { appId: _appId, developerId: _developerId, month, currency: _currency, ...figures } = revenueCategoryFiguresOf(row);
+      const list = categoriesByMonth.get(month) ?? [];
+      list.push(figures);
+      categoriesByMonth.set(month, list);
+    }
     const months = result.rows.map((row) => {
       const { appId: _appId, developerId: _developerId, ...figures } = unitEconomicsFiguresOf(row);
-      return figures;
+      return { ...figures, categories: categoriesByMonth.get(figures.month) ?? [] };
     });
     return { appId, developerId: app.rows[0].developer_id, months } as unknown as UnitEconomicsResponseDto;
   }

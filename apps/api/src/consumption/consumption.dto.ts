@@ -4,7 +4,7 @@ import {
 } from 'class-validator';
 import {
   DECIMAL_PATTERN, DECIMAL_TEXT_LENGTH_MAXIMUM, INSTANT_TEXT_LENGTH_MAXIMUM, METER_NAME_LENGTH_MAXIMUM, METER_NAME_PATTERN,
-  PRICE_BOOK_METERS_MAXIMUM, QUANTITY_DECIMALS_MAXIMUM, UNIT_PRICE_DECIMALS_MAXIMUM,
+  PRICE_BOOK_METERS_MAXIMUM, QUANTITY_DECIMALS_MAXIMUM, UNIT_PRICE_DECIMALS_MAXIMUM, REVENUE_CATEGORIES,
 } from '@rsi/domain';
 import { ErrorResponseDto } from '../http/api-responses.dto';
 import { CurrencyField, IdentifierField, InstantField } from '../developer-ledger/ledger-commands.dto';
@@ -128,6 +128,16 @@ export class ConsumptionBatchResponseDto {
   @ApiProperty({ type: [ConsumptionRecordOutcomeDto], description: 'One outcome per record, in request order.' }) outcomes!: ConsumptionRecordOutcomeDto[];
 }
 
+/** The revenue side of one app-month for one revenue category. */
+export class UnitEconomicsCategoryDto {
+  @ApiProperty({ enum: REVENUE_CATEGORIES, example: 'subscription' }) category!: string;
+  @ApiProperty(signedMoneySchema('Receipts of the category that occurred in the month.', '600.00')) grossRevenue!: string;
+  @ApiProperty(signedMoneySchema('Refunds of its receipts that occurred in the month.', '0.00')) refunds!: string;
+  @ApiProperty(signedMoneySchema('Platform line of its splits less its reversals.', '90.00')) platformShare!: string;
+  @ApiProperty(signedMoneySchema('Carve-out lines less their reversals.', '0.00')) carveOuts!: string;
+  @ApiProperty(signedMoneySchema('What is left to the developer: gross − refunds − platform share − carve-outs.', '510.00')) developerShare!: string;
+}
+
 export class UnitEconomicsMonthDto {
   @ApiProperty({ description: 'UTC month.', example: '2026-02', pattern: UTC_MONTH_PATTERN.source }) month!: string;
   @ApiProperty(currencySchema()) currency!: string;
@@ -141,6 +151,10 @@ export class UnitEconomicsMonthDto {
   @ApiProperty(signedMoneySchema('pay-per-use equivalent (exact) − platformShare, rounded once.', '-107.46')) developerSaving!: string;
   @ApiProperty({ type: String, description: 'Exact, unrounded.', example: '0.5375', pattern: SIGNED_AMOUNT_PATTERN.source }) payPerUseEquivalentExact!: string;
   @ApiProperty({ type: String, description: 'Exact, unrounded.', example: '0.215', pattern: SIGNED_AMOUNT_PATTERN.source }) infrastructureCostExact!: string;
+  @ApiProperty({
+    type: [UnitEconomicsCategoryDto],
+    description: 'The revenue figures of the month by revenue category (docs/domain.md "Revenue categories"), by category name; empty without receipts or refunds. They sum to the month\'s.',
+  }) categories!: UnitEconomicsCategoryDto[];
 }
 
 export class UnitEconomicsResponseDto {

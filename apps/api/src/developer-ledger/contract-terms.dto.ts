@@ -8,8 +8,8 @@
  */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
-  CARVE_OUT_BASES, CONTRACT_CARVE_OUTS_MAXIMUM, CONTRACT_SCOPES, CONTRACT_TIERS_MAXIMUM, CONTRACT_WINDOWS,
-  DISPUTE_FEE_BEARERS, type CarveOutBase, type ContractScope, type ContractWindow, type DisputeFeeBearer,
+  CARVE_OUT_BASES, CATEGORY_COUNTERS, CATEGORY_COUNTER_DEFAULT, CONTRACT_CARVE_OUTS_MAXIMUM, CONTRACT_SCOPES, CONTRACT_TIERS_MAXIMUM, CONTRACT_WINDOWS,
+  DISPUTE_FEE_BEARERS, type CarveOutBase, type CategoryCounter, type ContractScope, type ContractWindow, type DisputeFeeBearer,
 } from '@rsi/domain';
 import {
   RefusesUnknownProperties, currencySchema, holdDaysSchema, instantSchema, moneySchema, partySchema, rateSchema,
@@ -27,8 +27,9 @@ export class ContractTierDto {
   rate!: string;
 }
 
+/** A revenue category's own platform-share terms (same shape as the default ones, without `counter` and `categories`). */
 @RefusesUnknownProperties()
-export class PlatformShareDto {
+export class CategoryPlatformShareDto {
   @ApiProperty({ type: [ContractTierDto], minItems: 1, maxItems: CONTRACT_TIERS_MAXIMUM, description: 'Tiers in increasing order of their bound.' })
   tiers!: ContractTierDto[];
 
@@ -39,6 +40,33 @@ export class PlatformShareDto {
   scope!: ContractScope;
 }
 
+/** `platformShare.categories`: the revenue categories (REVENUE_CATEGORIES) with terms of their own. */
+@RefusesUnknownProperties()
+export class PlatformShareCategoriesDto {
+  @ApiPropertyOptional({ type: CategoryPlatformShareDto, description: 'Terms of purchases (receipts without a category are purchases).' })
+  purchase?: CategoryPlatformShareDto;
+
+  @ApiPropertyOptional({ type: CategoryPlatformShareDto, description: 'Terms of subscriptions.' })
+  subscription?: CategoryPlatformShareDto;
+
+  @ApiPropertyOptional({ type: CategoryPlatformShareDto, description: 'Terms of advertising revenue.' })
+  advertising?: CategoryPlatformShareDto;
+}
+
+const COUNTER_DESCRIPTION = `Whether the counter counts the receipts of every category (${CATEGORY_COUNTER_DEFAULT}, the default) or only those of the receipt's own category. Written into the hashed terms only when per_category.`;
+
+@RefusesUnknownProperties()
+export class PlatformShareDto extends CategoryPlatformShareDto {
+  @ApiPropertyOptional({ enum: CATEGORY_COUNTERS, nullable: true, description: `Tier counter. ${COUNTER_DESCRIPTION}` })
+  counter?: CategoryCounter | null;
+
+  @ApiPropertyOptional({
+    type: PlatformShareCategoriesDto, nullable: true,
+    description: 'Categories split by terms of their own; the others (and receipts without a category, purchases) by the default terms above. The highest rate of every category counts in the 100% limit.',
+  })
+  categories?: PlatformShareCategoriesDto | null;
+}
+
 @RefusesUnknownProperties()
 export class PlatformCapDto {
   @ApiProperty(moneySchema('Most the platform share may reach within the window.', '100000.00'))
@@ -46,6 +74,9 @@ export class PlatformCapDto {
 
   @ApiProperty({ enum: CONTRACT_WINDOWS })
   window!: ContractWindow;
+
+  @ApiPropertyOptional({ enum: CATEGORY_COUNTERS, nullable: true, description: `Cap counter (counted in platformShare.scope). ${COUNTER_DESCRIPTION}` })
+  counter?: CategoryCounter | null;
 }
 
 @RefusesUnknownProperties()

@@ -4,6 +4,7 @@ import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, type Validati
 import {
   COUNTRY_CODE_LENGTH, IDENTIFIER_LENGTH_MAXIMUM, INCOME_GROUP_LENGTH_MAXIMUM, INSTANT_TEXT_LENGTH_MAXIMUM,
   MONEY_INPUT_LENGTH_MAXIMUM, NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM, DISPUTE_OUTCOMES, RUN_ID_LENGTH_MAXIMUM,
+  REVENUE_CATEGORIES, REVENUE_CATEGORY_DEFAULT,
 } from '@rsi/domain';
 import { ContractTermsDto } from './contract-terms.dto';
 import {
@@ -137,6 +138,13 @@ export class RecordRevenueDto {
   @MoneyField('Receipt amount.', '1200.00') amount!: string;
   @CurrencyField() currency!: string;
   @InstantField('When the revenue occurred.', '2026-02-01T10:00:00Z') occurredAt!: string;
+  @IsOptional()
+  @IsIn(REVENUE_CATEGORIES as unknown as string[], { message: `$property: one of ${REVENUE_CATEGORIES.join(', ')} is required (default ${REVENUE_CATEGORY_DEFAULT})` })
+  @ApiPropertyOptional({
+    description: `What kind of revenue: its contract may split each category by terms of its own (platformShare.categories) and count its tiers and cap per category. Absent or null: ${REVENUE_CATEGORY_DEFAULT}. Part of the receipt's content: a retry naming another category is a conflict.`,
+    enum: REVENUE_CATEGORIES, nullable: true, example: 'subscription',
+  })
+  category?: string | null;
 }
 
 @RefusesUnknownProperties()

@@ -33,7 +33,7 @@ function decodeCursor(cursor: string): { commitPosition: string; preparePosition
 const SPLITS_PAGE_SQL = `
   SELECT receipt_id, app_id, developer_id, currency, amount_minor::text AS amount_minor, occurred_at::text AS occurred_at,
          recorded_at::text AS recorded_at, contract_version::text AS contract_version, contract_hash, lines::text AS lines,
-         commit_position::text AS commit_position, prepare_position::text AS prepare_position
+         commit_position::text AS commit_position, prepare_position::text AS prepare_position, category
     FROM splits
    WHERE ($1::text IS NULL OR developer_id = $1::text)
      AND ($2::text IS NULL OR app_id = $2::text)
@@ -47,7 +47,7 @@ const SPLITS_PAGE_SQL = `
 /** A row of SPLITS_PAGE_SQL: every column as text (exact), as the splits export reads it. */
 type SplitsPageRow = {
   receipt_id: string; app_id: string; developer_id: string; currency: string; amount_minor: string; occurred_at: string; recorded_at: string;
-  contract_version: string; contract_hash: string; lines: string; commit_position: string; prepare_position: string;
+  contract_version: string; contract_hash: string; lines: string; commit_position: string; prepare_position: string; category: string;
 };
 
 /**

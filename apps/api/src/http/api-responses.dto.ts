@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { currencySchema, identifierSchema, instantSchema, signedMoneySchema } from './openapi-patterns';
+import { REVENUE_CATEGORIES } from '@rsi/domain';
 
 /** A SHA-256 hex digest. */
 const SHA256_HEX_PATTERN = /^[0-9a-f]{64}$/;
@@ -63,6 +64,8 @@ export class SplitDto {
   @ApiProperty({ type: 'integer', minimum: 1, description: 'Contract version the receipt was split under.', example: 1 }) contractVersion!: number;
   @ApiProperty({ description: 'SHA-256 hex of the canonical contract document.', pattern: SHA256_HEX_PATTERN.source }) contractHash!: string;
   @ApiProperty({ type: [SplitLineDto] }) lines!: SplitLineDto[];
+  @ApiProperty({ enum: REVENUE_CATEGORIES, description: 'Revenue category of the receipt (purchase when it named none); its contract terms and counters followed from it.', example: 'subscription' })
+  category!: string;
 }
 
 export class SplitPageDto {

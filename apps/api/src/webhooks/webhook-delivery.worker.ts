@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type pg from 'pg';
-import { ListenedDatabaseClient, isDatabaseUnavailableError } from '@rsi/database';
+import { SessionAdvisoryLock, isDatabaseUnavailableError } from '@rsi/database';
 import { WEBHOOK_DELIVERY_TIMEOUT_MILLISECONDS, WEBHOOK_RETRY_DELAY_MAXIMUM_MILLISECONDS } from '@rsi/domain';
 import type { GlobalPosition, RecordedEvent } from '@rsi/event-store';
 import type { LedgerRuntime } from '@rsi/ledger';
@@ -47,8 +46,7 @@ function wants(subscription: WebhookSubscription, type: string): boolean {
 export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('WebhookDeliveryWorker');
   private readonly subscriptions: WebhookSubscriptions;
-  private lockClient: pg.Client | null = null;
-  private leader = false;
+  private readonly lock: SessionAdvisoryLock;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -60,6 +58,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     private readonly metrics: MetricsService,
   ) {
     this.subscriptions = new WebhookSubscriptions(runtime.connection.pool);
+    const connection = runtime.connection;
+    this.lock = new SessionAdvisoryLock({ connectionString: connection.embedded ? null : connection.connectionString, lockName: ADVISORY_LOCK_NAME });
   }
 
   onApplicationBootstrap(): void {
@@ -80,9 +80,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running?.catch(() => undefined);
-    await this.lockClient?.end().catch(() => undefined);
-    this.lockClient = null;
-    this.leader = false;
+    await this.lock.close();
   }
 
   private schedule(delayMilliseconds: number): void {
@@ -96,9 +94,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
 
   private async tick(): Promise<void> {
     try {
-      if (!this.leader) {
-        this.leader = await this.tryToLead();
-        if (!this.leader) {
+      if (!this.lock.isHeld) {
+        if (!(await this.lock.tryAcquire())) {
           this.schedule(STANDBY_RETRY_MILLISECONDS);
           return;
         }
@@ -224,29 +221,6 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
       request.on('error', (error) => finish({ delivered: false, statusCode: null, error: describe(error).slice(0, ERROR_TEXT_LENGTH_MAXIMUM) }));
       request.end(body);
     });
-  }
-
-  private async tryToLead(): Promise<boolean> {
-    const connection = this.runtime.connection;
-    if (connection.embedded) return true;
-    if (!this.lockClient) {
-      const client = new ListenedDatabaseClient({ connectionString: connection.connectionString });
-      client.on('error', () => {
-        if (this.lockClient !== client) return;
-        this.lockClient = null;
-        this.leader = false;
-        void client.end().catch(() => undefined);
-      });
-      try {
-        await client.connect();
-      } catch (error) {
-        await client.end().catch(() => undefined);
-        throw error;
-      }
-      this.lockClient = client;
-    }
-    const result = await this.lockClient.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [ADVISORY_LOCK_NAME]);
-    return result.rows[0]?.locked === true;
   }
 }
 

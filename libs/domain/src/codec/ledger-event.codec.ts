@@ -15,6 +15,7 @@ import { CONTRACT_CARVE_OUTS_MAXIMUM, CONTRACT_VERSIONS_MAXIMUM, EVENT_STRING_LE
 import { canonicalContractDocument, contractHash, parseContractTerms } from '../contract/contract-terms.parser';
 import { developerParty } from '../split/split-receipt.rule';
 import { type PersonalText, isProtectedText, parseProtectedText } from '../developer/personal-data';
+import { REVENUE_CATEGORIES, REVENUE_CATEGORY_DEFAULT, RevenueCategory } from '../contract/revenue-category';
 
 export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | JsonValue[] | JsonObject;
@@ -33,6 +34,14 @@ const STRING_LENGTH_MAXIMUM = EVENT_STRING_LENGTH_MAXIMUM;
 const HASH_PATTERN = /^[0-9a-f]{64}$/;
 
 // ---- Encoding -------------------------------------------------------------------------
+
+/**
+ * A receipt's category as stored: absent for `purchase` (every event recorded before categories
+ * is one, and must encode and hash as it was), the category's name otherwise.
+ */
+function encodeCategory(category: RevenueCategory): JsonObject {
+  return category === REVENUE_CATEGORY_DEFAULT ? {} : { category };
+}
 
 function encodeLines(lines: readonly SplitLine[]): JsonObject[] {
   return lines.map((line) => ({ party: line.party, amountMinor: line.amountMinor.toString() }));
@@ -97,6 +106,7 @@ export function encodeDeveloperEvent(event: DeveloperEvent): EncodedDeveloperEve
           currency: data.currency,
           amountMinor: data.amountMinor.toString(),
           occurredAt: data.occurredAt,
+          ...encodeCategory(data.category),
           contractVersion: data.contractVersion,
           contractHash: data.contractHash,
           splitRuleVersion: data.splitRuleVersion,
@@ -118,6 +128,7 @@ export function encodeDeveloperEvent(event: DeveloperEvent): EncodedDeveloperEve
           currency: data.currency,
           amountMinor: data.amountMinor.toString(),
           occurredAt: data.occurredAt,
+          ...encodeCategory(data.category),
           contractVersion: data.contractVersion,
           contractHash: data.contractHash,
           splitRuleVersion: data.splitRuleVersion,
@@ -294,6 +305,19 @@ class FieldReader {
     return value as T;
   }
 
+  /**
+   * A revenue category: absent is `purchase` (events recorded before categories). Present, it
+   * must name a category other than the default, which is never written: a stored
+   * `"category": "purchase"` is not what the encoder writes, so it is malformed.
+   */
+  category(field: string): RevenueCategory {
+    const value = this.data[field];
+    if (value === undefined) return REVENUE_CATEGORY_DEFAULT;
+    const category = this.oneOf(field, REVENUE_CATEGORIES);
+    if (category === REVENUE_CATEGORY_DEFAULT) this.fail(field, `${REVENUE_CATEGORY_DEFAULT} is recorded by omission`);
+    return category;
+  }
+
   hash(field: string): string {
     const value = this.string(field);
     if (!HASH_PATTERN.test(value)) this.fail(field, 'a SHA-256 hex digest is required');
@@ -386,6 +410,7 @@ export function decodeDeveloperEvent(type: string, data: unknown): DeveloperEven
           currency: reader.currency('currency'),
           amountMinor,
           occurredAt: reader.instant('occurredAt'),
+          category: reader.category('category'),
           contractVersion: reader.positiveInteger('contractVersion', CONTRACT_VERSIONS_MAXIMUM),
           contractHash: reader.hash('contractHash'),
           splitRuleVersion: reader.positiveInteger('splitRuleVersion', SPLIT_RULE_VERSION),
@@ -414,6 +439,7 @@ export function decodeDeveloperEvent(type: string, data: unknown): DeveloperEven
           currency: reader.currency('currency'),
           amountMinor,
           occurredAt: reader.instant('occurredAt'),
+          category: reader.category('category'),
           contractVersion: reader.positiveInteger('contractVersion', CONTRACT_VERSIONS_MAXIMUM),
           contractHash: reader.hash('contractHash'),
           splitRuleVersion: reader.positiveInteger('splitRuleVersion', SPLIT_RULE_VERSION),

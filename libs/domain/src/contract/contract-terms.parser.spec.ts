@@ -38,7 +38,7 @@ describe('parseContractTerms', () => {
       { upToMinor: null, rate: { numerator: 15_000_000n, denominator: RATE_DENOMINATOR } },
     ]);
     expect(terms.rateMultiplier.numerator).toBe(50_000_000n);
-    expect(terms.platformCap).toEqual({ amountMinor: 500000n, window: 'calendar_month' });
+    expect(terms.platformCap).toEqual({ amountMinor: 500000n, window: 'calendar_month', counter: 'across_categories' });
     expect(terms.carveOuts.map((carveOut) => carveOut.party)).toEqual(['provider:acme-models', 'referrer:lagos-hub']);
     expect(terms.holdDays).toBe(14);
     expect(terms.minimumPayoutMinor).toBe(5000n);
@@ -153,5 +153,72 @@ describe('canonicalJson', () => {
   it('refuses bigint and non-finite numbers', () => {
     expect(() => canonicalJson({ a: 1n })).toThrow('invariant');
     expect(() => canonicalJson(Number.NaN)).toThrow('invariant');
+  });
+});
+
+describe('revenue categories in the terms', () => {
+  const withCategories = {
+    ...fullContract,
+    platformShare: {
+      ...fullContract.platformShare,
+      counter: 'per_category',
+      categories: { subscription: { tiers: [{ rate: '15%' }], window: 'calendar_year', scope: 'developer' } },
+    },
+    platformCap: { amount: '5000.00', window: 'calendar_month', counter: 'per_category' },
+  };
+
+  it('parses a category\'s own terms and the counters', () => {
+    const terms = parseContractTerms(withCategories);
+    expect(terms.platformShare.counter).toBe('per_category');
+    expect(terms.platformCap?.counter).toBe('per_category');
+    expect(terms.platformShare.categories.subscription).toEqual({
+      tiers: [{ upToMinor: null, rate: { numerator: 15n * RATE_DENOMINATOR / 100n, denominator: RATE_DENOMINATOR } }],
+      window: 'calendar_year', scope: 'developer',
+    });
+    expect(terms.platformShare.categories.advertising).toBeUndefined();
+  });
+
+  it('defaults to no category terms, counted across categories', () => {
+    const terms = parseContractTerms(fullContract);
+    expect(terms.platformShare.counter).toBe('across_categories');
+    expect(terms.platformShare.categories).toEqual({});
+  });
+
+  it.each([
+    [{ ...withCategories, platformShare: { ...withCategories.platformShare, counter: 'per-category' } }, 'contract_invalid contract.platformShare.counter'],
+    [{ ...withCategories, platformCap: { ...withCategories.platformCap, counter: 'each' } }, 'contract_invalid contract.platformCap.counter'],
+    [{ ...withCategories, platformShare: { ...withCategories.platformShare, categories: [] } }, 'contract_invalid contract.platformShare.categories'],
+    [{ ...withCategories, platformShare: { ...withCategories.platformShare, categories: { music: withCategories.platformShare.categories.subscription } } },
+      'contract_invalid contract.platformShare.categories.music'],
+    [{ ...withCategories, platformShare: { ...withCategories.platformShare, categories: { subscription: { tiers: [], window: 'lifetime', scope: 'app' } } } },
+      'contract_invalid contract.platformShare.categories.subscription.tiers'],
+    [{ ...withCategories, platformShare: { ...withCategories.platformShare, categories: { subscription: { tiers: [{ rate: '1%' }], window: 'lifetime' } } } },
+      'contract_invalid contract.platformShare.categories.subscription.scope'],
+    [{ ...withCategories, platformShare: { ...withCategories.platformShare, categories: { subscription: { tiers: [{ rate: '1%' }], window: 'lifetime', scope: 'app', counter: 'per_category' } } } },
+      'contract_invalid contract.platformShare.categories.subscription.counter'],
+    [{ ...withCategories, platformShare: { ...withCategories.platformShare, categories: { advertising: 'flat 30%' } } },
+      'contract_invalid contract.platformShare.categories.advertising'],
+  ])('refuses %#: %s', (raw, expected) => {
+    expect(refusal(raw)).toBe(expected);
+  });
+
+  it('counts a category\'s highest rate in the 100% limit', () => {
+    const over = {
+      ...fullContract, rateMultiplier: '100%', carveOuts: [{ party: 'p:a', rate: '10%', of: 'basis' }],
+      platformShare: { ...fullContract.platformShare, categories: { advertising: { tiers: [{ rate: '95%' }], window: 'lifetime', scope: 'app' } } },
+    };
+    expect(refusal(over)).toBe('contract_over_hundred_percent contract');
+  });
+
+  it('writes the category terms and counters into the canonical document only when not the default', () => {
+    const defaults = { ...fullContract, platformShare: { ...fullContract.platformShare, counter: 'across_categories', categories: {} },
+      platformCap: { ...fullContract.platformCap, counter: 'across_categories' } };
+    expect(contractHash(parseContractTerms(defaults))).toBe(contractHash(parseContractTerms(fullContract)));
+    const document = canonicalJson(canonicalContractDocument(parseContractTerms(withCategories)));
+    expect(document).toContain('"platformCap":{"amount":"5000.00","counter":"per_category","window":"calendar_month"}');
+    expect(document).toContain('"categories":{"subscription":{"scope":"developer","tiers":[{"rate":"15%","upTo":null}],"window":"calendar_year"}},"counter":"per_category"');
+    expect(contractHash(parseContractTerms(withCategories))).not.toBe(contractHash(parseContractTerms(fullContract)));
+    const terms = parseContractTerms(withCategories);
+    expect(parseContractTerms(canonicalContractDocument(terms))).toEqual(terms);
   });
 });

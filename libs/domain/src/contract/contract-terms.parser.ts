@@ -10,7 +10,8 @@
  * - defaults explicit: `rateMultiplier: "100%"`, `platformCap: null`, `carveOuts: []`;
  * - the open-ended last tier has `upTo: null`.
  * Optional terms added after the first contracts were recorded (`disputeFeeBearer`,
- * `reserve`) are written only when they differ from their default (none), so that the hash of every contract
+ * `reserve`, `platformShare.counter`, `platformShare.categories`, `platformCap.counter`) are
+ * written only when they differ from their default (none), so that the hash of every contract
  * recorded before them stays what it was and old ledgers still verify.
  * The parser accepts that canonical form as input too (null `upTo`/`platformCap`, string
  * `holdDays`), so `parse(canonical(parse(x)))` equals `parse(x)`.
@@ -27,9 +28,10 @@ import { RESERVED_PARTY_KINDS, isReservedParty } from './party-namespace';
 import { ContractTermsDocument } from '../ledger.events';
 import { canonicalJson, sha256Hex } from './canonical-json';
 import {
-  CARVE_OUT_BASES, CONTRACT_SCOPES, CONTRACT_WINDOWS, CarveOutBase, ContractCarveOut, ContractScope, ContractTerms, ContractTier, ContractWindow,
-  DISPUTE_FEE_BEARERS, DISPUTE_FEE_BEARER_DEFAULT, DisputeFeeBearer,
+  CARVE_OUT_BASES, CATEGORY_COUNTERS, CATEGORY_COUNTER_DEFAULT, CONTRACT_SCOPES, CONTRACT_WINDOWS, CarveOutBase, CategoryCounter, ContractCarveOut,
+  ContractScope, ContractTerms, ContractTier, ContractWindow, DISPUTE_FEE_BEARERS, DISPUTE_FEE_BEARER_DEFAULT, DisputeFeeBearer, PlatformShareTerms,
 } from './contract-terms';
+import { REVENUE_CATEGORIES, RevenueCategory } from './revenue-category';
 
 export { PARTY_LENGTH_MAXIMUM };
 /** Exported for the API's schema; the parser also refuses the reserved party kinds. */
@@ -64,6 +66,41 @@ function parseScope(input: unknown, field: string): ContractScope {
     throw new ContractInvalid(field, `one of ${CONTRACT_SCOPES.join(', ')} is required`);
   }
   return input as ContractScope;
+}
+
+function parseCategoryCounter(input: unknown, field: string): CategoryCounter {
+  if (input === undefined || input === null) return CATEGORY_COUNTER_DEFAULT;
+  if (typeof input !== 'string' || !(CATEGORY_COUNTERS as readonly string[]).includes(input)) {
+    throw new ContractInvalid(field, `one of ${CATEGORY_COUNTERS.join(', ')} is required (default ${CATEGORY_COUNTER_DEFAULT})`);
+  }
+  return input as CategoryCounter;
+}
+
+/** `{tiers, window, scope}`: the default terms of a platform share, or a category's own. */
+function parsePlatformShareTerms(raw: RawObject, currency: string, field: string): PlatformShareTerms {
+  return {
+    tiers: parseTiers(raw.tiers, currency, `${field}.tiers`),
+    window: parseWindow(raw.window, `${field}.window`),
+    scope: parseScope(raw.scope, `${field}.scope`),
+  };
+}
+
+/** `platformShare.categories`: an object keyed by category, each with terms of its own. Absent, null or {} for none. */
+function parseCategoryTerms(input: unknown, currency: string, field: string): Partial<Record<RevenueCategory, PlatformShareTerms>> {
+  const categories: Partial<Record<RevenueCategory, PlatformShareTerms>> = {};
+  if (input === undefined || input === null) return categories;
+  const object = expectObject(input, field);
+  // A key that names no revenue category (REVENUE_CATEGORIES) is refused like any unknown key.
+  refuseUnknownKeys(object, REVENUE_CATEGORIES, field);
+  // In the set's order, whatever the order of the keys received.
+  for (const category of REVENUE_CATEGORIES) {
+    if (object[category] === undefined) continue;
+    const categoryField = `${field}.${category}`;
+    const raw = expectObject(object[category], categoryField);
+    refuseUnknownKeys(raw, ['tiers', 'window', 'scope'], categoryField);
+    categories[category] = parsePlatformShareTerms(raw, currency, categoryField);
+  }
+  return categories;
 }
 
 function parseHoldDays(input: unknown, field: string): number {
@@ -158,10 +195,10 @@ export function parseContractTerms(raw: unknown, field = 'contract'): ContractTe
 
   const platformShareField = `${field}.platformShare`;
   const platformShareRaw = expectObject(object.platformShare, platformShareField);
-  refuseUnknownKeys(platformShareRaw, ['tiers', 'window', 'scope'], platformShareField);
-  const tiers = parseTiers(platformShareRaw.tiers, currency, `${platformShareField}.tiers`);
-  const window = parseWindow(platformShareRaw.window, `${platformShareField}.window`);
-  const scope = parseScope(platformShareRaw.scope, `${platformShareField}.scope`);
+  refuseUnknownKeys(platformShareRaw, ['tiers', 'window', 'scope', 'counter', 'categories'], platformShareField);
+  const defaultShare = parsePlatformShareTerms(platformShareRaw, currency, platformShareField);
+  const counter = parseCategoryCounter(platformShareRaw.counter, `${platformShareField}.counter`);
+  const categories = parseCategoryTerms(platformShareRaw.categories, currency, `${platformShareField}.categories`);
 
   const rateMultiplier: Rate = object.rateMultiplier === undefined
     ? RATE_HUNDRED_PERCENT
@@ -171,10 +208,11 @@ export function parseContractTerms(raw: unknown, field = 'contract'): ContractTe
   if (object.platformCap !== undefined && object.platformCap !== null) {
     const capField = `${field}.platformCap`;
     const capRaw = expectObject(object.platformCap, capField);
-    refuseUnknownKeys(capRaw, ['amount', 'window'], capField);
+    refuseUnknownKeys(capRaw, ['amount', 'window', 'counter'], capField);
     platformCap = {
       amountMinor: parseMoney(capRaw.amount, currency, { field: `${capField}.amount` }),
       window: parseWindow(capRaw.window, `${capField}.window`),
+      counter: parseCategoryCounter(capRaw.counter, `${capField}.counter`),
     };
   }
 
@@ -194,8 +232,11 @@ export function parseContractTerms(raw: unknown, field = 'contract'): ContractTe
   }
 
   // The 100% limits of docs/domain.md "Contract terms", in units of RATE_DENOMINATOR² so that they are exact.
+  // Every category's tiers count: the highest rate of any of them is what a receipt may pay.
   let highestRateNumerator = 0n;
-  for (const tier of tiers) if (tier.rate.numerator > highestRateNumerator) highestRateNumerator = tier.rate.numerator;
+  for (const share of [defaultShare, ...Object.values(categories)]) {
+    for (const tier of share.tiers) if (tier.rate.numerator > highestRateNumerator) highestRateNumerator = tier.rate.numerator;
+  }
   let basisCarveOutNumerator = 0n;
   let platformCarveOutNumerator = 0n;
   for (const carveOut of carveOuts) {
@@ -213,7 +254,7 @@ export function parseContractTerms(raw: unknown, field = 'contract'): ContractTe
     currency,
     effectiveFrom: effectiveFrom.iso,
     effectiveFromEpochMilliseconds: effectiveFrom.epochMilliseconds,
-    platformShare: { tiers, window, scope },
+    platformShare: { ...defaultShare, counter, categories },
     rateMultiplier,
     platformCap,
     carveOuts,
@@ -254,21 +295,24 @@ export function checkNewContractTerms(terms: ContractTerms, field: string, booki
 /** The canonical document of the terms (see the file comment). Keys are sorted by `canonicalJson`. */
 export function canonicalContractDocument(terms: ContractTerms): ContractTermsDocument {
   const currency = terms.currency;
+  const platformShare = platformShareDocument(terms.platformShare, currency);
+  // Written only when not the default, like disputeFeeBearer below.
+  if (terms.platformShare.counter !== CATEGORY_COUNTER_DEFAULT) platformShare.counter = terms.platformShare.counter;
+  const categoryEntries = Object.entries(terms.platformShare.categories) as [RevenueCategory, PlatformShareTerms][];
+  if (categoryEntries.length > 0) {
+    platformShare.categories = Object.fromEntries(categoryEntries.map(([category, share]) => [category, platformShareDocument(share, currency)]));
+  }
+  let platformCap: Record<string, unknown> | null = null;
+  if (terms.platformCap !== null) {
+    platformCap = { amount: formatMoney(terms.platformCap.amountMinor, currency), window: terms.platformCap.window };
+    if (terms.platformCap.counter !== CATEGORY_COUNTER_DEFAULT) platformCap.counter = terms.platformCap.counter;
+  }
   const document: ContractTermsDocument = {
     currency,
     effectiveFrom: terms.effectiveFrom,
-    platformShare: {
-      tiers: terms.platformShare.tiers.map((tier) => ({
-        upTo: tier.upToMinor === null ? null : formatMoney(tier.upToMinor, currency),
-        rate: formatRate(tier.rate),
-      })),
-      window: terms.platformShare.window,
-      scope: terms.platformShare.scope,
-    },
+    platformShare,
     rateMultiplier: formatRate(terms.rateMultiplier),
-    platformCap: terms.platformCap === null
-      ? null
-      : { amount: formatMoney(terms.platformCap.amountMinor, currency), window: terms.platformCap.window },
+    platformCap,
     carveOuts: terms.carveOuts.map((carveOut) => ({ party: carveOut.party, rate: formatRate(carveOut.rate), of: carveOut.of })),
     holdDays: String(terms.holdDays),
     minimumPayout: formatMoney(terms.minimumPayoutMinor, currency),
@@ -277,6 +321,17 @@ export function canonicalContractDocument(terms: ContractTerms): ContractTermsDo
   if (terms.disputeFeeBearer !== DISPUTE_FEE_BEARER_DEFAULT) document.disputeFeeBearer = terms.disputeFeeBearer;
   if (terms.reserve !== null) document.reserve = { rate: formatRate(terms.reserve.rate), holdDays: String(terms.reserve.holdDays) };
   return document;
+}
+
+function platformShareDocument(share: PlatformShareTerms, currency: string): Record<string, unknown> {
+  return {
+    tiers: share.tiers.map((tier) => ({
+      upTo: tier.upToMinor === null ? null : formatMoney(tier.upToMinor, currency),
+      rate: formatRate(tier.rate),
+    })),
+    window: share.window,
+    scope: share.scope,
+  };
 }
 
 /** SHA-256 hex of the canonical JSON of the canonical document. */

@@ -3,6 +3,7 @@
  * Amounts are bigint minor units of `currency`; rates are exact rationals.
  */
 import { Rate } from '../money/rate';
+import type { RevenueCategory } from './revenue-category';
 
 export type ContractWindow = 'lifetime' | 'calendar_year' | 'calendar_month';
 export type ContractScope = 'app' | 'developer';
@@ -16,6 +17,15 @@ export type DisputeFeeBearer = 'developer' | 'platform';
 export const DISPUTE_FEE_BEARERS: readonly DisputeFeeBearer[] = ['developer', 'platform'];
 export const DISPUTE_FEE_BEARER_DEFAULT: DisputeFeeBearer = 'developer';
 
+/**
+ * What a tier or cap counter counts (docs/domain.md "Revenue categories"): the receipts of
+ * every category (`across_categories`, the default, as before categories existed) or only
+ * those of the receipt's own category (`per_category`).
+ */
+export type CategoryCounter = 'across_categories' | 'per_category';
+export const CATEGORY_COUNTERS: readonly CategoryCounter[] = ['across_categories', 'per_category'];
+export const CATEGORY_COUNTER_DEFAULT: CategoryCounter = 'across_categories';
+
 export type ContractTier = {
   /** Cumulative upper bound (exclusive) in minor units; null for the open-ended last tier. */
   readonly upToMinor: bigint | null;
@@ -28,19 +38,29 @@ export type ContractCarveOut = {
   readonly of: CarveOutBase;
 };
 
+/** The tiers of a platform share and where their counter counts. */
+export type PlatformShareTerms = {
+  readonly tiers: readonly ContractTier[];
+  readonly window: ContractWindow;
+  readonly scope: ContractScope;
+};
+
 export type ContractTerms = {
   readonly currency: string;
   /** Normalised ISO instant. */
   readonly effectiveFrom: string;
   readonly effectiveFromEpochMilliseconds: number;
-  readonly platformShare: {
-    readonly tiers: readonly ContractTier[];
-    readonly window: ContractWindow;
-    readonly scope: ContractScope;
+  /** The default terms: those of every category the contract does not name in `categories`. */
+  readonly platformShare: PlatformShareTerms & {
+    /** Whether the tier counter counts the receipts of every category or of the receipt's own. */
+    readonly counter: CategoryCounter;
+    /** Categories with terms of their own (empty when the contract names none). */
+    readonly categories: Readonly<Partial<Record<RevenueCategory, PlatformShareTerms>>>;
   };
   /** 100% when the contract omits it. */
   readonly rateMultiplier: Rate;
-  readonly platformCap: { readonly amountMinor: bigint; readonly window: ContractWindow } | null;
+  /** Counted in `platformShare.scope`; `counter` as for the tiers. */
+  readonly platformCap: { readonly amountMinor: bigint; readonly window: ContractWindow; readonly counter: CategoryCounter } | null;
   /** In contract order; that order is the line order. */
   readonly carveOuts: readonly ContractCarveOut[];
   readonly holdDays: number;
@@ -53,3 +73,8 @@ export type ContractTerms = {
    */
   readonly reserve: { readonly rate: Rate; readonly holdDays: number } | null;
 };
+
+/** The platform-share terms a receipt of `category` is split by: its own, or the contract's default. */
+export function platformShareTermsOf(terms: ContractTerms, category: RevenueCategory): PlatformShareTerms {
+  return terms.platformShare.categories[category] ?? terms.platformShare;
+}

@@ -30,7 +30,7 @@ const revenueRecorded = (data: Partial<Extract<DeveloperEvent, { type: 'RevenueR
   type: 'RevenueRecorded',
   data: {
     receiptId: 'r-1', appId: 'app-1', developerId: DEVELOPER_ID, currency: 'USD', amountMinor: 200000n,
-    occurredAt: '2026-01-10T00:00:00.000Z', contractVersion: 1, contractHash: version1.hash, splitRuleVersion: SPLIT_RULE_VERSION,
+    occurredAt: '2026-01-10T00:00:00.000Z', category: 'purchase', contractVersion: 1, contractHash: version1.hash, splitRuleVersion: SPLIT_RULE_VERSION,
     lines: [{ party: 'platform', amountMinor: 15000n }, { party: DEVELOPER_PARTY, amountMinor: 185000n }],
     availableAt: '2026-01-24T00:00:00.000Z',
     ...data,
@@ -239,7 +239,7 @@ describe('RefundRevenue', () => {
       type: 'RevenueRefunded',
       data: {
         refundId: 'f-1', receiptId: 'r-1', appId: 'app-1', developerId: DEVELOPER_ID, currency: 'USD', amountMinor: 2000n,
-        occurredAt: '2026-01-11T00:00:00.000Z', contractVersion: 1, contractHash: version1.hash, splitRuleVersion: SPLIT_RULE_VERSION,
+        occurredAt: '2026-01-11T00:00:00.000Z', category: 'purchase', contractVersion: 1, contractHash: version1.hash, splitRuleVersion: SPLIT_RULE_VERSION,
         lines: [{ party: 'platform', amountMinor: 150n }, { party: DEVELOPER_PARTY, amountMinor: 1850n }],
       },
     }]);

@@ -31,6 +31,8 @@ import { sha256Hex } from '../contract/canonical-json';
 import { checkNewContractTerms, parseContractTerms } from '../contract/contract-terms.parser';
 import { contractVersionRecord, selectContractVersionIndex } from '../contract/contract-version.selector';
 import { splitReceipt } from '../split/split-receipt.rule';
+import { platformShareTermsOf } from '../contract/contract-terms';
+import { parseRevenueCategory } from '../contract/revenue-category';
 import { reverseRefund } from '../split/refund-reversal.rule';
 import {
   DeveloperRegistration, DeveloperState, availableBalanceMinor, counterKey, receiptRemainingMinor, scopeKey, windowKey,
@@ -166,14 +168,16 @@ function decideRecordRevenue(command: RecordRevenue, state: DeveloperState, book
   const currency = parseCurrency(data.currency, 'currency');
   const amountMinor = parseMoney(data.amount, currency, { field: 'amount' });
   const occurredAt = parseOccurredTime(data.occurredAt, 'occurredAt', booking);
+  const category = parseRevenueCategory(data.category, 'category');
   const registration = requireRegistration(state, null);
   const app = state.apps.get(appId);
   if (app === undefined) throw new UnknownApp(appId);
 
   const existing = state.receipts.get(receiptId);
   if (existing !== undefined) {
+    // A retry that names another category is another receipt: refused like any differing field.
     const identical = existing.appId === appId && existing.currency === currency
-      && existing.amountMinor === amountMinor && existing.occurredAt === occurredAt.iso;
+      && existing.amountMinor === amountMinor && existing.occurredAt === occurredAt.iso && existing.category === category;
     if (identical) return [];
     throw new DuplicateReceipt(receiptId);
   }
@@ -185,15 +189,22 @@ function decideRecordRevenue(command: RecordRevenue, state: DeveloperState, book
   const version = app.versions[versionIndex]!;
   const terms = version.terms;
 
-  const tierKey = counterKey(scopeKey(terms.platformShare.scope, appId), currency, windowKey(terms.platformShare.window, occurredAt.iso));
+  // The tiers of the receipt's category count in that category's window and scope; the cap
+  // counts in the contract's default scope. Each counter counts every category or only this
+  // one, as the contract's `counter` settings say.
+  const share = platformShareTermsOf(terms, category);
+  const tierCategory = terms.platformShare.counter === 'per_category' ? category : null;
+  const tierKey = counterKey(scopeKey(share.scope, appId), currency, windowKey(share.window, occurredAt.iso), tierCategory);
   const tierCounterMinor = state.tierCounters.get(tierKey) ?? 0n;
   let capUsageMinor = 0n;
   if (terms.platformCap !== null) {
-    const capKey = counterKey(scopeKey(terms.platformShare.scope, appId), currency, windowKey(terms.platformCap.window, occurredAt.iso));
+    const capCategory = terms.platformCap.counter === 'per_category' ? category : null;
+    const capKey = counterKey(scopeKey(terms.platformShare.scope, appId), currency, windowKey(terms.platformCap.window, occurredAt.iso), capCategory);
     capUsageMinor = state.capUsageCounters.get(capKey) ?? 0n;
   }
   const split = splitReceipt({
     terms,
+    category,
     developerId: registration.developerId,
     basisMinor: amountMinor,
     tierCounterMinor,
@@ -209,6 +220,7 @@ function decideRecordRevenue(command: RecordRevenue, state: DeveloperState, book
       currency,
       amountMinor,
       occurredAt: occurredAt.iso,
+      category,
       contractVersion: version.record.version,
       contractHash: version.record.hash,
       splitRuleVersion: SPLIT_RULE_VERSION,
@@ -262,6 +274,7 @@ function decideRefundRevenue(command: RefundRevenue, state: DeveloperState, book
       currency: receipt.currency,
       amountMinor,
       occurredAt: occurredAt.iso,
+      category: receipt.category,
       contractVersion: receipt.contractVersion,
       contractHash: version.record.hash,
       splitRuleVersion: SPLIT_RULE_VERSION,

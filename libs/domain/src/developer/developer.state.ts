@@ -9,7 +9,8 @@
  *
  * Counters (steps 1 and 4 of the split rule) are kept per scope key × currency × window key
  * for every window at once (lifetime, calendar year, calendar month) and both scopes (the
- * app, the developer), so that any contract version reads its counter in O(1).
+ * app, the developer), across categories and for the receipt's category apart, so that any
+ * contract version reads its counter in O(1) whatever its `counter` settings.
  */
 import { assertInvariant } from '../domain.errors';
 import {
@@ -17,6 +18,7 @@ import {
 } from '../ledger.events';
 import type { PersonalText } from './personal-data';
 import { ContractScope, ContractTerms, ContractWindow } from '../contract/contract-terms';
+import type { RevenueCategory } from '../contract/revenue-category';
 import { parseContractTerms } from '../contract/contract-terms.parser';
 
 export type DeveloperRegistration = {
@@ -56,6 +58,7 @@ export type ReceiptState = {
   readonly amountMinor: bigint;
   readonly occurredAt: string;
   readonly occurredAtEpochMilliseconds: number;
+  readonly category: RevenueCategory;
   readonly contractVersion: number;
   /**
    * The parties of the split as recorded, in line order. One array is shared by every
@@ -142,7 +145,7 @@ export type DeveloperState = {
   readonly apps: Map<string, AppState>;
   readonly receipts: Map<string, ReceiptState>;
   readonly refunds: Map<string, RefundState>;
-  /** Σ bases, by `counterKey(scopeKey, currency, windowKey)`. */
+  /** Σ bases, by `counterKey(scopeKey, currency, windowKey)` (all categories) and by `counterKey(…, category)` (one). */
   readonly tierCounters: Map<string, bigint>;
   /** Σ platform shares after cap (P), by the same keys. */
   readonly capUsageCounters: Map<string, bigint>;
@@ -186,8 +189,12 @@ export function windowKey(window: ContractWindow, occurredAtIso: string): string
   return occurredAtIso.slice(0, 7);
 }
 
-export function counterKey(scope: string, currency: string, window: string): string {
-  return `${scope}|${currency}|${window}`;
+/**
+ * The key of a counter: across categories without `category`, of that category alone with it.
+ * The two kinds never collide: an across key starts with its scope (`app:` or `developer`).
+ */
+export function counterKey(scope: string, currency: string, window: string, category: RevenueCategory | null = null): string {
+  return category === null ? `${scope}|${currency}|${window}` : `${category}|${scope}|${currency}|${window}`;
 }
 
 function addToCounter(counters: Map<string, bigint>, key: string, amountMinor: bigint): void {
@@ -311,6 +318,7 @@ function evolveRevenueRecorded(state: DeveloperState, data: RevenueRecorded['dat
     amountMinor: data.amountMinor,
     occurredAt: data.occurredAt,
     occurredAtEpochMilliseconds,
+    category: data.category,
     contractVersion: data.contractVersion,
     parties,
     remainingMinor,
@@ -335,9 +343,14 @@ function evolveRevenueRecorded(state: DeveloperState, data: RevenueRecorded['dat
   const appScope = `app:${data.appId}`;
   for (const scope of [appScope, DEVELOPER_SCOPE_KEY]) {
     for (const window of ['lifetime', year, month]) {
-      const key = counterKey(scope, currency, window);
-      addToCounter(state.tierCounters, key, data.amountMinor);
-      if (platformShareMinor !== 0n) addToCounter(state.capUsageCounters, key, platformShareMinor);
+      const acrossKey = counterKey(scope, currency, window);
+      const categoryKey = counterKey(scope, currency, window, data.category);
+      addToCounter(state.tierCounters, acrossKey, data.amountMinor);
+      addToCounter(state.tierCounters, categoryKey, data.amountMinor);
+      if (platformShareMinor !== 0n) {
+        addToCounter(state.capUsageCounters, acrossKey, platformShareMinor);
+        addToCounter(state.capUsageCounters, categoryKey, platformShareMinor);
+      }
     }
   }
 

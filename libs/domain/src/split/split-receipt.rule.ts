@@ -2,19 +2,24 @@
  * The split rule of docs/domain.md, steps 1–6, version `SPLIT_RULE_VERSION`. Pure and exact:
  * bigint minor units and rationals over RATE_DENOMINATOR, no JS number touches money.
  *
- * The caller supplies the counters of step 1 (C) and step 4 (U); the rule does the rest.
+ * The caller supplies the counters of step 1 (C) and step 4 (U), counted as the contract's
+ * `counter` settings say (across categories or per category); the rule does the rest, with
+ * the tiers of the receipt's category (its own in `platformShare.categories`, or the default).
  * It is the hot path of an import (a million receipts), so it allocates only the result.
  */
 import { assertInvariant } from '../domain.errors';
 import { SplitLine } from '../ledger.events';
 import { RATE_DENOMINATOR } from '../money/rate';
-import { ContractTerms } from '../contract/contract-terms';
+import { ContractTerms, platformShareTermsOf } from '../contract/contract-terms';
+import { REVENUE_CATEGORY_DEFAULT, RevenueCategory } from '../contract/revenue-category';
 
 const EXACT_SHARE_DENOMINATOR = RATE_DENOMINATOR * RATE_DENOMINATOR;
 
 export type SplitReceiptInput = {
   readonly terms: ContractTerms;
   readonly developerId: string;
+  /** Whose tiers apply: the category's own terms, or the default ones. `purchase` when absent. */
+  readonly category?: RevenueCategory;
   /** B: the receipt amount in minor units, positive. */
   readonly basisMinor: bigint;
   /** C: the bases of the receipts counted before this one in the tier window and scope. */
@@ -46,7 +51,7 @@ export function splitReceipt(input: SplitReceiptInput): SplitReceiptResult {
   // Step 2: marginal tiers over [C, C + B).
   const windowStartMinor = tierCounterMinor;
   const windowEndMinor = tierCounterMinor + basisMinor;
-  const tiers = terms.platformShare.tiers;
+  const tiers = platformShareTermsOf(terms, input.category ?? REVENUE_CATEGORY_DEFAULT).tiers;
   let tierLowerMinor = 0n;
   let weightedRateSum = 0n; // Σ |overlap| × rate numerator
   for (let index = 0; index < tiers.length; index += 1) {

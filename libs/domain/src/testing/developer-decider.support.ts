@@ -53,8 +53,9 @@ export const amendContract = (appId: string, contract: unknown): DeveloperComman
   type: 'AmendContract', data: { appId, contract },
 });
 
-export const recordRevenue = (receiptId: string, appId: string, amount: string, occurredAt: string, currency = 'USD'): DeveloperCommand => ({
-  type: 'RecordRevenue', data: { receiptId, appId, amount, currency, occurredAt },
+/** `category` is left out of the command when not given, as a client that never heard of categories sends it. */
+export const recordRevenue = (receiptId: string, appId: string, amount: string, occurredAt: string, currency = 'USD', category?: unknown): DeveloperCommand => ({
+  type: 'RecordRevenue', data: { receiptId, appId, amount, currency, occurredAt, ...(category === undefined ? {} : { category: category as string }) },
 });
 
 export const refundRevenue = (refundId: string, receiptId: string, amount: string, occurredAt: string): DeveloperCommand => ({

@@ -8,7 +8,13 @@ import { formatMoney, type DeveloperCommand, type DeveloperEvent } from '@rsi/do
 export function commandBehind(event: DeveloperEvent): DeveloperCommand | null {
   if (event.type === 'RevenueRecorded') {
     const data = event.data;
-    return { type: 'RecordRevenue', data: { receiptId: data.receiptId, appId: data.appId, amount: formatMoney(data.amountMinor, data.currency), currency: data.currency, occurredAt: data.occurredAt } };
+    return {
+      type: 'RecordRevenue',
+      data: {
+        receiptId: data.receiptId, appId: data.appId, amount: formatMoney(data.amountMinor, data.currency), currency: data.currency, occurredAt: data.occurredAt,
+        category: data.category,
+      },
+    };
   }
   if (event.type === 'RevenueRefunded') {
     const data = event.data;

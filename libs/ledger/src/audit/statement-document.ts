@@ -41,6 +41,8 @@ export type StatementDocumentLine = {
   availableAt: string | null;
   contractVersion: number | null;
   contractHash: string | null;
+  /** Revenue category of a receipt or refund line; null on other lines (and on lines of statements issued before categories). */
+  category: string | null;
   eventId: string;
   eventHash: string;
   leafIndex: number | null;
@@ -149,7 +151,7 @@ export function statementDocumentOf(statement: DeveloperStatement): StatementDoc
       platformShare: shares === null ? null : formatMoney(shares.platformMinor, currency),
       carveOuts: shares === null ? null : formatMoney(shares.carveOutsMinor, currency),
       occurredAt: line.occurredAt, bookedAt: line.bookedAt, late: line.occurredAt < statement.periodStart,
-      availableAt: line.availableAt, contractVersion: line.contractVersion, contractHash: line.contractHash,
+      availableAt: line.availableAt, contractVersion: line.contractVersion, contractHash: line.contractHash, category: line.category ?? null,
       eventId: line.eventId, eventHash: line.eventHash, leafIndex: line.leafIndex,
     };
     const totals = totalsOf(currency);

@@ -12,7 +12,7 @@ export function statementAsJson(statement: DeveloperStatement): string {
 
 const CSV_COLUMNS = [
   'kind', 'bookedAt', 'occurredAt', 'reference', 'appId', 'receiptId', 'currency', 'amount', 'grossAmount', 'availableAt',
-  'contractVersion', 'contractHash', 'eventId', 'eventHash', 'leafIndex', 'sealPeriod', 'merkleRoot',
+  'contractVersion', 'contractHash', 'eventId', 'eventHash', 'leafIndex', 'sealPeriod', 'merkleRoot', 'category',
 ];
 
 /**
@@ -30,6 +30,7 @@ export function statementAsCsv(statement: DeveloperStatement): string {
     text += csvRow([
       line.kind, line.bookedAt, line.occurredAt, line.reference, line.appId, line.receiptId, line.currency, line.amount, line.grossAmount,
       line.availableAt, line.contractVersion, line.contractHash, line.eventId, line.eventHash, line.leafIndex, line.sealPeriod, line.merkleRoot,
+      line.category,
     ]);
   }
   for (const balance of statement.balances) {
@@ -79,7 +80,8 @@ function linesHtml(lines: readonly StatementDocumentLine[], withShares: boolean)
   const amountColumns = withShares ? [4, 5, 6, 7] : [4, 5];
   return htmlTable(headers, lines.map((line) => [
     `${timeHtml(line.bookedAt)}${line.late ? `<div class="late">occurred ${timeHtml(line.occurredAt)} (late)</div>` : ''}`,
-    escapeHtml(line.kindLabel), `<code>${escapeHtml(line.reference)}</code>`, escapeHtml(line.appId ?? ''), amountHtml(line.grossAmount),
+    // A purchase is what a receipt is unless it says otherwise: only the other categories are named.
+    `${escapeHtml(line.kindLabel)}${line.category !== null && line.category !== 'purchase' ? `<div class="muted">${escapeHtml(line.category)}</div>` : ''}`, `<code>${escapeHtml(line.reference)}</code>`, escapeHtml(line.appId ?? ''), amountHtml(line.grossAmount),
     ...(withShares ? [amountHtml(line.platformShare), amountHtml(line.carveOuts)] : []), amountHtml(line.amount),
     line.contractVersion === null ? '' : `v${line.contractVersion} ${hashHtml(line.contractHash)}`, hashHtml(line.eventHash),
   ]), new Set(amountColumns));

@@ -32,6 +32,8 @@ export type StatementFigures = {
   availableAt: string | null;
   contractVersion: number | null;
   contractHash: string | null;
+  /** The revenue category of a receipt credit or refund debit (of its receipt); null on other lines. */
+  category: string | null;
 };
 
 /**
@@ -93,17 +95,17 @@ function unorderedFiguresOf(event: DeveloperEvent, bookedAt: string): StatementF
   const effect = balanceEffectOf(event);
   if (effect === null) return null;
   const money = (amountMinor: bigint) => formatMoney(amountMinor, effect.currency);
-  const common = { currency: effect.currency, amount: money(effect.amountMinor), bookedAt };
+  const common = { currency: effect.currency, amount: money(effect.amountMinor), bookedAt, category: null };
   switch (event.type) {
     case 'RevenueRecorded': return {
       ...common, kind: 'receipt_credit', reference: event.data.receiptId, appId: event.data.appId, receiptId: event.data.receiptId,
       grossAmount: money(event.data.amountMinor), occurredAt: event.data.occurredAt, availableAt: event.data.availableAt,
-      contractVersion: event.data.contractVersion, contractHash: event.data.contractHash,
+      contractVersion: event.data.contractVersion, contractHash: event.data.contractHash, category: event.data.category,
     };
     case 'RevenueRefunded': return {
       ...common, kind: 'refund_debit', reference: event.data.refundId, appId: event.data.appId, receiptId: event.data.receiptId,
       grossAmount: money(event.data.amountMinor), occurredAt: event.data.occurredAt, availableAt: null,
-      contractVersion: event.data.contractVersion, contractHash: event.data.contractHash,
+      contractVersion: event.data.contractVersion, contractHash: event.data.contractHash, category: event.data.category,
     };
     case 'PayoutRequested': return {
       ...common, kind: 'payout_requested', reference: event.data.payoutId, appId: null, receiptId: null,
@@ -139,7 +141,19 @@ export function statementFiguresOf(body: EventBody, bookedAt: string): { figures
 
 export const STATEMENT_FIGURE_FIELDS: readonly (keyof StatementFigures)[] = [
   'kind', 'reference', 'appId', 'receiptId', 'currency', 'amount', 'grossAmount', 'occurredAt', 'bookedAt', 'availableAt', 'contractVersion', 'contractHash',
+  'category',
 ];
+
+/**
+ * Whether a line's figure is the one that follows from its event. `category` came after the
+ * first statements were issued: a line without it (a statement issued before categories) is
+ * taken as saying `purchase` on a receipt or refund line and nothing on others, which is what
+ * every event of that time was; a line that states a category must state the event's.
+ */
+export function statementFigureMatches(line: Partial<Record<keyof StatementFigures, unknown>>, figures: StatementFigures, field: keyof StatementFigures): boolean {
+  if (field === 'category' && !Object.prototype.hasOwnProperty.call(line, 'category')) return figures.category === null || figures.category === 'purchase';
+  return line[field] === figures[field];
+}
 
 /** A decimal string as formatted by `formatMoney` back to minor units, or null if it is not one. */
 export function minorOfDecimal(text: unknown, currency: string): bigint | null {

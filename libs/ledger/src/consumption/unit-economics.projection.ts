@@ -7,7 +7,7 @@ import type { RecordedEvent } from '@rsi/event-store';
 import type { ProjectionContext, ProjectionHandler } from '@rsi/projections';
 import { bulkInsert, quoteIdentifier } from '@rsi/projections';
 import {
-  CONSUMPTION_DAILY_TABLE, CONSUMPTION_LATEST_TABLE, PRICE_BOOKS_TABLE, UNIT_ECONOMICS_MONTHLY_TABLE, UNIT_ECONOMICS_TABLES,
+  CONSUMPTION_DAILY_TABLE, CONSUMPTION_LATEST_TABLE, PRICE_BOOKS_TABLE, REVENUE_CATEGORY_MONTHLY_TABLE, UNIT_ECONOMICS_MONTHLY_TABLE, UNIT_ECONOMICS_TABLES,
 } from './unit-economics.tables';
 
 type MeterPrices = { listPricePicounits: bigint; unitCostPicounits: bigint };
@@ -35,7 +35,8 @@ type MonthlyDelta = {
  * - `consumption_latest`: the latest consumption occurredAt per currency (the price-book rule);
  * - `unit_economics_monthly`: per app and UTC month of occurredAt, in the contract currency,
  *   revenue-side sums in minor units and consumption priced EXACTLY (numeric(60,21), major
- *   units) by the price book each record names. Rounding to the minor unit happens once per
+ *   units) by the price book each record names;
+ * - `revenue_category_monthly`: the revenue side of the above per revenue category. Rounding to the minor unit happens once per
  *   figure at read time (`unit-economics.read.ts`), never here, so sums never drift.
  */
 export class UnitEconomicsProjection implements ProjectionHandler {
@@ -48,17 +49,19 @@ export class UnitEconomicsProjection implements ProjectionHandler {
     const priceBookRows = PRICE_BOOKS_TABLE.rows();
     const daily = new Map<string, DailyDelta>();
     const monthly = new Map<string, MonthlyDelta>();
+    const categoryMonthly = new Map<string, MonthlyDelta>();
     const latestByCurrency = new Map<string, string>();
 
-    const monthlyOf = (appId: string, month: string, developerId: string, currency: string): MonthlyDelta => {
-      const key = `${appId}\u0000${month}`;
-      let delta = monthly.get(key);
+    const monthlyOf = (appId: string, month: string, developerId: string, currency: string, category: string | null = null): MonthlyDelta => {
+      const key = category === null ? `${appId}\u0000${month}` : `${appId}\u0000${month}\u0000${category}`;
+      const deltas = category === null ? monthly : categoryMonthly;
+      let delta = deltas.get(key);
       if (!delta) {
         delta = {
           developerId, currency, grossRevenueMinor: 0n, refundsMinor: 0n, platformSplitMinor: 0n, platformReversedMinor: 0n,
           carveOutsSplitMinor: 0n, carveOutsReversedMinor: 0n, payPerUseZeptounits: 0n, infrastructureCostZeptounits: 0n,
         };
-        monthly.set(key, delta);
+        deltas.set(key, delta);
       }
       if (delta.currency !== currency) throw new Error(`invariant: app ${appId} has figures in ${delta.currency} and ${currency}`);
       return delta;
@@ -100,15 +103,17 @@ export class UnitEconomicsProjection implements ProjectionHandler {
           if (line.party === 'platform') platformMinor += line.amountMinor;
           else if (line.party !== developerParty) carveOutsMinor += line.amountMinor;
         }
-        const delta = monthlyOf(data.appId, data.occurredAt.slice(0, 7), data.developerId, data.currency);
-        if (event.type === 'RevenueRecorded') {
-          delta.grossRevenueMinor += data.amountMinor;
-          delta.platformSplitMinor += platformMinor;
-          delta.carveOutsSplitMinor += carveOutsMinor;
-        } else {
-          delta.refundsMinor += data.amountMinor;
-          delta.platformReversedMinor += platformMinor;
-          delta.carveOutsReversedMinor += carveOutsMinor;
+        const month = data.occurredAt.slice(0, 7);
+        for (const delta of [monthlyOf(data.appId, month, data.developerId, data.currency), monthlyOf(data.appId, month, data.developerId, data.currency, data.category)]) {
+          if (event.type === 'RevenueRecorded') {
+            delta.grossRevenueMinor += data.amountMinor;
+            delta.platformSplitMinor += platformMinor;
+            delta.carveOutsSplitMinor += carveOutsMinor;
+          } else {
+            delta.refundsMinor += data.amountMinor;
+            delta.platformReversedMinor += platformMinor;
+            delta.carveOutsReversedMinor += carveOutsMinor;
+          }
         }
         continue;
       }
@@ -171,6 +176,25 @@ export class UnitEconomicsProjection implements ProjectionHandler {
           carve_outs_reversed_minor = unit_economics_monthly.carve_outs_reversed_minor + EXCLUDED.carve_outs_reversed_minor,
           pay_per_use_exact = unit_economics_monthly.pay_per_use_exact + EXCLUDED.pay_per_use_exact,
           infrastructure_cost_exact = unit_economics_monthly.infrastructure_cost_exact + EXCLUDED.infrastructure_cost_exact`);
+    }
+    if (categoryMonthly.size > 0) {
+      const rows = REVENUE_CATEGORY_MONTHLY_TABLE.rows();
+      for (const [key, delta] of categoryMonthly) {
+        const [appId, month, category] = key.split('\u0000');
+        rows.add({
+          app_id: appId!, month: month!, category: category!, developer_id: delta.developerId, currency: delta.currency,
+          gross_revenue_minor: delta.grossRevenueMinor, refunds_minor: delta.refundsMinor,
+          platform_split_minor: delta.platformSplitMinor, platform_reversed_minor: delta.platformReversedMinor,
+          carve_outs_split_minor: delta.carveOutsSplitMinor, carve_outs_reversed_minor: delta.carveOutsReversedMinor,
+        });
+      }
+      await bulkInsert(context, rows, `ON CONFLICT (app_id, month, category) DO UPDATE SET
+          gross_revenue_minor = revenue_category_monthly.gross_revenue_minor + EXCLUDED.gross_revenue_minor,
+          refunds_minor = revenue_category_monthly.refunds_minor + EXCLUDED.refunds_minor,
+          platform_split_minor = revenue_category_monthly.platform_split_minor + EXCLUDED.platform_split_minor,
+          platform_reversed_minor = revenue_category_monthly.platform_reversed_minor + EXCLUDED.platform_reversed_minor,
+          carve_outs_split_minor = revenue_category_monthly.carve_outs_split_minor + EXCLUDED.carve_outs_split_minor,
+          carve_outs_reversed_minor = revenue_category_monthly.carve_outs_reversed_minor + EXCLUDED.carve_outs_reversed_minor`);
     }
   }
 

@@ -92,9 +92,42 @@ const PRICE_BOOKS_EXPORT: ExportDefinition = {
   }),
 };
 
+/**
+ * Revenue per app, UTC month and revenue category (docs/domain.md "Revenue categories"): the
+ * revenue side of unit economics split by category. Net figures are split less reversals.
+ */
+export const REVENUE_CATEGORIES_SQL = `SELECT app_id, developer_id, currency, month, category, gross_revenue_minor::text AS gross_revenue_minor, refunds_minor::text AS refunds_minor,
+               (platform_split_minor - platform_reversed_minor)::text AS platform_share_minor,
+               (carve_outs_split_minor - carve_outs_reversed_minor)::text AS carve_outs_minor,
+               (gross_revenue_minor - refunds_minor - (platform_split_minor - platform_reversed_minor) - (carve_outs_split_minor - carve_outs_reversed_minor))::text AS developer_share_minor
+          FROM revenue_category_monthly
+         WHERE ($1::timestamptz IS NULL OR month >= to_char($1::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM'))
+           AND ($2::timestamptz IS NULL OR month < to_char($2::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM')) AND $3::timestamptz IS NOT NULL`;
+
+export const REVENUE_CATEGORY_COLUMNS = [
+  'appId', 'developerId', 'currency', 'month', 'category', 'grossRevenue', 'refunds', 'platformShare', 'carveOuts', 'developerShare',
+] as const;
+
+/** The figures of one app-month-category (a row of REVENUE_CATEGORIES_SQL), exact in minor units. */
+export function revenueCategoryFiguresOf(row: UnitEconomicsRow): Record<(typeof REVENUE_CATEGORY_COLUMNS)[number], string> {
+  const money = (column: string) => formatMoney(BigInt(row[column]!), row.currency!);
+  return {
+    appId: row.app_id!, developerId: row.developer_id!, currency: row.currency!, month: row.month!, category: row.category!,
+    grossRevenue: money('gross_revenue_minor'), refunds: money('refunds_minor'), platformShare: money('platform_share_minor'),
+    carveOuts: money('carve_outs_minor'), developerShare: money('developer_share_minor'),
+  };
+}
+
+const REVENUE_CATEGORIES_EXPORT: ExportDefinition = {
+  sql: `${REVENUE_CATEGORIES_SQL} ORDER BY app_id, month, category`,
+  columns: [...REVENUE_CATEGORY_COLUMNS],
+  toObject: (row) => revenueCategoryFiguresOf(row),
+};
+
 /** Consumption and unit economics' exports, all over the `unit-economics` projection's tables. */
 export const CONSUMPTION_EXPORTS: Readonly<Record<string, ExportDefinition>> = {
   consumption: { ...CONSUMPTION_EXPORT, projection: 'unit-economics' },
   'unit-economics': { ...UNIT_ECONOMICS_EXPORT, projection: 'unit-economics' },
   'price-books': { ...PRICE_BOOKS_EXPORT, projection: 'unit-economics' },
+  'revenue-categories': { ...REVENUE_CATEGORIES_EXPORT, projection: 'unit-economics' },
 };

@@ -31,5 +31,18 @@ export const UNIT_ECONOMICS_MONTHLY_TABLE = defineTable('unit_economics_monthly'
   ['infrastructure_cost_exact', 'decimal'],
 ]);
 
+/**
+ * The revenue side of unit_economics_monthly per revenue category (migration 0017): per app,
+ * UTC month of occurredAt and category, in minor units of the contract currency. Its rows of
+ * an app-month sum to that app-month's revenue figures in unit_economics_monthly.
+ */
+export const REVENUE_CATEGORY_MONTHLY_TABLE = defineTable('revenue_category_monthly', [
+  ['app_id', 'text'], ['month', 'char'], ['category', 'text'], ['developer_id', 'text'], ['currency', 'text'], ['gross_revenue_minor', 'numeric'],
+  ['refunds_minor', 'numeric'], ['platform_split_minor', 'numeric'], ['platform_reversed_minor', 'numeric'],
+  ['carve_outs_split_minor', 'numeric'], ['carve_outs_reversed_minor', 'numeric'],
+]);
+
 /** In creation order, for replay into fresh tables (`ProjectionHandler.tables`). */
-export const UNIT_ECONOMICS_TABLES = [PRICE_BOOKS_TABLE, CONSUMPTION_DAILY_TABLE, CONSUMPTION_LATEST_TABLE, UNIT_ECONOMICS_MONTHLY_TABLE] as const;
+export const UNIT_ECONOMICS_TABLES = [
+  PRICE_BOOKS_TABLE, CONSUMPTION_DAILY_TABLE, CONSUMPTION_LATEST_TABLE, UNIT_ECONOMICS_MONTHLY_TABLE, REVENUE_CATEGORY_MONTHLY_TABLE,
+] as const;

@@ -16,24 +16,25 @@ const TIME_FILTER = (column: string) => `($1::timestamptz IS NULL OR ${column} >
 export const DEVELOPER_LEDGER_EXPORTS: Readonly<Record<string, ExportDefinition>> = {
   splits: {
     sql: `SELECT receipt_id, app_id, developer_id, currency, amount_minor::text AS amount_minor, occurred_at::text AS occurred_at,
-                 recorded_at::text AS recorded_at, contract_version::text AS contract_version, contract_hash, lines::text AS lines
+                 recorded_at::text AS recorded_at, contract_version::text AS contract_version, contract_hash, lines::text AS lines, category
             FROM splits WHERE ${TIME_FILTER('occurred_at')} ORDER BY commit_position, prepare_position`,
-    columns: ['receiptId', 'appId', 'developerId', 'currency', 'amount', 'occurredAt', 'recordedAt', 'contractVersion', 'contractHash', 'lines'],
+    // `category` (revenue categories, migration 0017) is appended after the columns of earlier versions.
+    columns: ['receiptId', 'appId', 'developerId', 'currency', 'amount', 'occurredAt', 'recordedAt', 'contractVersion', 'contractHash', 'lines', 'category'],
     toObject: (row) => ({
       receiptId: row.receipt_id, appId: row.app_id, developerId: row.developer_id, currency: row.currency,
       amount: formatMoney(BigInt(row.amount_minor!), row.currency!), occurredAt: isoOf(row.occurred_at), recordedAt: isoOf(row.recorded_at),
-      contractVersion: Number(row.contract_version), contractHash: row.contract_hash, lines: linesOut(row.lines, row.currency!),
+      contractVersion: Number(row.contract_version), contractHash: row.contract_hash, lines: linesOut(row.lines, row.currency!), category: row.category,
     }),
   },
   refunds: {
     sql: `SELECT refund_id, receipt_id, app_id, developer_id, currency, amount_minor::text AS amount_minor, occurred_at::text AS occurred_at,
-                 recorded_at::text AS recorded_at, contract_version::text AS contract_version, contract_hash, lines::text AS lines
+                 recorded_at::text AS recorded_at, contract_version::text AS contract_version, contract_hash, lines::text AS lines, category
             FROM refunds WHERE ${TIME_FILTER('occurred_at')} ORDER BY commit_position, prepare_position`,
-    columns: ['refundId', 'receiptId', 'appId', 'developerId', 'currency', 'amount', 'occurredAt', 'recordedAt', 'contractVersion', 'contractHash', 'lines'],
+    columns: ['refundId', 'receiptId', 'appId', 'developerId', 'currency', 'amount', 'occurredAt', 'recordedAt', 'contractVersion', 'contractHash', 'lines', 'category'],
     toObject: (row) => ({
       refundId: row.refund_id, receiptId: row.receipt_id, appId: row.app_id, developerId: row.developer_id, currency: row.currency,
       amount: formatMoney(BigInt(row.amount_minor!), row.currency!), occurredAt: isoOf(row.occurred_at), recordedAt: isoOf(row.recorded_at),
-      contractVersion: Number(row.contract_version), contractHash: row.contract_hash, lines: linesOut(row.lines, row.currency!),
+      contractVersion: Number(row.contract_version), contractHash: row.contract_hash, lines: linesOut(row.lines, row.currency!), category: row.category,
     }),
   },
   balances: {
@@ -119,14 +120,15 @@ export const DEVELOPER_LEDGER_EXPORTS: Readonly<Record<string, ExportDefinition>
     // The view unnests ledger_postings (one row per event) into one row per posting.
     sql: `SELECT event_id::text AS event_id, posting_index::text AS posting_index, commit_position::text AS commit_position,
                  prepare_position::text AS prepare_position, event_type, account, currency, amount_minor::text AS amount_minor,
-                 occurred_at::text AS occurred_at, recorded_at::text AS recorded_at
+                 occurred_at::text AS occurred_at, recorded_at::text AS recorded_at, category
             FROM ledger_entries WHERE ${TIME_FILTER('occurred_at')}
            ORDER BY commit_position, prepare_position, posting_index`,
-    columns: ['eventId', 'postingIndex', 'commitPosition', 'preparePosition', 'eventType', 'account', 'currency', 'amount', 'occurredAt', 'recordedAt'],
+    // `category`: the revenue category of a receipt's or refund's postings, null for other events (appended, migration 0017).
+    columns: ['eventId', 'postingIndex', 'commitPosition', 'preparePosition', 'eventType', 'account', 'currency', 'amount', 'occurredAt', 'recordedAt', 'category'],
     toObject: (row) => ({
       eventId: row.event_id, postingIndex: Number(row.posting_index), commitPosition: row.commit_position, preparePosition: row.prepare_position,
       eventType: row.event_type, account: row.account, currency: row.currency, amount: formatMoney(BigInt(row.amount_minor!), row.currency!),
-      occurredAt: isoOf(row.occurred_at), recordedAt: isoOf(row.recorded_at),
+      occurredAt: isoOf(row.occurred_at), recordedAt: isoOf(row.recorded_at), category: row.category,
     }),
   },
 };

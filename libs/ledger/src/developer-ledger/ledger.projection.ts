@@ -223,6 +223,7 @@ export class LedgerProjection implements ProjectionHandler {
             contract_version: data.contractVersion, contract_hash: data.contractHash, split_rule_version: data.splitRuleVersion,
             platform_minor: platformMinor, developer_minor: developerMinor, lines: linesJson(data.lines), event_id: recorded.eventId,
             commit_position: commit, prepare_position: prepare, reserve_minor: data.reserveMinor ?? 0n, reserve_released_at: data.reserveReleasedAt ?? null,
+            category: data.category,
           });
           balanceDelta(data.developerId, data.currency).creditedMinor += developerMinor;
           const month = data.occurredAt.slice(0, 7);
@@ -241,7 +242,7 @@ export class LedgerProjection implements ProjectionHandler {
             currency: data.currency, amount_minor: data.amountMinor, occurred_at: data.occurredAt, recorded_at: recordedAt,
             contract_version: data.contractVersion, contract_hash: data.contractHash, split_rule_version: data.splitRuleVersion,
             developer_minor: developerMinor, lines: linesJson(data.lines), event_id: recorded.eventId,
-            commit_position: commit, prepare_position: prepare,
+            commit_position: commit, prepare_position: prepare, category: data.category,
           });
           balanceDelta(data.developerId, data.currency).refundedMinor += developerMinor;
           const month = data.occurredAt.slice(0, 7);
@@ -328,6 +329,8 @@ export class LedgerProjection implements ProjectionHandler {
           commit_position: commit, prepare_position: prepare, event_id: recorded.eventId, event_type: event.type, currency,
           accounts: postings.map((posting) => posting.account), amounts_minor: postings.map((posting) => posting.amountMinor),
           occurred_at: occurredAt, recorded_at: recordedAt,
+          // Only what is not a purchase: the view ledger_entries says purchase for the rest (migration 0017).
+          category: (event.type === 'RevenueRecorded' || event.type === 'RevenueRefunded') && event.data.category !== 'purchase' ? event.data.category : null,
         });
       }
     }

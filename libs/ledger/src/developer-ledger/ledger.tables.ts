@@ -30,6 +30,8 @@ export const SPLITS_TABLE = defineTable('splits', [
   ['lines', 'jsonb'], ['event_id', 'uuid'], ['commit_position', 'numeric'], ['prepare_position', 'numeric'],
   // Rolling reserve (migration 0014): the part of developer_minor held until reserve_released_at.
   ['reserve_minor', 'numeric'], ['reserve_released_at', 'timestamptz?'],
+  // Revenue category (migration 0017): purchase, subscription or advertising.
+  ['category', 'text'],
 ]);
 
 export const REFUNDS_TABLE = defineTable('refunds', [
@@ -37,6 +39,8 @@ export const REFUNDS_TABLE = defineTable('refunds', [
   ['amount_minor', 'numeric'], ['occurred_at', 'timestamptz'], ['recorded_at', 'timestamptz'], ['contract_version', 'int4'],
   ['contract_hash', 'char'], ['split_rule_version', 'int4'], ['developer_minor', 'numeric'], ['lines', 'jsonb'], ['event_id', 'uuid'],
   ['commit_position', 'numeric'], ['prepare_position', 'numeric'],
+  // The refunded receipt's revenue category (migration 0017).
+  ['category', 'text'],
 ]);
 
 /** A payout is inserted when requested; its outcome columns are set by an UPDATE when it settles or fails. */
@@ -72,6 +76,8 @@ export const PLATFORM_SHARE_MONTHLY_TABLE = defineTable('platform_share_monthly'
 export const LEDGER_POSTINGS_TABLE = defineTable('ledger_postings', [
   ['commit_position', 'numeric'], ['prepare_position', 'numeric'], ['event_id', 'uuid'], ['event_type', 'text'], ['currency', 'text'],
   ['accounts', 'text[]'], ['amounts_minor', 'numeric[]'], ['occurred_at', 'timestamptz'], ['recorded_at', 'timestamptz'],
+  // A receipt's or refund's revenue category when not purchase, else null (migration 0017; the view says purchase).
+  ['category', 'text?'],
 ]);
 
 /** One row per developer assessed in a payout run (migration 0013); `payout_id` null when nothing was paid. */

@@ -22,6 +22,7 @@ const TEXT_FIELD_LENGTH_MAXIMUM: Readonly<Record<string, number>> = {
   currency: CURRENCY_CODE_LENGTH,
   meter: METER_NAME_LENGTH_MAXIMUM,
   outcome: CHOICE_LENGTH_MAXIMUM,
+  category: CHOICE_LENGTH_MAXIMUM,
 };
 
 /** The longest string a field of this kind and name may be; throws for a text field with no known limit (a programming error). */
@@ -61,7 +62,8 @@ export const COMMAND_FIELDS: Record<Exclude<DeveloperCommand['type'], 'ErasePers
   RegisterDeveloper: { developerId: 'text', name: 'text', country: 'text', incomeGroup: 'optional-text' },
   RegisterApp: { appId: 'text', developerId: 'text', name: 'text', contract: 'object' },
   AmendContract: { appId: 'text', contract: 'object' },
-  RecordRevenue: { receiptId: 'text', appId: 'text', amount: 'money', currency: 'text', occurredAt: 'time' },
+  // `category` may be left out (or null): a purchase.
+  RecordRevenue: { receiptId: 'text', appId: 'text', amount: 'money', currency: 'text', occurredAt: 'time', category: 'optional-text' },
   RefundRevenue: { refundId: 'text', receiptId: 'text', amount: 'money', occurredAt: 'time' },
   RequestPayout: { payoutId: 'text', developerId: 'text', currency: 'text', amount: 'money', requestedAt: 'time' },
   SettlePayout: { payoutId: 'text', settledAt: 'time', reference: 'text' },

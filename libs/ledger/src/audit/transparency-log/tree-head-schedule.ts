@@ -1,6 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type pg from 'pg';
-import { ListenedDatabaseClient } from '@rsi/database';
+import { SessionAdvisoryLock } from '@rsi/database';
 import type { TransparencyLog } from './transparency-log.service';
 
 const LOCK_NAME = 'rsi-ledger:tree-head-issuer';
@@ -23,12 +22,12 @@ export type TreeHeadScheduleOptions = {
 export class TreeHeadSchedule {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
-  private lockClient: pg.Client | null = null;
+  private readonly lock: SessionAdvisoryLock;
   private stopped = false;
-  /** Taken once per session: pg_try_advisory_lock would stack the lock again on every call. */
-  private leader = false;
 
-  constructor(private readonly log: TransparencyLog, private readonly options: TreeHeadScheduleOptions) {}
+  constructor(private readonly log: TransparencyLog, private readonly options: TreeHeadScheduleOptions) {
+    this.lock = new SessionAdvisoryLock({ connectionString: options.lockConnectionString, lockName: LOCK_NAME });
+  }
 
   start(): void {
     this.schedule(0);
@@ -39,9 +38,7 @@ export class TreeHeadSchedule {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
-    await this.lockClient?.end().catch(() => undefined);
-    this.lockClient = null;
-    this.leader = false;
+    await this.lock.close();
   }
 
   private schedule(delayMilliseconds: number): void {
@@ -67,29 +64,9 @@ export class TreeHeadSchedule {
   }
 
   private async holdsLock(): Promise<boolean> {
-    if (this.options.lockConnectionString === null) return true;
-    if (this.lockClient === null) {
-      const client = new ListenedDatabaseClient({ connectionString: this.options.lockConnectionString });
-      // A dead session released the lock with it: start over on a new one.
-      client.on('error', () => {
-        if (this.lockClient === client) {
-          this.lockClient = null;
-          this.leader = false;
-        }
-        void client.end().catch(() => undefined);
-      });
-      try {
-        await client.connect();
-      } catch (error) {
-        await client.end().catch(() => undefined);
-        throw error;
-      }
-      this.lockClient = client;
-    }
-    if (this.leader) return true;
-    const result = await this.lockClient.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [LOCK_NAME]);
-    this.leader = result.rows[0].locked === true;
-    if (this.leader) this.options.log('tree heads: issued by this instance');
-    return this.leader;
+    if (this.lock.isHeld) return true;
+    const leading = await this.lock.tryAcquire();
+    if (leading && this.options.lockConnectionString !== null) this.options.log('tree heads: issued by this instance');
+    return leading;
   }
 }

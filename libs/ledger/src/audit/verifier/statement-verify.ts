@@ -1,5 +1,5 @@
 import { bookedBefore, parsePeriod } from '../accounting-period';
-import { minorOfDecimal, STATEMENT_FIGURE_FIELDS, statementFiguresOf, type EventBody } from '../statement-line';
+import { minorOfDecimal, STATEMENT_FIGURE_FIELDS, statementFigureMatches, statementFiguresOf, type EventBody } from '../statement-line';
 import { portableHashOfEventBody } from './event-body-hash';
 import { decodeSealKeyRotation, publicKeyFingerprint, rotationSignaturesHold, type SealKeyRotation } from './key-rotation-record';
 import { expectedProofSides, MERKLE_SCHEME, merkleLeafBytesOf, merkleRootFromProof, type ProofStep } from './merkle-proof';
@@ -171,7 +171,7 @@ export function verifyStatement(statement: unknown, options: { publicKeyPem?: st
       else {
         if (developerId !== statement.developerId) fail(`${where}: the event belongs to developer ${developerId}`);
         for (const field of STATEMENT_FIGURE_FIELDS) {
-          if (line[field] !== figures[field]) fail(`${where}: ${field} ${JSON.stringify(line[field])} does not follow from the event (${JSON.stringify(figures[field])})`);
+          if (!statementFigureMatches(line, figures, field)) fail(`${where}: ${field} ${JSON.stringify(line[field])} does not follow from the event (${JSON.stringify(figures[field])})`);
         }
         const amountMinor = minorOfDecimal(figures.amount, figures.currency)!;
         let total = totals.get(figures.currency);
