@@ -66,6 +66,35 @@ export function evaluateTargets(results: BenchResults): Target[] {
       const value = ours.perSecond / peer.perSecond;
       targets.push({ target: `import ${label}: ours ≥ 3× the peer (Emmett)`, measured: `${Math.round(value * 100) / 100}×`, met: value >= 3 });
     }
+    // Issue 17's intermediate targets, on the same figures.
+    if (ours?.perSecond && copy?.perSecond) {
+      const value = ours.perSecond / copy.perSecond;
+      targets.push({ target: `import ${label}: ours ≥ 25% of COPY (issue 17)`, measured: percent(value), met: value >= 0.25 });
+    }
+    if (ours?.perSecond && peer?.perSecond) {
+      const value = ours.perSecond / peer.perSecond;
+      targets.push({ target: `import ${label}: ours ≥ 2× the peer (issue 17)`, measured: `${Math.round(value * 100) / 100}×`, met: value >= 2 });
+    }
+  }
+  // Memory of every import (issue 17): at most 512 MiB, and flat from the smaller to the larger.
+  for (const [role, where] of [['ours', 'PostgreSQL'], ['ours-embedded', 'embedded PGlite']] as const) {
+    const imports = results.measurements.filter((measurement) => measurement.role === role);
+    for (const measurement of imports) {
+      const rss = measurement.peakRssMebibytes;
+      targets.push({
+        target: `${measurement.name}: peak RSS ≤ ${IMPORT_PEAK_RSS_MEBIBYTES_MAXIMUM} MiB`,
+        measured: rss === null ? measurement.note ?? '—' : `${rss} MiB`, met: rss === null ? null : rss <= IMPORT_PEAK_RSS_MEBIBYTES_MAXIMUM,
+      });
+    }
+    const measured = imports.filter((measurement) => measurement.peakRssMebibytes !== null);
+    if (measured.length === 2) {
+      const [smaller, larger] = measured;
+      const growth = larger.peakRssMebibytes! / smaller.peakRssMebibytes!;
+      targets.push({
+        target: `import peak RSS flat, ${where} (larger/smaller ≤ ${IMPORT_PEAK_RSS_GROWTH_MAXIMUM})`,
+        measured: `${smaller.peakRssMebibytes} MiB → ${larger.peakRssMebibytes} MiB (${Math.round(growth * 100) / 100}×)`, met: growth <= IMPORT_PEAK_RSS_GROWTH_MAXIMUM,
+      });
+    }
   }
   const replay = results.measurements.find((measurement) => measurement.group === 'replay');
   if (replay) targets.push({ target: 'replay ≥ 100,000 events/s', measured: replay.perSecond === null ? replay.note ?? '—' : `${formatCount(replay.perSecond)}/s`, met: replay.perSecond === null ? null : replay.perSecond >= 100_000 });
@@ -102,6 +131,10 @@ export function evaluateTargets(results: BenchResults): Target[] {
   return targets;
 }
 
+/** Issue 17: the peak RSS of every import, and how much it may grow from the smaller import to the larger (as the export's). */
+const IMPORT_PEAK_RSS_MEBIBYTES_MAXIMUM = 512;
+const IMPORT_PEAK_RSS_GROWTH_MAXIMUM = 1.25;
+
 function metText(met: boolean | null): string {
   return met === null ? 'not measured' : met ? 'met' : '**missed**';
 }
@@ -127,7 +160,7 @@ export function markdownFigures(results: BenchResults): string {
     lines.push(`| HTTP POST /v1/receipts, ${run.mode}, ${run.connections} connections, ${run.durationSeconds} s | ${formatCount(run.requestsPerSecond)} requests/s | ${run.durationSeconds} | ${formatCount(run.requestsTotal)} | — | ${run.loadPerCore} | p50 ${run.latencyP50Milliseconds} ms, p99 ${run.latencyP99Milliseconds} ms, max ${run.latencyMaximumMilliseconds} ms; ${run.non2xx} non-2xx, ${run.errors} errors |`);
   }
   lines.push('');
-  lines.push('| Target (issue #5) | Measured | |');
+  lines.push('| Target (issues #5 and #17) | Measured | |');
   lines.push('|---|---|---|');
   for (const target of results.targets ?? []) lines.push(`| ${target.target} | ${target.measured} | ${metText(target.met)} |`);
   return lines.join('\n');

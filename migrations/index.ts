@@ -12,8 +12,10 @@ import { WriterSignatures1700000000011 } from './0011-writer-signatures.migratio
 import { Disputes1700000000012 } from './0012-disputes.migration';
 import { PayoutRuns1700000000013 } from './0013-payout-runs.migration';
 import { RollingReserve1700000000014 } from './0014-rolling-reserve.migration';
+import { PayoutConversions1700000000015 } from './0015-payout-conversions.migration';
 import { Webhooks1700000000016 } from './0016-webhooks.migration';
 import { RevenueCategories1700000000017 } from './0017-revenue-categories.migration';
+import { ReceiptHistoryIndex1700000000019 } from './0019-receipt-history-index.migration';
 
 /**
  * Every migration, in the order it runs. Append new ones at the end (`0003-…`, …) with a
@@ -22,4 +24,5 @@ import { RevenueCategories1700000000017 } from './0017-revenue-categories.migrat
 export const allMigrations = [EventStore1700000000001, ReadModels1700000000002, IdempotencyKeys1700000000003, UnitEconomics1700000000004, CompactRows1700000000005,
   ProjectionFailures1700000000006, TransparencyLog1700000000007, PersonalDataKeys1700000000008, LedgerClock1700000000009,
   ApiKeys1700000000010, WriterSignatures1700000000011, Disputes1700000000012, PayoutRuns1700000000013,
-  RollingReserve1700000000014, Webhooks1700000000016, RevenueCategories1700000000017];
+  RollingReserve1700000000014, PayoutConversions1700000000015, Webhooks1700000000016, RevenueCategories1700000000017,
+  ReceiptHistoryIndex1700000000019];

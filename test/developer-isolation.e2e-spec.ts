@@ -77,7 +77,7 @@ describe('developer isolation (real server, real database)', () => {
   });
 
   it('exports only its own rows, and the exports without a developer are absent for it', async () => {
-    for (const name of ['splits', 'refunds', 'balances', 'payout-runs', 'disputes', 'consumption', 'unit-economics', 'revenue-categories']) {
+    for (const name of ['splits', 'refunds', 'balances', 'payouts', 'payout-runs', 'disputes', 'consumption', 'unit-economics', 'revenue-categories']) {
       const response = await asDeveloper(`/v1/exports/${name}?format=jsonl`).expect(200);
       const rows = response.text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { developerId: string });
       expect({ name, others: rows.filter((row) => row.developerId !== 'dev-a') }).toEqual({ name, others: [] });
@@ -88,7 +88,7 @@ describe('developer isolation (real server, real database)', () => {
     for (const name of ['platform-share', 'ledger-entries', 'price-books']) {
       const response = await asDeveloper(`/v1/exports/${name}`).expect(404);
       expect(response.body.code).toBe('unknown_export');
-      expect(response.body.message).toMatch(/known: splits, refunds, balances, payout-runs, disputes, consumption, unit-economics, revenue-categories$/);
+      expect(response.body.message).toMatch(/known: splits, refunds, balances, payouts, payout-runs, disputes, consumption, unit-economics, revenue-categories$/);
     }
     const operatorExport = await request(server).get('/v1/exports/splits').set('X-Api-Key', OPERATOR_SECRET).expect(200);
     expect(operatorExport.text).toContain('dev-b');
@@ -174,6 +174,11 @@ describe('developers requesting their own payouts (RSI_DEVELOPERS_REQUEST_PAYOUT
     expect(other.body).toEqual({ ...nobody.body, message: nobody.body.message.replace('dev-z', 'dev-b') });
     const settled = await request(server).post('/v1/payouts/p-own/settlement').set('X-Api-Key', developerSecret).send({ settledAt: new Date().toISOString(), reference: 'attacker-iban' });
     expect(settled.status).toBe(403);
+    // The rate of a payout in another currency is the operator's: a developer key may not name one (403, nothing written).
+    const converted = await request(server).post('/v1/payouts').set('X-Api-Key', developerSecret)
+      .send({ payoutId: 'p-fx', developerId: 'dev-a', currency: 'USD', amount: '5.00', requestedAt: new Date().toISOString(), payoutCurrency: 'JPY', fxRate: '1000000', fxSource: 'mine' });
+    expect(converted.status).toBe(403);
+    expect(converted.body).toMatchObject({ code: 'forbidden', field: 'payoutCurrency' });
     const written = await ledger.runtime.connection.pool.query("SELECT data->>'payoutId' AS payout_id FROM events WHERE type LIKE 'Payout%' ORDER BY 1");
     expect(written.rows.map((row) => row.payout_id)).toEqual(['p-own']);
   });

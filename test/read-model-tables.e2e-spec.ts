@@ -100,6 +100,7 @@ describe('read-model table definitions', () => {
       payouts.add({
         payout_id: 'p-1', developer_id: 'd-1', currency: 'USD', amount_minor: 12_345n, status: 'requested', requested_at: '2026-01-02T00:00:00Z',
         settled_at: null, failed_at: null, reference: null, failure_reason: null,
+        payout_currency: null, payout_amount_minor: null, fx_rate: null, fx_source: null, fx_rule_version: null,
       });
       await bulkAppend({ client, schema: 'public', copyFromStdin }, postings);
       await bulkInsert({ client, schema: 'public' }, payouts);

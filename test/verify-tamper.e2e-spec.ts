@@ -19,7 +19,7 @@ const CHECK = {
   rebuild: 'rebuilt projections equal the live ones',
   seals: 'seals: Merkle roots recomputed, signatures (keys not pinned), chain of seals, key rotations, order, nothing booked into a sealed period after its seal',
 } as const;
-const CHECK_COUNT = 10;
+const CHECK_COUNT = 11;
 /** The chain's finding for an event whose scheme-2 hash no longer holds: it names what the hash covers. */
 const HASH_MISMATCH =
   'event hash does not match its body (hash scheme 2 covers stream, version, event id, type, data, actor, command id, booking time, schema version, previous hash)';

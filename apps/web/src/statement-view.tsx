@@ -85,7 +85,14 @@ function LineTable({ lines, caption, showShares }: { lines: StatementDocumentLin
                   <Time iso={line.bookedAt} />
                   {line.late ? <div class="late-note">occurred <Time iso={line.occurredAt} /> (late)</div> : null}
                 </td>
-                <td>{line.kindLabel}</td>
+                <td>
+                  {line.kindLabel}
+                  {line.conversion === null ? null : (
+                    <div class="muted small">
+                      paid as {line.conversion.payoutCurrency} <Amount value={line.conversion.payoutAmount} /> at {line.conversion.fxRate} ({line.conversion.fxSource})
+                    </div>
+                  )}
+                </td>
                 <td><code>{line.reference}</code></td>
                 <td>{line.appId ?? ''}</td>
                 <td class="number"><Amount value={line.grossAmount} /></td>

@@ -357,6 +357,27 @@ export class PayoutNotPending extends DomainError {
   }
 }
 
+/** An exchange rate that is no positive decimal within the limits (money/fx-conversion.ts). */
+export class FxRateMalformed extends DomainError {
+  constructor(field: string, message: string) {
+    super('fx_rate_malformed', 'invalid', `${field}: ${message}`, field);
+  }
+}
+
+/** A payout in another currency whose converted amount rounds to nothing: the rate or the amount is wrong. */
+export class PayoutConvertedAmountZero extends DomainError {
+  constructor(payoutCurrency: string) {
+    super('payout_converted_amount_zero', 'invalid', `amount: converted at fxRate it rounds to 0 ${payoutCurrency}; nothing would be paid`, 'amount');
+  }
+}
+
+/** A payout in another currency whose converted amount passes the ledger's one maximum of an amount. */
+export class PayoutConvertedAmountAboveMaximum extends DomainError {
+  constructor(maximum: string) {
+    super('payout_converted_amount_above_maximum', 'invalid', `fxRate: the converted amount is above the maximum ${maximum}`, 'fxRate');
+  }
+}
+
 export class DuplicatePayout extends DomainError {
   constructor(payoutId: string) {
     super('duplicate_payout', 'conflict', `payout ${payoutId} is already requested with other content`, 'payoutId');

@@ -14,6 +14,10 @@ export {
 } from './money/rate';
 export type { Rate } from './money/rate';
 export {
+  FX_CONVERSION_RULE_VERSION, FX_RATE_PATTERN, parseFxRate, divideRoundHalfEven, convertAmountMinor, conversionFailure,
+} from './money/fx-conversion';
+export type { FxRate } from './money/fx-conversion';
+export {
   ADD_DAYS_MAXIMUM, INSTANT_PATTERN, parseInstant, isNormalisedInstant, addDays, addDaysToEpochMilliseconds, calendarMonthKey, calendarYearKey,
 } from './time/instant';
 export type { Instant } from './time/instant';
@@ -45,7 +49,7 @@ export { reverseRefund } from './split/refund-reversal.rule';
 export type { ReverseRefundInput } from './split/refund-reversal.rule';
 export {
   initialDeveloperState, evolveDeveloper, developerStateFrom, availableBalanceMinor, pendingBalanceMinor, receiptRemainingMinor, balanceFiguresMinor, reserveHeldMinor,
-  creditsAvailableMinor, balanceOf, counterKey, scopeKey, windowKey, DEVELOPER_SCOPE_KEY,
+  creditsAvailableMinor, balanceOf, counterKey, scopeKey, windowKey, DEVELOPER_SCOPE_KEY, restoreHeldRecords, trimHeldReceipts,
 } from './developer/developer.state';
 export type {
   DeveloperState, DeveloperRegistration, AppState, ContractVersionState, ReceiptState, RefundState, PayoutState,

@@ -68,12 +68,21 @@ export type RefundRevenue = Command<'RefundRevenue', {
   occurredAt: string;
 }>;
 
+/**
+ * `amount` is debited from the balance in `currency`. To pay it out in another currency, name
+ * all three of `payoutCurrency`, `fxRate` (a decimal string: units of `payoutCurrency` per
+ * unit of `currency`) and `fxSource` (where the rate comes from), or none of them; the domain
+ * computes the amount paid (docs/domain.md "Payouts in another currency").
+ */
 export type RequestPayout = Command<'RequestPayout', {
   payoutId: string;
   developerId: string;
   currency: string;
   amount: string;
   requestedAt: string;
+  payoutCurrency?: string | null;
+  fxRate?: string | null;
+  fxSource?: string | null;
 }>;
 
 export type SettlePayout = Command<'SettlePayout', {

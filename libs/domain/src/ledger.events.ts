@@ -101,14 +101,30 @@ export type RevenueRefunded = DomainEvent<'RevenueRefunded', {
   lines: SplitLine[];
 }>;
 
+/**
+ * How a payout in another currency is paid: `payoutAmountMinor` of `payoutCurrency`, converted
+ * from the payout's `amountMinor` (debited in its `currency`) at `fxRate` (canonical decimal
+ * text, units of payoutCurrency per unit of currency) under rounding rule `fxRuleVersion`
+ * (money/fx-conversion.ts). Absent on a payout in the balance currency.
+ */
+export type PayoutConversion = {
+  payoutCurrency: string;
+  payoutAmountMinor: bigint;
+  fxRate: string;
+  fxSource: string;
+  fxRuleVersion: number;
+};
+
 export type PayoutRequested = DomainEvent<'PayoutRequested', {
   payoutId: string;
   developerId: string;
   currency: string;
   amountMinor: bigint;
   requestedAt: string;
+  conversion?: PayoutConversion;
 }>;
 
+/** `conversion` repeats the request's, so that the settlement says what was paid. */
 export type PayoutSettled = DomainEvent<'PayoutSettled', {
   payoutId: string;
   developerId: string;
@@ -116,8 +132,10 @@ export type PayoutSettled = DomainEvent<'PayoutSettled', {
   amountMinor: bigint;
   settledAt: string;
   reference: string;
+  conversion?: PayoutConversion;
 }>;
 
+/** `amountMinor` (in the balance currency) returns to the balance; `conversion` repeats the request's. */
 export type PayoutFailed = DomainEvent<'PayoutFailed', {
   payoutId: string;
   developerId: string;
@@ -125,6 +143,7 @@ export type PayoutFailed = DomainEvent<'PayoutFailed', {
   amountMinor: bigint;
   failedAt: string;
   reason: string;
+  conversion?: PayoutConversion;
 }>;
 
 /**

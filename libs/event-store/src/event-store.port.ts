@@ -130,6 +130,15 @@ export interface EventStore {
    */
   advanceLedgerClock?(): Promise<string>;
 
+  /**
+   * Optional (the PostgreSQL adapter has it): the events of one stream, up to
+   * `toStreamVersion` (inclusive), whose id is one of `eventIds`, or that adjust one of
+   * `receiptIds` (a `RevenueRefunded`, `DisputeOpened` or `DisputeResolved` whose data names
+   * it as `receiptId`), in revision order. Point reads through indexes (migration 0019): the
+   * write pipeline restores the receipts a batch names without reading the whole stream.
+   */
+  readReceiptHistory?(streamName: string, keys: { eventIds: readonly string[]; receiptIds: readonly string[]; toStreamVersion: bigint }): Promise<RecordedEvent[]>;
+
   /** Reads a stream in revision order, from `fromStreamVersion` (inclusive, default 0). */
   readStream(streamName: string, options?: { fromStreamVersion?: bigint; maxCount?: number }): Promise<ReadStreamResult>;
 

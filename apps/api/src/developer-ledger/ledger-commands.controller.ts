@@ -119,6 +119,12 @@ export class LedgerCommandsController {
     if (scope !== null && body.developerId !== scope) {
       throw new ApiError(404, 'developer_not_registered', `developer ${body.developerId} is not registered`, 'developerId');
     }
+    // The rate of a payout in another currency is the operator's word: a developer naming its
+    // own rate would name what the platform pays. A developer key pays out in the balance currency.
+    const conversionField = (['payoutCurrency', 'fxRate', 'fxSource'] as const).find((field) => body[field] !== undefined && body[field] !== null);
+    if (scope !== null && conversionField !== undefined) {
+      throw new ApiError(403, 'forbidden', `${conversionField}: a developer key requests payouts in the balance currency only; a payout in another currency (payoutCurrency, fxRate, fxSource) is requested by an operator`, conversionField);
+    }
     return this.send(request, response, 'RequestPayout', body);
   }
 

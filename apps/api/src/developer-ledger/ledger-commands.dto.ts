@@ -2,13 +2,15 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, type ValidationArguments } from 'class-validator';
 import {
-  COUNTRY_CODE_LENGTH, IDENTIFIER_LENGTH_MAXIMUM, INCOME_GROUP_LENGTH_MAXIMUM, INSTANT_TEXT_LENGTH_MAXIMUM,
+  COUNTRY_CODE_LENGTH, CURRENCY_CODE_LENGTH, IDENTIFIER_LENGTH_MAXIMUM, INCOME_GROUP_LENGTH_MAXIMUM, INSTANT_TEXT_LENGTH_MAXIMUM,
   MONEY_INPUT_LENGTH_MAXIMUM, NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM, DISPUTE_OUTCOMES, RUN_ID_LENGTH_MAXIMUM,
+  FX_RATE_TEXT_LENGTH_MAXIMUM, FX_SOURCE_LENGTH_MAXIMUM,
   REVENUE_CATEGORIES, REVENUE_CATEGORY_DEFAULT,
 } from '@rsi/domain';
 import { ContractTermsDto } from './contract-terms.dto';
 import {
-  AMOUNT_PATTERN, CURRENCY_PATTERN, IDENTIFIER_PATTERN, RefusesUnknownProperties, currencySchema, identifierSchema, instantSchema, moneySchema,
+  AMOUNT_PATTERN, CURRENCY_PATTERN, FX_RATE_PATTERN, IDENTIFIER_PATTERN, RefusesUnknownProperties, currencySchema, fxRateSchema, identifierSchema, instantSchema,
+  moneySchema,
 } from '../http/openapi-patterns';
 
 /** The domain's limits (ledger-limits), so both layers refuse at the same length. */
@@ -155,13 +157,43 @@ export class RefundRevenueDto {
   @InstantField('When the refund occurred.', '2026-02-05T10:00:00Z') occurredAt!: string;
 }
 
+/** An optional string field: null or absent alike; otherwise a string within `lengthMaximum`. */
+function optionalString(what: string, lengthMaximum: number) {
+  return applyDecorators(
+    IsOptional(),
+    IsString({ message: (arguments_: ValidationArguments) => `${arguments_.property}: must be ${what} or null, not ${typeName(arguments_.value)}` }),
+    MaxLength(lengthMaximum, { message: `$property: at most ${lengthMaximum} characters` }),
+  );
+}
+
+const CONVERSION_TOGETHER = 'Name payoutCurrency, fxRate and fxSource together, or none of them.';
+
 @RefusesUnknownProperties()
 export class RequestPayoutDto {
   @IdentifierField('Payout id.', 'payout-1') payoutId!: string;
   @IdentifierField('Developer id.', 'dev-1') developerId!: string;
   @CurrencyField() currency!: string;
-  @MoneyField('Payout amount; at least the minimum payout and at most the available balance.', '500.00') amount!: string;
+  @MoneyField('Payout amount in `currency`, debited from the balance in that currency; at least the minimum payout and at most the available balance.', '500.00') amount!: string;
   @InstantField('When the payout was requested (available balance as of then).', '2026-03-01T00:00:00Z') requestedAt!: string;
+  @optionalString('a currency code string', CURRENCY_CODE_LENGTH)
+  @Matches(CURRENCY_PATTERN, { message: '$property: an ISO 4217 code of three capital letters such as "JPY"' })
+  @ApiPropertyOptional({
+    ...currencySchema(), nullable: true, example: 'JPY',
+    description: `Pay out in this currency instead (ISO 4217, real money, not \`currency\`): the amount paid is \`amount\` × \`fxRate\`, rounded half to even to its minor unit. ${CONVERSION_TOGETHER}`,
+  })
+  payoutCurrency?: string | null;
+  @optionalString('a decimal string such as "151.237"', FX_RATE_TEXT_LENGTH_MAXIMUM)
+  @Matches(FX_RATE_PATTERN, {
+    message: (arguments_: ValidationArguments) => `${arguments_.property}: ${JSON.stringify(arguments_.value)} is not a plain positive decimal such as "151.237" (digits and an optional decimal point; no sign, exponent or spaces)`,
+  })
+  @ApiPropertyOptional(fxRateSchema(`Units of \`payoutCurrency\` per unit of \`currency\`. ${CONVERSION_TOGETHER}`, '151.237'))
+  fxRate?: string | null;
+  @optionalString('a string', FX_SOURCE_LENGTH_MAXIMUM)
+  @ApiPropertyOptional({
+    description: `Where the rate comes from, recorded with the payout and shown on statements. ${CONVERSION_TOGETHER}`,
+    example: 'ECB reference rate 2026-02-27', nullable: true, maxLength: FX_SOURCE_LENGTH_MAXIMUM,
+  })
+  fxSource?: string | null;
 }
 
 /** SettlePayout: the payout id is in the path. */

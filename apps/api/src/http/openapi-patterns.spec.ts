@@ -2,11 +2,11 @@ import * as fc from 'fast-check';
 import {
   DomainError, HOLD_DAYS_MAXIMUM, IDENTIFIER_LENGTH_MAXIMUM, MONEY_INPUT_LENGTH_MAXIMUM, MONEY_MAXIMUM_MINOR, PARTY_LENGTH_MAXIMUM,
   RATE_DENOMINATOR, formatMoney, formatRate, parseContractTerms, parseCurrency, parseIdentifier, parseInstant, parseMoney, parseQuantity,
-  parseRate,
+  parseRate, parseFxRate, FX_RATE_TEXT_LENGTH_MAXIMUM,
 } from '@rsi/domain';
 import {
   AMOUNT_PATTERN, CURRENCY_PATTERN, DECIMAL_PATTERN, HOLD_DAYS_STRING_PATTERN, IDENTIFIER_PATTERN, INSTANT_PATTERN, PARTY_PATTERN,
-  RATE_PATTERN, SIGNED_AMOUNT_PATTERN,
+  RATE_PATTERN, SIGNED_AMOUNT_PATTERN, FX_RATE_PATTERN,
 } from './openapi-patterns';
 
 /**
@@ -114,6 +114,15 @@ describe('openapi-patterns', () => {
       const refusal = refusalOf(() => parseQuantity(text));
       if (refusal === null) expect(DECIMAL_PATTERN.test(text)).toBe(true);
       if (DECIMAL_PATTERN.test(text) && refusal !== null) expect(refusal.code).not.toBe('quantity_malformed');
+    }), RUNS);
+  });
+
+  it('exchange rate: pattern and maxLength accept every rate the parser accepts; it refuses a match only for zero, decimals or significant digits', () => {
+    fc.assert(fc.property(nearSyntax('0123456789.-eE+ ', fc.stringMatching(/^(0|[1-9][0-9]{0,15})(\.[0-9]{1,14})?$/), 40), (text) => {
+      const refusal = refusalOf(() => parseFxRate(text, 'fxRate'));
+      const documented = FX_RATE_PATTERN.test(text) && text.length <= FX_RATE_TEXT_LENGTH_MAXIMUM;
+      if (refusal === null) expect(documented).toBe(true);
+      if (documented && refusal !== null) expect(refusal.message).toMatch(/zero|decimals|significant digits/);
     }), RUNS);
   });
 

@@ -10,11 +10,12 @@ import type { ApiPropertyOptions } from '@nestjs/swagger';
 import {
   AMOUNT_PATTERN, CURRENCY_PATTERN, DECIMAL_INPUT_LENGTH_MAXIMUM, DECIMAL_PATTERN, HOLD_DAYS_MAXIMUM, HOLD_DAYS_STRING_PATTERN,
   IDENTIFIER_LENGTH_MAXIMUM, IDENTIFIER_PATTERN, INSTANT_PATTERN, MONEY_INPUT_LENGTH_MAXIMUM, PARTY_LENGTH_MAXIMUM, PARTY_PATTERN,
-  RATE_PATTERN, RATE_PERCENT_DECIMALS_MAXIMUM,
+  RATE_PATTERN, RATE_PERCENT_DECIMALS_MAXIMUM, FX_RATE_PATTERN, FX_RATE_TEXT_LENGTH_MAXIMUM, FX_RATE_DECIMALS_MAXIMUM,
+  FX_RATE_SIGNIFICANT_DIGITS_MAXIMUM,
 } from '@rsi/domain';
 
 export {
-  AMOUNT_PATTERN, CURRENCY_PATTERN, DECIMAL_PATTERN, HOLD_DAYS_STRING_PATTERN, IDENTIFIER_PATTERN, INSTANT_PATTERN, PARTY_PATTERN, RATE_PATTERN,
+  AMOUNT_PATTERN, CURRENCY_PATTERN, DECIMAL_PATTERN, HOLD_DAYS_STRING_PATTERN, IDENTIFIER_PATTERN, INSTANT_PATTERN, PARTY_PATTERN, RATE_PATTERN, FX_RATE_PATTERN,
 };
 
 function assertAnchored(pattern: RegExp): RegExp {
@@ -24,7 +25,7 @@ function assertAnchored(pattern: RegExp): RegExp {
   return pattern;
 }
 
-for (const pattern of [AMOUNT_PATTERN, CURRENCY_PATTERN, DECIMAL_PATTERN, HOLD_DAYS_STRING_PATTERN, IDENTIFIER_PATTERN, INSTANT_PATTERN, PARTY_PATTERN, RATE_PATTERN]) {
+for (const pattern of [AMOUNT_PATTERN, CURRENCY_PATTERN, DECIMAL_PATTERN, HOLD_DAYS_STRING_PATTERN, IDENTIFIER_PATTERN, INSTANT_PATTERN, PARTY_PATTERN, RATE_PATTERN, FX_RATE_PATTERN]) {
   assertAnchored(pattern);
 }
 
@@ -92,6 +93,15 @@ export function holdDaysSchema(): ApiPropertyOptions {
       { type: 'integer', minimum: 0, maximum: HOLD_DAYS_MAXIMUM },
       { type: 'string', pattern: HOLD_DAYS_STRING_PATTERN.source },
     ],
+  };
+}
+
+/** A payout's exchange rate: units of the payout currency per unit of the balance currency. */
+export function fxRateSchema(description: string, example: string): ApiPropertyOptions {
+  return {
+    type: String, nullable: true,
+    description: `${description} Positive decimal string, never a JSON number; at most ${FX_RATE_DECIMALS_MAXIMUM} decimals and ${FX_RATE_SIGNIFICANT_DIGITS_MAXIMUM} significant digits; no sign or exponent.`,
+    example, pattern: FX_RATE_PATTERN.source, maxLength: FX_RATE_TEXT_LENGTH_MAXIMUM,
   };
 }
 

@@ -7,11 +7,14 @@
 import { DomainError, EventMalformed, InvariantViolation } from '../domain.errors';
 import {
   AppRegistered, ContractAmended, ContractVersionRecord, DeveloperEvent, DeveloperRegistered, PayoutFailed, PersonalDataErased,
-  PayoutRequested, PayoutSettled, RevenueRecorded, RevenueRefunded, SPLIT_RULE_VERSION, SplitLine, DisputeOpened, DisputeResolved, PayoutRunAssessed,
+  PayoutConversion, PayoutRequested, PayoutSettled, RevenueRecorded, RevenueRefunded, SPLIT_RULE_VERSION, SplitLine, DisputeOpened, DisputeResolved, PayoutRunAssessed,
 } from '../ledger.events';
 import { currencyExponent, parseMinorUnits } from '../money/money';
 import { isNormalisedInstant } from '../time/instant';
-import { CONTRACT_CARVE_OUTS_MAXIMUM, CONTRACT_VERSIONS_MAXIMUM, EVENT_STRING_LENGTH_MAXIMUM } from '../limits/ledger-limits';
+import {
+  CONTRACT_CARVE_OUTS_MAXIMUM, CONTRACT_VERSIONS_MAXIMUM, EVENT_STRING_LENGTH_MAXIMUM, FX_RATE_TEXT_LENGTH_MAXIMUM, FX_SOURCE_LENGTH_MAXIMUM, MONEY_MAXIMUM_MINOR,
+} from '../limits/ledger-limits';
+import { FX_CONVERSION_RULE_VERSION, FX_RATE_PATTERN } from '../money/fx-conversion';
 import { canonicalContractDocument, contractHash, parseContractTerms } from '../contract/contract-terms.parser';
 import { developerParty } from '../split/split-receipt.rule';
 import { type PersonalText, isProtectedText, parseProtectedText } from '../developer/personal-data';
@@ -69,6 +72,20 @@ function encodeContract(contract: ContractVersionRecord): JsonObject {
     hash: contract.hash,
     effectiveFrom: contract.effectiveFrom,
     terms: jsonValueOf(contract.terms),
+  };
+}
+
+/** Absent on a payout in its own currency, so that such events encode exactly as before conversions existed. */
+function encodeConversion(conversion: PayoutConversion | undefined): { conversion?: JsonObject } {
+  if (conversion === undefined) return {};
+  return {
+    conversion: {
+      payoutCurrency: conversion.payoutCurrency,
+      payoutAmountMinor: conversion.payoutAmountMinor.toString(),
+      fxRate: conversion.fxRate,
+      fxSource: conversion.fxSource,
+      fxRuleVersion: conversion.fxRuleVersion,
+    },
   };
 }
 
@@ -140,7 +157,10 @@ export function encodeDeveloperEvent(event: DeveloperEvent): EncodedDeveloperEve
       const data = event.data;
       return {
         type: event.type,
-        data: { payoutId: data.payoutId, developerId: data.developerId, currency: data.currency, amountMinor: data.amountMinor.toString(), requestedAt: data.requestedAt },
+        data: {
+          payoutId: data.payoutId, developerId: data.developerId, currency: data.currency, amountMinor: data.amountMinor.toString(), requestedAt: data.requestedAt,
+          ...encodeConversion(data.conversion),
+        },
       };
     }
     case 'PayoutSettled': {
@@ -149,7 +169,7 @@ export function encodeDeveloperEvent(event: DeveloperEvent): EncodedDeveloperEve
         type: event.type,
         data: {
           payoutId: data.payoutId, developerId: data.developerId, currency: data.currency, amountMinor: data.amountMinor.toString(),
-          settledAt: data.settledAt, reference: data.reference,
+          settledAt: data.settledAt, reference: data.reference, ...encodeConversion(data.conversion),
         },
       };
     }
@@ -159,7 +179,7 @@ export function encodeDeveloperEvent(event: DeveloperEvent): EncodedDeveloperEve
         type: event.type,
         data: {
           payoutId: data.payoutId, developerId: data.developerId, currency: data.currency, amountMinor: data.amountMinor.toString(),
-          failedAt: data.failedAt, reason: data.reason,
+          failedAt: data.failedAt, reason: data.reason, ...encodeConversion(data.conversion),
         },
       };
     }
@@ -342,6 +362,29 @@ class FieldReader {
     return lines;
   }
 
+  /**
+   * A payout's conversion, or undefined when the event has none (every payout event recorded
+   * before conversions existed). The shape and limits are checked here; whether the amount
+   * follows from the rate is `verify`'s finding (fx-conversion.ts `conversionFailure`), as a
+   * split's recomputation is, so that a wrong conversion is reported, not unreadable.
+   */
+  conversion(field: string, currency: string): PayoutConversion | undefined {
+    const value = this.data[field];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(field, 'an object is required');
+    const conversion = FieldReader.of(this.type, this.data[field], `${this.prefix}${field}.`);
+    const payoutCurrency = conversion.currency('payoutCurrency');
+    if (payoutCurrency === currency) conversion.fail('payoutCurrency', 'is the payout\'s own currency');
+    const payoutAmountMinor = conversion.amountMinor('payoutAmountMinor', { allowZero: false });
+    if (payoutAmountMinor > MONEY_MAXIMUM_MINOR) conversion.fail('payoutAmountMinor', 'the amount is out of range');
+    const fxRate = conversion.string('fxRate');
+    if (fxRate.length > FX_RATE_TEXT_LENGTH_MAXIMUM || !FX_RATE_PATTERN.test(fxRate)) conversion.fail('fxRate', 'a decimal exchange rate is required');
+    const fxSource = conversion.string('fxSource');
+    if (fxSource.length > FX_SOURCE_LENGTH_MAXIMUM) conversion.fail('fxSource', `at most ${FX_SOURCE_LENGTH_MAXIMUM} characters`);
+    const fxRuleVersion = conversion.positiveInteger('fxRuleVersion', FX_CONVERSION_RULE_VERSION);
+    return { payoutCurrency, payoutAmountMinor, fxRate, fxSource, fxRuleVersion };
+  }
+
   contract(field: string): ContractVersionRecord {
     const contract = FieldReader.of(this.type, this.data[field], `${this.prefix}${field}.`);
     const version = contract.positiveInteger('version', CONTRACT_VERSIONS_MAXIMUM);
@@ -459,6 +502,8 @@ export function decodeDeveloperEvent(type: string, data: unknown): DeveloperEven
           requestedAt: reader.instant('requestedAt'),
         },
       };
+      const conversion = reader.conversion('conversion', event.data.currency);
+      if (conversion !== undefined) event.data.conversion = conversion;
       return event;
     }
     case 'PayoutSettled': {
@@ -473,6 +518,8 @@ export function decodeDeveloperEvent(type: string, data: unknown): DeveloperEven
           reference: reader.string('reference'),
         },
       };
+      const conversion = reader.conversion('conversion', event.data.currency);
+      if (conversion !== undefined) event.data.conversion = conversion;
       return event;
     }
     case 'PayoutFailed': {
@@ -487,6 +534,8 @@ export function decodeDeveloperEvent(type: string, data: unknown): DeveloperEven
           reason: reader.string('reason'),
         },
       };
+      const conversion = reader.conversion('conversion', event.data.currency);
+      if (conversion !== undefined) event.data.conversion = conversion;
       return event;
     }
     case 'DisputeOpened': {

@@ -3,7 +3,10 @@
  * reads the state and the command, never mutates the state, never reads a clock. Every
  * refusal is a typed DomainError. Idempotency: a command whose natural id (developer, app,
  * receipt, refund, payout) is already in the state with the same content gives no events;
- * with different content it is refused.
+ * with different content it is refused. Receipts, refunds and disputes are looked up among
+ * the state's HELD records (`DeveloperState.receipts`): a caller that keeps a bounded
+ * working set restores every one a command names before deciding it (the ledger's write
+ * pipeline does, from the stored events), so that "not held" means "not recorded".
  */
 import {
   AmendmentNotAfterPreviousVersion, AmendmentNotAfterRecordedReceipt, AppAlreadyRegistered, CommandUnknown,
@@ -11,21 +14,22 @@ import {
   DuplicateReceipt, DuplicateRefund, FieldInvalid, PayoutAboveAvailable, PayoutBelowMinimum, PayoutNotPending,
   PayoutOutcomeBeforeRequest, ReceiptBeforeFirstContractVersion, RefundBeforeReceipt, RefundExceedsRemaining, UnknownApp, UnknownPayout,
   UnknownReceipt, DeveloperNameErased, assertInvariant,
-  PayoutRunConflict, PayoutRunIdTaken, DisputeBeforeReceipt, DisputeExceedsRemaining, DisputeNotOpen, DisputeResolvedBeforeOpened, DuplicateDispute, UnknownDispute,
+  PayoutRunConflict, PayoutRunIdTaken, PayoutConvertedAmountAboveMaximum, PayoutConvertedAmountZero, DisputeBeforeReceipt, DisputeExceedsRemaining, DisputeNotOpen, DisputeResolvedBeforeOpened, DuplicateDispute, UnknownDispute,
 } from '../domain.errors';
 import {
   AmendContract, CommandMetadata, DeveloperCommand, ErasePersonalData, FailPayout, RecordRevenue, RefundRevenue, RegisterApp, RegisterDeveloper,
   RequestPayout, SettlePayout, OpenDispute, ResolveDispute, DISPUTE_OUTCOMES, DisputeOutcome, AssessRunPayout,
 } from '../ledger.commands';
-import { DeveloperEvent, SPLIT_RULE_VERSION, SplitLine } from '../ledger.events';
-import { formatMoney, parseCurrency, parseMoney } from '../money/money';
+import { DeveloperEvent, PayoutConversion, SPLIT_RULE_VERSION, SplitLine } from '../ledger.events';
+import { MONEY_MAXIMUM_MINOR, formatMoney, parseCurrency, parseMoney } from '../money/money';
+import { FX_CONVERSION_RULE_VERSION, convertAmountMinor, parseFxRate } from '../money/fx-conversion';
 import { addDaysToEpochMilliseconds } from '../time/instant';
 import { type BookingTime, bookingTimeOf, parseOccurredTime } from '../time/business-time';
 import { parseIdentifier, parseOptionalText, parseText } from '../identifier.parser';
 import { type NameProtection, isProtectedText, parseNameProtection } from './personal-data';
 import { parseCountryCode, parseOptionalIncomeGroup } from '../reference/reference-data.parser';
 import {
-  IDENTIFIER_LENGTH_MAXIMUM, NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM, RUN_ID_LENGTH_MAXIMUM,
+  FX_SOURCE_LENGTH_MAXIMUM, IDENTIFIER_LENGTH_MAXIMUM, NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM, RUN_ID_LENGTH_MAXIMUM,
 } from '../limits/ledger-limits';
 import { sha256Hex } from '../contract/canonical-json';
 import { checkNewContractTerms, parseContractTerms } from '../contract/contract-terms.parser';
@@ -297,6 +301,41 @@ export function minimumPayoutMinor(state: DeveloperState, currency: string): big
   return minimumMinor;
 }
 
+const CONVERSION_FIELDS = ['payoutCurrency', 'fxRate', 'fxSource'] as const;
+
+/**
+ * The conversion a RequestPayout asks for, or null when it names none of `payoutCurrency`,
+ * `fxRate`, `fxSource` (null and absent alike). Naming some but not all is refused with the
+ * first missing field: a rate without its source, or a currency without a rate, is a mistake,
+ * never a default. A payout currency equal to the balance currency is refused too (a rate
+ * other than 1 would pay an amount that is not the debit; a rate of 1 says nothing).
+ */
+function parsePayoutConversion(data: CommandData, currency: string, amountMinor: bigint): PayoutConversion | null {
+  const named = CONVERSION_FIELDS.filter((field) => data[field] !== undefined && data[field] !== null);
+  if (named.length === 0) return null;
+  const missing = CONVERSION_FIELDS.find((field) => !named.includes(field));
+  if (missing !== undefined) {
+    throw new FieldInvalid(missing, `required with ${named.join(' and ')}: a payout in another currency names payoutCurrency, fxRate and fxSource together`);
+  }
+  const payoutCurrency = parseCurrency(data.payoutCurrency, 'payoutCurrency');
+  if (payoutCurrency === currency) {
+    throw new FieldInvalid('payoutCurrency', `must differ from currency ${currency}; leave out payoutCurrency, fxRate and fxSource to pay out in ${currency}`);
+  }
+  const rate = parseFxRate(data.fxRate, 'fxRate');
+  const fxSource = parseText(data.fxSource, 'fxSource', FX_SOURCE_LENGTH_MAXIMUM);
+  const payoutAmountMinor = convertAmountMinor(amountMinor, currency, payoutCurrency, rate);
+  if (payoutAmountMinor === 0n) throw new PayoutConvertedAmountZero(payoutCurrency);
+  if (payoutAmountMinor > MONEY_MAXIMUM_MINOR) throw new PayoutConvertedAmountAboveMaximum(formatMoney(MONEY_MAXIMUM_MINOR, payoutCurrency));
+  return { payoutCurrency, payoutAmountMinor, fxRate: rate.text, fxSource, fxRuleVersion: FX_CONVERSION_RULE_VERSION };
+}
+
+function sameConversion(recorded: PayoutConversion | null, requested: PayoutConversion | null): boolean {
+  if (recorded === null || requested === null) return recorded === requested;
+  // The amount follows from the rest under the recorded rule; a payout recorded under an
+  // older rule re-sent today is the same request if it names the same currency, rate and source.
+  return recorded.payoutCurrency === requested.payoutCurrency && recorded.fxRate === requested.fxRate && recorded.fxSource === requested.fxSource;
+}
+
 function decideRequestPayout(command: RequestPayout, state: DeveloperState, booking: BookingTime): DeveloperEvent[] {
   const data = commandData(command);
   const payoutId = parseIdentifier(data.payoutId, 'payoutId');
@@ -306,19 +345,30 @@ function decideRequestPayout(command: RequestPayout, state: DeveloperState, book
   // Bounded by the booking time: availability is computed as of requestedAt, so a future
   // requestedAt would release credits still on hold.
   const requestedAt = parseOccurredTime(data.requestedAt, 'requestedAt', booking);
+  const conversion = parsePayoutConversion(data, currency, amountMinor);
   requireRegistration(state, developerId);
 
   const existing = state.payouts.get(payoutId);
   if (existing !== undefined) {
-    const identical = existing.currency === currency && existing.amountMinor === amountMinor && existing.requestedAt === requestedAt.iso;
+    const identical = existing.currency === currency && existing.amountMinor === amountMinor && existing.requestedAt === requestedAt.iso
+      && sameConversion(existing.conversion, conversion);
     if (identical) return [];
     throw new DuplicatePayout(payoutId);
   }
+  // The minimum and the available balance are in the balance currency, whatever is paid out.
   const minimumMinor = minimumPayoutMinor(state, currency);
   if (amountMinor < minimumMinor) throw new PayoutBelowMinimum(formatMoney(minimumMinor, currency));
   const availableMinor = availableBalanceMinor(state, currency, requestedAt.epochMilliseconds);
   if (amountMinor > availableMinor) throw new PayoutAboveAvailable(formatMoney(availableMinor, currency));
-  return [{ type: 'PayoutRequested', data: { payoutId, developerId, currency, amountMinor, requestedAt: requestedAt.iso } }];
+  return [{
+    type: 'PayoutRequested',
+    data: { payoutId, developerId, currency, amountMinor, requestedAt: requestedAt.iso, ...(conversion === null ? {} : { conversion }) },
+  }];
+}
+
+/** The conversion of a payout, copied onto its settlement or failure (absent when paid in its own currency). */
+function conversionOf(payout: { conversion: PayoutConversion | null }): { conversion?: PayoutConversion } {
+  return payout.conversion === null ? {} : { conversion: { ...payout.conversion } };
 }
 
 function decideSettlePayout(command: SettlePayout, state: DeveloperState, booking: BookingTime): DeveloperEvent[] {
@@ -336,7 +386,7 @@ function decideSettlePayout(command: SettlePayout, state: DeveloperState, bookin
     type: 'PayoutSettled',
     data: {
       payoutId, developerId: registration.developerId, currency: payout.currency, amountMinor: payout.amountMinor,
-      settledAt: settledAt.iso, reference,
+      settledAt: settledAt.iso, reference, ...conversionOf(payout),
     },
   }];
 }
@@ -356,7 +406,7 @@ function decideFailPayout(command: FailPayout, state: DeveloperState, booking: B
     type: 'PayoutFailed',
     data: {
       payoutId, developerId: registration.developerId, currency: payout.currency, amountMinor: payout.amountMinor,
-      failedAt: failedAt.iso, reason,
+      failedAt: failedAt.iso, reason, ...conversionOf(payout),
     },
   }];
 }

@@ -14,9 +14,10 @@
  */
 import { assertInvariant } from '../domain.errors';
 import {
-  ContractVersionRecord, DeveloperEvent, DisputeOpened, DisputeResolved, RevenueRecorded, RevenueRefunded, SplitLine,
+  ContractVersionRecord, DeveloperEvent, DisputeOpened, DisputeResolved, PayoutConversion, RevenueRecorded, RevenueRefunded, SplitLine,
 } from '../ledger.events';
 import type { PersonalText } from './personal-data';
+import { TimedAmounts } from './timed-amounts';
 import { ContractScope, ContractTerms, ContractWindow } from '../contract/contract-terms';
 import type { RevenueCategory } from '../contract/revenue-category';
 import { parseContractTerms } from '../contract/contract-terms.parser';
@@ -107,6 +108,8 @@ export type PayoutState = {
   readonly currency: string;
   readonly amountMinor: bigint;
   readonly requestedAt: string;
+  /** How it is paid in another currency, or null when paid in `currency`. */
+  readonly conversion: PayoutConversion | null;
   status: PayoutStatus;
   settledAt: string | null;
   reference: string | null;
@@ -115,13 +118,13 @@ export type PayoutState = {
 };
 
 /**
- * The developer's money in one currency. Credits are kept as parallel arrays (availableAt,
- * amount) because "available as of requestedAt" needs them by time; the common case (asking
- * after the latest availableAt) is answered from `creditTotalMinor` in O(1), other cases scan.
+ * The developer's money in one currency. Credits are kept by availableAt (`TimedAmounts`)
+ * because "available as of requestedAt" needs them by time; the common case (asking after
+ * the latest availableAt) is answered from `creditTotalMinor` in O(1), other cases scan.
  */
 export type CurrencyBalanceState = {
-  readonly creditAvailableAtEpochMilliseconds: number[];
-  readonly creditAmountMinor: bigint[];
+  /** Credits by availableAt. */
+  readonly credits: TimedAmounts;
   creditTotalMinor: bigint;
   latestCreditAvailableAtEpochMilliseconds: number;
   /** Σ of the developer's line of every refund reversal (refunds debit at once). */
@@ -133,16 +136,24 @@ export type CurrencyBalanceState = {
   /** Σ of the dispute fees the developer bears. */
   disputeFeeDebitTotalMinor: bigint;
   /**
-   * Rolling-reserve holds, as parallel arrays (release time, amount). Each is also one of the
-   * credits above, available from its release time; these say which credits are reserves.
+   * Rolling-reserve holds by release time. Each is also one of the credits above, available
+   * from its release time; these say which credits are reserves.
    */
-  readonly reserveReleasedAtEpochMilliseconds: number[];
-  readonly reserveAmountMinor: bigint[];
+  readonly reserves: TimedAmounts;
 };
 
 export type DeveloperState = {
   registration: DeveloperRegistration | null;
   readonly apps: Map<string, AppState>;
+  /**
+   * The receipts HELD in memory, with their refunds and disputes (in `refunds` and
+   * `disputes`): all of them when the state is folded from its events alone; a bounded
+   * working set when the caller trims it (`trimHeldReceipts`) and restores, before deciding,
+   * every receipt, refund and dispute a command names from the stored events
+   * (`restoreHeldRecords`). A held receipt always holds all its refunds and disputes, so
+   * what it has left is exact. Everything else of the state (counters, balances, apps) is
+   * complete either way.
+   */
   readonly receipts: Map<string, ReceiptState>;
   readonly refunds: Map<string, RefundState>;
   /** Σ bases, by `counterKey(scopeKey, currency, windowKey)` (all categories) and by `counterKey(…, category)` (one). */
@@ -209,16 +220,14 @@ function balanceFor(state: DeveloperState, currency: string): CurrencyBalanceSta
   let balance = state.balances.get(currency);
   if (balance === undefined) {
     balance = {
-      creditAvailableAtEpochMilliseconds: [],
-      creditAmountMinor: [],
+      credits: new TimedAmounts(),
       creditTotalMinor: 0n,
       latestCreditAvailableAtEpochMilliseconds: Number.NEGATIVE_INFINITY,
       refundDebitTotalMinor: 0n,
       payoutDebitTotalMinor: 0n,
       disputeDebitTotalMinor: 0n,
       disputeFeeDebitTotalMinor: 0n,
-      reserveReleasedAtEpochMilliseconds: [],
-      reserveAmountMinor: [],
+      reserves: new TimedAmounts(),
     };
     state.balances.set(currency, balance);
   }
@@ -228,13 +237,7 @@ function balanceFor(state: DeveloperState, currency: string): CurrencyBalanceSta
 /** Credits of the developer whose availableAt ≤ asOf, in minor units. */
 export function creditsAvailableMinor(balance: CurrencyBalanceState, asOfEpochMilliseconds: number): bigint {
   if (asOfEpochMilliseconds >= balance.latestCreditAvailableAtEpochMilliseconds) return balance.creditTotalMinor;
-  let totalMinor = 0n;
-  const times = balance.creditAvailableAtEpochMilliseconds;
-  const amounts = balance.creditAmountMinor;
-  for (let index = 0; index < times.length; index += 1) {
-    if (times[index]! <= asOfEpochMilliseconds) totalMinor += amounts[index]!;
-  }
-  return totalMinor;
+  return balance.credits.sumAtOrBeforeMinor(asOfEpochMilliseconds);
 }
 
 /**
@@ -248,12 +251,7 @@ export function availableBalanceMinor(state: DeveloperState, currency: string, a
 
 /** Reserve holds not yet released at an instant. */
 export function reserveHeldMinor(balance: CurrencyBalanceState, asOfEpochMilliseconds: number): bigint {
-  let heldMinor = 0n;
-  const times = balance.reserveReleasedAtEpochMilliseconds;
-  for (let index = 0; index < times.length; index += 1) {
-    if (times[index]! > asOfEpochMilliseconds) heldMinor += balance.reserveAmountMinor[index]!;
-  }
-  return heldMinor;
+  return balance.reserves.sumAfterMinor(asOfEpochMilliseconds);
 }
 
 /**
@@ -292,12 +290,8 @@ function contractVersionState(record: ContractVersionRecord): ContractVersionSta
   return { record, terms: parseContractTerms(record.terms, 'contract') };
 }
 
-function evolveRevenueRecorded(state: DeveloperState, data: RevenueRecorded['data']): void {
-  const app = state.apps.get(data.appId);
-  assertInvariant(app !== undefined, `RevenueRecorded for unknown app ${data.appId}`);
-  const version = app.versions[data.contractVersion - 1];
-  assertInvariant(version !== undefined, `RevenueRecorded with unknown contract version ${data.contractVersion}`);
-  const occurredAtEpochMilliseconds = Date.parse(data.occurredAt);
+/** Holds a recorded receipt (its own facts only: the aggregates are `evolveRevenueRecorded`'s). */
+function holdReceipt(state: DeveloperState, app: AppState, data: RevenueRecorded['data'], occurredAtEpochMilliseconds: number): void {
   const lines = data.lines;
   const remainingMinor = new Array<bigint>(lines.length);
   let partyKey = '';
@@ -325,6 +319,16 @@ function evolveRevenueRecorded(state: DeveloperState, data: RevenueRecorded['dat
     refundedMinor: 0n,
     disputedMinor: 0n,
   });
+}
+
+function evolveRevenueRecorded(state: DeveloperState, data: RevenueRecorded['data']): void {
+  const app = state.apps.get(data.appId);
+  assertInvariant(app !== undefined, `RevenueRecorded for unknown app ${data.appId}`);
+  const version = app.versions[data.contractVersion - 1];
+  assertInvariant(version !== undefined, `RevenueRecorded with unknown contract version ${data.contractVersion}`);
+  const occurredAtEpochMilliseconds = Date.parse(data.occurredAt);
+  const lines = data.lines;
+  holdReceipt(state, app, data, occurredAtEpochMilliseconds);
   if (occurredAtEpochMilliseconds > app.latestReceiptOccurredAtEpochMilliseconds) {
     app.latestReceiptOccurredAtEpochMilliseconds = occurredAtEpochMilliseconds;
     app.latestReceiptOccurredAt = data.occurredAt;
@@ -360,24 +364,23 @@ function evolveRevenueRecorded(state: DeveloperState, data: RevenueRecorded['dat
   if (reserveMinor !== 0n) {
     const releasedAtEpochMilliseconds = Date.parse(data.reserveReleasedAt!);
     addCredit(balance, reserveMinor, releasedAtEpochMilliseconds);
-    balance.reserveReleasedAtEpochMilliseconds.push(releasedAtEpochMilliseconds);
-    balance.reserveAmountMinor.push(reserveMinor);
+    balance.reserves.push(releasedAtEpochMilliseconds, reserveMinor);
   }
 }
 
 function addCredit(balance: CurrencyBalanceState, amountMinor: bigint, availableAtEpochMilliseconds: number): void {
   if (amountMinor === 0n) return;
-  balance.creditAvailableAtEpochMilliseconds.push(availableAtEpochMilliseconds);
-  balance.creditAmountMinor.push(amountMinor);
+  balance.credits.push(availableAtEpochMilliseconds, amountMinor);
   balance.creditTotalMinor += amountMinor;
   if (availableAtEpochMilliseconds > balance.latestCreditAvailableAtEpochMilliseconds) {
     balance.latestCreditAvailableAtEpochMilliseconds = availableAtEpochMilliseconds;
   }
 }
 
-function evolveRevenueRefunded(state: DeveloperState, data: RevenueRefunded['data']): void {
+/** Applies a refund to its held receipt and holds the refund; a receipt not held is left to the stored events. */
+function holdRefund(state: DeveloperState, data: RevenueRefunded['data']): void {
   const receipt = state.receipts.get(data.receiptId);
-  assertInvariant(receipt !== undefined, `RevenueRefunded for unknown receipt ${data.receiptId}`);
+  if (receipt === undefined) return;
   assertInvariant(data.lines.length === receipt.remainingMinor.length, 'a reversal has one line per receipt line');
   for (let index = 0; index < data.lines.length; index += 1) {
     const remainingMinor = receipt.remainingMinor[index]! - data.lines[index]!.amountMinor;
@@ -391,12 +394,17 @@ function evolveRevenueRefunded(state: DeveloperState, data: RevenueRefunded['dat
     amountMinor: data.amountMinor,
     occurredAt: data.occurredAt,
   });
+}
+
+function evolveRevenueRefunded(state: DeveloperState, data: RevenueRefunded['data']): void {
+  holdRefund(state, data);
   balanceFor(state, data.currency).refundDebitTotalMinor += data.lines[data.lines.length - 1]!.amountMinor;
 }
 
-function evolveDisputeOpened(state: DeveloperState, data: DisputeOpened['data']): void {
+/** Applies a dispute's opening to its held receipt and holds the dispute; a receipt not held is left to the stored events. */
+function holdOpenedDispute(state: DeveloperState, data: DisputeOpened['data']): void {
   const receipt = state.receipts.get(data.receiptId);
-  assertInvariant(receipt !== undefined, `DisputeOpened for unknown receipt ${data.receiptId}`);
+  if (receipt === undefined) return;
   assertInvariant(data.lines.length === receipt.remainingMinor.length, 'a dispute reversal has one line per receipt line');
   for (let index = 0; index < data.lines.length; index += 1) {
     const remainingMinor = receipt.remainingMinor[index]! - data.lines[index]!.amountMinor;
@@ -414,25 +422,100 @@ function evolveDisputeOpened(state: DeveloperState, data: DisputeOpened['data'])
     status: 'open',
     resolvedAt: null,
   });
+}
+
+function evolveDisputeOpened(state: DeveloperState, data: DisputeOpened['data']): void {
+  holdOpenedDispute(state, data);
   const balance = balanceFor(state, data.currency);
   balance.disputeDebitTotalMinor += data.lines[data.lines.length - 1]!.amountMinor;
   if (data.feeBearer === 'developer') balance.disputeFeeDebitTotalMinor += data.feeMinor;
 }
 
-function evolveDisputeResolved(state: DeveloperState, data: DisputeResolved['data']): void {
+/** Resolves a held dispute (a won one gives its reversal back to its receipt); a dispute not held is left to the stored events. */
+function holdResolvedDispute(state: DeveloperState, data: DisputeResolved['data']): void {
   const dispute = state.disputes.get(data.disputeId);
-  assertInvariant(dispute !== undefined && dispute.status === 'open', 'only an open dispute is resolved');
+  if (dispute === undefined) return;
+  assertInvariant(dispute.status === 'open', 'only an open dispute is resolved');
   dispute.status = data.outcome;
   dispute.resolvedAt = data.resolvedAt;
   if (data.outcome === 'lost') return;
-  // Won: the reversal of the opening goes back to the lines and to the developer's balance.
+  // Won: the reversal of the opening goes back to the lines.
   const receipt = state.receipts.get(dispute.receiptId);
-  assertInvariant(receipt !== undefined, 'a dispute has its receipt');
+  assertInvariant(receipt !== undefined, 'a held dispute has its receipt held');
   for (let index = 0; index < dispute.lines.length; index += 1) {
     receipt.remainingMinor[index] = receipt.remainingMinor[index]! + dispute.lines[index]!.amountMinor;
   }
   receipt.disputedMinor -= dispute.amountMinor;
-  balanceFor(state, data.currency).disputeDebitTotalMinor -= dispute.lines[dispute.lines.length - 1]!.amountMinor;
+}
+
+function evolveDisputeResolved(state: DeveloperState, data: DisputeResolved['data']): void {
+  holdResolvedDispute(state, data);
+  if (data.outcome === 'lost') return;
+  // Won: the developer's line of the opening goes back to its balance. The event carries the
+  // opening's lines (the decider copies them), so this does not need the dispute held.
+  balanceFor(state, data.currency).disputeDebitTotalMinor -= data.lines[data.lines.length - 1]!.amountMinor;
+}
+
+// ---- Held receipts: a bounded working set -----------------------------------------------
+
+/**
+ * Restores receipts (with their refunds and disputes) into the held set from their stored
+ * events, which the caller read from the stream: for each receipt, its `RevenueRecorded`
+ * and every `RevenueRefunded`, `DisputeOpened` and `DisputeResolved` naming it, in stream
+ * order, up to the state's version. Only the held records change: the counters, balances
+ * and apps already count these events. A receipt held already is left as it is (it holds
+ * its history already); events of a receipt whose `RevenueRecorded` is not given are
+ * ignored.
+ */
+export function restoreHeldRecords(state: DeveloperState, events: readonly DeveloperEvent[]): void {
+  const restoring = new Set<string>();
+  for (const event of events) {
+    switch (event.type) {
+      case 'RevenueRecorded': {
+        const data = event.data;
+        if (state.receipts.has(data.receiptId)) break;
+        const app = state.apps.get(data.appId);
+        assertInvariant(app !== undefined, `RevenueRecorded for unknown app ${data.appId}`);
+        holdReceipt(state, app, data, Date.parse(data.occurredAt));
+        restoring.add(data.receiptId);
+        break;
+      }
+      case 'RevenueRefunded':
+        if (restoring.has(event.data.receiptId)) holdRefund(state, event.data);
+        break;
+      case 'DisputeOpened':
+        if (restoring.has(event.data.receiptId)) holdOpenedDispute(state, event.data);
+        break;
+      case 'DisputeResolved':
+        if (restoring.has(event.data.receiptId)) holdResolvedDispute(state, event.data);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/**
+ * Lets go of the receipts held longest beyond `receiptsMaximum` (the oldest recorded or
+ * restored first), each with its refunds and disputes, so that a held receipt keeps its
+ * whole history. Returns how many receipts were let go.
+ */
+export function trimHeldReceipts(state: DeveloperState, receiptsMaximum: number): number {
+  const excess = state.receipts.size - receiptsMaximum;
+  if (excess <= 0) return 0;
+  let released = 0;
+  for (const receiptId of state.receipts.keys()) {
+    if (released >= excess) break;
+    state.receipts.delete(receiptId);
+    released += 1;
+  }
+  for (const [refundId, refund] of state.refunds) {
+    if (!state.receipts.has(refund.receiptId)) state.refunds.delete(refundId);
+  }
+  for (const [disputeId, dispute] of state.disputes) {
+    if (!state.receipts.has(dispute.receiptId)) state.disputes.delete(disputeId);
+  }
+  return released;
 }
 
 /** Applies one event to the state, in place, and returns the same state object. */
@@ -485,6 +568,7 @@ export function evolveDeveloper(state: DeveloperState, event: DeveloperEvent): D
         currency: data.currency,
         amountMinor: data.amountMinor,
         requestedAt: data.requestedAt,
+        conversion: data.conversion ?? null,
         status: 'pending',
         settledAt: null,
         reference: null,

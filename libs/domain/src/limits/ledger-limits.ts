@@ -74,6 +74,21 @@ export const UNIT_PRICE_DECIMALS_MAXIMUM = 12;
 /** The largest list price or unit cost per meter unit: 10^6 major units. */
 export const UNIT_PRICE_MAXIMUM_MAJOR = 10n ** 6n;
 
+// ---- Exchange rates (payouts in another currency) ----------------------------------------
+
+/**
+ * Significant digits of a payout's exchange rate (`fxRate`): the published reference rates
+ * have 5 to 7, a bank's dealt rate rarely more than 10; 15 leaves room without inviting a
+ * rate computed in floating point and pasted with its noise ("0.1 + 0.2" has 17).
+ */
+export const FX_RATE_SIGNIFICANT_DIGITS_MAXIMUM = 15;
+/** Decimals of an exchange rate: 12 reach a rate of 10^-12 (one unit of a weak currency in a strong one). */
+export const FX_RATE_DECIMALS_MAXIMUM = 12;
+/** No rate string longer than this is looked at: 15 integer digits, a point and 12 decimals fit with room. */
+export const FX_RATE_TEXT_LENGTH_MAXIMUM = 32;
+/** Where a payout's exchange rate comes from ("ECB reference rate 2026-12-02"). */
+export const FX_SOURCE_LENGTH_MAXIMUM = 200;
+
 // ---- Texts: one limit per concept ---------------------------------------------------------
 
 /** Ids (developer, app, receipt, refund, payout, record, price book): parts of stream and party names. */

@@ -92,7 +92,7 @@ class Check {
 }
 
 type VerifyChecks = {
-  chain: Check; recompute: Check; sums: Check; parties: Check; postings: Check; rebuild: Check; seals: Check; applied: Check; treeHeads: Check; writerSignatures: Check;
+  chain: Check; recompute: Check; sums: Check; conversions: Check; parties: Check; postings: Check; rebuild: Check; seals: Check; applied: Check; treeHeads: Check; writerSignatures: Check;
 };
 
 /**
@@ -158,6 +158,7 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
     chain: new Check('hash chains and stream versions'),
     recompute: new Check('splits and reversals recomputed by the domain'),
     sums: new Check('lines sum to the amount, none negative'),
+    conversions: new Check('payouts in another currency: each converted amount recomputed from its rate and rounding rule; settlements and failures repeat the request\'s conversion'),
     parties: new Check('contract parties: none in a reserved namespace (platform, developers, system accounts)'),
     postings: new Check('postings sum to zero per event and currency'),
     rebuild: new Check('rebuilt projections equal the live ones'),
@@ -270,13 +271,14 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
     checks.chain.absorb(streamPass.chain);
     checks.recompute.absorb(streamPass.recompute);
     checks.sums.absorb(streamPass.sums);
+    checks.conversions.absorb(streamPass.conversions);
     checks.parties.absorb(streamPass.parties);
     for (const [shareIndex, share] of shares.entries()) {
       if (share instanceof Error) checks.chain.fail(`the events of share ${shareIndex + 1} of ${shares.length} of the streams cannot be checked: ${share.message}`);
     }
     if (readFailure !== null) checks.chain.fail(readFailure);
 
-    const result = [checks.chain, checks.recompute, checks.sums, checks.parties, checks.postings, checks.rebuild, checks.seals, checks.treeHeads, checks.writerSignatures, checks.applied].map((check) => check.result());
+    const result = [checks.chain, checks.recompute, checks.sums, checks.conversions, checks.parties, checks.postings, checks.rebuild, checks.seals, checks.treeHeads, checks.writerSignatures, checks.applied].map((check) => check.result());
     return {
       ok: result.every((check) => check.ok),
       eventsRead,

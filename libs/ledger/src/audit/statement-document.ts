@@ -1,6 +1,6 @@
 import { formatMoney } from '@rsi/domain';
 import type { DeveloperStatement } from './developer-statement';
-import { minorOfDecimal, type StatementLine, type StatementLineKind } from './statement-line';
+import { minorOfDecimal, type StatementConversionFigures, type StatementLine, type StatementLineKind } from './statement-line';
 
 /**
  * The developer's statement as a document a person reads (browser-safe, pure): the summary
@@ -46,6 +46,8 @@ export type StatementDocumentLine = {
   eventId: string;
   eventHash: string;
   leafIndex: number | null;
+  /** A payout in another currency: what it pays, at which rate, from which source; null otherwise. */
+  conversion: StatementConversionFigures | null;
 };
 
 export type StatementCurrencySummary = {
@@ -153,6 +155,8 @@ export function statementDocumentOf(statement: DeveloperStatement): StatementDoc
       occurredAt: line.occurredAt, bookedAt: line.bookedAt, late: line.occurredAt < statement.periodStart,
       availableAt: line.availableAt, contractVersion: line.contractVersion, contractHash: line.contractHash, category: line.category ?? null,
       eventId: line.eventId, eventHash: line.eventHash, leafIndex: line.leafIndex,
+      conversion: line.payoutCurrency === undefined || line.payoutAmount === undefined || line.fxRate === undefined || line.fxSource === undefined ? null
+        : { payoutCurrency: line.payoutCurrency, payoutAmount: line.payoutAmount, fxRate: line.fxRate, fxSource: line.fxSource },
     };
     const totals = totalsOf(currency);
     const amountMinor = minor(line.amount, currency);

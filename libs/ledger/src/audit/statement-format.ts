@@ -13,6 +13,8 @@ export function statementAsJson(statement: DeveloperStatement): string {
 const CSV_COLUMNS = [
   'kind', 'bookedAt', 'occurredAt', 'reference', 'appId', 'receiptId', 'currency', 'amount', 'grossAmount', 'availableAt',
   'contractVersion', 'contractHash', 'eventId', 'eventHash', 'leafIndex', 'sealPeriod', 'merkleRoot', 'category',
+  // A payout in another currency: what it pays and at which rate (empty on every other line).
+  'payoutCurrency', 'payoutAmount', 'fxRate', 'fxSource',
 ];
 
 /**
@@ -31,6 +33,7 @@ export function statementAsCsv(statement: DeveloperStatement): string {
       line.kind, line.bookedAt, line.occurredAt, line.reference, line.appId, line.receiptId, line.currency, line.amount, line.grossAmount,
       line.availableAt, line.contractVersion, line.contractHash, line.eventId, line.eventHash, line.leafIndex, line.sealPeriod, line.merkleRoot,
       line.category,
+      line.payoutCurrency ?? null, line.payoutAmount ?? null, line.fxRate ?? null, line.fxSource ?? null,
     ]);
   }
   for (const balance of statement.balances) {
@@ -81,7 +84,9 @@ function linesHtml(lines: readonly StatementDocumentLine[], withShares: boolean)
   return htmlTable(headers, lines.map((line) => [
     `${timeHtml(line.bookedAt)}${line.late ? `<div class="late">occurred ${timeHtml(line.occurredAt)} (late)</div>` : ''}`,
     // A purchase is what a receipt is unless it says otherwise: only the other categories are named.
-    `${escapeHtml(line.kindLabel)}${line.category !== null && line.category !== 'purchase' ? `<div class="muted">${escapeHtml(line.category)}</div>` : ''}`, `<code>${escapeHtml(line.reference)}</code>`, escapeHtml(line.appId ?? ''), amountHtml(line.grossAmount),
+    `${escapeHtml(line.kindLabel)}${line.category !== null && line.category !== 'purchase' ? `<div class="muted">${escapeHtml(line.category)}</div>` : ''}`
+      + `${line.conversion === null ? '' : `<div class="muted">paid as ${escapeHtml(line.conversion.payoutCurrency)} ${amountHtml(line.conversion.payoutAmount)} at ${escapeHtml(line.conversion.fxRate)} (${escapeHtml(line.conversion.fxSource)})</div>`}`,
+    `<code>${escapeHtml(line.reference)}</code>`, escapeHtml(line.appId ?? ''), amountHtml(line.grossAmount),
     ...(withShares ? [amountHtml(line.platformShare), amountHtml(line.carveOuts)] : []), amountHtml(line.amount),
     line.contractVersion === null ? '' : `v${line.contractVersion} ${hashHtml(line.contractHash)}`, hashHtml(line.eventHash),
   ]), new Set(amountColumns));

@@ -1,5 +1,5 @@
 import type { EventHashBody } from '../core/event-hash';
-import { currencyExponent, decodeDeveloperEvent, formatMoney, type DeveloperEvent } from '@rsi/domain';
+import { conversionFailure, currencyExponent, decodeDeveloperEvent, formatMoney, type DeveloperEvent, type PayoutConversion } from '@rsi/domain';
 import type { ProofStep } from './merkle-tree';
 
 /**
@@ -34,6 +34,19 @@ export type StatementFigures = {
   contractHash: string | null;
   /** The revenue category of a receipt credit or refund debit (of its receipt); null on other lines. */
   category: string | null;
+} & Partial<StatementConversionFigures>;
+
+/**
+ * A payout in another currency (docs/domain.md "Payouts in another currency"): what its
+ * request, settlement or failure pays, in which currency, at which rate from which source.
+ * Present on those lines only, so that a statement without such payouts reads as before.
+ */
+export type StatementConversionFigures = {
+  payoutCurrency: string;
+  /** In the payout currency, with its decimals ("186711" for JPY). */
+  payoutAmount: string;
+  fxRate: string;
+  fxSource: string;
 };
 
 /**
@@ -84,11 +97,24 @@ export function balanceEffectOf(event: DeveloperEvent): { currency: string; amou
   }
 }
 
+/** The conversion of a payout event, or null (another event, or a payout in its own currency). */
+export function payoutConversionOf(event: DeveloperEvent): PayoutConversion | null {
+  if (event.type !== 'PayoutRequested' && event.type !== 'PayoutSettled' && event.type !== 'PayoutFailed') return null;
+  return event.data.conversion ?? null;
+}
+
 export function statementFiguresOfEvent(event: DeveloperEvent, bookedAt: string): StatementFigures | null {
   const figures = unorderedFiguresOf(event, bookedAt);
   if (figures === null) return null;
   // Fields in reading order (kind, reference, … bookedAt …), whatever order they were built in.
-  return Object.fromEntries(STATEMENT_FIGURE_FIELDS.map((field) => [field, figures[field]])) as StatementFigures;
+  const ordered = Object.fromEntries(STATEMENT_FIGURE_FIELDS.map((field) => [field, figures[field]])) as StatementFigures;
+  const conversion = payoutConversionOf(event);
+  if (conversion === null) return ordered;
+  const conversionFigures: StatementConversionFigures = {
+    payoutCurrency: conversion.payoutCurrency, payoutAmount: formatMoney(conversion.payoutAmountMinor, conversion.payoutCurrency),
+    fxRate: conversion.fxRate, fxSource: conversion.fxSource,
+  };
+  return { ...ordered, ...conversionFigures };
 }
 
 function unorderedFiguresOf(event: DeveloperEvent, bookedAt: string): StatementFigures | null {
@@ -133,16 +159,27 @@ function unorderedFiguresOf(event: DeveloperEvent, bookedAt: string): StatementF
   }
 }
 
-/** The figures of a line recomputed from an event body (throws if the body is no developer event). */
-export function statementFiguresOf(body: EventBody, bookedAt: string): { figures: StatementFigures | null; developerId: string } {
+/**
+ * The figures of a line recomputed from an event body (throws if the body is no developer
+ * event), and for a payout in another currency whether its converted amount follows from its
+ * rate (`conversionFailure`: null when it does, or when there is no conversion).
+ */
+export function statementFiguresOf(body: EventBody, bookedAt: string): { figures: StatementFigures | null; developerId: string; conversionFailure: string | null } {
   const event = decodeDeveloperEvent(body.type, body.data);
-  return { figures: statementFiguresOfEvent(event, bookedAt), developerId: event.data.developerId };
+  const conversion = payoutConversionOf(event);
+  const debit = event.data as { currency: string; amountMinor: bigint };
+  return {
+    figures: statementFiguresOfEvent(event, bookedAt), developerId: event.data.developerId,
+    conversionFailure: conversion === null ? null : conversionFailure(debit, conversion),
+  };
 }
 
 export const STATEMENT_FIGURE_FIELDS: readonly (keyof StatementFigures)[] = [
   'kind', 'reference', 'appId', 'receiptId', 'currency', 'amount', 'grossAmount', 'occurredAt', 'bookedAt', 'availableAt', 'contractVersion', 'contractHash',
   'category',
 ];
+/** On the lines of a payout in another currency only (`StatementConversionFigures`), after the others. */
+export const STATEMENT_CONVERSION_FIELDS: readonly (keyof StatementConversionFigures)[] = ['payoutCurrency', 'payoutAmount', 'fxRate', 'fxSource'];
 
 /**
  * Whether a line's figure is the one that follows from its event. `category` came after the

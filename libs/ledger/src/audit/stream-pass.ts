@@ -1,5 +1,5 @@
 import {
-  canonicalJson, decideDeveloper, decodeDeveloperEvent, encodeDeveloperEvent, evolveDeveloper, initialDeveloperState, isDeveloperEventType, isReservedParty, type DeveloperEvent, type DeveloperState, isProtectedText,
+  canonicalJson, conversionFailure, decideDeveloper, decodeDeveloperEvent, encodeDeveloperEvent, evolveDeveloper, initialDeveloperState, isDeveloperEventType, isReservedParty, type DeveloperEvent, type DeveloperState, isProtectedText,
 } from '@rsi/domain';
 import type { GlobalPosition, RecordedEvent } from '@rsi/event-store';
 import { formatPosition } from '@rsi/projections';
@@ -74,6 +74,7 @@ export type StreamPassResult = {
   chain: FindingTallyData;
   recompute: FindingTallyData;
   sums: FindingTallyData;
+  conversions: FindingTallyData;
   parties: FindingTallyData;
   namesProtected: number;
   /** Developers registered with a plaintext name, with the position of the registration. */
@@ -112,6 +113,7 @@ export class StreamPass {
   readonly chain = new FindingTally();
   readonly recompute = new FindingTally();
   readonly sums = new FindingTally();
+  readonly conversions = new FindingTally();
   readonly parties = new FindingTally();
   private readonly streams = new Map<string, { version: bigint; lastEventHash: string }>();
   private readonly developerStates = new Map<string, DeveloperState>();
@@ -143,7 +145,7 @@ export class StreamPass {
   result(): StreamPassResult {
     return {
       eventsObserved: this.eventsObserved,
-      chain: this.chain.data(), recompute: this.recompute.data(), sums: this.sums.data(), parties: this.parties.data(),
+      chain: this.chain.data(), recompute: this.recompute.data(), sums: this.sums.data(), conversions: this.conversions.data(), parties: this.parties.data(),
       namesProtected: this.namesProtected, namesInPlaintext: this.namesInPlaintext, erasures: this.erasures,
     };
   }
@@ -184,6 +186,29 @@ export class StreamPass {
     else this.failIn(this.parties, `${where} ${event.type} ${event.data.appId} v${contract.version}: carve-out part${reserved.length === 1 ? 'y' : 'ies'} ${reserved.map((party) => JSON.stringify(party)).join(', ')} in a reserved namespace`);
   }
 
+  /**
+   * A payout in another currency (docs/domain.md "Payouts in another currency"): the request's
+   * converted amount is recomputed from its amount and rate under the rule it names; a settlement
+   * or failure must repeat the request's conversion (or, like the request, have none).
+   */
+  private checkPayoutConversion(event: DeveloperEvent, state: DeveloperState, where: string): void {
+    const { conversions } = this;
+    if (event.type === 'PayoutRequested') {
+      if (event.data.conversion === undefined) return;
+      const failure = conversionFailure(event.data, event.data.conversion);
+      if (failure === null) conversions.pass();
+      else this.failIn(conversions, `${where}: ${failure}`);
+      return;
+    }
+    if (event.type !== 'PayoutSettled' && event.type !== 'PayoutFailed') return;
+    const requested = state.payouts.get(event.data.payoutId)?.conversion ?? null;
+    const outcome = event.data.conversion ?? null;
+    if (requested === null && outcome === null) return;
+    const encode = (conversion: typeof outcome) => (conversion === null ? 'none' : canonicalJson({ ...conversion, payoutAmountMinor: conversion.payoutAmountMinor.toString() }));
+    if (encode(requested) === encode(outcome)) conversions.pass();
+    else this.failIn(conversions, `${where}: conversion ${encode(outcome)} differs from the request's ${encode(requested)}`);
+  }
+
   private recomputeEvent(recorded: RecordedEvent): void {
     const { recompute, sums, parties } = this;
     let event: DeveloperEvent;
@@ -205,6 +230,11 @@ export class StreamPass {
       this.failIn(parties, `${nameOf(recorded)}: its contract parties cannot be read: ${messageOf(error)}`);
     }
     const state = this.developerStates.get(recorded.streamName) ?? initialDeveloperState();
+    try {
+      this.checkPayoutConversion(event, state, nameOf(recorded));
+    } catch (error) {
+      this.failIn(this.conversions, `${nameOf(recorded)}: its conversion cannot be checked: ${messageOf(error)}`);
+    }
     let command;
     try {
       command = commandBehind(event);
@@ -250,7 +280,7 @@ export class StreamPass {
 
 /** Adds the results of passes over disjoint sets of streams: the same result as one pass over them all. */
 export function mergeStreamPassResults(results: readonly StreamPassResult[]): StreamPassResult {
-  const merged = { chain: new FindingTally(), recompute: new FindingTally(), sums: new FindingTally(), parties: new FindingTally() };
+  const merged = { chain: new FindingTally(), recompute: new FindingTally(), sums: new FindingTally(), conversions: new FindingTally(), parties: new FindingTally() };
   let eventsObserved = 0;
   let namesProtected = 0;
   const namesInPlaintext: StreamPassResult['namesInPlaintext'] = [];
@@ -261,6 +291,7 @@ export function mergeStreamPassResults(results: readonly StreamPassResult[]): St
     merged.chain.merge(result.chain);
     merged.recompute.merge(result.recompute);
     merged.sums.merge(result.sums);
+    merged.conversions.merge(result.conversions);
     merged.parties.merge(result.parties);
     namesInPlaintext.push(...result.namesInPlaintext);
     erasures.push(...result.erasures);
@@ -268,7 +299,7 @@ export function mergeStreamPassResults(results: readonly StreamPassResult[]): St
   namesInPlaintext.sort((left, right) => comparePositions(left.position, right.position));
   erasures.sort((left, right) => comparePositions(left.position, right.position));
   return {
-    eventsObserved, chain: merged.chain.data(), recompute: merged.recompute.data(), sums: merged.sums.data(), parties: merged.parties.data(),
+    eventsObserved, chain: merged.chain.data(), recompute: merged.recompute.data(), sums: merged.sums.data(), conversions: merged.conversions.data(), parties: merged.parties.data(),
     namesProtected, namesInPlaintext, erasures,
   };
 }

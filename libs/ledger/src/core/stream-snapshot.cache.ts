@@ -9,6 +9,8 @@ export type StreamFold<State> = {
   initial: () => State;
   /** Decodes one stored event (type, encoded data) and evolves the state with it. */
   evolveRecorded: (state: State, type: string, data: unknown) => State;
+  /** Bounds what the state holds, between pages of a read (`StreamKind.trim`). */
+  trim?: (state: State) => void;
 };
 
 const STREAM_READ_PAGE_EVENTS_DEFAULT = 10_000;
@@ -22,16 +24,21 @@ const STREAM_READ_PAGE_EVENTS_DEFAULT = 10_000;
  */
 export class StreamSnapshotCache {
   private readonly snapshots = new Map<string, StreamSnapshot<unknown>>();
+  /** Each cached snapshot's weight (`StreamKind.weigh`), and their total. */
+  private readonly weights = new Map<string, number>();
+  private weightTotal = 0;
 
   constructor(
     private readonly store: EventStore,
     private readonly streamsMaximum: number,
     private readonly readPageEvents: number = STREAM_READ_PAGE_EVENTS_DEFAULT,
+    /** The most the cached snapshots may weigh together (held receipts, say): memory stays bounded however many streams are cached. */
+    private readonly weightMaximum: number = Number.POSITIVE_INFINITY,
   ) {}
 
   async take<State>(streamName: string, fold: StreamFold<State>): Promise<StreamSnapshot<State>> {
     const cached = this.snapshots.get(streamName) as StreamSnapshot<State> | undefined;
-    this.snapshots.delete(streamName);
+    this.forget(streamName);
     // A cached state is used as it is (optimistic): the append's expected version proves it
     // is still the stream's latest, and a conflict makes the caller forget it and read the
     // stream again. That saves a read per stream per batch on the hot path.
@@ -48,6 +55,7 @@ export class StreamSnapshotCache {
         snapshot.version = recorded.streamVersion;
         snapshot.lastEventHash = recorded.metadata.eventHash;
       }
+      fold.trim?.(snapshot.state);
       if (page.events.length < this.readPageEvents) return snapshot;
     }
   }
@@ -63,17 +71,25 @@ export class StreamSnapshotCache {
     return page.events.length === 0;
   }
 
-  /** Puts a snapshot back after its batch was appended; the least recently used goes first. */
-  putBack(streamName: string, snapshot: StreamSnapshot<unknown>): void {
-    this.snapshots.delete(streamName);
-    if (this.snapshots.size >= this.streamsMaximum) {
+  /**
+   * Puts a snapshot back after its batch was appended, with its weight; the least recently
+   * used go first, until both the stream count and the total weight are within bounds.
+   */
+  putBack(streamName: string, snapshot: StreamSnapshot<unknown>, weight = 0): void {
+    this.forget(streamName);
+    while (this.snapshots.size > 0 && (this.snapshots.size >= this.streamsMaximum || this.weightTotal + weight > this.weightMaximum)) {
       const oldest = this.snapshots.keys().next().value;
-      if (oldest !== undefined) this.snapshots.delete(oldest);
+      if (oldest === undefined) break;
+      this.forget(oldest);
     }
     this.snapshots.set(streamName, snapshot);
+    this.weights.set(streamName, weight);
+    this.weightTotal += weight;
   }
 
   forget(streamName: string): void {
     this.snapshots.delete(streamName);
+    this.weightTotal -= this.weights.get(streamName) ?? 0;
+    this.weights.delete(streamName);
   }
 }

@@ -42,7 +42,12 @@ export function routesCreatedBy(command: DeveloperCommand, developerId: string):
   }
 }
 
-const ROUTE_CACHE_ENTRIES_MAXIMUM = 500_000;
+/**
+ * Routes kept in memory. An import remembers the route of every receipt it records, so the
+ * bound is what the process holds of them (~0.1 kB each); a route not held is one indexed
+ * read, batched per batch of commands.
+ */
+const ROUTE_CACHE_ENTRIES_MAXIMUM = 50_000;
 
 /**
  * App, receipt, payout and dispute ids → developer id. Backed by the `apps`, `splits`,

@@ -77,6 +77,26 @@ export const DEVELOPER_LEDGER_EXPORTS: Readonly<Record<string, ExportDefinition>
       disputesLost: formatMoney(BigInt(row.dispute_lost_minor!), row.currency!), reserved: formatMoney(BigInt(row.reserved_minor!), row.currency!),
     }),
   },
+  payouts: {
+    // A payout in another currency (docs/domain.md "Payouts in another currency"): `amount` is what the
+    // balance was debited in `currency`; `payoutAmount` what is paid in `payoutCurrency` at `fxRate`
+    // from `fxSource`, rounded under rule `fxRuleVersion`. All five are null for a payout in its own currency.
+    sql: `SELECT payout_id, developer_id, currency, amount_minor::text AS amount_minor, status, requested_at::text AS requested_at,
+                 settled_at::text AS settled_at, failed_at::text AS failed_at, reference, failure_reason, payout_currency,
+                 payout_amount_minor::text AS payout_amount_minor, fx_rate, fx_source, fx_rule_version::text AS fx_rule_version
+            FROM payouts WHERE ${TIME_FILTER('requested_at')} ORDER BY requested_at, payout_id`,
+    columns: [
+      'payoutId', 'developerId', 'currency', 'amount', 'status', 'requestedAt', 'settledAt', 'failedAt', 'reference', 'failureReason',
+      'payoutCurrency', 'payoutAmount', 'fxRate', 'fxSource', 'fxRuleVersion',
+    ],
+    toObject: (row) => ({
+      payoutId: row.payout_id, developerId: row.developer_id, currency: row.currency, amount: formatMoney(BigInt(row.amount_minor!), row.currency!),
+      status: row.status, requestedAt: isoOf(row.requested_at), settledAt: isoOf(row.settled_at), failedAt: isoOf(row.failed_at),
+      reference: row.reference, failureReason: row.failure_reason, payoutCurrency: row.payout_currency,
+      payoutAmount: row.payout_amount_minor === null ? null : formatMoney(BigInt(row.payout_amount_minor!), row.payout_currency!),
+      fxRate: row.fx_rate, fxSource: row.fx_source, fxRuleVersion: row.fx_rule_version === null ? null : Number(row.fx_rule_version),
+    }),
+  },
   'payout-runs': {
     sql: `SELECT r.run_id, r.developer_id, r.currency, r.as_of::text AS as_of, r.available_minor::text AS available_minor,
                  r.minimum_payout_minor::text AS minimum_payout_minor, r.payout_id, p.amount_minor::text AS payout_amount_minor, p.status AS payout_status,

@@ -1,17 +1,19 @@
 import {
   decideDeveloper, decodeDeveloperEvent, DomainError, encodeDeveloperEvent, evolveDeveloper, initialDeveloperState, type DeveloperState, parseIdentifier, parseText, NAME_LENGTH_MAXIMUM,
-  checkPayoutRunMatches, parseCurrency, parseInstant, parseRunId,
+  checkPayoutRunMatches, parseCurrency, parseInstant, parseRunId, restoreHeldRecords, trimHeldReceipts,
 } from '@rsi/domain';
 import type { AssessRunPayout, DeveloperCommand, ErasePersonalData, RegisterDeveloper, DeveloperEvent, RunPayouts } from '@rsi/domain';
 import type { PersonalDataKeys } from '@rsi/database';
-import type { DuplicateEventIdError, EventStore } from '@rsi/event-store';
+import { deriveEventId, type DuplicateEventIdError, type EventStore } from '@rsi/event-store';
 import { commandIdOf } from '../core/command-id';
 import type { CommandContext, CommandOutcome } from '../core/command-outcome';
 export type { CommandContext, CommandOutcome } from '../core/command-outcome';
 import type { CommandHandlerGroup, LedgerCommand } from '../core/command-bus';
 import { COMMAND_FIELDS } from '../import/jsonl-command.parser';
 import { CommandDirectory, developerStreamName, routeOf, routesCreatedBy, type RouteKey } from './command-routing';
-import { CommandWritePipeline, type BatchStreams, type WritePipelineOptions, type Decision, type StreamDecider, type StreamKind } from '../write-pipeline/command-write.pipeline';
+import {
+  CommandWritePipeline, type BatchStreams, type WritePipelineOptions, type Decision, type PreparedStreams, type StreamDecider, type StreamKind,
+} from '../write-pipeline/command-write.pipeline';
 import { COMMAND_BATCH_MAXIMUM } from '../write-pipeline/command-write.pipeline';
 export { COMMAND_BATCH_MAXIMUM, EVENT_SCHEMA_VERSION } from '../write-pipeline/command-write.pipeline';
 
@@ -19,11 +21,43 @@ const STREAM_READ_PAGE_EVENTS = 10_000;
 /** Decided developer states kept in memory, so that a batch does not re-read its streams. */
 const STATE_CACHE_STREAMS_MAXIMUM = 10_000;
 
-const DEVELOPER_STREAM: StreamKind<DeveloperState, DeveloperEvent> = {
-  initial: initialDeveloperState,
-  decode: decodeDeveloperEvent,
-  evolve: evolveDeveloper,
+/**
+ * Receipts a developer state holds in memory (with their refunds and disputes), and what the
+ * cached states hold together. Beyond them the oldest are let go, and a command that names
+ * one is given it back from the stored events before it is decided (`prepareBatch`): so an
+ * import's memory does not grow with the ledger's history. ~0.4 kB per held receipt.
+ */
+export const HELD_RECEIPTS_PER_STREAM_DEFAULT = 4_096;
+const HELD_RECEIPTS_TOTAL_MAXIMUM = 200_000;
+
+export type DeveloperWriteOptions = WritePipelineOptions & {
+  /** Receipts held per developer state (tests set it small); only on a store that can read a receipt's history. */
+  heldReceiptsPerStreamMaximum?: number;
 };
+
+function developerStreamKind(heldReceiptsMaximum: number | null): StreamKind<DeveloperState, DeveloperEvent> {
+  const kind: StreamKind<DeveloperState, DeveloperEvent> = { initial: initialDeveloperState, decode: decodeDeveloperEvent, evolve: evolveDeveloper };
+  if (heldReceiptsMaximum === null) return kind;
+  return {
+    ...kind,
+    trim: (state) => { trimHeldReceipts(state, heldReceiptsMaximum); },
+    weigh: (state) => state.receipts.size + state.refunds.size + state.disputes.size,
+  };
+}
+
+/** What one developer stream's commands of a batch look up: receipts (with their history), refunds and disputes. */
+type HeldLookups = { receiptIds: Set<string>; refundIds: Set<string>; disputeIds: Set<string> };
+
+function idOf(data: unknown, field: string): string | null {
+  const value = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[field] : undefined;
+  return typeof value === 'string' && value.length > 0 ? value : null;
+}
+
+/** The id of the first event a command records (its natural key), as `commandIdOf` and the pipeline derive it. */
+function firstEventIdOf(type: 'RecordRevenue' | 'RefundRevenue' | 'OpenDispute', id: string): string {
+  const field = type === 'RecordRevenue' ? 'receiptId' : type === 'RefundRevenue' ? 'refundId' : 'disputeId';
+  return deriveEventId(commandIdOf({ type, data: { [field]: id } } as unknown as DeveloperCommand), 0);
+}
 
 export class UnknownRouteError extends DomainError {
   constructor(key: RouteKey) {
@@ -48,9 +82,23 @@ function routeKeyString(key: RouteKey): string {
 
 /** Developer commands: the stream `developer-<developerId>`, found through the command directory when a command does not name its developer. */
 class DeveloperStreamDecider implements StreamDecider<DeveloperCommand, DeveloperEvent, BatchRoutes> {
-  readonly snapshotCache = { streamsMaximum: STATE_CACHE_STREAMS_MAXIMUM, readPageEvents: STREAM_READ_PAGE_EVENTS };
+  readonly snapshotCache: { streamsMaximum: number; readPageEvents: number; weightMaximum?: number };
+  private readonly streamKind: StreamKind<DeveloperState, DeveloperEvent>;
 
-  constructor(private readonly directory: CommandDirectory, private readonly personalDataKeys: PersonalDataKeys) {}
+  constructor(
+    private readonly store: EventStore,
+    private readonly directory: CommandDirectory,
+    private readonly personalDataKeys: PersonalDataKeys,
+    heldReceiptsPerStreamMaximum: number,
+  ) {
+    // A store that cannot read a receipt's history keeps every receipt held, as before.
+    const bounded = store.readReceiptHistory !== undefined;
+    this.streamKind = developerStreamKind(bounded ? heldReceiptsPerStreamMaximum : null);
+    this.snapshotCache = {
+      streamsMaximum: STATE_CACHE_STREAMS_MAXIMUM, readPageEvents: STREAM_READ_PAGE_EVENTS,
+      ...(bounded ? { weightMaximum: Math.max(HELD_RECEIPTS_TOTAL_MAXIMUM, heldReceiptsPerStreamMaximum) } : {}),
+    };
+  }
 
   commandIdOf(command: DeveloperCommand): string {
     return commandIdOf(command);
@@ -71,6 +119,71 @@ class DeveloperStreamDecider implements StreamDecider<DeveloperCommand, Develope
     return new Map();
   }
 
+  /**
+   * Gives each developer state back the receipts, refunds and disputes the batch's commands
+   * name and it no longer holds, from the stored events (one read per stream): the domain
+   * then decides duplicates, refunds and disputes exactly as on a state that held
+   * everything. A command whose developer is not known yet is left alone: its receipt is
+   * recorded by an earlier command of the same batch (so held), or it is refused.
+   */
+  async prepareBatch(commands: readonly DeveloperCommand[], streams: PreparedStreams<DeveloperEvent>): Promise<void> {
+    const readHistory = this.store.readReceiptHistory?.bind(this.store);
+    if (readHistory === undefined) return;
+    const lookupsByStream = new Map<string, HeldLookups>();
+    for (const command of commands) {
+      if (command.type !== 'RecordRevenue' && command.type !== 'RefundRevenue' && command.type !== 'OpenDispute' && command.type !== 'ResolveDispute') continue;
+      const route = routeOf(command);
+      const developerId = 'kind' in route ? this.directory.cached(route) : route.developerId;
+      if (typeof developerId !== 'string') continue;
+      const streamName = developerStreamName(developerId);
+      let lookups = lookupsByStream.get(streamName);
+      if (lookups === undefined) {
+        lookups = { receiptIds: new Set(), refundIds: new Set(), disputeIds: new Set() };
+        lookupsByStream.set(streamName, lookups);
+      }
+      const receiptId = idOf(command.data, 'receiptId');
+      if (receiptId !== null && command.type !== 'ResolveDispute') lookups.receiptIds.add(receiptId);
+      const refundId = command.type === 'RefundRevenue' ? idOf(command.data, 'refundId') : null;
+      if (refundId !== null) lookups.refundIds.add(refundId);
+      const disputeId = command.type === 'OpenDispute' || command.type === 'ResolveDispute' ? idOf(command.data, 'disputeId') : null;
+      if (disputeId !== null) lookups.disputeIds.add(disputeId);
+    }
+    for (const [streamName, lookups] of lookupsByStream) {
+      const { state, version } = await streams.snapshot(streamName, this.streamKind);
+      if (version === 'no_stream') continue;
+      const receiptIds = [...lookups.receiptIds].filter((id) => !state.receipts.has(id));
+      const refundIds = [...lookups.refundIds].filter((id) => !state.refunds.has(id));
+      const disputeIds = [...lookups.disputeIds].filter((id) => !state.disputes.has(id));
+      if (receiptIds.length === 0 && refundIds.length === 0 && disputeIds.length === 0) continue;
+      const eventIds = [
+        ...receiptIds.map((id) => firstEventIdOf('RecordRevenue', id)),
+        ...refundIds.map((id) => firstEventIdOf('RefundRevenue', id)),
+        ...disputeIds.map((id) => firstEventIdOf('OpenDispute', id)),
+      ];
+      const found = await readHistory(streamName, { eventIds, receiptIds, toStreamVersion: version });
+      const decoded = found.map((recorded) => decodeDeveloperEvent(recorded.type, recorded.data));
+      // A recorded refund or dispute may name another receipt than its command: that
+      // receipt, with its history, is read too, so that the refund or dispute is held.
+      const restoredReceiptIds = new Set(receiptIds);
+      const otherReceiptIds = new Set<string>();
+      for (const event of decoded) {
+        if ((event.type === 'RevenueRefunded' || event.type === 'DisputeOpened') && !restoredReceiptIds.has(event.data.receiptId) && !state.receipts.has(event.data.receiptId)) {
+          otherReceiptIds.add(event.data.receiptId);
+        }
+      }
+      if (otherReceiptIds.size > 0) {
+        const others = [...otherReceiptIds];
+        const more = await readHistory(streamName, { eventIds: others.map((id) => firstEventIdOf('RecordRevenue', id)), receiptIds: others, toStreamVersion: version });
+        const seen = new Set(found.map((recorded) => recorded.streamVersion));
+        for (const recorded of more) if (!seen.has(recorded.streamVersion)) found.push(recorded);
+        found.sort((left, right) => (left.streamVersion < right.streamVersion ? -1 : left.streamVersion > right.streamVersion ? 1 : 0));
+        restoreHeldRecords(state, found.map((recorded) => decodeDeveloperEvent(recorded.type, recorded.data)));
+      } else {
+        restoreHeldRecords(state, decoded);
+      }
+    }
+  }
+
   async decide(command: DeveloperCommand, context: CommandContext, streams: BatchStreams<DeveloperEvent>, routes: BatchRoutes): Promise<Decision<DeveloperEvent>> {
     const route = routeOf(command);
     let developerId: string;
@@ -82,7 +195,7 @@ class DeveloperStreamDecider implements StreamDecider<DeveloperCommand, Develope
       developerId = route.developerId;
     }
     const streamName = developerStreamName(developerId);
-    const state = await streams.state(streamName, DEVELOPER_STREAM);
+    const state = await streams.state(streamName, this.streamKind);
     const protectedCommand = command.type === 'RegisterDeveloper' ? await this.protectName(command) : command;
     const events = decideDeveloper(protectedCommand, state, { bookedAt: context.recordedAt });
     if (events.length > 0) {
@@ -144,10 +257,14 @@ export class LedgerCommandService implements CommandHandlerGroup {
     /** Brings the read models (and so the directory) up to date with the store. */
     private readonly catchUpReadModels: () => Promise<unknown>,
     private readonly personalDataKeys: PersonalDataKeys,
-    /** Where booking times come from: the store's ledger clock at commit (default) or the context. */
-    options: WritePipelineOptions = {},
+    /** Where booking times come from: the store's ledger clock at commit (default) or the context; receipts held per stream. */
+    options: DeveloperWriteOptions = {},
   ) {
-    this.pipeline = new CommandWritePipeline(store, new DeveloperStreamDecider(directory, personalDataKeys), catchUpReadModels, options);
+    const { heldReceiptsPerStreamMaximum = HELD_RECEIPTS_PER_STREAM_DEFAULT, ...pipelineOptions } = options;
+    if (!Number.isSafeInteger(heldReceiptsPerStreamMaximum) || heldReceiptsPerStreamMaximum < 1) throw new RangeError('heldReceiptsPerStreamMaximum must be a positive integer');
+    this.pipeline = new CommandWritePipeline(
+      store, new DeveloperStreamDecider(store, directory, personalDataKeys, heldReceiptsPerStreamMaximum), catchUpReadModels, pipelineOptions,
+    );
   }
 
   /**

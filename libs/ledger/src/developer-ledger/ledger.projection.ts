@@ -258,6 +258,8 @@ export class LedgerProjection implements ProjectionHandler {
           payoutRequests.add({
             payout_id: data.payoutId, developer_id: data.developerId, currency: data.currency, amount_minor: data.amountMinor,
             status: 'requested', requested_at: data.requestedAt, settled_at: null, failed_at: null, reference: null, failure_reason: null,
+            payout_currency: data.conversion?.payoutCurrency ?? null, payout_amount_minor: data.conversion?.payoutAmountMinor ?? null,
+            fx_rate: data.conversion?.fxRate ?? null, fx_source: data.conversion?.fxSource ?? null, fx_rule_version: data.conversion?.fxRuleVersion ?? null,
           });
           payoutDirectory.add({ payout_id: data.payoutId, developer_id: data.developerId });
           balanceDelta(data.developerId, data.currency).inFlightMinor += data.amountMinor;

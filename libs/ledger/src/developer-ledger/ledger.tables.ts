@@ -48,6 +48,8 @@ export const PAYOUTS_TABLE = defineTable('payouts', [
   ['payout_id', 'text'], ['developer_id', 'text'], ['currency', 'text'], ['amount_minor', 'numeric'], ['status', 'text'],
   ['requested_at', 'timestamptz'], ['settled_at', 'timestamptz?'], ['failed_at', 'timestamptz?'], ['reference', 'text?'],
   ['failure_reason', 'text?'],
+  // Payouts in another currency (migration 0015): all null for a payout in its own currency.
+  ['payout_currency', 'text?'], ['payout_amount_minor', 'numeric?'], ['fx_rate', 'text?'], ['fx_source', 'text?'], ['fx_rule_version', 'int4?'],
 ]);
 
 /**

@@ -1,7 +1,7 @@
 import {
   COUNTRY_CODE_LENGTH, CURRENCY_CODE_LENGTH, DECIMAL_TEXT_LENGTH_MAXIMUM, DomainError,
   IDENTIFIER_LENGTH_MAXIMUM, INCOME_GROUP_LENGTH_MAXIMUM, INSTANT_TEXT_LENGTH_MAXIMUM, METER_NAME_LENGTH_MAXIMUM,
-  NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM, CHOICE_LENGTH_MAXIMUM,
+  NAME_LENGTH_MAXIMUM, REASON_LENGTH_MAXIMUM, REFERENCE_LENGTH_MAXIMUM, CHOICE_LENGTH_MAXIMUM, FX_RATE_TEXT_LENGTH_MAXIMUM, FX_SOURCE_LENGTH_MAXIMUM,
 } from '@rsi/domain';
 import type { DeveloperCommand } from '@rsi/domain';
 
@@ -22,6 +22,9 @@ const TEXT_FIELD_LENGTH_MAXIMUM: Readonly<Record<string, number>> = {
   currency: CURRENCY_CODE_LENGTH,
   meter: METER_NAME_LENGTH_MAXIMUM,
   outcome: CHOICE_LENGTH_MAXIMUM,
+  payoutCurrency: CURRENCY_CODE_LENGTH,
+  fxRate: FX_RATE_TEXT_LENGTH_MAXIMUM,
+  fxSource: FX_SOURCE_LENGTH_MAXIMUM,
   category: CHOICE_LENGTH_MAXIMUM,
 };
 
@@ -65,7 +68,11 @@ export const COMMAND_FIELDS: Record<Exclude<DeveloperCommand['type'], 'ErasePers
   // `category` may be left out (or null): a purchase.
   RecordRevenue: { receiptId: 'text', appId: 'text', amount: 'money', currency: 'text', occurredAt: 'time', category: 'optional-text' },
   RefundRevenue: { refundId: 'text', receiptId: 'text', amount: 'money', occurredAt: 'time' },
-  RequestPayout: { payoutId: 'text', developerId: 'text', currency: 'text', amount: 'money', requestedAt: 'time' },
+  // payoutCurrency, fxRate and fxSource: all three or none (the domain refuses a partial set, naming the missing field).
+  RequestPayout: {
+    payoutId: 'text', developerId: 'text', currency: 'text', amount: 'money', requestedAt: 'time',
+    payoutCurrency: 'optional-text', fxRate: 'optional-text', fxSource: 'optional-text',
+  },
   SettlePayout: { payoutId: 'text', settledAt: 'time', reference: 'text' },
   FailPayout: { payoutId: 'text', failedAt: 'time', reason: 'text' },
   OpenDispute: { disputeId: 'text', receiptId: 'text', amount: 'money', fee: 'money', openedAt: 'time' },

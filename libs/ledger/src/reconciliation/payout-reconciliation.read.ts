@@ -7,10 +7,16 @@ type PayoutRow = {
   requested_at: Date; settled_at: Date | null; failed_at: Date | null;
 };
 
-/** Every payout of the ledger's payouts read model (the projection's `payouts` table), in request order. */
+/**
+ * Every payout of the ledger's payouts read model (the projection's `payouts` table), in request
+ * order, with the amount that left the platform: a payout in another currency is compared with
+ * the provider's report in its payout currency and converted amount (docs/domain.md "Payouts in
+ * another currency"), not in the balance currency it was debited in.
+ */
 export async function ledgerPayoutsOf(pool: Pool): Promise<LedgerPayout[]> {
   const rows = await pool.query<PayoutRow>(
-    `SELECT payout_id, reference, developer_id, amount_minor::text AS amount_minor, currency, status, requested_at, settled_at, failed_at
+    `SELECT payout_id, reference, developer_id, COALESCE(payout_amount_minor, amount_minor)::text AS amount_minor, COALESCE(payout_currency, currency) AS currency,
+            status, requested_at, settled_at, failed_at
        FROM payouts ORDER BY requested_at, payout_id`,
   );
   return rows.rows.map((row) => ({

@@ -22,6 +22,19 @@ export type StreamKind<State, Event> = {
   decode: (type: string, data: unknown) => Event;
   /** Applies one event; may mutate the state in place, and returns the state. Throws on an event foreign to this kind. */
   evolve: (state: State, event: Event) => State;
+  /**
+   * Lets go of what a state holds beyond its working set (a developer's receipts held
+   * longest), in place; called on states that no decision is using (after a batch's append,
+   * and between the pages of a stream read). Absent: the state keeps everything.
+   */
+  trim?: (state: State) => void;
+  /** What a state holds that `trim` bounds (held receipts, say): the snapshot cache keeps the total bounded. */
+  weigh?: (state: State) => number;
+};
+
+/** A stream's state with the version it stands for, for `StreamDecider.prepareBatch`. */
+export type PreparedStreams<Event> = {
+  snapshot<State>(streamName: string, kind: StreamKind<State, Event>): Promise<{ state: State; version: ExpectedStreamVersion }>;
 };
 
 /** The streams a batch has read, each in the state the batch's decided commands left it. */
@@ -48,7 +61,7 @@ export type DecidedEvent<Event> = { commandId: string; eventIndex: number; conte
  */
 export type StreamDecider<Command, Event, Scratch> = {
   /** Decided states kept between batches, and the events read per page when a stream is read. */
-  readonly snapshotCache: { streamsMaximum: number; readPageEvents: number };
+  readonly snapshotCache: { streamsMaximum: number; readPageEvents: number; weightMaximum?: number };
   commandIdOf(command: Command): string;
   /**
    * Looks up, in the read models, whatever the commands need to find their stream (the
@@ -57,6 +70,12 @@ export type StreamDecider<Command, Event, Scratch> = {
    */
   lookUpRoutes(commands: readonly Command[]): Promise<boolean>;
   beginBatch(): Scratch;
+  /**
+   * Optional: runs once per attempt at a batch, before its commands are decided, with the
+   * streams their states come from: a decider whose states hold a bounded working set
+   * restores into them, in one read per stream, what the batch's commands will look up.
+   */
+  prepareBatch?(commands: readonly Command[], streams: PreparedStreams<Event>, scratch: Scratch): Promise<void>;
   /**
    * Decides one command on the states of the streams it reads through `streams`, each as
    * the batch's earlier commands left it. Throws a `DomainError` to refuse the command.
@@ -142,7 +161,7 @@ export class CommandWritePipeline<Command, Event, Scratch> {
     private readonly catchUpReadModels: () => Promise<unknown>,
     private readonly options: WritePipelineOptions = {},
   ) {
-    this.snapshots = new StreamSnapshotCache(store, decider.snapshotCache.streamsMaximum, decider.snapshotCache.readPageEvents);
+    this.snapshots = new StreamSnapshotCache(store, decider.snapshotCache.streamsMaximum, decider.snapshotCache.readPageEvents, decider.snapshotCache.weightMaximum);
   }
 
   /**
@@ -203,6 +222,21 @@ export class CommandWritePipeline<Command, Event, Scratch> {
 
   private async decideAndAppend(items: readonly BatchItem<Command>[]): Promise<CommandOutcome[]> {
     const attempt: Attempt<Event, Scratch> = { streams: new Map(), appendOrder: new Set(), scratch: this.decider.beginBatch() };
+    if (this.decider.prepareBatch) {
+      const prepared: PreparedStreams<Event> = {
+        snapshot: async <State>(streamName: string, kind: StreamKind<State, Event>) => {
+          const stream = await this.workingStream(attempt, streamName, kind as StreamKind<unknown, Event>);
+          return { state: stream.snapshot.state as State, version: stream.snapshot.version };
+        },
+      };
+      try {
+        await this.decider.prepareBatch(items.map((item) => item.command), prepared, attempt.scratch);
+      } catch (error) {
+        // A state may have restored part of what it was asked for: read it again next time.
+        this.forgetStreams(attempt);
+        throw error;
+      }
+    }
     const outcomes: CommandOutcome[] = [];
     for (const item of items) outcomes.push(await this.decideOne(item, attempt));
 
@@ -242,8 +276,12 @@ export class CommandWritePipeline<Command, Event, Scratch> {
       snapshot.version = firstVersionOf(append.expectedStreamVersion) + BigInt(append.events.length) - 1n;
     }
     for (const [streamName, stream] of attempt.streams) {
-      if (alreadyStored.has(streamName)) this.snapshots.forget(streamName);
-      else this.snapshots.putBack(streamName, stream.snapshot);
+      if (alreadyStored.has(streamName)) {
+        this.snapshots.forget(streamName);
+      } else {
+        stream.kind.trim?.(stream.snapshot.state);
+        this.snapshots.putBack(streamName, stream.snapshot, stream.kind.weigh?.(stream.snapshot.state) ?? 0);
+      }
     }
     this.decider.committed(attempt.scratch);
     return outcomes;
@@ -293,7 +331,7 @@ export class CommandWritePipeline<Command, Event, Scratch> {
       if (existing.kind !== kind) throw new Error(`invariant broken: stream ${streamName} read as two kinds of stream`);
       return existing;
     }
-    const fold: StreamFold<unknown> = { initial: kind.initial, evolveRecorded: (state, type, data) => kind.evolve(state, kind.decode(type, data)) };
+    const fold: StreamFold<unknown> = { initial: kind.initial, evolveRecorded: (state, type, data) => kind.evolve(state, kind.decode(type, data)), trim: kind.trim };
     const snapshot = await this.snapshots.take(streamName, fold);
     const stream: WorkingStream<Event> = { kind, snapshot, expectedVersion: snapshot.version, decided: [] };
     attempt.streams.set(streamName, stream);

@@ -1,5 +1,5 @@
 import { bookedBefore, parsePeriod } from '../accounting-period';
-import { minorOfDecimal, STATEMENT_FIGURE_FIELDS, statementFigureMatches, statementFiguresOf, type EventBody } from '../statement-line';
+import { minorOfDecimal, STATEMENT_CONVERSION_FIELDS, STATEMENT_FIGURE_FIELDS, statementFigureMatches, statementFiguresOf, type EventBody } from '../statement-line';
 import { portableHashOfEventBody } from './event-body-hash';
 import { decodeSealKeyRotation, publicKeyFingerprint, rotationSignaturesHold, type SealKeyRotation } from './key-rotation-record';
 import { expectedProofSides, MERKLE_SCHEME, merkleLeafBytesOf, merkleRootFromProof, type ProofStep } from './merkle-proof';
@@ -166,13 +166,19 @@ export function verifyStatement(statement: unknown, options: { publicKeyPem?: st
     }
     if (recomputedHash !== line.eventHash) fail(`${where}: the event body does not hash to eventHash`);
     try {
-      const { figures, developerId } = statementFiguresOf(body, line.bookedAt);
+      const { figures, developerId, conversionFailure } = statementFiguresOf(body, line.bookedAt);
       if (figures === null) fail(`${where}: a ${body.type} event is no statement line`);
       else {
         if (developerId !== statement.developerId) fail(`${where}: the event belongs to developer ${developerId}`);
         for (const field of STATEMENT_FIGURE_FIELDS) {
           if (!statementFigureMatches(line, figures, field)) fail(`${where}: ${field} ${JSON.stringify(line[field])} does not follow from the event (${JSON.stringify(figures[field])})`);
         }
+        // The conversion fields are on a converted payout's lines only: absent on both sides elsewhere.
+        for (const field of STATEMENT_CONVERSION_FIELDS) {
+          if (line[field] !== figures[field]) fail(`${where}: ${field} ${JSON.stringify(line[field])} does not follow from the event (${JSON.stringify(figures[field])})`);
+        }
+        // The event itself may be hashed and sealed and still say a wrong amount: recomputed from its rate.
+        if (conversionFailure !== null) fail(`${where}: the payout's conversion does not follow from its rate: ${conversionFailure}`);
         const amountMinor = minorOfDecimal(figures.amount, figures.currency)!;
         let total = totals.get(figures.currency);
         if (!total) { total = { creditsMinor: 0n, debitsMinor: 0n }; totals.set(figures.currency, total); }
