@@ -5,6 +5,7 @@ export type ChildSpec =
   | { kind: 'copy'; databaseUrl: string; eventRowsPath: string; withIndexes: boolean; resultPath: string }
   | { kind: 'peer'; databaseUrl: string; sourceDatabaseUrl: string; resultPath: string }
   | { kind: 'replay'; databaseUrl: string; resultPath: string }
+  | { kind: 'verify'; databaseUrl: string; workers: number; resultPath: string }
   | { kind: 'export'; databaseUrl: string; name: string; to: string | null; resultPath: string };
 
 export type ChildResult = { elapsedSeconds: number; count: number; peakRssMebibytes: number; detail?: Record<string, unknown> };

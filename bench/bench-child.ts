@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { parseContractTerms, splitReceipt, type ContractTerms } from '@rsi/domain';
-import { openLedgerContext, importJsonlFile, withImportProjection, replayIntoFreshSchema } from '@rsi/ledger';
+import { openLedgerContext, importJsonlFile, withImportProjection, replayIntoFreshSchema, verifyLedger } from '@rsi/ledger';
 import { sampleContract } from '@rsi/test-support';
 import { EVENT_ROW_COLUMNS } from './bench-database';
 import { appendThroughEmmett } from './peer-emmett';
@@ -146,6 +146,29 @@ async function measureReplay(spec: Extract<ChildSpec, { kind: 'replay' }>): Prom
   }
 }
 
+/**
+ * `rsi-ledger verify --workers N` on the ledger: the whole report (every check, the rebuild
+ * and the comparison). Its peak RSS includes its worker threads (they share the process).
+ */
+async function measureVerify(spec: Extract<ChildSpec, { kind: 'verify' }>): Promise<ChildResult> {
+  const ledger = await openLedgerContext({ environment: { ...process.env, DATABASE_URL: spec.databaseUrl, EVENT_STORE: 'postgres' } });
+  try {
+    const startedAt = process.hrtime.bigint();
+    const cpuBefore = process.cpuUsage();
+    const report = await verifyLedger(ledger.runtime, () => Date.now(), { workers: spec.workers });
+    const elapsedSeconds = secondsSince(startedAt);
+    const cpu = process.cpuUsage(cpuBefore);
+    if (!report.ok) throw new Error(`verify found the bench ledger not ok: ${JSON.stringify(report.checks.filter((check) => !check.ok)).slice(0, 1_000)}`);
+    return {
+      elapsedSeconds, count: report.eventsRead, peakRssMebibytes: peakRssMebibytes(),
+      // This process's CPU time (every thread), without PostgreSQL's: how much of the work the cores shared.
+      detail: { workers: spec.workers, cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100 },
+    };
+  } finally {
+    await ledger.close();
+  }
+}
+
 async function measureExport(spec: Extract<ChildSpec, { kind: 'export' }>): Promise<ChildResult> {
   const ledger = await openLedgerContext({ environment: { ...process.env, DATABASE_URL: spec.databaseUrl, EVENT_STORE: 'postgres' } });
   const runtime = ledger.runtime;
@@ -173,6 +196,7 @@ async function main(): Promise<void> {
     case 'copy': result = await measureCopy(spec); break;
     case 'peer': result = await appendThroughEmmett(spec.databaseUrl, spec.sourceDatabaseUrl); break;
     case 'replay': result = await measureReplay(spec); break;
+    case 'verify': result = await measureVerify(spec); break;
     case 'export': result = await measureExport(spec); break;
     default: throw new Error(`unknown bench child kind ${JSON.stringify((spec as { kind: unknown }).kind)}`);
   }

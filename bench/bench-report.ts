@@ -98,6 +98,19 @@ export function evaluateTargets(results: BenchResults): Target[] {
   }
   const replay = results.measurements.find((measurement) => measurement.group === 'replay');
   if (replay) targets.push({ target: 'replay ≥ 100,000 events/s', measured: replay.perSecond === null ? replay.note ?? '—' : `${formatCount(replay.perSecond)}/s`, met: replay.perSecond === null ? null : replay.perSecond >= 100_000 });
+  // Issue #17: replay against COPY with the events' indexes; verify's time and memory (its fastest line; the lines show how the rate grows with workers).
+  const largerReceipts = (results.dataset.receipts as readonly number[] | undefined)?.[1];
+  const replayCopy = find(results, `import-${largerReceipts}`, 'copy-indexed');
+  if (replay?.perSecond && replayCopy?.perSecond) {
+    const value = replay.perSecond / replayCopy.perSecond;
+    targets.push({ target: "replay ≥ 1.5× COPY with the events' indexes (events/s against rows/s)", measured: `${Math.round(value * 100) / 100}×`, met: value >= 1.5 });
+  }
+  const verifyLines = results.measurements.filter((measurement) => measurement.group === 'verify');
+  const verifyBest = verifyLines.filter((measurement) => measurement.seconds !== null).sort((left, right) => left.seconds! - right.seconds!)[0];
+  if (verifyLines.length > 0) {
+    targets.push({ target: 'verify of the larger ledger < 15 s', measured: verifyBest ? `${verifyBest.seconds} s (${verifyBest.name.split(', ').pop()})` : verifyLines[0]!.note ?? '—', met: verifyBest ? verifyBest.seconds! < 15 : null });
+    targets.push({ target: 'verify of the larger ledger ≤ 512 MiB peak RSS', measured: verifyBest ? `${verifyBest.peakRssMebibytes} MiB` : '—', met: verifyBest ? verifyBest.peakRssMebibytes! <= 512 : null });
+  }
   const exports = results.measurements.filter((measurement) => measurement.group === 'export' && measurement.peakRssMebibytes !== null);
   if (exports.length === 2) {
     const [smaller, larger] = exports;

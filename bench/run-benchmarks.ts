@@ -153,6 +153,15 @@ async function main(): Promise<void> {
     if (largerLedger && importSeconds[`postgres-${largerReceipts}`] !== null) {
       log(`replay of the ${largerReceipts}-receipt ledger`);
       measurements.push(measurementOf(`replay, every projection from position 0 (${largerReceipts}-receipt ledger)`, await runChild(settings, { kind: 'replay', databaseUrl: largerLedger }, settings.serverTimeLimitSeconds), 'events', (result) => result.count, { group: 'replay' }));
+      // (3b) verify of the same ledger, with one worker thread and with one per core (issue #17).
+      for (const workers of [...new Set([1, machine.logicalCores])]) {
+        log(`verify of the ${largerReceipts}-receipt ledger, ${workers} worker(s)`);
+        const verify = await runChild(settings, { kind: 'verify', databaseUrl: largerLedger, workers }, settings.serverTimeLimitSeconds);
+        measurements.push(measurementOf(
+          `verify, whole report (${largerReceipts}-receipt ledger), ${workers} worker${workers === 1 ? '' : 's'}`, verify, 'events', (result) => result.count,
+          { group: 'verify', role: `workers-${workers}`, ...(verify.ok ? { note: `${String(verify.result.detail?.cpuSeconds)} s CPU in the process` } : {}) },
+        ));
+      }
     }
 
     // (4) Export of ledger entries to CSV; `to` bounds the receipts so that exactly N rows go out.

@@ -169,10 +169,11 @@ program
   .command('verify')
   .description('recompute every split and reversal, check hash chains, invariants and rebuilt vs live projections; JSON report, exit 0 only if all hold')
   .option('--public-key <file>', "the platform's published seal public key(s) (PEM), also RSI_SEAL_PUBLIC_KEY_FILE; without it the seals are checked only against themselves")
-  .action(async (options: { publicKey?: string }) => {
+  .option('--workers <count>', 'worker threads for the per-stream checks (default: one per core; the report is the same for any number)', integerOption)
+  .action(async (options: { publicKey?: string; workers?: number }) => {
     const pinnedPublicKeys = readPinnedPublicKeys(options.publicKey);
     await withLedger(dataDirectoryOption(), async (runtime) => {
-      const report = await library().verifyLedger(runtime, () => Date.now(), { pinnedPublicKeys });
+      const report = await library().verifyLedger(runtime, () => Date.now(), { pinnedPublicKeys, workers: options.workers });
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       if (!report.ok) process.exitCode = 1;
     });

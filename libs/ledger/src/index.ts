@@ -1,7 +1,7 @@
 export { parsePeriod } from './audit/accounting-period';
 export { UnknownDeveloperError, buildDeveloperStatement } from './audit/developer-statement';
 export type { DeveloperStatement } from './audit/developer-statement';
-export { HeadUnreachableError, verifyLedger } from './audit/ledger-verify';
+export { HeadUnreachableError, defaultVerifyWorkers, verifyLedger } from './audit/ledger-verify';
 export type { VerifyReport } from './audit/ledger-verify';
 export { SealRefusedError, readSeals, rotateSealKey, sealPeriod } from './audit/period-seal.service';
 export type { SealOutcome } from './audit/period-seal.service';

@@ -1,26 +1,23 @@
-import {
-  canonicalJson, conversionFailure, decideDeveloper, decodeDeveloperEvent, encodeDeveloperEvent, evolveDeveloper, initialDeveloperState, isDeveloperEventType, isReservedParty, type DeveloperEvent, type DeveloperState, isProtectedText,
-} from '@rsi/domain';
 import { randomBytes } from 'node:crypto';
+import * as os from 'node:os';
 import type { Pool, PoolClient } from 'pg';
 import { KEYS_PER_READ_MAXIMUM, readDataKeys } from '@rsi/database';
-import { PostgresEventStore, type GlobalPosition, type RecordedEvent } from '@rsi/event-store';
-import { EVENT_HASH_SCHEME_COVERAGE, eventHashSchemeOf, expectedEventHashOf, GENESIS_EVENT_HASH } from '../core/event-hash';
+import { PostgresEventStore, type GlobalPosition } from '@rsi/event-store';
 import type { LedgerRuntime } from '../core/ledger-core.module';
 import {
   compareProjectionSchemas, projectionTables, replayIntoFreshSchema, snapshotLiveProjections, type LiveSnapshot, type ReplayResult,
 } from './projection-replay';
 import { SealAudit } from './seal-audit';
-import { commandBehind } from './command-behind';
-import { readEventsInGlobalOrder, HeadUnreachableError } from './global-event-reader';
+import { readEventsInGlobalOrder, HeadUnreachableError, waitUntilVisible } from './global-event-reader';
+import { FAILURES_LISTED_MAXIMUM, StreamPass, mergeStreamPassResults, messageOf, nameOf, type FindingTallyData, type StreamPassResult } from './stream-pass';
+import { VERIFY_WORKERS_MAXIMUM, verifyStreamsInWorkers } from './stream-verify-worker';
+import { replayInWorker } from './rebuild-thread';
 import { describeFailedEvent, formatPosition, ProjectionFailureTable, quoteIdentifier } from '@rsi/projections';
 
 export { HeadUnreachableError };
 import { verifyTreeHeads } from './transparency-log/tree-head-audit';
 import { WriterSignatureAudit } from './writer-signature-audit';
 
-/** Failures listed in the report per check; the count goes on beyond it. */
-const FAILURES_LISTED_MAXIMUM = 50;
 /** Projection failures read for the report (open, skipped and retried alike). */
 const FAILURE_HISTORY_READ_MAXIMUM = 10_000;
 
@@ -64,6 +61,12 @@ export type VerifyOptions = {
   headWaitMillisecondsMaximum?: number;
   /** The auditor's trust anchors: the platform's published seal public keys (PEM); none: seals are checked only against themselves. */
   pinnedPublicKeys?: readonly string[];
+  /**
+   * Worker threads for the per-stream checks (1..`VERIFY_WORKERS_MAXIMUM`; default: one per
+   * core). The report is the same for any number. The embedded database and EventStoreDB
+   * run them in the main thread, in the one pass over the events.
+   */
+  workers?: number;
 };
 
 class Check {
@@ -77,51 +80,15 @@ class Check {
     this.failures += 1;
     if (this.examples.length < FAILURES_LISTED_MAXIMUM) this.examples.push(message);
   }
+  /** Adds the counts and the (already ordered) listed failures of the per-stream pass, before any failure of this check's own. */
+  absorb(tally: FindingTallyData): void {
+    this.checked += tally.checked;
+    this.failures += tally.failures;
+    for (const finding of tally.listed) if (this.examples.length < FAILURES_LISTED_MAXIMUM) this.examples.push(finding.message);
+  }
   result(): VerifyCheck {
     return { name: this.name, ok: this.failures === 0, checked: this.checked, failures: this.failures, examples: this.examples };
   }
-}
-
-/** A recorded contract (registration or amendment) whose carve-out party collides with the ledger's own accounts is a finding. */
-function checkContractParties(event: DeveloperEvent, where: string, parties: Check): void {
-  if (event.type !== 'AppRegistered' && event.type !== 'ContractAmended') return;
-  const contract = event.data.contract;
-  // Decoded terms are the canonical document of parsed terms: carveOuts is always an array.
-  const carveOuts = contract.terms.carveOuts as readonly { party: string }[];
-  const reserved = carveOuts.map((carveOut) => carveOut.party).filter(isReservedParty);
-  if (reserved.length === 0) parties.pass();
-  else parties.fail(`${where} ${event.type} ${event.data.appId} v${contract.version}: carve-out part${reserved.length === 1 ? 'y' : 'ies'} ${reserved.map((party) => JSON.stringify(party)).join(', ')} in a reserved namespace`);
-}
-
-/**
- * A payout in another currency (docs/domain.md "Payouts in another currency"): the request's
- * converted amount is recomputed from its amount and rate under the rule it names; a settlement
- * or failure must repeat the request's conversion (or, like the request, have none).
- */
-function checkPayoutConversion(event: DeveloperEvent, state: DeveloperState, where: string, conversions: Check): void {
-  if (event.type === 'PayoutRequested') {
-    if (event.data.conversion === undefined) return;
-    const failure = conversionFailure(event.data, event.data.conversion);
-    if (failure === null) conversions.pass();
-    else conversions.fail(`${where}: ${failure}`);
-    return;
-  }
-  if (event.type !== 'PayoutSettled' && event.type !== 'PayoutFailed') return;
-  const requested = state.payouts.get(event.data.payoutId)?.conversion ?? null;
-  const outcome = event.data.conversion ?? null;
-  if (requested === null && outcome === null) return;
-  const encode = (conversion: typeof outcome) => (conversion === null ? 'none' : canonicalJson({ ...conversion, payoutAmountMinor: conversion.payoutAmountMinor.toString() }));
-  if (encode(requested) === encode(outcome)) conversions.pass();
-  else conversions.fail(`${where}: conversion ${encode(outcome)} differs from the request's ${encode(requested)}`);
-}
-
-/** The one name of an event in every finding: stream and version, type, id and global position. */
-function nameOf(recorded: RecordedEvent): string {
-  return `${recorded.streamName}@${recorded.streamVersion} ${recorded.type} (event ${recorded.eventId}, position ${formatPosition(recorded.globalPosition)})`;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 type VerifyChecks = {
@@ -129,119 +96,11 @@ type VerifyChecks = {
 };
 
 /**
- * What the one pass over the events keeps: each stream's last version and hash, each
- * developer stream's state, and the streams that cannot be recomputed further (an event
- * the codec refuses, or one the state before it cannot take).
+ * The worker threads `verify` uses by default: one per core the process may use, within
+ * `VERIFY_WORKERS_MAXIMUM` (each holds a database connection).
  */
-class EventPass {
-  readonly streams = new Map<string, { version: bigint; lastEventHash: string }>();
-  readonly developerStates = new Map<string, DeveloperState>();
-  readonly unreplayableStreams = new Set<string>();
-  readonly namesInPlaintext: string[] = [];
-  readonly erasedDeveloperIds: string[] = [];
-  namesProtected = 0;
-  eventsRead = 0;
-
-  constructor(private readonly checks: VerifyChecks, private readonly sealAudit: SealAudit) {}
-
-  /** Every step is guarded: whatever an event holds, it becomes a finding naming it, and the other checks go on. */
-  observe(recorded: RecordedEvent): void {
-    this.eventsRead += 1;
-    this.checkChain(recorded);
-    try {
-      this.sealAudit.observe(recorded);
-    } catch (error) {
-      this.checks.seals.fail(`${nameOf(recorded)}: the seal audit cannot take it: ${messageOf(error)}`);
-    }
-    if (isDeveloperEventType(recorded.type) && !this.unreplayableStreams.has(recorded.streamName)) this.recompute(recorded);
-  }
-
-  private checkChain(recorded: RecordedEvent): void {
-    const { chain } = this.checks;
-    const stream = this.streams.get(recorded.streamName) ?? { version: -1n, lastEventHash: GENESIS_EVENT_HASH };
-    try {
-      // The scheme the event names decides what its hash covers: scheme 1 events (written
-      // before scheme 2) still verify, and the finding says what could have been changed.
-      const scheme = eventHashSchemeOf(recorded.metadata);
-      const expectedHash = expectedEventHashOf(recorded, stream.lastEventHash);
-      if (recorded.streamVersion !== stream.version + 1n) chain.fail(`${recorded.streamName}@${recorded.streamVersion}: expected version ${stream.version + 1n}`);
-      else if (recorded.metadata.previousEventHash !== stream.lastEventHash) chain.fail(`${recorded.streamName}@${recorded.streamVersion}: previous hash does not match`);
-      else if (recorded.metadata.eventHash !== expectedHash) {
-        chain.fail(`${recorded.streamName}@${recorded.streamVersion}: event hash does not match its body (hash scheme ${scheme} covers ${EVENT_HASH_SCHEME_COVERAGE[scheme]})`);
-      } else chain.pass();
-    } catch (error) {
-      chain.fail(`${nameOf(recorded)}: its hash cannot be computed: ${messageOf(error)}`);
-    }
-    this.streams.set(recorded.streamName, { version: recorded.streamVersion, lastEventHash: String(recorded.metadata.eventHash) });
-  }
-
-  private recompute(recorded: RecordedEvent): void {
-    const { recompute, sums, parties } = this.checks;
-    let event: DeveloperEvent;
-    try {
-      event = decodeDeveloperEvent(recorded.type, recorded.data);
-    } catch (error) {
-      this.unreplayableStreams.add(recorded.streamName);
-      recompute.fail(`${nameOf(recorded)}: cannot be decoded, so neither it nor the rest of its stream is recomputed: ${messageOf(error)}`);
-      return;
-    }
-    if (event.type === 'DeveloperRegistered') {
-      if (isProtectedText(event.data.name)) this.namesProtected += 1;
-      else this.namesInPlaintext.push(event.data.developerId);
-    }
-    if (event.type === 'PersonalDataErased') this.erasedDeveloperIds.push(event.data.developerId);
-    try {
-      checkContractParties(event, `${recorded.streamName}@${recorded.streamVersion}`, parties);
-    } catch (error) {
-      parties.fail(`${nameOf(recorded)}: its contract parties cannot be read: ${messageOf(error)}`);
-    }
-    const state = this.developerStates.get(recorded.streamName) ?? initialDeveloperState();
-    try {
-      checkPayoutConversion(event, state, nameOf(recorded), this.checks.conversions);
-    } catch (error) {
-      this.checks.conversions.fail(`${nameOf(recorded)}: its conversion cannot be checked: ${messageOf(error)}`);
-    }
-    let command;
-    try {
-      command = commandBehind(event);
-    } catch (error) {
-      recompute.fail(`${nameOf(recorded)}: the command behind it cannot be rebuilt: ${messageOf(error)}`);
-      command = null;
-    }
-    if (command) {
-      try {
-        // Decided again at the booking time it was recorded at, so the business-time
-        // bounds are those the command met then.
-        const decided = decideDeveloper(command, state, { bookedAt: recorded.metadata.recordedAt });
-        // A payout run's assessment is decided together with the PayoutRequested that follows it (when it paid).
-        const expectedCount = event.type === 'PayoutRunAssessed' ? (event.data.payoutId === null ? 1 : 2) : 1;
-        const same = decided.length === expectedCount && canonicalJson(encodeDeveloperEvent(decided[0]).data) === canonicalJson(recorded.data);
-        if (same) recompute.pass();
-        else recompute.fail(`${nameOf(recorded)}: recomputed ${canonicalJson(decided.map((item) => encodeDeveloperEvent(item)))} differs from recorded`);
-      } catch (error) {
-        recompute.fail(`${nameOf(recorded)}: the domain refuses it now: ${messageOf(error)}`);
-      }
-      // Splits, refunds and disputes have lines; a payout run's assessment has none.
-      if ('lines' in event.data) {
-        try {
-          const data = event.data as { amountMinor: bigint; lines: { party: string; amountMinor: bigint }[] };
-          const total = data.lines.reduce((sum, line) => sum + line.amountMinor, 0n);
-          if (total !== data.amountMinor || data.lines.some((line) => line.amountMinor < 0n)) sums.fail(`${nameOf(recorded)}: lines sum to ${total}, amount ${data.amountMinor}`);
-          else sums.pass();
-        } catch (error) {
-          sums.fail(`${nameOf(recorded)}: its lines cannot be summed: ${messageOf(error)}`);
-        }
-      }
-    }
-    try {
-      this.developerStates.set(recorded.streamName, evolveDeveloper(state, event));
-    } catch (error) {
-      // E.g. a split naming a contract version the app never had: the state after it is
-      // unknown, so the rest of the stream cannot be recomputed; the other streams go on.
-      this.unreplayableStreams.add(recorded.streamName);
-      recompute.fail(`${nameOf(recorded)}: the state of its stream cannot take it, so the rest of its stream is not recomputed: ${messageOf(error)}`);
-    }
-  }
+export function defaultVerifyWorkers(): number {
+  return Math.max(1, Math.min(os.availableParallelism(), VERIFY_WORKERS_MAXIMUM));
 }
 
 /** Postings that do not sum to zero, read in the live snapshot's transaction (under a savepoint, so that a failure leaves the snapshot usable). */
@@ -293,6 +152,8 @@ async function checkPostings(client: PoolClient, postings: Check): Promise<void>
  */
 export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () => number, options: VerifyOptions = {}): Promise<VerifyReport> {
   const startedAt = nowMilliseconds();
+  const workers = options.workers ?? defaultVerifyWorkers();
+  if (!Number.isSafeInteger(workers) || workers < 1 || workers > VERIFY_WORKERS_MAXIMUM) throw new RangeError(`workers must be an integer from 1 to ${VERIFY_WORKERS_MAXIMUM}, got ${workers}`);
   const checks: VerifyChecks = {
     chain: new Check('hash chains and stream versions'),
     recompute: new Check('splits and reversals recomputed by the domain'),
@@ -314,6 +175,7 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
   const scratch = `verify_${startedAt}_${randomBytes(4).toString('hex')}`;
   const liveCopySchema = `${scratch}_live`;
   const rebuiltSchema = `${scratch}_rebuilt`;
+  let rebuilt: Promise<ReplayResult> | null = null;
   try {
     // First the live snapshot at P, then the events up to the head: P is at or before the head.
     let snapshot: LiveSnapshot | null = null;
@@ -324,7 +186,6 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
     }
 
     const sealAudit = await SealAudit.start(runtime.store, (message) => checks.seals.fail(message), options.pinnedPublicKeys ?? null);
-    const pass = new EventPass(checks, sealAudit);
     const warnings: string[] = [];
     let writerAudit: WriterSignatureAudit | null = null;
     if (runtime.store instanceof PostgresEventStore) {
@@ -336,10 +197,41 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
     } else {
       warnings.push(`writer signatures: ${runtime.eventStoreDescription} records none (docs/eventstoredb.md): database access alone could write an event there`);
     }
-    let headPosition: GlobalPosition | null = null;
+    // The per-stream checks run in worker threads on a PostgreSQL server, each reading its
+    // share of the streams up to the same head, while this thread reads the events in global
+    // order for the checks that need that order (seals, writer signatures). The embedded
+    // database serves one connection, and EventStoreDB is read through its client: there the
+    // one pass in global order runs the per-stream checks too.
+    const inWorkers = runtime.store instanceof PostgresEventStore && !runtime.connection.embedded;
+    let headPosition: GlobalPosition | null = inWorkers ? await runtime.store.readHeadPosition!() : null;
+    let streamResults: Promise<(StreamPassResult | Error)[]> = Promise.resolve([]);
+    if (inWorkers && headPosition !== null) {
+      const head = headPosition;
+      await waitUntilVisible(pool, head, options.headWaitMillisecondsMaximum);
+      streamResults = verifyStreamsInWorkers({ connectionString: runtime.connection.connectionString, head, shareCount: workers });
+    }
+    // With more than one worker, the rebuild of the read models runs in a thread of its own
+    // meanwhile (it reads the events itself, up to the snapshot's checkpoint); with one, after
+    // the pass in this thread, as the embedded database and EventStoreDB always do.
+    if (inWorkers && workers > 1 && snapshot !== null) {
+      rebuilt = replayInWorker({ connectionString: runtime.connection.connectionString, schema: rebuiltSchema, until: snapshot.checkpoint, skipsFromSchema: snapshot.schema });
+      // Awaited (and its failure reported) by the comparison; until then a rejection is not unhandled.
+      rebuilt.catch(() => undefined);
+    }
+    const inProcess = inWorkers ? null : new StreamPass();
+    let eventsRead = 0;
+    let readFailure: string | null = null;
     try {
       ({ head: headPosition } = await readEventsInGlobalOrder(runtime.store, async (events) => {
-        for (const recorded of events) pass.observe(recorded);
+        for (const recorded of events) {
+          eventsRead += 1;
+          inProcess?.observe(recorded);
+          try {
+            sealAudit.observe(recorded);
+          } catch (error) {
+            checks.seals.fail(`${nameOf(recorded)}: the seal audit cannot take it: ${messageOf(error)}`);
+          }
+        }
         if (writerAudit !== null) {
           try {
             await writerAudit.observe(events);
@@ -348,10 +240,10 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
             writerAudit = null;
           }
         }
-      }, { headWaitMillisecondsMaximum: options.headWaitMillisecondsMaximum }));
+      }, { headWaitMillisecondsMaximum: options.headWaitMillisecondsMaximum, ...(inWorkers ? { head: headPosition } : {}) }));
     } catch (error) {
       if (error instanceof HeadUnreachableError) throw error;
-      checks.chain.fail(`the events cannot be read beyond the ${pass.eventsRead} read: ${messageOf(error)}`);
+      readFailure = `the events cannot be read beyond the ${eventsRead} read: ${messageOf(error)}`;
     }
     try {
       sealAudit.finish(() => checks.seals.pass());
@@ -372,37 +264,53 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
       checks.treeHeads.fail(`the tree heads cannot be checked: ${messageOf(error)}`);
     }
 
-    if (snapshot !== null) await compareRebuiltWithSnapshot(runtime, snapshot, rebuiltSchema, tables, checks, nowMilliseconds);
+    if (snapshot !== null) await compareRebuiltWithSnapshot(runtime, snapshot, rebuilt ?? rebuildUpToSnapshot(runtime, snapshot, rebuiltSchema, nowMilliseconds), tables, checks);
+
+    const shares = inProcess === null ? await streamResults : [inProcess.result()];
+    const streamPass = mergeStreamPassResults(shares.filter((share): share is StreamPassResult => !(share instanceof Error)));
+    checks.chain.absorb(streamPass.chain);
+    checks.recompute.absorb(streamPass.recompute);
+    checks.sums.absorb(streamPass.sums);
+    checks.conversions.absorb(streamPass.conversions);
+    checks.parties.absorb(streamPass.parties);
+    for (const [shareIndex, share] of shares.entries()) {
+      if (share instanceof Error) checks.chain.fail(`the events of share ${shareIndex + 1} of ${shares.length} of the streams cannot be checked: ${share.message}`);
+    }
+    if (readFailure !== null) checks.chain.fail(readFailure);
 
     const result = [checks.chain, checks.recompute, checks.sums, checks.conversions, checks.parties, checks.postings, checks.rebuild, checks.seals, checks.treeHeads, checks.writerSignatures, checks.applied].map((check) => check.result());
     return {
       ok: result.every((check) => check.ok),
-      eventsRead: pass.eventsRead,
+      eventsRead,
       headPosition: headPosition === null ? null : formatPosition(headPosition),
       projectionsComparedAt: snapshot?.checkpoint ? formatPosition(snapshot.checkpoint) : null,
       sealKeys: sealAudit.trustAnchor,
       warnings: [...sealAudit.warnings, ...warnings],
       checks: result,
-      personalData: await personalDataFindingsOf(pool, pass),
+      personalData: await personalDataFindingsOf(pool, streamPass),
       elapsedMilliseconds: nowMilliseconds() - startedAt,
     };
   } finally {
+    // A rebuild still running in its thread (verify stopped early) is let finish, so that its schema is dropped after it.
+    await rebuilt?.catch(() => undefined);
     for (const schema of [liveCopySchema, rebuiltSchema]) await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
   }
 }
 
 const PERSONAL_DATA_WARNINGS_LISTED_MAXIMUM = 10;
 
-async function personalDataFindingsOf(pool: Pool, pass: EventPass): Promise<PersonalDataFindings> {
+async function personalDataFindingsOf(pool: Pool, pass: StreamPassResult): Promise<PersonalDataFindings> {
   const warnings: string[] = [];
-  if (pass.namesInPlaintext.length > 0) {
-    const listed = pass.namesInPlaintext.slice(0, PERSONAL_DATA_WARNINGS_LISTED_MAXIMUM).join(', ');
-    warnings.push(`${pass.namesInPlaintext.length} developer name(s) recorded in plaintext before protection, which an erasure cannot shred from the events: ${listed}`);
+  const namesInPlaintext = pass.namesInPlaintext.map((name) => name.developerId);
+  const erasedDeveloperIds = pass.erasures.map((erasure) => erasure.developerId);
+  if (namesInPlaintext.length > 0) {
+    const listed = namesInPlaintext.slice(0, PERSONAL_DATA_WARNINGS_LISTED_MAXIMUM).join(', ');
+    warnings.push(`${namesInPlaintext.length} developer name(s) recorded in plaintext before protection, which an erasure cannot shred from the events: ${listed}`);
   }
   let erasuresWithKeyPresent = 0;
   try {
-    for (let start = 0; start < pass.erasedDeveloperIds.length; start += KEYS_PER_READ_MAXIMUM) {
-      const developerIds = pass.erasedDeveloperIds.slice(start, start + KEYS_PER_READ_MAXIMUM);
+    for (let start = 0; start < erasedDeveloperIds.length; start += KEYS_PER_READ_MAXIMUM) {
+      const developerIds = erasedDeveloperIds.slice(start, start + KEYS_PER_READ_MAXIMUM);
       for (const [developerId, state] of await readDataKeys(pool, developerIds)) {
         if (state.kind !== 'active') continue;
         erasuresWithKeyPresent += 1;
@@ -413,22 +321,27 @@ async function personalDataFindingsOf(pool: Pool, pass: EventPass): Promise<Pers
     warnings.push(`the personal data keys cannot be read: ${messageOf(error)}`);
   }
   return {
-    namesProtected: pass.namesProtected, namesInPlaintext: pass.namesInPlaintext.length, erasures: pass.erasedDeveloperIds.length,
+    namesProtected: pass.namesProtected, namesInPlaintext: namesInPlaintext.length, erasures: erasedDeveloperIds.length,
     erasuresWithKeyPresent, warnings,
   };
 }
 
-/** Rebuilds into `rebuiltSchema` up to the snapshot's checkpoint, compares with the snapshot, and checks what the projections could not apply. */
+/** Rebuilds every projection into `rebuiltSchema` up to the snapshot's checkpoint, in this thread. */
+function rebuildUpToSnapshot(runtime: LedgerRuntime, snapshot: LiveSnapshot, rebuiltSchema: string, nowMilliseconds: () => number): Promise<ReplayResult> {
+  return replayIntoFreshSchema({
+    pool: runtime.connection.pool, store: runtime.store, handlers: runtime.projectionHandlers, schema: rebuiltSchema, nowMilliseconds,
+    copyFromStdin: !runtime.connection.embedded, until: snapshot.checkpoint, skipsFromSchema: snapshot.schema,
+  });
+}
+
+/** Waits for the rebuild into `rebuiltSchema` up to the snapshot's checkpoint, compares it with the snapshot, and checks what the projections could not apply. */
 async function compareRebuiltWithSnapshot(
-  runtime: LedgerRuntime, snapshot: LiveSnapshot, rebuiltSchema: string, tables: readonly string[], checks: VerifyChecks, nowMilliseconds: () => number,
+  runtime: LedgerRuntime, snapshot: LiveSnapshot, rebuilt: Promise<ReplayResult>, tables: readonly string[], checks: VerifyChecks,
 ): Promise<void> {
   const pool = runtime.connection.pool;
   let replay: ReplayResult | null = null;
   try {
-    replay = await replayIntoFreshSchema({
-      pool, store: runtime.store, handlers: runtime.projectionHandlers, schema: rebuiltSchema, nowMilliseconds,
-      copyFromStdin: !runtime.connection.embedded, until: snapshot.checkpoint, skipsFromSchema: snapshot.schema,
-    });
+    replay = await rebuilt;
   } catch (error) {
     checks.rebuild.fail(`the rebuild up to ${snapshot.checkpoint ? formatPosition(snapshot.checkpoint) : 'the start'} stopped: ${messageOf(error)}`);
   }

@@ -19,7 +19,7 @@ export type TreeHeadFindings = { pass(): void; fail(message: string): void };
  * given, else with the key the head names). A head whose root differs names the first leaf
  * where the events and the log part (an event edited, deleted, inserted or moved under it).
  * Reads in global order with bounded memory: one page of events, one page of leaves, one
- * page of heads and the O(log n) frontier of the tree.
+ * page of heads and the O(log n) frontier of the tree. It stops reading after the last head.
  */
 export async function verifyTreeHeads(
   source: { store: EventStore; pool: pg.Pool },
@@ -50,7 +50,9 @@ export async function verifyTreeHeads(
   };
   let pending = await nextHead();
 
-  await readEventsInGlobalOrder(source.store, async (events: readonly RecordedEvent[]) => {
+  // Only a head still to check can make a finding: with none (no head issued, or the last
+  // one checked), the events after it are not read at all.
+  if (pending !== undefined) await readEventsInGlobalOrder(source.store, async (events: readonly RecordedEvent[]) => {
     const start = builder.size;
     const stored = new Map<number, { eventId: string; leafHash: Buffer }>();
     const page = await source.pool.query<{ leaf_index: string; event_id: string; leaf_hash: Buffer }>(
@@ -59,6 +61,7 @@ export async function verifyTreeHeads(
     );
     for (const row of page.rows) stored.set(Number(row.leaf_index), { eventId: row.event_id, leafHash: row.leaf_hash });
     for (const recorded of events) {
+      if (pending === undefined) break;
       const leafIndex = builder.size;
       // The leaf binds the recorded hash, so a body edited in place leaves every root intact:
       // the head still vouches for the hash, and the body no longer gives it.
@@ -76,6 +79,7 @@ export async function verifyTreeHeads(
         pending = await nextHead();
       }
     }
+    return pending !== undefined;
   });
   while (pending !== undefined) {
     if (firstDifference === null) {
