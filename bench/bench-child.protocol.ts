@@ -6,6 +6,7 @@ export type ChildSpec =
   | { kind: 'peer'; databaseUrl: string; sourceDatabaseUrl: string; resultPath: string }
   | { kind: 'replay'; databaseUrl: string; resultPath: string }
   | { kind: 'verify'; databaseUrl: string; workers: number; resultPath: string }
-  | { kind: 'export'; databaseUrl: string; name: string; to: string | null; resultPath: string };
+  | { kind: 'export'; databaseUrl: string; name: string; to: string | null; resultPath: string }
+  | { kind: 'sql-peer'; databaseUrl: string; mode: 'insert-loop' | 'transfer'; connections: number; durationSeconds: number; resultPath: string };
 
 export type ChildResult = { elapsedSeconds: number; count: number; peakRssMebibytes: number; detail?: Record<string, unknown> };

@@ -8,6 +8,7 @@ import { openLedgerContext, importJsonlFile, withImportProjection, replayIntoFre
 import { sampleContract } from '@rsi/test-support';
 import { EVENT_ROW_COLUMNS } from './bench-database';
 import { appendThroughEmmett } from './peer-emmett';
+import { measureSqlPeer } from './sql-peer';
 import type { ChildResult, ChildSpec } from './bench-child.protocol';
 
 /**
@@ -198,6 +199,7 @@ async function main(): Promise<void> {
     case 'replay': result = await measureReplay(spec); break;
     case 'verify': result = await measureVerify(spec); break;
     case 'export': result = await measureExport(spec); break;
+    case 'sql-peer': result = await measureSqlPeer(spec); break;
     default: throw new Error(`unknown bench child kind ${JSON.stringify((spec as { kind: unknown }).kind)}`);
   }
   writeFileSync(spec.resultPath, JSON.stringify(result));

@@ -117,6 +117,16 @@ export function evaluateTargets(results: BenchResults): Target[] {
     const growth = larger.peakRssMebibytes! / smaller.peakRssMebibytes!;
     targets.push({ target: 'export peak RSS flat (larger/smaller ≤ 1.25)', measured: `${smaller.peakRssMebibytes} MiB → ${larger.peakRssMebibytes} MiB (${Math.round(growth * 100) / 100}×)`, met: growth <= 1.25 });
   }
+  const fastest = results.http.find((run) => run.targetRate === null);
+  const insertLoop = find(results, 'online', 'insert-loop');
+  if (fastest && insertLoop?.perSecond) {
+    const value = fastest.requestsPerSecond / insertLoop.perSecond;
+    targets.push({
+      target: `HTTP single receipts, ${fastest.connections} connections ≥ 2× a bare one-row INSERT loop at ${fastest.connections} clients (issue 17)`,
+      measured: `${formatCount(fastest.requestsPerSecond)}/s against ${formatCount(insertLoop.perSecond)}/s: ${Math.round(value * 100) / 100}×`,
+      met: value >= 2,
+    });
+  }
   const rated = results.http.find((run) => run.targetRate !== null);
   if (rated) {
     const reached = rated.requestsPerSecond >= rated.targetRate! * 0.95;

@@ -56,7 +56,8 @@ export function readBenchSettings(): BenchSettings {
     embeddedTimeLimitSeconds: positiveIntegerFromEnvironment('BENCH_EMBEDDED_LIMIT_SECONDS', scale === 'small' ? 300 : 900),
     serverTimeLimitSeconds: positiveIntegerFromEnvironment('BENCH_SERVER_LIMIT_SECONDS', 1_800),
     httpDurationSeconds: positiveIntegerFromEnvironment('BENCH_HTTP_SECONDS', 10),
-    httpConnections: 32,
+    // Issue 17 measures single receipts at 20 connections against plain SQL at 20 clients.
+    httpConnections: 20,
     httpTargetRate: 1_000,
     repositoryRoot,
     dataDirectory: path.join(repositoryRoot, 'bench', 'data'),

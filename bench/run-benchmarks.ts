@@ -192,6 +192,17 @@ async function main(): Promise<void> {
     } finally {
       server.process.kill('SIGTERM');
     }
+    // (5b) The online peers of issue 17, in the same run: plain SQL at the same concurrency.
+    for (const mode of ['insert-loop', 'transfer'] as const) {
+      log(`plain SQL peer: ${mode}, ${settings.httpConnections} clients`);
+      const name = `bench_sql_${mode.replace('-', '_')}`;
+      const peer = await runChild(settings, { kind: 'sql-peer', databaseUrl: await fresh(name), mode, connections: settings.httpConnections, durationSeconds: settings.httpDurationSeconds }, settings.httpDurationSeconds + 120);
+      measurements.push(measurementOf(
+        mode === 'insert-loop' ? `peer: bare INSERT, one row per transaction, ${settings.httpConnections} clients` : `peer: plain-SQL double-entry transfer function, ${settings.httpConnections} clients`,
+        peer, 'transactions', (result) => result.count, { group: 'online', role: mode },
+      ));
+      await dropDatabase(settings.adminDatabaseUrl, name);
+    }
 
     // (6) The cost of growth.
     const growth = {
