@@ -27,6 +27,12 @@ describe('openDatabase (embedded PGlite)', () => {
     expect(connection.poolSizeMaximum).toBe(1);
   });
 
+  it('is initialised, and runs with a bounded buffer cache (32 MB)', async () => {
+    expect(fs.existsSync(path.join(dataDirectory, 'postgres', 'PG_VERSION'))).toBe(true);
+    const result = await connection.pool.query<{ shared_buffers: string }>('SHOW shared_buffers');
+    expect(result.rows[0]!.shared_buffers).toBe('32MB');
+  });
+
   it('returns int8 and numeric as strings, never as numbers', async () => {
     const result = await connection.pool.query(
       `SELECT 9007199254740993::int8 AS big, 12345678901234567890.123::numeric AS exact, ARRAY[1::int8, 2::int8] AS bigs, ARRAY[1.5::numeric] AS exacts`,

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -45,12 +46,15 @@ export async function startEmbeddedPostgres(options: { dataDirectory: string }):
   const releaseLock = acquireDataDirectoryLock(dataDirectory);
   let worker: Worker | undefined;
   try {
+    const postgresDirectory = path.join(dataDirectory, POSTGRES_DIRECTORY_NAME);
+    if (!fs.existsSync(path.join(postgresDirectory, 'PG_VERSION'))) await initializeInChildProcess(postgresDirectory);
     worker = new Worker(EMBEDDED_POSTGRES_WORKER_SOURCE, {
       eval: true,
       workerData: {
         pgliteModulePath: require.resolve('@electric-sql/pglite'),
         pgliteSocketModulePath: require.resolve('@electric-sql/pglite-socket'),
-        postgresDirectory: path.join(dataDirectory, POSTGRES_DIRECTORY_NAME),
+        postgresDirectory,
+        sharedBuffersMebibytes: EMBEDDED_SHARED_BUFFERS_MEBIBYTES,
         socketConnectionsMaximum: SOCKET_CONNECTIONS_MAXIMUM,
       } satisfies EmbeddedPostgresWorkerData,
     });
@@ -88,8 +92,45 @@ type EmbeddedPostgresWorkerData = {
   pgliteModulePath: string;
   pgliteSocketModulePath: string;
   postgresDirectory: string;
+  sharedBuffersMebibytes: number;
   socketConnectionsMaximum: number;
 };
+
+/**
+ * PostgreSQL's buffer cache inside the WebAssembly memory. PGlite's default is 128 MiB, and
+ * a WebAssembly memory never shrinks: after one large import every page of it is resident
+ * for the life of the process. The embedded database is one backend on local files, so the
+ * operating system's page cache serves the rest; 32 MiB keeps a long-running process's
+ * memory flat (docs/benchmarks.md, issue 17).
+ */
+const EMBEDDED_SHARED_BUFFERS_MEBIBYTES = 32;
+
+/**
+ * A new data directory is initialised (PGlite's initdb) in a child process that exits
+ * when done. Why: initdb is a second WebAssembly program with a memory of its own, which
+ * PGlite keeps for as long as the database stays open; run in this process it adds about
+ * 270 MiB that the ledger never uses again (measured: an embedded 100k import peaks at 945 MiB
+ * with initdb in the process, 673 MiB without).
+ */
+function initializeInChildProcess(postgresDirectory: string): Promise<void> {
+  const source = `const { PGlite } = require(process.argv[1]);
+PGlite.create({ dataDir: process.argv[2] }).then((database) => database.close()).then(
+  () => process.exit(0),
+  (error) => { process.stderr.write(String(error && error.stack || error)); process.exit(1); },
+);`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', source, require.resolve('@electric-sql/pglite'), postgresDirectory], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-4_000); });
+    const timer = setTimeout(() => child.kill('SIGKILL'), START_TIMEOUT_MILLISECONDS);
+    child.once('error', (error) => { clearTimeout(timer); reject(error); });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`initialising the embedded database in ${postgresDirectory} failed (${signal ?? `exit ${code}`}): ${stderr.trim()}`));
+    });
+  });
+}
 
 type WorkerMessage = { kind: 'started'; port: number } | { kind: 'stopped' } | { kind: 'failed'; message: string } | { kind: 'exited'; exitCode: number };
 
@@ -132,7 +173,10 @@ const { PGLiteSocketServer } = require(workerData.pgliteSocketModulePath);
 let database;
 let server;
 async function start() {
-  database = await PGlite.create({ dataDir: workerData.postgresDirectory });
+  database = await PGlite.create({
+    dataDir: workerData.postgresDirectory,
+    startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=' + workerData.sharedBuffersMebibytes + 'MB'],
+  });
   // Port 0: the operating system picks a free port, so parallel processes (and jest workers) never collide.
   server = new PGLiteSocketServer({ db: database, host: '127.0.0.1', port: 0, maxConnections: workerData.socketConnectionsMaximum });
   await server.start();
