@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { compareProjectionSchemas, handlersMergeable, importJsonlFile, projectionTables, replayIntoFreshSchema, type LedgerRuntime } from '@rsi/ledger';
 import { parsePosition } from '@rsi/projections';
 import { appendPoisonedReceipt, appendReceiptWithSql } from './support/poisoned-event';
+import { runCli } from './support/cli-process';
 import { openTestLedger, type TestLedger } from './support/test-ledger';
 
 /**
@@ -22,7 +23,7 @@ const contract = (currency: string, rate: string, carveOuts: object[] = []) => (
   carveOuts, holdDays: 14, minimumPayout: '10.00',
 });
 
-const DEVELOPERS = ['dev-1', 'dev-2', 'dev-3', 'dev-4', 'dev-5', 'dev-6', 'dev-7', 'dev-8'];
+const DEVELOPERS = ['dev-1', 'dev-2', 'dev-3', 'dev-4', 'dev-5', 'dev-6', 'dev-7', 'dev-8', 'dev-9', 'dev-10'];
 
 function commands(): object[] {
   const lines: object[] = [
@@ -109,7 +110,7 @@ describe('replay with 1, 2 and 3 workers', () => {
     const dev4 = open.find((failure) => failure.streamName === 'developer-dev-4')!;
     await runtime.projector.skip({ position: dev4.position, reason: 'test: a receipt of year 9999', actor: 'test:operator' });
     // More receipts after the skip, in streams of every share.
-    await importCommands(runtime, path.join(directory, 'more.jsonl'), [0, 1, 4, 5, 6, 7].map((index) => ({
+    await importCommands(runtime, path.join(directory, 'more.jsonl'), [0, 1, 4, 5, 6, 7, 8, 9].map((index) => ({
       type: 'RecordRevenue', receiptId: `${DEVELOPERS[index]}-late`, appId: `${DEVELOPERS[index]}-app`, amount: '12.34', currency: index % 2 === 0 ? 'USD' : 'EUR', occurredAt: '2026-03-30T00:00:00Z',
     })));
     await runtime.projector.catchUp();
@@ -152,6 +153,7 @@ describe('replay with 1, 2 and 3 workers', () => {
         copyFromStdin: true, parallel: { workers, connectionString: runtime.connection.connectionString },
       });
       results.push(replay);
+      expect(replay.workers).toBe(workers);
       const withLive = await compareProjectionSchemas(pool, 'public', replay.schema, tables);
       expect(withLive.filter((difference) => difference.onlyLive + difference.onlyRebuilt > 0)).toEqual([]);
       // Every share's scratch schema is gone.
@@ -189,5 +191,18 @@ describe('replay with 1, 2 and 3 workers', () => {
     expect(single.eventsApplied).toBeGreaterThan(0);
     const differences = await compareProjectionSchemas(pool, single.schema, three.schema, tables);
     expect(differences.filter((difference) => difference.onlyLive + difference.onlyRebuilt > 0)).toEqual([]);
+  });
+
+  it('rsi-ledger replay --workers 2 --keep-live rebuilds with 2 workers and finds no difference; --workers 33 is refused (built CLI)', async () => {
+    const environment = { ...ledger.childEnvironment, USER: 'operator' };
+    const replay = await runCli(['replay', '--workers', '2', '--keep-live'], environment).finished;
+    expect(replay.stdout).toMatch(/^replayed \d+ events into \d+ fresh tables in [\d.]+ s \(\d+ events\/s\) with 2 workers$/m);
+    const differences = JSON.parse(replay.stdout.slice(replay.stdout.indexOf('['))) as { onlyLive: number; onlyRebuilt: number }[];
+    expect(differences.length).toBeGreaterThan(0);
+    expect(differences.filter((difference) => difference.onlyLive + difference.onlyRebuilt > 0)).toEqual([]);
+    expect(replay.code).toBe(0);
+    const refused = await runCli(['replay', '--workers', '33'], environment).finished;
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('--workers must be from 1 to 32');
   });
 });

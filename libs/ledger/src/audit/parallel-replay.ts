@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Pool } from 'pg';
@@ -26,6 +27,11 @@ import { copyIndexesOfLiveTable, createReplaySchema, type ReplayResult } from '.
 
 /** More workers than this gain nothing on the database and cost connections each. */
 export const REPLAY_WORKERS_MAXIMUM = 32;
+
+/** `rsi-ledger replay`'s default: one worker per core, within 1..`REPLAY_WORKERS_MAXIMUM`. */
+export function defaultReplayWorkers(): number {
+  return Math.max(1, Math.min(os.availableParallelism(), REPLAY_WORKERS_MAXIMUM));
+}
 
 export type ShareWorkerSettings = {
   kind: 'rsi-ledger-replay-share-worker';
@@ -154,7 +160,7 @@ export async function replayInParallel(options: {
   const eventsApplied = Number((await pool.query<{ events: string | null }>(
     `SELECT events_applied::text AS events FROM ${quoteIdentifier(options.schema)}.projection_checkpoints WHERE projection_name = 'ledger'`,
   )).rows[0]?.events ?? 0);
-  return { schema: options.schema, eventsApplied, elapsedMilliseconds: options.nowMilliseconds() - startedAt, tables, openFailures };
+  return { schema: options.schema, eventsApplied, elapsedMilliseconds: options.nowMilliseconds() - startedAt, tables, workers, openFailures };
 }
 
 /** The columns of `public.table` in order (the shares' and the target's tables are made LIKE it). */

@@ -4,7 +4,7 @@ import type { ProjectionHandler } from '@rsi/projections';
 import { Projector, describeFailedEvent, ProjectionFailureTable, type ProjectionFailure, quoteIdentifier } from '@rsi/projections';
 import { assertInvariant } from '@rsi/domain';
 import { copyIndexesOfLiveTable, createReplaySchema, REPLAY_BATCH_EVENTS, type ReplayResult } from './replay-schema';
-import { handlersMergeable, replayInParallel } from './parallel-replay';
+import { handlersMergeable, replayInParallel, REPLAY_WORKERS_MAXIMUM } from './parallel-replay';
 
 export { projectionTables, type ReplayResult } from './replay-schema';
 
@@ -37,6 +37,12 @@ export async function replayIntoFreshSchema(options: {
   parallel?: { workers: number; connectionString: string };
 }): Promise<ReplayResult> {
   const startedAt = options.nowMilliseconds();
+  if (options.parallel !== undefined) {
+    const workers = options.parallel.workers;
+    if (!Number.isSafeInteger(workers) || workers < 1 || workers > REPLAY_WORKERS_MAXIMUM) {
+      throw new RangeError(`replay workers must be an integer from 1 to ${REPLAY_WORKERS_MAXIMUM}, got ${workers}`);
+    }
+  }
   if (options.parallel !== undefined && options.parallel.workers > 1 && options.store instanceof PostgresEventStore && handlersMergeable(options.handlers)) {
     return replayInParallel({ ...options, workers: options.parallel.workers, connectionString: options.parallel.connectionString });
   }
@@ -48,7 +54,7 @@ export async function replayIntoFreshSchema(options: {
     ? await projector.catchUp()
     : await catchUpUntil(projector, options.store, options.until);
   for (const table of insertOnly) await copyIndexesOfLiveTable(options.pool, options.schema, table);
-  return { schema: options.schema, eventsApplied, elapsedMilliseconds: options.nowMilliseconds() - startedAt, tables, openFailures };
+  return { schema: options.schema, eventsApplied, elapsedMilliseconds: options.nowMilliseconds() - startedAt, tables, workers: 1, openFailures };
 }
 
 /**

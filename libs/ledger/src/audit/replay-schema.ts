@@ -16,6 +16,8 @@ export type ReplayResult = {
   eventsApplied: number;
   elapsedMilliseconds: number;
   tables: string[];
+  /** Projectors that rebuilt it: 1, or the workers of a parallel replay. */
+  workers: number;
   /** Events the rebuild could not apply (their streams held back, as live); skips decided live are skipped, not listed. */
   openFailures: ProjectionFailure[];
 };
