@@ -7,7 +7,7 @@ export { SealRefusedError, readSeals, rotateSealKey, sealPeriod } from './audit/
 export type { SealOutcome } from './audit/period-seal.service';
 export { PERIOD_SEALED_EVENT_TYPE, encodePeriodSeal, sealHashOf, signSeal } from './audit/period-seal';
 export { ReplayRefusedError, compareProjectionSchemas, compareWithLive, projectionTables, promoteReplay, replayIntoFreshSchema } from './audit/projection-replay';
-export { defaultReplayWorkers, handlersMergeable, REPLAY_WORKERS_MAXIMUM } from './audit/parallel-replay';
+export { defaultReplayWorkers, handlersMergeable, planShares, REPLAY_WORKERS_MAXIMUM, SHARE_BUCKETS } from './audit/parallel-replay';
 export { parsePinnedPublicKeys, publicKeyFingerprint, sealChainHead } from './audit/seal-key-chain';
 export { installNextSealPrivateKey, nextSealPrivateKeyPath, publicKeyPemOf, readOrCreateSealPrivateKey, readSealPrivateKey, sealPrivateKeyPath } from './audit/seal-signing-key';
 export { STATEMENT_FORMATS, formatStatement, statementAsCsv, statementAsHtml } from './audit/statement-format';

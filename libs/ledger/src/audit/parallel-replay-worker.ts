@@ -3,7 +3,7 @@ import pg from 'pg';
 import { assertInvariant } from '@rsi/domain';
 import type { GlobalPosition, RecordedEvent } from '@rsi/event-store';
 import { Projector } from '@rsi/projections';
-import type { ShareResult, ShareWorkerSettings } from './parallel-replay';
+import { SHARE_BUCKETS, type ShareResult, type ShareWorkerSettings } from './parallel-replay';
 import { REPLAY_BATCH_EVENTS } from './replay-schema';
 import { toRecordedEvent, type EventRow } from './stream-verify-worker';
 
@@ -23,6 +23,7 @@ type ShareEventRow = EventRow & { own: boolean };
 export async function projectShare(settings: ShareWorkerSettings): Promise<ShareResult> {
   const { shareIndex, shareCount } = settings;
   assertInvariant(Number.isSafeInteger(shareCount) && shareCount >= 1 && Number.isSafeInteger(shareIndex) && shareIndex >= 0 && shareIndex < shareCount, `share ${shareIndex} of ${shareCount}`);
+  assertInvariant(settings.bucketShares.length === SHARE_BUCKETS && settings.bucketShares.every((share) => Number.isSafeInteger(share) && share >= 0 && share < shareCount), `the ${SHARE_BUCKETS} buckets are dealt to shares 0..${shareCount - 1}`);
   for (const type of settings.sharedEventTypes) assertInvariant(EVENT_TYPE_PATTERN.test(type), `shared event type ${JSON.stringify(type)} is a plain name`);
   const until = { commit: BigInt(settings.untilCommit), prepare: BigInt(settings.untilPrepare) };
   // Imported here, not at the top: only the worker opens a context of its own.
@@ -36,7 +37,7 @@ export async function projectShare(settings: ShareWorkerSettings): Promise<Share
       projectionName: 'ledger', schema: settings.schema, batchSize: REPLAY_BATCH_EVENTS, copyFromStdin: true,
     });
     const sharedTypes = settings.sharedEventTypes.map((type) => `'${type}'`).join(', ');
-    const ownShare = `mod(hashtext(stream_name)::bigint + 2147483648, ${shareCount}) = ${shareIndex}`;
+    const ownShare = `('{${settings.bucketShares.join(',')}}'::int[])[mod(hashtext(stream_name)::bigint + 2147483648, ${SHARE_BUCKETS}) + 1] = ${shareIndex}`;
     await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     // Every value written into the statement is a bigint, an integer checked above or a
     // plain name. The sort names the table's columns: the output columns are text.

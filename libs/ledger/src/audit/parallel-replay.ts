@@ -13,11 +13,14 @@ import { copyIndexesOfLiveTable, createReplaySchema, type ReplayResult } from '.
  * --workers N`, and `verify --workers N`'s rebuild), each in a worker thread with its own
  * connections, on a PostgreSQL server with the PostgreSQL event store.
  *
- * Share k of N is every stream whose `mod(hashtext(stream_name) + 2^31, N) = k` (the
- * shares of verify's stream checks), plus the events every share must apply because a
- * projection reads them across streams (`ProjectionHandler.sharedEventTypes`: the price
- * books). A share's projector applies those events in global order, up to one fixed
- * position, into a schema of its own (`<schema>_s<k>`, a copy of the skips included), exactly
+ * Share k of N is every stream whose hash bucket (`mod(hashtext(stream_name) + 2^31, 4096)`)
+ * is dealt to k (`planShares`: the buckets by their events, largest first, each to the
+ * share with the fewest so far, so that a ledger of a few large streams is split evenly,
+ * which verify's plain `mod(hashtext, N)` shares do not do: 10 developers fall 8 to 2 into
+ * two shares), plus the events every share must apply because a projection reads them
+ * across streams (`ProjectionHandler.sharedEventTypes`: the price books). A share's projector
+ * applies those events in global order, up to one fixed position, into a schema of its own
+ * (`<schema>_s<k>`, a copy of the skips included), exactly
  * as the one projector would (same handlers, same batches of at most 10,000 events). The
  * rows then merge into the target schema by each table's rule (`ProjectionHandler.mergeRules`,
  * declared beside the handler), in SQL, and the insert-only tables get their indexes after.
@@ -27,6 +30,12 @@ import { copyIndexesOfLiveTable, createReplaySchema, type ReplayResult } from '.
 
 /** More workers than this gain nothing on the database and cost connections each. */
 export const REPLAY_WORKERS_MAXIMUM = 32;
+
+/**
+ * Stream names fall into this many buckets by `hashtext`; the buckets, not the streams, are
+ * dealt to the shares. Enough buckets that a ledger's large streams land in buckets of their own.
+ */
+export const SHARE_BUCKETS = 4096;
 
 /** `rsi-ledger replay`'s default: one worker per core, within 1..`REPLAY_WORKERS_MAXIMUM`. */
 export function defaultReplayWorkers(): number {
@@ -40,6 +49,8 @@ export type ShareWorkerSettings = {
   schema: string;
   shareIndex: number;
   shareCount: number;
+  /** The share of each hash bucket of stream names (`SHARE_BUCKETS` entries, see `planShares`). */
+  bucketShares: number[];
   untilCommit: string;
   untilPrepare: string;
   sharedEventTypes: string[];
@@ -126,10 +137,11 @@ export async function replayInParallel(options: {
     let last: GlobalPosition | null = null;
     if (until !== null) {
       for (const shareSchema of shareSchemas) await createReplaySchema(pool, shareSchema, handlers, skipsFrom);
+      const bucketShares = await planShares(pool, workers);
       const results = await Promise.allSettled(shareSchemas.map((shareSchema, shareIndex) => runShareWorker({
         kind: 'rsi-ledger-replay-share-worker',
         environment: { DATABASE_URL: options.connectionString, EVENT_STORE: 'postgres' },
-        schema: shareSchema, shareIndex, shareCount: workers,
+        schema: shareSchema, shareIndex, shareCount: workers, bucketShares,
         untilCommit: until!.commit.toString(), untilPrepare: until!.prepare.toString(), sharedEventTypes,
       })));
       const failed = results.find((result) => result.status === 'rejected');
@@ -161,6 +173,27 @@ export async function replayInParallel(options: {
     `SELECT events_applied::text AS events FROM ${quoteIdentifier(options.schema)}.projection_checkpoints WHERE projection_name = 'ledger'`,
   )).rows[0]?.events ?? 0);
   return { schema: options.schema, eventsApplied, elapsedMilliseconds: options.nowMilliseconds() - startedAt, tables, workers, openFailures };
+}
+
+/**
+ * Deals the hash buckets of stream names to the shares, balancing their events: largest
+ * bucket first, each to the share with the fewest events so far (ties to the lowest share),
+ * by the streams' current lengths (only the balance depends on them, never the result).
+ */
+export async function planShares(pool: Pool, shareCount: number): Promise<number[]> {
+  const buckets = await pool.query<{ bucket: number; events: string }>(
+    `SELECT mod(hashtext(stream_name)::bigint + 2147483648, ${SHARE_BUCKETS})::int AS bucket, sum(stream_version + 1)::text AS events
+       FROM streams GROUP BY 1 ORDER BY sum(stream_version + 1) DESC, 1`,
+  );
+  const bucketShares = new Array<number>(SHARE_BUCKETS).fill(0);
+  const loads = new Array<bigint>(shareCount).fill(0n);
+  for (const row of buckets.rows) {
+    let lightest = 0;
+    for (let share = 1; share < shareCount; share += 1) if (loads[share]! < loads[lightest]!) lightest = share;
+    bucketShares[row.bucket] = lightest;
+    loads[lightest] = loads[lightest]! + BigInt(row.events);
+  }
+  return bucketShares;
 }
 
 /** The columns of `public.table` in order (the shares' and the target's tables are made LIKE it). */
