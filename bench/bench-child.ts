@@ -150,7 +150,7 @@ async function measureReplay(spec: Extract<ChildSpec, { kind: 'replay' }>): Prom
     return {
       elapsedSeconds, count: replay.eventsApplied, peakRssMebibytes: peakRssMebibytes(),
       // This process's CPU time (every thread), without PostgreSQL's.
-      detail: { workers: replay.workers, cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100 },
+      detail: { workers: replay.workers, cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100, ...replay.phases },
     };
   } finally {
     await ledger.close();

@@ -27,8 +27,10 @@ export async function projectShare(settings: ShareWorkerSettings): Promise<Share
   for (const type of settings.sharedEventTypes) assertInvariant(EVENT_TYPE_PATTERN.test(type), `shared event type ${JSON.stringify(type)} is a plain name`);
   const until = { commit: BigInt(settings.untilCommit), prepare: BigInt(settings.untilPrepare) };
   // Imported here, not at the top: only the worker opens a context of its own.
+  const startedAt = Date.now();
   const { openLedgerContext } = await import('../core/ledger-context');
   const ledger = await openLedgerContext({ environment: settings.environment });
+  const openedMilliseconds = Date.now() - startedAt;
   const reader = new pg.Client({ connectionString: settings.environment.DATABASE_URL, application_name: 'rsi-ledger replay' });
   await reader.connect();
   try {
@@ -66,7 +68,7 @@ export async function projectShare(settings: ShareWorkerSettings): Promise<Share
       page = await next;
     }
     await reader.query('COMMIT');
-    return { ownEventsApplied, lastPosition: after === null ? null : { commit: after.commit.toString(), prepare: after.prepare.toString() } };
+    return { ownEventsApplied, openedMilliseconds, projectedMilliseconds: Date.now() - startedAt - openedMilliseconds, lastPosition: after === null ? null : { commit: after.commit.toString(), prepare: after.prepare.toString() } };
   } finally {
     await reader.end().catch(() => undefined);
     await ledger.close();

@@ -37,6 +37,9 @@ export const REPLAY_WORKERS_MAXIMUM = 32;
  */
 export const SHARE_BUCKETS = 4096;
 
+/** The young generation of a share's worker thread (V8's default semi-spaces are 16 MiB). */
+const SHARE_YOUNG_GENERATION_MEBIBYTES = 96;
+
 /** `rsi-ledger replay`'s default: one worker per core, within 1..`REPLAY_WORKERS_MAXIMUM`. */
 export function defaultReplayWorkers(): number {
   return Math.max(1, Math.min(os.availableParallelism(), REPLAY_WORKERS_MAXIMUM));
@@ -58,6 +61,9 @@ export type ShareWorkerSettings = {
 export type ShareResult = {
   /** Events of the share's own streams applied (shared events are counted by the share that owns their stream). */
   ownEventsApplied: number;
+  /** How long the worker took to open its ledger context, and then to project its share. */
+  openedMilliseconds: number;
+  projectedMilliseconds: number;
   /** The last event the share applied (own or shared), `commit/prepare`, or null. */
   lastPosition: { commit: string; prepare: string } | null;
 };
@@ -72,7 +78,9 @@ function workerScriptPath(): string {
 
 function runShareWorker(settings: ShareWorkerSettings): Promise<ShareResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(workerScriptPath(), { workerData: settings });
+    // A larger young generation than V8's default: a share allocates a batch's events and rows
+    // and drops them, and with the default most of its time went to scavenges.
+    const worker = new Worker(workerScriptPath(), { workerData: settings, resourceLimits: { maxYoungGenerationSizeMb: SHARE_YOUNG_GENERATION_MEBIBYTES } });
     let settled = false;
     worker.once('message', (reply: ShareReply) => {
       settled = true;
@@ -131,6 +139,7 @@ export async function replayInParallel(options: {
   }
 
   const { tables, insertOnly } = await createReplaySchema(pool, options.schema, handlers, skipsFrom);
+  const phases = { sharesMilliseconds: 0, mergeMilliseconds: 0, indexesMilliseconds: 0, shareOpenedMilliseconds: [] as number[], shareProjectedMilliseconds: [] as number[] };
   const shareSchemas = Array.from({ length: workers }, (_, shareIndex) => shareSchemaName(options.schema, shareIndex));
   try {
     let eventsApplied = 0;
@@ -138,6 +147,7 @@ export async function replayInParallel(options: {
     if (until !== null) {
       for (const shareSchema of shareSchemas) await createReplaySchema(pool, shareSchema, handlers, skipsFrom);
       const bucketShares = await planShares(pool, workers);
+      const sharesStartedAt = options.nowMilliseconds();
       const results = await Promise.allSettled(shareSchemas.map((shareSchema, shareIndex) => runShareWorker({
         kind: 'rsi-ledger-replay-share-worker',
         environment: { DATABASE_URL: options.connectionString, EVENT_STORE: 'postgres' },
@@ -148,12 +158,17 @@ export async function replayInParallel(options: {
       if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
       for (const result of results as PromiseFulfilledResult<ShareResult>[]) {
         eventsApplied += result.value.ownEventsApplied;
+        phases.shareOpenedMilliseconds.push(result.value.openedMilliseconds);
+        phases.shareProjectedMilliseconds.push(result.value.projectedMilliseconds);
         const position = result.value.lastPosition;
         if (position === null) continue;
         const candidate = { commit: BigInt(position.commit), prepare: BigInt(position.prepare) };
         if (last === null || candidate.commit > last.commit || (candidate.commit === last.commit && candidate.prepare > last.prepare)) last = candidate;
       }
+      const mergeStartedAt = options.nowMilliseconds();
+      phases.sharesMilliseconds = mergeStartedAt - sharesStartedAt;
       await mergeShares(pool, options.schema, shareSchemas, tables, rules);
+      phases.mergeMilliseconds = options.nowMilliseconds() - mergeStartedAt;
     }
     if (last !== null) {
       // As the one projector's: the last event applied, and every event up to it counted once.
@@ -164,7 +179,9 @@ export async function replayInParallel(options: {
       );
     }
     // Insert-only tables get their indexes now, several at a time (each one index build).
+    const indexesStartedAt = options.nowMilliseconds();
     await Promise.all([...insertOnly].map((table) => copyIndexesOfLiveTable(pool, options.schema, table)));
+    phases.indexesMilliseconds = options.nowMilliseconds() - indexesStartedAt;
   } finally {
     for (const shareSchema of shareSchemas) await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(shareSchema)} CASCADE`);
   }
@@ -172,7 +189,7 @@ export async function replayInParallel(options: {
   const eventsApplied = Number((await pool.query<{ events: string | null }>(
     `SELECT events_applied::text AS events FROM ${quoteIdentifier(options.schema)}.projection_checkpoints WHERE projection_name = 'ledger'`,
   )).rows[0]?.events ?? 0);
-  return { schema: options.schema, eventsApplied, elapsedMilliseconds: options.nowMilliseconds() - startedAt, tables, workers, openFailures };
+  return { schema: options.schema, eventsApplied, elapsedMilliseconds: options.nowMilliseconds() - startedAt, tables, workers, phases, openFailures };
 }
 
 /**

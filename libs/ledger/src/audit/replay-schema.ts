@@ -18,6 +18,12 @@ export type ReplayResult = {
   tables: string[];
   /** Projectors that rebuilt it: 1, or the workers of a parallel replay. */
   workers: number;
+  /** A parallel replay's phases (milliseconds): the shares' projection, the merge, the indexes built after. */
+  phases?: {
+    sharesMilliseconds: number; mergeMilliseconds: number; indexesMilliseconds: number;
+    /** Per share: opening its worker's ledger context, then projecting. */
+    shareOpenedMilliseconds: number[]; shareProjectedMilliseconds: number[];
+  };
   /** Events the rebuild could not apply (their streams held back, as live); skips decided live are skipped, not listed. */
   openFailures: ProjectionFailure[];
 };
