@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Pool } from 'pg';
 import { assertInvariant } from '@rsi/domain';
-import type { GlobalPosition } from '@rsi/event-store';
+import { compareGlobalPositions, type GlobalPosition } from '@rsi/event-store';
 import { ProjectionFailureTable, quoteIdentifier, type ProjectionHandler, type TableMergeRule } from '@rsi/projections';
 import { waitUntilVisible } from './global-event-reader';
 import { copyIndexesOfLiveTable, createReplaySchema, type ReplayResult } from './replay-schema';
@@ -129,14 +129,15 @@ export async function replayInParallel(options: {
 
   // One fixed position for every share: `until`, or the head with every event up to it
   // visible (no transaction below it still running), as verify's stream workers read.
+  // (With `until`, the wait returns at once when, as in verify, the head past it was waited for.)
   let until: GlobalPosition | null;
   if (options.until !== undefined) {
     until = options.until;
   } else {
     assertInvariant(options.store.readHeadPosition !== undefined, 'the PostgreSQL event store reads its head');
     until = await options.store.readHeadPosition();
-    if (until !== null) await waitUntilVisible(pool, until);
   }
+  if (until !== null) await waitUntilVisible(pool, until);
 
   const { tables, insertOnly } = await createReplaySchema(pool, options.schema, handlers, skipsFrom);
   const phases = { sharesMilliseconds: 0, mergeMilliseconds: 0, indexesMilliseconds: 0, shareOpenedMilliseconds: [] as number[], shareProjectedMilliseconds: [] as number[] };
@@ -163,7 +164,7 @@ export async function replayInParallel(options: {
         const position = result.value.lastPosition;
         if (position === null) continue;
         const candidate = { commit: BigInt(position.commit), prepare: BigInt(position.prepare) };
-        if (last === null || candidate.commit > last.commit || (candidate.commit === last.commit && candidate.prepare > last.prepare)) last = candidate;
+        if (last === null || compareGlobalPositions(candidate, last) > 0) last = candidate;
       }
       const mergeStartedAt = options.nowMilliseconds();
       phases.sharesMilliseconds = mergeStartedAt - sharesStartedAt;
