@@ -4,7 +4,7 @@ export type ChildSpec =
   | { kind: 'import'; filePath: string; databaseUrl: string | null; dataDirectory: string | null; resultPath: string }
   | { kind: 'copy'; databaseUrl: string; eventRowsPath: string; withIndexes: boolean; resultPath: string }
   | { kind: 'peer'; databaseUrl: string; sourceDatabaseUrl: string; resultPath: string }
-  | { kind: 'replay'; databaseUrl: string; resultPath: string }
+  | { kind: 'replay'; databaseUrl: string; workers: number; resultPath: string }
   | { kind: 'verify'; databaseUrl: string; workers: number; resultPath: string }
   | { kind: 'export'; databaseUrl: string; name: string; to: string | null; resultPath: string }
   | { kind: 'sql-peer'; databaseUrl: string; mode: 'insert-loop' | 'transfer'; connections: number; durationSeconds: number; resultPath: string };

@@ -131,17 +131,28 @@ async function measureCopy(spec: Extract<ChildSpec, { kind: 'copy' }>): Promise<
   }
 }
 
+/**
+ * `rsi-ledger replay --workers N --keep-live`'s rebuild: every projection from position 0 into
+ * a fresh schema, by one projector or by N worker threads merged (issue 17).
+ */
 async function measureReplay(spec: Extract<ChildSpec, { kind: 'replay' }>): Promise<ChildResult> {
   const ledger = await openLedgerContext({ environment: { ...process.env, DATABASE_URL: spec.databaseUrl, EVENT_STORE: 'postgres' } });
   const runtime = ledger.runtime;
   try {
     const startedAt = process.hrtime.bigint();
+    const cpuBefore = process.cpuUsage();
     const replay = await replayIntoFreshSchema({
       pool: runtime.connection.pool, store: runtime.store, handlers: runtime.projectionHandlers, schema: 'bench_replay', nowMilliseconds: () => Date.now(), copyFromStdin: true,
+      parallel: { workers: spec.workers, connectionString: runtime.connection.connectionString },
     });
     const elapsedSeconds = secondsSince(startedAt);
+    const cpu = process.cpuUsage(cpuBefore);
     await runtime.connection.pool.query('DROP SCHEMA bench_replay CASCADE');
-    return { elapsedSeconds, count: replay.eventsApplied, peakRssMebibytes: peakRssMebibytes() };
+    return {
+      elapsedSeconds, count: replay.eventsApplied, peakRssMebibytes: peakRssMebibytes(),
+      // This process's CPU time (every thread), without PostgreSQL's.
+      detail: { workers: replay.workers, cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100, ...replay.phases },
+    };
   } finally {
     await ledger.close();
   }

@@ -96,14 +96,26 @@ export function evaluateTargets(results: BenchResults): Target[] {
       });
     }
   }
-  const replay = results.measurements.find((measurement) => measurement.group === 'replay');
-  if (replay) targets.push({ target: 'replay ≥ 100,000 events/s', measured: replay.perSecond === null ? replay.note ?? '—' : `${formatCount(replay.perSecond)}/s`, met: replay.perSecond === null ? null : replay.perSecond >= 100_000 });
+  // Issue #17: replay by 1, 2 and N workers; the targets on its fastest line (named), the growth from 1 worker to N beside it.
+  const replayLines = results.measurements.filter((measurement) => measurement.group === 'replay');
+  const replay = replayLines.filter((measurement) => measurement.perSecond !== null).sort((left, right) => right.perSecond! - left.perSecond!)[0] ?? replayLines[0];
+  const replaySingle = replayLines.find((measurement) => measurement.role === 'workers-1');
+  const replayLabel = (measurement: Measurement) => measurement.role?.replace('workers-', '') ?? '?';
+  const replayGrowth = replay?.perSecond && replaySingle?.perSecond && replay !== replaySingle
+    ? `; ${replayLabel(replay)} workers ${Math.round((replay.perSecond / replaySingle.perSecond) * 100) / 100}× 1 worker` : '';
+  if (replay) {
+    targets.push({
+      target: 'replay ≥ 100,000 events/s (its fastest line)',
+      measured: replay.perSecond === null ? replay.note ?? '—' : `${formatCount(replay.perSecond)}/s with ${replayLabel(replay)} worker(s)${replayGrowth}`,
+      met: replay.perSecond === null ? null : replay.perSecond >= 100_000,
+    });
+  }
   // Issue #17: replay against COPY with the events' indexes; verify's time and memory (its fastest line; the lines show how the rate grows with workers).
   const largerReceipts = (results.dataset.receipts as readonly number[] | undefined)?.[1];
   const replayCopy = find(results, `import-${largerReceipts}`, 'copy-indexed');
   if (replay?.perSecond && replayCopy?.perSecond) {
     const value = replay.perSecond / replayCopy.perSecond;
-    targets.push({ target: "replay ≥ 1.5× COPY with the events' indexes (events/s against rows/s)", measured: `${Math.round(value * 100) / 100}×`, met: value >= 1.5 });
+    targets.push({ target: "replay ≥ 1.5× COPY with the events' indexes (events/s against rows/s; fastest replay line)", measured: `${Math.round(value * 100) / 100}× (${replayLabel(replay)} worker(s))`, met: value >= 1.5 });
   }
   const verifyLines = results.measurements.filter((measurement) => measurement.group === 'verify');
   const verifyBest = verifyLines.filter((measurement) => measurement.seconds !== null).sort((left, right) => left.seconds! - right.seconds!)[0];

@@ -151,8 +151,15 @@ async function main(): Promise<void> {
     const [smallerReceipts, largerReceipts] = settings.importReceiptCounts;
     const largerLedger = ledgerDatabaseByReceipts.get(largerReceipts);
     if (largerLedger && importSeconds[`postgres-${largerReceipts}`] !== null) {
-      log(`replay of the ${largerReceipts}-receipt ledger`);
-      measurements.push(measurementOf(`replay, every projection from position 0 (${largerReceipts}-receipt ledger)`, await runChild(settings, { kind: 'replay', databaseUrl: largerLedger }, settings.serverTimeLimitSeconds), 'events', (result) => result.count, { group: 'replay' }));
+      // With one projector, and with 2 and one per core worker threads, merged (issue 17).
+      for (const workers of [...new Set([1, 2, machine.logicalCores])]) {
+        log(`replay of the ${largerReceipts}-receipt ledger, ${workers} worker(s)`);
+        const replay = await runChild(settings, { kind: 'replay', databaseUrl: largerLedger, workers }, settings.serverTimeLimitSeconds);
+        measurements.push(measurementOf(
+          `replay, every projection from position 0 (${largerReceipts}-receipt ledger), ${workers} worker${workers === 1 ? '' : 's'}`, replay, 'events', (result) => result.count,
+          { group: 'replay', role: `workers-${workers}`, ...(replay.ok ? { note: `${String(replay.result.detail?.cpuSeconds)} s CPU in the process` } : {}) },
+        ));
+      }
       // (3b) verify of the same ledger, with one worker thread and with one per core (issue #17).
       for (const workers of [...new Set([1, machine.logicalCores])]) {
         log(`verify of the ${largerReceipts}-receipt ledger, ${workers} worker(s)`);

@@ -138,12 +138,19 @@ program
   .command('replay')
   .description('rebuild every projection from position 0 into fresh tables, then put them in place of the live ones')
   .option('--keep-live', 'rebuild into a scratch schema and compare, without replacing the live read models')
-  .action(async (options: { keepLive?: boolean }) => {
+  .option('--workers <count>', 'worker threads, each rebuilding its share of the streams, merged exactly (1 to 32, default one per core; PostgreSQL server only)', integerOption)
+  .action(async (options: { keepLive?: boolean; workers?: number }) => {
+    const workers = options.workers ?? library().defaultReplayWorkers();
+    if (workers < 1 || workers > library().REPLAY_WORKERS_MAXIMUM) throw new InvalidArgumentError(`--workers must be from 1 to ${library().REPLAY_WORKERS_MAXIMUM}`);
     await withLedger(dataDirectoryOption(), async (runtime) => {
       const schema = `replay_${Date.now()}`;
-      const replay = await library().replayIntoFreshSchema({ pool: runtime.connection.pool, store: runtime.store, handlers: runtime.projectionHandlers, schema, nowMilliseconds: () => Date.now(), copyFromStdin: !runtime.connection.embedded });
+      // The embedded database serves one connection (and EventStoreDB is read through its client): one projector there.
+      const parallel = runtime.connection.embedded ? undefined : { workers, connectionString: runtime.connection.connectionString };
+      const replay = await library().replayIntoFreshSchema({
+        pool: runtime.connection.pool, store: runtime.store, handlers: runtime.projectionHandlers, schema, nowMilliseconds: () => Date.now(), copyFromStdin: !runtime.connection.embedded, parallel,
+      });
       const seconds = replay.elapsedMilliseconds / 1000;
-      process.stdout.write(`replayed ${replay.eventsApplied} events into ${replay.tables.length} fresh tables in ${seconds.toFixed(2)} s (${seconds > 0 ? Math.round(replay.eventsApplied / seconds) : replay.eventsApplied} events/s)\n`);
+      process.stdout.write(`replayed ${replay.eventsApplied} events into ${replay.tables.length} fresh tables in ${seconds.toFixed(2)} s (${seconds > 0 ? Math.round(replay.eventsApplied / seconds) : replay.eventsApplied} events/s) with ${replay.workers} worker${replay.workers === 1 ? '' : 's'}\n`);
       if (options.keepLive) {
         await runtime.projector.catchUp();
         const differences = await library().compareWithLive(runtime.connection.pool, replay);

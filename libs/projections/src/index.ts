@@ -2,7 +2,7 @@ export { PROJECTION_FAILURES_TABLE, ProjectionFailureTable, describeFailedEvent,
 export type { ProjectionFailure } from './projection-failures';
 export { failuresHoldingSubject, failuresOfProjection, haltedMessage, staleHeaderValue } from './projection-freshness';
 export type { ReadSubject } from './projection-freshness';
-export type { ProjectionContext, ProjectionHandler } from './projection.handler';
+export type { ProjectionContext, ProjectionHandler, TableMergeRule } from './projection.handler';
 export { LedgerProjections, ProjectionHandlerProvider, ProjectionsModule } from './projections.module';
 export { ProjectorRunner } from './projector-runner';
 export { PROJECTION_CHECKPOINTS_TABLE, Projector } from './projector';

@@ -25,5 +25,33 @@ export interface ProjectionHandler {
    * the row.
    */
   readonly insertOnlyTables?: readonly string[];
+  /**
+   * How the rows of each of `tables` built by several projectors, each applying the events
+   * of its own share of the streams, merge into the rows one projector applying every event
+   * would have built (a parallel rebuild; docs/architecture.md "Parallel replay"). A
+   * projection without a rule for each of its tables is rebuilt by one projector.
+   */
+  readonly mergeRules?: Readonly<Record<string, TableMergeRule>>;
+  /**
+   * Event types this projection reads across streams: every share of a parallel rebuild
+   * applies them (in global order, with its own streams' events), and their tables merge by
+   * `identical`. E.g. consumption is priced by price books published in other streams.
+   */
+  readonly sharedEventTypes?: readonly string[];
   applyBatch(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void>;
 }
+
+/**
+ * How a table's rows from several shares of the streams merge (see `mergeRules`):
+ * - `append`: each row is written (and updated) by the events of one stream only, so the
+ *   rows of every share are simply put together;
+ * - `identical`: written only by `sharedEventTypes`, which every share applies: every share
+ *   holds the same rows, taken once (a difference between shares fails the merge);
+ * - `combine`: one row per `key`, upserted by events of any stream: the `sum` columns add
+ *   up, the `greatest` columns keep the greatest, the `same` columns (set by the first
+ *   insert, never by the upsert) must agree between shares (a disagreement fails the merge).
+ */
+export type TableMergeRule =
+  | { kind: 'append' }
+  | { kind: 'identical' }
+  | { kind: 'combine'; key: readonly string[]; sum?: readonly string[]; greatest?: readonly string[]; same?: readonly string[] };

@@ -11,7 +11,6 @@ import { SealAudit } from './seal-audit';
 import { readEventsInGlobalOrder, HeadUnreachableError, waitUntilVisible } from './global-event-reader';
 import { FAILURES_LISTED_MAXIMUM, StreamPass, mergeStreamPassResults, messageOf, nameOf, type FindingTallyData, type StreamPassResult } from './stream-pass';
 import { VERIFY_WORKERS_MAXIMUM, verifyStreamsInWorkers } from './stream-verify-worker';
-import { replayInWorker } from './rebuild-thread';
 import { describeFailedEvent, formatPosition, ProjectionFailureTable, quoteIdentifier } from '@rsi/projections';
 
 export { HeadUnreachableError };
@@ -210,11 +209,15 @@ export async function verifyLedger(runtime: LedgerRuntime, nowMilliseconds: () =
       await waitUntilVisible(pool, head, options.headWaitMillisecondsMaximum);
       streamResults = verifyStreamsInWorkers({ connectionString: runtime.connection.connectionString, head, shareCount: workers });
     }
-    // With more than one worker, the rebuild of the read models runs in a thread of its own
-    // meanwhile (it reads the events itself, up to the snapshot's checkpoint); with one, after
-    // the pass in this thread, as the embedded database and EventStoreDB always do.
+    // With more than one worker, the rebuild of the read models runs meanwhile, in N worker
+    // threads of its own, each rebuilding its share of the streams up to the snapshot's
+    // checkpoint, merged exactly (`replayInParallel`); with one, after the pass in this
+    // thread, by one projector, as the embedded database and EventStoreDB always do.
     if (inWorkers && workers > 1 && snapshot !== null) {
-      rebuilt = replayInWorker({ connectionString: runtime.connection.connectionString, schema: rebuiltSchema, until: snapshot.checkpoint, skipsFromSchema: snapshot.schema });
+      rebuilt = replayIntoFreshSchema({
+        pool, store: runtime.store, handlers: runtime.projectionHandlers, schema: rebuiltSchema, nowMilliseconds, copyFromStdin: true,
+        until: snapshot.checkpoint, skipsFromSchema: snapshot.schema, parallel: { workers, connectionString: runtime.connection.connectionString },
+      });
       // Awaited (and its failure reported) by the comparison; until then a rejection is not unhandled.
       rebuilt.catch(() => undefined);
     }

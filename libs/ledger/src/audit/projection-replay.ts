@@ -1,25 +1,12 @@
 import type { Pool, PoolClient } from 'pg';
-import { compareGlobalPositions, type EventStore, type GlobalPosition } from '@rsi/event-store';
+import { compareGlobalPositions, PostgresEventStore, type EventStore, type GlobalPosition } from '@rsi/event-store';
 import type { ProjectionHandler } from '@rsi/projections';
 import { Projector, describeFailedEvent, ProjectionFailureTable, type ProjectionFailure, quoteIdentifier } from '@rsi/projections';
 import { assertInvariant } from '@rsi/domain';
+import { copyIndexesOfLiveTable, createReplaySchema, REPLAY_BATCH_EVENTS, type ReplayResult } from './replay-schema';
+import { handlersMergeable, replayInParallel, REPLAY_WORKERS_MAXIMUM } from './parallel-replay';
 
-/** Events per transaction when rebuilding: larger than live, since nothing waits on it. */
-const REPLAY_BATCH_EVENTS = 10_000;
-
-export type ReplayResult = {
-  schema: string;
-  eventsApplied: number;
-  elapsedMilliseconds: number;
-  tables: string[];
-  /** Events the rebuild could not apply (their streams held back, as live); skips decided live are skipped, not listed. */
-  openFailures: ProjectionFailure[];
-};
-
-/** Every table the handlers write, plus the checkpoint table, without duplicates. */
-export function projectionTables(handlers: readonly ProjectionHandler[]): string[] {
-  return [...new Set(['projection_checkpoints', ...handlers.flatMap((handler) => [...handler.tables])])];
-}
+export { projectionTables, type ReplayResult } from './replay-schema';
 
 /**
  * Rebuilds every projection from position 0 into fresh tables of a new schema, shaped
@@ -41,25 +28,25 @@ export async function replayIntoFreshSchema(options: {
   until?: GlobalPosition | null;
   /** Schema whose `projection_failures` holds the skips to apply again (default `public`; `verify` passes its snapshot). */
   skipsFromSchema?: string;
+  /**
+   * With more than one worker, on a PostgreSQL server with the PostgreSQL event store only:
+   * that many worker threads each rebuild their share of the streams, merged exactly
+   * (`replayInParallel`). Callers pass it only there; the embedded database and
+   * EventStoreDB rebuild with one projector.
+   */
+  parallel?: { workers: number; connectionString: string };
 }): Promise<ReplayResult> {
   const startedAt = options.nowMilliseconds();
-  const schema = quoteIdentifier(options.schema);
-  const tables = projectionTables(options.handlers);
-  const insertOnly = new Set(options.handlers.flatMap((handler) => [...(handler.insertOnlyTables ?? [])]));
-  for (const table of insertOnly) assertInvariant(tables.includes(table), `insert-only table ${table} is one of the projection's tables`);
-  await options.pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await options.pool.query(`CREATE SCHEMA ${schema}`);
-  for (const table of tables) {
-    // Insert-only tables get their columns, defaults and checks now, their indexes after the load.
-    const like = insertOnly.has(table) ? 'INCLUDING DEFAULTS INCLUDING CONSTRAINTS' : 'INCLUDING ALL';
-    await options.pool.query(`CREATE TABLE ${schema}.${quoteIdentifier(table)} (LIKE public.${quoteIdentifier(table)} ${like})`);
+  if (options.parallel !== undefined) {
+    const workers = options.parallel.workers;
+    if (!Number.isSafeInteger(workers) || workers < 1 || workers > REPLAY_WORKERS_MAXIMUM) {
+      throw new RangeError(`replay workers must be an integer from 1 to ${REPLAY_WORKERS_MAXIMUM}, got ${workers}`);
+    }
   }
-  // The rebuild meets the events the live projections could not apply, and applies the
-  // operators' decisions on them the same way: it skips what was skipped (a copy of the
-  // live skips), and holds back a stream at an event it cannot apply, in its own table.
-  await options.pool.query(`CREATE TABLE ${schema}.projection_failures (LIKE public.projection_failures INCLUDING ALL)`);
-  const skipsFrom = quoteIdentifier(options.skipsFromSchema ?? 'public');
-  await options.pool.query(`INSERT INTO ${schema}.projection_failures SELECT * FROM ${skipsFrom}.projection_failures WHERE resolution = 'skipped'`);
+  if (options.parallel !== undefined && options.parallel.workers > 1 && options.store instanceof PostgresEventStore && handlersMergeable(options.handlers)) {
+    return replayInParallel({ ...options, workers: options.parallel.workers, connectionString: options.parallel.connectionString });
+  }
+  const { tables, insertOnly } = await createReplaySchema(options.pool, options.schema, options.handlers, options.skipsFromSchema ?? 'public');
   const projector = new Projector(options.pool, options.store, options.handlers, {
     projectionName: 'ledger', schema: options.schema, batchSize: REPLAY_BATCH_EVENTS, copyFromStdin: options.copyFromStdin,
   });
@@ -67,7 +54,7 @@ export async function replayIntoFreshSchema(options: {
     ? await projector.catchUp()
     : await catchUpUntil(projector, options.store, options.until);
   for (const table of insertOnly) await copyIndexesOfLiveTable(options.pool, options.schema, table);
-  return { schema: options.schema, eventsApplied, elapsedMilliseconds: options.nowMilliseconds() - startedAt, tables, openFailures };
+  return { schema: options.schema, eventsApplied, elapsedMilliseconds: options.nowMilliseconds() - startedAt, tables, workers: 1, openFailures };
 }
 
 /**
@@ -89,36 +76,6 @@ async function catchUpUntil(projector: Projector, store: EventStore, until: Glob
     after = events[events.length - 1]!.globalPosition;
   }
   return { eventsApplied, openFailures: await projector.readOpenFailures() };
-}
-
-/**
- * Builds on `schema.table` every index of `public.table`: primary key and unique
- * constraints as constraints (with their names), other indexes from their definitions.
- * The count is compared afterwards, so that a table never ends up with fewer indexes than
- * the live one.
- */
-async function copyIndexesOfLiveTable(pool: Pool, schema: string, table: string): Promise<void> {
-  const liveIndexes = await pool.query<{ constraint_name: string | null; constraint_definition: string | null; index_definition: string }>(
-    `SELECT c.conname AS constraint_name, pg_get_constraintdef(c.oid) AS constraint_definition, pg_get_indexdef(i.indexrelid) AS index_definition
-       FROM pg_index i
-       LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.contype IN ('p', 'u')
-      WHERE i.indrelid = to_regclass($1)
-      ORDER BY i.indexrelid`,
-    [`public.${quoteIdentifier(table)}`],
-  );
-  const target = `${quoteIdentifier(schema)}.${quoteIdentifier(table)}`;
-  for (const index of liveIndexes.rows) {
-    if (index.constraint_name !== null && index.constraint_definition !== null) {
-      await pool.query(`ALTER TABLE ${target} ADD CONSTRAINT ${quoteIdentifier(index.constraint_name)} ${index.constraint_definition}`);
-    } else {
-      // quoteIdentifier admits only [a-z_][a-z0-9_]* names, which pg_get_indexdef writes unquoted.
-      const definition = index.index_definition.replace(` ON public.${table} `, ` ON ${target} `);
-      assertInvariant(definition !== index.index_definition, `index definition of ${table} names public.${table}: ${index.index_definition}`);
-      await pool.query(definition);
-    }
-  }
-  const built = await pool.query<{ count: number }>('SELECT count(*)::int AS count FROM pg_index WHERE indrelid = to_regclass($1)', [target]);
-  assertInvariant(built.rows[0]!.count === liveIndexes.rows.length, `${target} has ${built.rows[0]!.count} indexes, the live table ${liveIndexes.rows.length}`);
 }
 
 /** `promoteReplay` refused: a projection holds back a stream (a refusal, not a crash: exit code 1). */

@@ -72,11 +72,11 @@ export function verifyStreamsInWorkers(options: { connectionString: string; head
   return Promise.all(shares);
 }
 
-type EventRow = {
+export type EventRow = {
   stream_name: string; stream_version: string; position: string; transaction_id: string; event_id: string; type: string; data: JsonObject; metadata: EventMetadata;
 };
 
-function toRecordedEvent(row: EventRow): RecordedEvent {
+export function toRecordedEvent(row: EventRow): RecordedEvent {
   return {
     eventId: row.event_id, type: row.type, data: row.data, metadata: row.metadata, streamName: row.stream_name, streamVersion: BigInt(row.stream_version),
     globalPosition: { commit: BigInt(row.transaction_id), prepare: BigInt(row.position) },

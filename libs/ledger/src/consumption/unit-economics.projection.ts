@@ -4,7 +4,7 @@ import {
   parseUnitPrice, type ConsumptionRecorded, type DeveloperEvent,
 } from '@rsi/domain';
 import type { RecordedEvent } from '@rsi/event-store';
-import type { ProjectionContext, ProjectionHandler } from '@rsi/projections';
+import type { ProjectionContext, ProjectionHandler, TableMergeRule } from '@rsi/projections';
 import { bulkInsert, quoteIdentifier } from '@rsi/projections';
 import {
   CONSUMPTION_DAILY_TABLE, CONSUMPTION_LATEST_TABLE, PRICE_BOOKS_TABLE, REVENUE_CATEGORY_MONTHLY_TABLE, UNIT_ECONOMICS_MONTHLY_TABLE, UNIT_ECONOMICS_TABLES,
@@ -42,6 +42,28 @@ type MonthlyDelta = {
 export class UnitEconomicsProjection implements ProjectionHandler {
   readonly name = 'unit-economics';
   readonly tables = UNIT_ECONOMICS_TABLES.map((table) => table.name);
+  /**
+   * The one read across streams: consumption (stream `consumption-<appId>`) is priced by
+   * the price books its records name, published in other streams and read back from
+   * `price_books`. So every share of a parallel rebuild applies every price book, in global
+   * order with its own events, exactly as one projector meets them; `price_books` is then
+   * the same in every share.
+   */
+  readonly sharedEventTypes = ['PriceBookPublished'];
+  /** How a parallel rebuild merges the shares' rows (docs/architecture.md "Parallel replay"): every other table is a sum by key, or the greatest. */
+  readonly mergeRules: Readonly<Record<string, TableMergeRule>> = {
+    [PRICE_BOOKS_TABLE.name]: { kind: 'identical' },
+    [CONSUMPTION_DAILY_TABLE.name]: { kind: 'combine', key: ['app_id', 'meter', 'day'], sum: ['quantity', 'records'], same: ['developer_id'] },
+    [CONSUMPTION_LATEST_TABLE.name]: { kind: 'combine', key: ['currency'], greatest: ['latest_occurred_at'] },
+    [UNIT_ECONOMICS_MONTHLY_TABLE.name]: {
+      kind: 'combine', key: ['app_id', 'month'], same: ['developer_id', 'currency'],
+      sum: ['gross_revenue_minor', 'refunds_minor', 'platform_split_minor', 'platform_reversed_minor', 'carve_outs_split_minor', 'carve_outs_reversed_minor', 'pay_per_use_exact', 'infrastructure_cost_exact'],
+    },
+    [REVENUE_CATEGORY_MONTHLY_TABLE.name]: {
+      kind: 'combine', key: ['app_id', 'month', 'category'], same: ['developer_id', 'currency'],
+      sum: ['gross_revenue_minor', 'refunds_minor', 'platform_split_minor', 'platform_reversed_minor', 'carve_outs_split_minor', 'carve_outs_reversed_minor'],
+    },
+  };
 
   private readonly priceBooks = new Map<string, Map<string, MeterPrices>>();
 

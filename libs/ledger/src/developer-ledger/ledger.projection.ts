@@ -7,7 +7,7 @@ import type { PoolClient } from 'pg';
 import type { DeveloperEvent, DeveloperRegistered, SplitLine } from '@rsi/domain';
 import { displayedName, KEYS_PER_READ_MAXIMUM, readDataKeys, type DataKeyState } from '@rsi/database';
 import { bulkAppend, bulkInsert, quoteIdentifier } from '@rsi/projections';
-import type { ProjectionContext, ProjectionHandler } from '@rsi/projections';
+import type { ProjectionContext, ProjectionHandler, TableMergeRule } from '@rsi/projections';
 import {
   APPS_TABLE, CONTRACT_VERSIONS_TABLE, DEVELOPER_BALANCES_TABLE, DEVELOPERS_TABLE, DIRECTORY_PAYOUTS_TABLE, DISPUTES_TABLE, LEDGER_POSTINGS_TABLE, PAYOUT_RUNS_TABLE,
   LEDGER_TABLES, PAYOUTS_TABLE, PLATFORM_SHARE_MONTHLY_TABLE, REFUNDS_TABLE, SPLITS_TABLE,
@@ -140,6 +140,26 @@ export class LedgerProjection implements ProjectionHandler {
   readonly name = 'ledger';
   readonly tables = LEDGER_TABLES.map((table) => table.name);
   readonly insertOnlyTables = [SPLITS_TABLE.name, REFUNDS_TABLE.name, LEDGER_POSTINGS_TABLE.name];
+  /**
+   * How a parallel rebuild merges the shares' rows (docs/architecture.md "Parallel replay").
+   * Every event this projection reads is in a developer's stream (`developer-<id>`), and
+   * every row it UPDATEs later (a payout's outcome, a dispute's resolution, an app's latest
+   * contract version, an erased name) was inserted by an earlier event of the same stream:
+   * so those rows are whole in one share, and only the totals keyed across developers
+   * (platform share per month, party and currency) add up from several shares. It reads no
+   * read-model row (the names' data keys are not a read model: the same for every share).
+   */
+  readonly mergeRules: Readonly<Record<string, TableMergeRule>> = {
+    [DEVELOPERS_TABLE.name]: { kind: 'append' }, [APPS_TABLE.name]: { kind: 'append' }, [CONTRACT_VERSIONS_TABLE.name]: { kind: 'append' },
+    [DIRECTORY_PAYOUTS_TABLE.name]: { kind: 'append' }, [SPLITS_TABLE.name]: { kind: 'append' }, [REFUNDS_TABLE.name]: { kind: 'append' },
+    [PAYOUTS_TABLE.name]: { kind: 'append' }, [LEDGER_POSTINGS_TABLE.name]: { kind: 'append' }, [DISPUTES_TABLE.name]: { kind: 'append' },
+    [PAYOUT_RUNS_TABLE.name]: { kind: 'append' },
+    [DEVELOPER_BALANCES_TABLE.name]: {
+      kind: 'combine', key: ['developer_id', 'currency'],
+      sum: ['credited_minor', 'refunded_minor', 'payouts_in_flight_minor', 'paid_minor', 'disputed_minor', 'dispute_lost_minor', 'dispute_fees_minor'],
+    },
+    [PLATFORM_SHARE_MONTHLY_TABLE.name]: { kind: 'combine', key: ['currency', 'month', 'party'], sum: ['split_minor', 'reversed_minor'] },
+  };
 
   async applyBatch(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void> {
     const registrations: DeveloperRegistered['data'][] = [];
