@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { RecordedEvent } from '@rsi/event-store';
 import type { CatchUpResult } from '@rsi/projections';
 import type { LedgerRuntime } from '../core/ledger-core.module';
 
@@ -23,17 +24,25 @@ type WorkerSettings = {
   /** Only what selects the database and the event store; never the whole environment. */
   environment: Record<string, string>;
 };
-type Request = { requestId: number; kind: 'catch-up' | 'close' };
-type Reply = { requestId: number; ok: true; eventsApplied: number } | { requestId: number; ok: false; message: string };
+type Request =
+  | { requestId: number; kind: 'catch-up' | 'close' }
+  | { requestId: number; kind: 'apply-committed'; events: readonly RecordedEvent[] };
+export type AppliedStatus = 'applied' | 'already_applied' | 'not_next';
+type Reply =
+  | { requestId: number; ok: true; eventsApplied: number; status?: AppliedStatus }
+  | { requestId: number; ok: false; message: string };
 
 /** Catch-ups waiting for their reply; more would mean a caller that does not wait for them. */
 const PENDING_REQUESTS_MAXIMUM = 64;
 const CLOSE_WAIT_MILLISECONDS = 30_000;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 const ENVIRONMENT_PASSED = ['DATABASE_URL', 'EVENT_STORE', 'EVENTSTORE_CONNECTION_STRING'] as const;
 
 export type ProjectionWorker = {
   /** Applies every event committed before the call, in the worker; resolves with the count applied. */
   catchUp(): Promise<{ eventsApplied: number }>;
+  /** `Projector.applyCommitted` in the worker: the events travel by structured clone (bigints included). */
+  applyCommitted(events: readonly RecordedEvent[]): Promise<{ status: AppliedStatus; eventsApplied: number }>;
   /** Finishes the running catch-up, closes the worker's ledger and ends the thread. */
   close(): Promise<void>;
 };
@@ -75,28 +84,33 @@ export function startProjectionWorker(options: { environment: NodeJS.ProcessEnv 
   worker.on('error', (error) => failAll(error));
   worker.on('exit', (code) => failAll(new Error(`the projection worker exited (code ${code})`)));
 
-  const request = (kind: Request['kind']): Promise<Reply> => {
+  const request = (message: DistributiveOmit<Request, 'requestId'>): Promise<Reply> => {
     if (failure !== null) return Promise.reject(failure);
     if (pending.size >= PENDING_REQUESTS_MAXIMUM) return Promise.reject(new Error(`more than ${PENDING_REQUESTS_MAXIMUM} requests wait for the projection worker`));
     const requestId = nextRequestId;
     nextRequestId += 1;
     return new Promise<Reply>((resolve, reject) => {
       pending.set(requestId, { resolve, reject });
-      worker.postMessage({ requestId, kind } satisfies Request);
+      worker.postMessage({ ...message, requestId } satisfies Request);
     });
   };
 
   return {
     async catchUp() {
-      const reply = await request('catch-up');
+      const reply = await request({ kind: 'catch-up' });
       if (!reply.ok) throw new Error(`projection worker: ${reply.message}`);
       return { eventsApplied: reply.eventsApplied };
+    },
+    async applyCommitted(events) {
+      const reply = await request({ kind: 'apply-committed', events });
+      if (!reply.ok) throw new Error(`projection worker: ${reply.message}`);
+      return { status: reply.status ?? 'not_next', eventsApplied: reply.eventsApplied };
     },
     async close() {
       // A worker that failed already said why, to the catch-up that failed; it is only ended.
       const timer = setTimeout(() => { void worker.terminate(); }, CLOSE_WAIT_MILLISECONDS);
       try {
-        if (failure === null) await request('close');
+        if (failure === null) await request({ kind: 'close' });
       } finally {
         clearTimeout(timer);
         await worker.terminate();
@@ -106,23 +120,96 @@ export function startProjectionWorker(options: { environment: NodeJS.ProcessEnv 
 }
 
 /**
+ * Events of committed appends waiting to be handed to the projector, at most: an import that
+ * runs ahead of its projection drops them (the catch-up reads them back instead), so the
+ * queue never holds more than ten batches of the default size (two of the largest).
+ */
+const HANDED_EVENTS_MAXIMUM = 20_000;
+
+/**
  * Runs an import's work with the read models projected where the import should project
  * them: by a worker thread on a server, by the runtime's own projector on the embedded
  * database. `rsi-ledger import` and the benchmark both go through here, so that the
  * benchmark measures what the command does.
+ *
+ * On a server the import writes what it decided: the events of every append this process
+ * commits (observed on the store, after COMMIT, with their positions) are handed to the
+ * worker's projector, which applies them without reading them back when the store proves
+ * that reading them back would give exactly them (`Projector.applyCommitted`). The first
+ * batch that cannot be proven (another writer's events between, an older transaction still
+ * running, a queue that overflowed) makes that round a catch-up, which reads from the
+ * checkpoint as before; every round ends with a catch-up, so each still projects every
+ * event committed before it. The checkpoint protocol is the projector's either way.
  */
 export async function withImportProjection<Result>(
   runtime: LedgerRuntime,
-  options: { environment: NodeJS.ProcessEnv },
-  work: (catchUpReadModels: () => Promise<{ eventsApplied: number }>) => Promise<Result>,
+  options: {
+    environment: NodeJS.ProcessEnv;
+    /** Told what became of each handed-over append (the benchmark counts them; tests check the fallback). */
+    onHandedOver?: (outcome: { status: AppliedStatus; eventsApplied: number }) => void;
+  },
+  work: (catchUpReadModels: (round?: { final: boolean }) => Promise<{ eventsApplied: number }>) => Promise<Result>,
 ): Promise<Result> {
   if (runtime.connection.embedded) return work(() => runtime.projector.catchUp());
   const worker = startProjectionWorker(options);
+  const handed = handedEventsQueue();
+  const stopObserving = runtime.store.observeCommittedAppends?.((events) => handed.push(events)) ?? (() => undefined);
   try {
-    return await work(() => worker.catchUp());
+    return await work(async (round) => {
+      let eventsApplied = 0;
+      const taken = handed.takeAll();
+      // A catch-up is due when something was not applied as handed over (dropped, or not
+      // provably next), when nothing was handed over (another writer's events, say), and at
+      // the end. Not otherwise: it would read back the batches appended while this round
+      // ran, which the next round applies as handed over.
+      let catchUpDue = taken.dropped || taken.appends.length === 0 || round?.final === true;
+      for (const events of taken.appends) {
+        const applied = await worker.applyCommitted(events);
+        options.onHandedOver?.(applied);
+        eventsApplied += applied.eventsApplied;
+        if (applied.status === 'not_next') {
+          catchUpDue = true;
+          break;
+        }
+      }
+      if (catchUpDue) eventsApplied += (await worker.catchUp()).eventsApplied;
+      return { eventsApplied };
+    });
   } finally {
+    stopObserving();
     await worker.close();
   }
+}
+
+/** Committed appends in commit order, bounded by `HANDED_EVENTS_MAXIMUM` events (then emptied: the catch-up covers them). */
+export function handedEventsQueue(): {
+  push(events: readonly RecordedEvent[]): void;
+  /** The appends queued, in commit order, and whether any was dropped since the last call. */
+  takeAll(): { appends: (readonly RecordedEvent[])[]; dropped: boolean };
+} {
+  let appends: (readonly RecordedEvent[])[] = [];
+  let eventCount = 0;
+  let dropped = false;
+  return {
+    push(events) {
+      if (eventCount + events.length > HANDED_EVENTS_MAXIMUM) {
+        // Dropped with all queued before it: those lie before it, so it alone cannot be next.
+        appends = [];
+        eventCount = 0;
+        dropped = true;
+        return;
+      }
+      appends.push(events);
+      eventCount += events.length;
+    },
+    takeAll() {
+      const taken = { appends, dropped };
+      appends = [];
+      eventCount = 0;
+      dropped = false;
+      return taken;
+    },
+  };
 }
 
 /** The worker's side: open the ledger, answer catch-ups in order, close on request. */
@@ -144,6 +231,11 @@ async function runWorker(settings: WorkerSettings): Promise<void> {
         return;
       }
       try {
+        if (message.kind === 'apply-committed') {
+          const applied = await runtime.projector.applyCommitted(message.events);
+          port.postMessage({ requestId: message.requestId, ok: true, eventsApplied: applied.eventsApplied, status: applied.status } satisfies Reply);
+          return;
+        }
         const result: CatchUpResult = await runtime.projector.catchUp();
         port.postMessage({ requestId: message.requestId, ok: true, eventsApplied: result.eventsApplied } satisfies Reply);
       } catch (error) {
