@@ -13,6 +13,7 @@ import {
   type AppendCompletion,
   type AppendResult,
   type CommittedAppendObserver,
+  type CommittedEventsJson,
   type EventStore,
   type ExpectedStreamVersion,
   type GlobalPosition,
@@ -279,7 +280,7 @@ export class PostgresEventStore implements EventStore {
       const signer = this.options.writerSigner;
       if (signer !== undefined) this.publicKeysRecorded.add(signer.keyId);
       // After COMMIT: an observer is never handed events that a rollback took back.
-      if (recorded !== null && recorded.length > 0) for (const observer of this.committedAppendObservers) observer(recorded);
+      if (recorded !== null && recorded.events.length > 0) for (const observer of this.committedAppendObservers) observer(recorded.events, recorded.json);
       return results;
     });
   }
@@ -338,7 +339,7 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 async function appendWithin(
   client: pg.PoolClient, batch: StreamAppend[], copyFromStdin: boolean, signing: { signer: WriterSigner; publicKeyRecorded: boolean } | undefined,
   observed: boolean,
-): Promise<{ results: AppendResult[]; recorded: RecordedEvent[] | null }> {
+): Promise<{ results: AppendResult[]; recorded: { events: RecordedEvent[]; json: CommittedEventsJson | null } | null }> {
   // Lock in name order, so that two batches over the same streams cannot deadlock on them.
   const streamNames = batch.map((append) => append.streamName).sort();
   const locked = await client.query<{ stream_name: string; stream_version: string }>(
@@ -397,9 +398,11 @@ async function appendWithin(
   }
 
   const toWrite = [...toCreate.filter((append) => !alreadyStored.has(append.streamName)), ...toUpdate];
-  const lastPositions = await insertEvents(client, toWrite, copyFromStdin);
+  // The JSON texts the COPY sends, kept for the observers (null: some chunk took the INSERT).
+  const json: CommittedEventsJson | null = observed ? { data: [], metadata: [] } : null;
+  const lastPositions = await insertEvents(client, toWrite, copyFromStdin, json);
   if (signing !== undefined && toWrite.length > 0) await signAppend(client, toWrite, signing);
-  const recorded = observed ? await readRecordedEventsWritten(client, toWrite) : null;
+  const recorded = observed ? { events: await readRecordedEventsWritten(client, toWrite), json: json !== null && json.data.length > 0 ? json : null } : null;
 
   const results = batch.map((append) => {
     const stored = alreadyStored.get(append.streamName);
@@ -504,11 +507,15 @@ type EventRowToInsert = {
  * COPY returns no rows, so after COPY the positions are read back by one query over this
  * transaction's rows (`readLastPositionsWritten`).
  */
-async function insertEvents(client: pg.PoolClient, appends: StreamAppend[], copyFromStdin: boolean): Promise<Map<string, GlobalPosition>> {
+async function insertEvents(
+  client: pg.PoolClient, appends: StreamAppend[], copyFromStdin: boolean, json: CommittedEventsJson | null,
+): Promise<Map<string, GlobalPosition>> {
+  let jsonComplete = json !== null;
   const lastPositions = new Map<string, GlobalPosition>();
   for (const chunk of eventRowChunks(appends)) {
     try {
-      const copyText = copyFromStdin ? encodeCopyText(chunk) : undefined;
+      const copyText = copyFromStdin ? encodeCopyText(chunk, jsonComplete ? json : null) : undefined;
+      if (copyText === undefined) jsonComplete = false;
       if (copyText !== undefined) {
         await copyChunk(client, copyText, chunk.length);
       } else {
@@ -517,6 +524,10 @@ async function insertEvents(client: pg.PoolClient, appends: StreamAppend[], copy
     } catch (error) {
       throw toDuplicateEventIdError(error, chunk) ?? error;
     }
+  }
+  if (json !== null && !jsonComplete) {
+    json.data.length = 0;
+    json.metadata.length = 0;
   }
   return copyFromStdin ? readLastPositionsWritten(client, appends) : lastPositions;
 }
@@ -576,7 +587,7 @@ async function insertChunk(client: pg.PoolClient, rows: EventRowToInsert[]): Pro
  * The JSON is encoded here, before any COPY starts: an event that cannot be encoded fails
  * as it fails `JSON.stringify` in `insertChunk`, and never half-way through a COPY.
  */
-function encodeCopyText(rows: EventRowToInsert[]): string[] | undefined {
+function encodeCopyText(rows: EventRowToInsert[], json: CommittedEventsJson | null): string[] | undefined {
   const pieces: string[] = [];
   let piece = '';
   for (const row of rows) {
@@ -587,6 +598,10 @@ function encodeCopyText(rows: EventRowToInsert[]): string[] | undefined {
     if (TEXT_INSERT_REFUSES.test(row.stream_name) || TEXT_INSERT_REFUSES.test(row.type)) return undefined;
     if ((data !== null && JSON_ESCAPE_INSERT_REFUSES.test(data)) || (metadata !== null && JSON_ESCAPE_INSERT_REFUSES.test(metadata))) return undefined;
     piece += `${[row.stream_name, row.stream_version, row.event_id, row.type, data, metadata].map(copyTextValue).join('\t')}\n`;
+    if (json !== null && data !== null && metadata !== null) {
+      json.data.push(data);
+      json.metadata.push(metadata);
+    }
     if (piece.length >= COPY_PIECE_CHARACTERS) {
       pieces.push(piece);
       piece = '';

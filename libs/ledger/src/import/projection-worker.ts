@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import type { RecordedEvent } from '@rsi/event-store';
+import type { CommittedEventsJson, RecordedEvent } from '@rsi/event-store';
 import type { CatchUpResult } from '@rsi/projections';
 import type { LedgerRuntime } from '../core/ledger-core.module';
 
@@ -26,7 +26,7 @@ type WorkerSettings = {
 };
 type Request =
   | { requestId: number; kind: 'catch-up' | 'close' }
-  | { requestId: number; kind: 'apply-committed'; events: readonly RecordedEvent[] };
+  | { requestId: number; kind: 'apply-committed'; eventsText: string };
 export type AppliedStatus = 'applied' | 'already_applied' | 'not_next';
 type Reply =
   | { requestId: number; ok: true; eventsApplied: number; status?: AppliedStatus }
@@ -41,8 +41,12 @@ const ENVIRONMENT_PASSED = ['DATABASE_URL', 'EVENT_STORE', 'EVENTSTORE_CONNECTIO
 export type ProjectionWorker = {
   /** Applies every event committed before the call, in the worker; resolves with the count applied. */
   catchUp(): Promise<{ eventsApplied: number }>;
-  /** `Projector.applyCommitted` in the worker: the events travel by structured clone (bigints included). */
-  applyCommitted(events: readonly RecordedEvent[]): Promise<{ status: AppliedStatus; eventsApplied: number }>;
+  /**
+   * `Projector.applyCommitted` in the worker, the events given as one text (`committedEventsText`):
+   * a string crosses to the worker as one copy, where the events themselves would be cloned
+   * field by field on the importing thread (measured: 0.6 s of its CPU per 100k events).
+   */
+  applyCommitted(eventsText: string): Promise<{ status: AppliedStatus; eventsApplied: number }>;
   /** Finishes the running catch-up, closes the worker's ledger and ends the thread. */
   close(): Promise<void>;
 };
@@ -101,8 +105,8 @@ export function startProjectionWorker(options: { environment: NodeJS.ProcessEnv 
       if (!reply.ok) throw new Error(`projection worker: ${reply.message}`);
       return { eventsApplied: reply.eventsApplied };
     },
-    async applyCommitted(events) {
-      const reply = await request({ kind: 'apply-committed', events });
+    async applyCommitted(eventsText) {
+      const reply = await request({ kind: 'apply-committed', eventsText });
       if (!reply.ok) throw new Error(`projection worker: ${reply.message}`);
       return { status: reply.status ?? 'not_next', eventsApplied: reply.eventsApplied };
     },
@@ -153,7 +157,7 @@ export async function withImportProjection<Result>(
   if (runtime.connection.embedded) return work(() => runtime.projector.catchUp());
   const worker = startProjectionWorker(options);
   const handed = handedEventsQueue();
-  const stopObserving = runtime.store.observeCommittedAppends?.((events) => handed.push(events)) ?? (() => undefined);
+  const stopObserving = runtime.store.observeCommittedAppends?.((events, json) => handed.push(events.length, () => committedEventsText(events, json))) ?? (() => undefined);
   try {
     return await work(async (round) => {
       let eventsApplied = 0;
@@ -163,8 +167,8 @@ export async function withImportProjection<Result>(
       // the end. Not otherwise: it would read back the batches appended while this round
       // ran, which the next round applies as handed over.
       let catchUpDue = taken.dropped || taken.appends.length === 0 || round?.final === true;
-      for (const events of taken.appends) {
-        const applied = await worker.applyCommitted(events);
+      for (const eventsText of taken.appends) {
+        const applied = await worker.applyCommitted(eventsText);
         options.onHandedOver?.(applied);
         eventsApplied += applied.eventsApplied;
         if (applied.status === 'not_next') {
@@ -181,26 +185,27 @@ export async function withImportProjection<Result>(
   }
 }
 
-/** Committed appends in commit order, bounded by `HANDED_EVENTS_MAXIMUM` events (then emptied: the catch-up covers them). */
+/** Committed appends in commit order, as texts, bounded by `HANDED_EVENTS_MAXIMUM` events (then emptied: the catch-up covers them). */
 export function handedEventsQueue(): {
-  push(events: readonly RecordedEvent[]): void;
+  /** Queues an append of `eventCount` events; `text` is called only if it is queued. */
+  push(eventCount: number, text: () => string): void;
   /** The appends queued, in commit order, and whether any was dropped since the last call. */
-  takeAll(): { appends: (readonly RecordedEvent[])[]; dropped: boolean };
+  takeAll(): { appends: string[]; dropped: boolean };
 } {
-  let appends: (readonly RecordedEvent[])[] = [];
+  let appends: string[] = [];
   let eventCount = 0;
   let dropped = false;
   return {
-    push(events) {
-      if (eventCount + events.length > HANDED_EVENTS_MAXIMUM) {
+    push(count, text) {
+      if (eventCount + count > HANDED_EVENTS_MAXIMUM) {
         // Dropped with all queued before it: those lie before it, so it alone cannot be next.
         appends = [];
         eventCount = 0;
         dropped = true;
         return;
       }
-      appends.push(events);
-      eventCount += events.length;
+      appends.push(text());
+      eventCount += count;
     },
     takeAll() {
       const taken = { appends, dropped };
@@ -210,6 +215,34 @@ export function handedEventsQueue(): {
       return taken;
     },
   };
+}
+
+/**
+ * The events of one committed append as one JSON text: an array of
+ * `[streamName, streamVersion, eventId, type, data, metadata, commit, prepare]`, bigints as
+ * decimal strings. Data and metadata are the very texts the store stored where it gives them
+ * (`json`), so that parsing them gives exactly what reading the events back gives; otherwise
+ * they are stringified here as the store stringifies them.
+ */
+export function committedEventsText(events: readonly RecordedEvent[], json: CommittedEventsJson | null): string {
+  const texts = json !== null && json.data.length === events.length && json.metadata.length === events.length ? json : null;
+  let text = '[';
+  for (let index = 0; index < events.length; index += 1) {
+    const event = events[index]!;
+    const data = texts === null ? JSON.stringify(event.data) : texts.data[index]!;
+    const metadata = texts === null ? JSON.stringify(event.metadata) : texts.metadata[index]!;
+    if (index > 0) text += ',';
+    text += `[${JSON.stringify(event.streamName)},"${event.streamVersion}",${JSON.stringify(event.eventId)},${JSON.stringify(event.type)},${data},${metadata},"${event.globalPosition.commit}","${event.globalPosition.prepare}"]`;
+  }
+  return `${text}]`;
+}
+
+/** The inverse of `committedEventsText`. */
+export function parseCommittedEventsText(text: string): RecordedEvent[] {
+  const rows = JSON.parse(text) as [string, string, string, string, RecordedEvent['data'], RecordedEvent['metadata'], string, string][];
+  return rows.map(([streamName, streamVersion, eventId, type, data, metadata, commit, prepare]) => ({
+    eventId, type, data, metadata, streamName, streamVersion: BigInt(streamVersion), globalPosition: { commit: BigInt(commit), prepare: BigInt(prepare) },
+  }));
 }
 
 /** The worker's side: open the ledger, answer catch-ups in order, close on request. */
@@ -232,7 +265,7 @@ async function runWorker(settings: WorkerSettings): Promise<void> {
       }
       try {
         if (message.kind === 'apply-committed') {
-          const applied = await runtime.projector.applyCommitted(message.events);
+          const applied = await runtime.projector.applyCommitted(parseCommittedEventsText(message.eventsText));
           port.postMessage({ requestId: message.requestId, ok: true, eventsApplied: applied.eventsApplied, status: applied.status } satisfies Reply);
           return;
         }
