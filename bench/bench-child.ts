@@ -78,7 +78,7 @@ async function measureImport(spec: Extract<ChildSpec, { kind: 'import' }>): Prom
     // As `rsi-ledger import` does: on a server the projector runs in a worker thread.
     const handedOver: Record<string, number> = {};
     const onHandedOver = (outcome: { status: string; eventsApplied: number }) => { handedOver[outcome.status] = (handedOver[outcome.status] ?? 0) + 1; };
-    const summary = await withImportProjection(runtime, { environment, onHandedOver }, (catchUpReadModels) => importJsonlFile({
+    const summary = await withImportProjection(runtime, { environment, onHandedOver, handOverCommittedEvents: spec.handOverCommittedEvents }, (catchUpReadModels) => importJsonlFile({
       filePath: spec.filePath,
       bus: runtime.bus,
       context: () => ({ actor: 'cli:bench', recordedAt: new Date().toISOString() }),

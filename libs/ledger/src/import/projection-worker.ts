@@ -149,6 +149,11 @@ export async function withImportProjection<Result>(
   runtime: LedgerRuntime,
   options: {
     environment: NodeJS.ProcessEnv;
+    /**
+     * Hand the committed appends to the projector (default true); false: every round is a
+     * catch-up that reads the events back, as before (the benchmark measures both).
+     */
+    handOverCommittedEvents?: boolean;
     /** Told what became of each handed-over append (the benchmark counts them; tests check the fallback). */
     onHandedOver?: (outcome: { status: AppliedStatus; eventsApplied: number }) => void;
   },
@@ -157,7 +162,8 @@ export async function withImportProjection<Result>(
   if (runtime.connection.embedded) return work(() => runtime.projector.catchUp());
   const worker = startProjectionWorker(options);
   const handed = handedEventsQueue();
-  const stopObserving = runtime.store.observeCommittedAppends?.((events, json) => handed.push(events.length, () => committedEventsText(events, json))) ?? (() => undefined);
+  const observe = options.handOverCommittedEvents === false ? undefined : runtime.store.observeCommittedAppends?.bind(runtime.store);
+  const stopObserving = observe?.((events, json) => handed.push(events.length, () => committedEventsText(events, json))) ?? (() => undefined);
   try {
     return await work(async (round) => {
       let eventsApplied = 0;
