@@ -20,7 +20,7 @@ type HandedOver = { status: string; eventsApplied: number };
 type CommandBus = LedgerRuntime['bus'];
 
 function importThroughWorker(runtime: LedgerRuntime, environment: NodeJS.ProcessEnv, filePath: string, bus: CommandBus, handedOver: HandedOver[]) {
-  return withImportProjection(runtime, { environment, onHandedOver: (outcome) => handedOver.push(outcome) }, (catchUpReadModels) => importJsonlFile({
+  return withImportProjection(runtime, { environment, handOverCommittedEvents: true, onHandedOver: (outcome) => handedOver.push(outcome) }, (catchUpReadModels) => importJsonlFile({
     filePath, bus, batchSize: BATCH_SIZE,
     context: () => ({ actor: 'test:import', recordedAt: new Date().toISOString() }),
     catchUpReadModels,

@@ -136,9 +136,9 @@ const HANDED_EVENTS_MAXIMUM = 20_000;
  * database. `rsi-ledger import` and the benchmark both go through here, so that the
  * benchmark measures what the command does.
  *
- * On a server the import writes what it decided: the events of every append this process
- * commits (observed on the store, after COMMIT, with their positions) are handed to the
- * worker's projector, which applies them without reading them back when the store proves
+ * With `handOverCommittedEvents` the import writes what it decided: the events of every
+ * append this process commits (observed on the store, after COMMIT, with their positions)
+ * are handed to the worker's projector, which applies them without reading them back when the store proves
  * that reading them back would give exactly them (`Projector.applyCommitted`). The first
  * batch that cannot be proven (another writer's events between, an older transaction still
  * running, a queue that overflowed) makes that round a catch-up, which reads from the
@@ -150,8 +150,12 @@ export async function withImportProjection<Result>(
   options: {
     environment: NodeJS.ProcessEnv;
     /**
-     * Hand the committed appends to the projector (default true); false: every round is a
-     * catch-up that reads the events back, as before (the benchmark measures both).
+     * Hand the committed appends to the worker's projector instead of letting it read them
+     * back. Off by default, measured (docs/benchmarks.md, "Import: decided events and
+     * per-step CPU"): sending the events to the thread costs the importing thread, the
+     * critical path, about 0.6 s per 100k events and the worker more than reading them back,
+     * 20.4 s of process CPU against 16.5 s on 100k receipts. Correct either way; kept for
+     * the projector of a process that holds the events already (no thread to cross).
      */
     handOverCommittedEvents?: boolean;
     /** Told what became of each handed-over append (the benchmark counts them; tests check the fallback). */
@@ -162,7 +166,7 @@ export async function withImportProjection<Result>(
   if (runtime.connection.embedded) return work(() => runtime.projector.catchUp());
   const worker = startProjectionWorker(options);
   const handed = handedEventsQueue();
-  const observe = options.handOverCommittedEvents === false ? undefined : runtime.store.observeCommittedAppends?.bind(runtime.store);
+  const observe = options.handOverCommittedEvents === true ? runtime.store.observeCommittedAppends?.bind(runtime.store) : undefined;
   const stopObserving = observe?.((events, json) => handed.push(events.length, () => committedEventsText(events, json))) ?? (() => undefined);
   try {
     return await work(async (round) => {
