@@ -153,9 +153,9 @@ export async function withImportProjection<Result>(
      * Hand the committed appends to the worker's projector instead of letting it read them
      * back. Off by default, measured (docs/benchmarks.md, "Import: decided events and
      * per-step CPU"): sending the events to the thread costs the importing thread, the
-     * critical path, about 0.6 s per 100k events and the worker more than reading them back,
-     * 20.4 s of process CPU against 16.5 s on 100k receipts. Correct either way; kept for
-     * the projector of a process that holds the events already (no thread to cross).
+     * critical path, about 0.6 s per 100k events (and more garbage collection), and the
+     * worker more than reading them back: median process CPU 18.4 s against 16.6 s on 100k
+     * receipts. Correct either way. On the embedded database (no worker) it is ignored.
      */
     handOverCommittedEvents?: boolean;
     /** Told what became of each handed-over append (the benchmark counts them; tests check the fallback). */
