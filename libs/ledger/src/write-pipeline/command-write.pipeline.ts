@@ -246,7 +246,8 @@ export class CommandWritePipeline<Command, Event, Scratch> {
     // streams, versions, ids and types, and stores what the completion gives at commit
     // instead. Their hashes would be computed for nothing: every store completes an append
     // the pipeline hands it a completion with (the port's contract), so the hash chain is
-    // computed once, at commit (it was computed twice, a third of an import's CPU).
+    // computed once, at commit (it was computed twice: 1.2 s of the importing thread's
+    // 11.6 s per 100k receipts, docs/benchmarks.md).
     const appends = completion.provisional();
     // A stream that appends nothing has no expected version to prove that the state its
     // commands were decided on is current (cached states are used optimistically): check
@@ -363,9 +364,11 @@ export class CommandWritePipeline<Command, Event, Scratch> {
 
   /**
    * The completion the store calls at commit with the booking time: stamps every event's
-   * metadata and chains the scheme-2 hashes (which cover the booking time). `null` (and the
-   * `requested` source) keeps each command's requested booking time. Pure in its drafts, so
-   * a transaction run again completes afresh; `lastCompleted` is what the last call gave.
+   * metadata and chains the scheme-2 hashes (which cover the booking time); the `requested`
+   * source keeps each command's requested booking time. `provisional` gives the events
+   * before commit, with requested booking times and no hashes, for the store's checks. Pure
+   * in its drafts, so a transaction run again completes afresh; `lastCompleted` is what the
+   * last call gave.
    */
   private completionOf(drafts: readonly DraftAppend[]): {
     provisional: () => StreamAppend[]; complete: (bookedAt: string) => StreamAppend[]; lastCompleted: () => StreamAppend[];
