@@ -77,7 +77,9 @@ async function measureImport(spec: Extract<ChildSpec, { kind: 'import' }>): Prom
   try {
     const startedAt = process.hrtime.bigint();
     // As `rsi-ledger import` does: on a server the projector runs in a worker thread.
-    const summary = await withImportProjection(runtime, { environment }, (catchUpReadModels) => importJsonlFile({
+    const handedOver: Record<string, number> = {};
+    const onHandedOver = (outcome: { status: string; eventsApplied: number }) => { handedOver[outcome.status] = (handedOver[outcome.status] ?? 0) + 1; };
+    const summary = await withImportProjection(runtime, { environment, onHandedOver, handOverCommittedEvents: spec.handOverCommittedEvents }, (catchUpReadModels) => importJsonlFile({
       filePath: spec.filePath,
       bus: runtime.bus,
       context: () => ({ actor: 'cli:bench', recordedAt: new Date().toISOString() }),
@@ -88,7 +90,8 @@ async function measureImport(spec: Extract<ChildSpec, { kind: 'import' }>): Prom
     if (summary.linesRefused > 0) throw new Error(`import refused ${summary.linesRefused} lines: ${JSON.stringify(summary.refusals.slice(0, 3))}`);
     return {
       elapsedSeconds, count: summary.linesRead, peakRssMebibytes: peakRssMebibytes(),
-      detail: { commandsRecorded: summary.commandsRecorded, eventsProjected: summary.eventsProjected },
+      // handedOver: appends the projector applied as handed over, or refused (then caught up).
+      detail: { commandsRecorded: summary.commandsRecorded, eventsProjected: summary.eventsProjected, handedOver },
     };
   } finally {
     await ledger.close();

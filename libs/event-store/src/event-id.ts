@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /**
  * Deterministic event ids, shared by both event-store adapters and the ledger.
@@ -54,6 +54,12 @@ export function deriveEventId(commandId: string, eventIndex: number): string {
   if (!Number.isSafeInteger(eventIndex) || eventIndex < 0) {
     throw new RangeError(`eventIndex must be a non-negative integer, got ${String(eventIndex)}`);
   }
-  const digest = createHash('sha1').update(LEDGER_NAMESPACE_BYTES).update(`${commandId}#${eventIndex}`, 'utf8').digest();
+  // One-shot `hash` (same bytes as createHash().update().update()): a Hash object per event
+  // cost more than the digest itself (0.45 s of CPU per 100k events in the import's profile).
+  const name = Buffer.from(`${commandId}#${eventIndex}`, 'utf8');
+  const input = Buffer.allocUnsafe(LEDGER_NAMESPACE_BYTES.length + name.length);
+  input.set(LEDGER_NAMESPACE_BYTES, 0);
+  input.set(name, LEDGER_NAMESPACE_BYTES.length);
+  const digest = hash('sha1', input, 'buffer');
   return uuidFromDigest(digest);
 }

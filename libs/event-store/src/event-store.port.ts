@@ -156,8 +156,35 @@ export interface EventStore {
    */
   readHeadPosition?(): Promise<GlobalPosition | null>;
 
+  /**
+   * Optional (the PostgreSQL adapter has it): calls `observer` after each append of this
+   * store object commits, with the events it wrote (none of a stream whose events were stored
+   * already), in global order, exactly as `readAll` returns them once visible. Returns the
+   * function that stops the observation. An observer must not throw and must return at once:
+   * it runs on the appending caller's path.
+   */
+  observeCommittedAppends?(observer: CommittedAppendObserver): () => void;
+
+  /**
+   * Optional (the PostgreSQL adapter has it): true only if `events` (in global order, all
+   * committed) are exactly what `readAll({ after })` returns, and will ever return, as its
+   * first `events.length` events: every transaction up to the last event's has ended, and no
+   * other event lies after `after` and up to the last event. A reader that was handed the
+   * events of a committed append applies them without reading them back when this holds.
+   */
+  isExactlyNextAfter?(after: GlobalPosition | null, events: readonly RecordedEvent[]): Promise<boolean>;
+
   close(): Promise<void>;
 }
+
+/**
+ * Receives the events of one committed append (see `EventStore.observeCommittedAppends`),
+ * and, where the store has them, the JSON texts it stored as each event's data and metadata
+ * (in the events' order): parsed, they are exactly what a read returns, and a text crosses a
+ * thread far cheaper than the object.
+ */
+export type CommittedAppendObserver = (events: readonly RecordedEvent[], json: CommittedEventsJson | null) => void;
+export type CommittedEventsJson = { data: string[]; metadata: string[] };
 
 export class StreamVersionConflictError extends Error {
   readonly code = 'stream_version_conflict';

@@ -145,6 +145,36 @@ export class Projector {
     return run;
   }
 
+  /**
+   * Applies the events of a committed append handed over by their writer (an import), without
+   * reading them back, when that is provably the same as reading them back: the checkpoint is
+   * before the first of them and the store proves (`isExactlyNextAfter`) that they are exactly
+   * the events `readAll` returns after it, now and ever. Then `applyBatch` applies them as it
+   * would the events read: same rows, and the checkpoint moves with them in one transaction,
+   * locked and compared. Otherwise nothing is applied and the answer says why:
+   * `already_applied` (a catch-up got there first) or `not_next` (another writer's events,
+   * an older transaction still running, a checkpoint inside them, a store without the proof):
+   * the caller catches up instead. Serialised with this projector's catch-ups.
+   */
+  applyCommitted(events: readonly RecordedEvent[]): Promise<{ status: 'applied' | 'already_applied' | 'not_next'; eventsApplied: number }> {
+    const run = this.lastRun.catch(() => undefined).then(() => this.applyCommittedNow(events));
+    this.lastRun = run;
+    return run;
+  }
+
+  private async applyCommittedNow(events: readonly RecordedEvent[]): Promise<{ status: 'applied' | 'already_applied' | 'not_next'; eventsApplied: number }> {
+    if (events.length === 0) return { status: 'already_applied', eventsApplied: 0 };
+    if (events.length > EVENT_STORE_LIMITS.appendToStreamsEventsMaximum || this.store.isExactlyNextAfter === undefined) return { status: 'not_next', eventsApplied: 0 };
+    const checkpoint = await this.readCheckpoint();
+    const last = events[events.length - 1].globalPosition;
+    if (checkpoint !== null && compareGlobalPositions(checkpoint, last) >= 0) return { status: 'already_applied', eventsApplied: 0 };
+    if (checkpoint !== null && compareGlobalPositions(checkpoint, events[0].globalPosition) >= 0) return { status: 'not_next', eventsApplied: 0 };
+    if (!(await this.store.isExactlyNextAfter(checkpoint, events))) return { status: 'not_next', eventsApplied: 0 };
+    // The checkpoint is compared again under its lock: another projector may have moved it since.
+    const applied = await this.applyBatch(checkpoint, events);
+    return applied === 'applied' ? { status: 'applied', eventsApplied: events.length } : { status: 'not_next', eventsApplied: 0 };
+  }
+
   async readCheckpoint(): Promise<GlobalPosition | null> {
     const result = await this.pool.query<CheckpointTextRow>(
       `SELECT commit_position::text AS commit, prepare_position::text AS prepare FROM ${this.table(PROJECTION_CHECKPOINTS_TABLE.name)} WHERE projection_name = $1`,

@@ -6,11 +6,14 @@ import { copyTextValue } from '@rsi/database';
 import { bookNextInstant, lockLedgerClock, type LedgerClockOptions } from './ledger-clock';
 import type { WriterSigner } from '../writer-signatures/writer-signature';
 import {
+  compareGlobalPositions,
   DuplicateEventIdError,
   EVENT_STORE_LIMITS,
   StreamVersionConflictError,
   type AppendCompletion,
   type AppendResult,
+  type CommittedAppendObserver,
+  type CommittedEventsJson,
   type EventStore,
   type ExpectedStreamVersion,
   type GlobalPosition,
@@ -65,6 +68,47 @@ export class PostgresEventStore implements EventStore {
 
   /** Key ids whose public key this store has recorded in `writer_public_keys` (once per key and process). */
   private readonly publicKeysRecorded = new Set<string>();
+
+  /** Observers of committed appends (an import that projects what it wrote); few, bounded. */
+  private readonly committedAppendObservers = new Set<CommittedAppendObserver>();
+
+  observeCommittedAppends(observer: CommittedAppendObserver): () => void {
+    if (this.committedAppendObservers.size >= COMMITTED_APPEND_OBSERVERS_MAXIMUM) {
+      throw new Error(`at most ${COMMITTED_APPEND_OBSERVERS_MAXIMUM} observers of committed appends`);
+    }
+    this.committedAppendObservers.add(observer);
+    return () => { this.committedAppendObservers.delete(observer); };
+  }
+
+  /**
+   * Why this proves what it says: the global order is (transaction id, position) and
+   * `readAll` shows an event only once every transaction with a lower id has ended. When
+   * every transaction up to the last event's has ended (its id is below this statement's
+   * snapshot xmin), no event can ever again appear at or before the last event: a
+   * transaction that writes later gets a higher id. The rows at or before it that this
+   * statement counts are then all there will ever be; the given events are among them
+   * (committed, after `after`, distinct, in order), so an equal count means they are all of
+   * them. Checked in one statement, so the count and the xmin are of one snapshot.
+   */
+  async isExactlyNextAfter(after: GlobalPosition | null, events: readonly RecordedEvent[]): Promise<boolean> {
+    this.assertOpen();
+    if (events.length === 0 || events.length > EVENT_STORE_LIMITS.appendToStreamsEventsMaximum) return false;
+    for (let index = 1; index < events.length; index += 1) {
+      if (compareGlobalPositions(events[index - 1].globalPosition, events[index].globalPosition) >= 0) return false;
+    }
+    if (after !== null && compareGlobalPositions(after, events[0].globalPosition) >= 0) return false;
+    const last = events[events.length - 1].globalPosition;
+    const parameters = [last.commit.toString(), last.prepare.toString()];
+    const afterCondition = after === null ? '' : 'AND (transaction_id, position) > ($3::text::xid8, $4::bigint)';
+    if (after !== null) parameters.push(after.commit.toString(), after.prepare.toString());
+    const result = await this.pool.query<{ ended: boolean; event_count: string }>(
+      `SELECT pg_snapshot_xmin(pg_current_snapshot()) > $1::text::xid8 AS ended,
+              (SELECT count(*) FROM events WHERE (transaction_id, position) <= ($1::text::xid8, $2::bigint) ${afterCondition})::text AS event_count`,
+      parameters,
+    );
+    const row = result.rows[0];
+    return row !== undefined && row.ended && BigInt(row.event_count) === BigInt(events.length);
+  }
 
   async appendToStream(
     streamName: string,
@@ -227,13 +271,16 @@ export class PostgresEventStore implements EventStore {
         assertSameAppend(batch, completed);
       }
       const signer = this.options.writerSigner;
+      const observed = this.committedAppendObservers.size > 0;
       const written = await appendWithin(client, completed, this.options.copyFromStdin === true, signer === undefined ? undefined : {
         signer, publicKeyRecorded: this.publicKeysRecorded.has(signer.keyId),
-      });
+      }, observed);
       return written;
-    }).then((results) => {
+    }).then(({ results, recorded }) => {
       const signer = this.options.writerSigner;
       if (signer !== undefined) this.publicKeysRecorded.add(signer.keyId);
+      // After COMMIT: an observer is never handed events that a rollback took back.
+      if (recorded !== null && recorded.events.length > 0) for (const observer of this.committedAppendObservers) observer(recorded.events, recorded.json);
       return results;
     });
   }
@@ -284,13 +331,15 @@ const INSERT_CHUNK_EVENTS = 10_000;
 const COPY_PIECE_CHARACTERS = 1 << 20;
 const COPY_EVENTS_STATEMENT = 'COPY events (stream_name, stream_version, event_id, type, data, metadata) FROM STDIN';
 const DEADLOCK_ATTEMPTS_MAXIMUM = 3;
+const COMMITTED_APPEND_OBSERVERS_MAXIMUM = 16;
 const STREAM_NAME_LENGTH_MAXIMUM = 1_000;
 const EVENT_TYPE_LENGTH_MAXIMUM = 200;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function appendWithin(
   client: pg.PoolClient, batch: StreamAppend[], copyFromStdin: boolean, signing: { signer: WriterSigner; publicKeyRecorded: boolean } | undefined,
-): Promise<AppendResult[]> {
+  observed: boolean,
+): Promise<{ results: AppendResult[]; recorded: { events: RecordedEvent[]; json: CommittedEventsJson | null } | null }> {
   // Lock in name order, so that two batches over the same streams cannot deadlock on them.
   const streamNames = batch.map((append) => append.streamName).sort();
   const locked = await client.query<{ stream_name: string; stream_version: string }>(
@@ -349,16 +398,56 @@ async function appendWithin(
   }
 
   const toWrite = [...toCreate.filter((append) => !alreadyStored.has(append.streamName)), ...toUpdate];
-  const lastPositions = await insertEvents(client, toWrite, copyFromStdin);
+  // The JSON texts the COPY sends, kept for the observers (null: some chunk took the INSERT).
+  const json: CommittedEventsJson | null = observed ? { data: [], metadata: [] } : null;
+  const lastPositions = await insertEvents(client, toWrite, copyFromStdin, json);
   if (signing !== undefined && toWrite.length > 0) await signAppend(client, toWrite, signing);
+  const recorded = observed ? { events: await readRecordedEventsWritten(client, toWrite), json: json !== null && json.data.length > 0 ? json : null } : null;
 
-  return batch.map((append) => {
+  const results = batch.map((append) => {
     const stored = alreadyStored.get(append.streamName);
     if (stored) return stored;
     const lastPosition = lastPositions.get(append.streamName);
     if (!lastPosition) throw new Error(`no position returned for stream ${append.streamName}`);
     return { nextExpectedStreamVersion: firstRevision(append) + BigInt(append.events.length) - 1n, lastPosition };
   });
+  return { results, recorded };
+}
+
+/**
+ * The events this transaction wrote, as `readAll` will return them: the appended events with
+ * the positions the rows got, in global order. One query over this transaction's rows
+ * (index `events_transaction_id_position_index`), in position order; each row's stream and
+ * version is compared with the event at that place in insertion order, so the pairing of an
+ * event with its position is checked, not assumed (positions are drawn in insertion order).
+ * `ORDER BY events.position`, qualified: the bare name would sort by the text alias.
+ */
+async function readRecordedEventsWritten(client: pg.PoolClient, written: StreamAppend[]): Promise<RecordedEvent[]> {
+  const rows = await client.query<{ stream_name: string; stream_version: string; position: string; transaction_id: string }>(
+    `SELECT stream_name, stream_version::text AS stream_version, position::text AS position, pg_current_xact_id()::text AS transaction_id
+       FROM events WHERE transaction_id = pg_current_xact_id() ORDER BY events.position`,
+  );
+  const recorded: RecordedEvent[] = [];
+  let rowIndex = 0;
+  for (const append of written) {
+    const first = firstRevision(append);
+    for (let index = 0; index < append.events.length; index += 1) {
+      const row = rows.rows[rowIndex];
+      const event = append.events[index];
+      const streamVersion = first + BigInt(index);
+      if (row === undefined || row.stream_name !== append.streamName || row.stream_version !== streamVersion.toString()) {
+        throw new Error(`invariant broken: row ${rowIndex} of this transaction (${row?.stream_name}@${row?.stream_version}, position ${row?.position}) is not ${append.streamName}@${streamVersion}`);
+      }
+      recorded.push({
+        // Stored as uuid, read back in lower case.
+        eventId: event.eventId.toLowerCase(), type: event.type, data: event.data, metadata: event.metadata,
+        streamName: append.streamName, streamVersion, globalPosition: { commit: BigInt(row.transaction_id), prepare: BigInt(row.position) },
+      });
+      rowIndex += 1;
+    }
+  }
+  if (rowIndex !== rows.rows.length) throw new Error(`invariant broken: this transaction wrote ${rows.rows.length} events, the append has ${rowIndex}`);
+  return recorded;
 }
 
 /**
@@ -418,11 +507,15 @@ type EventRowToInsert = {
  * COPY returns no rows, so after COPY the positions are read back by one query over this
  * transaction's rows (`readLastPositionsWritten`).
  */
-async function insertEvents(client: pg.PoolClient, appends: StreamAppend[], copyFromStdin: boolean): Promise<Map<string, GlobalPosition>> {
+async function insertEvents(
+  client: pg.PoolClient, appends: StreamAppend[], copyFromStdin: boolean, json: CommittedEventsJson | null,
+): Promise<Map<string, GlobalPosition>> {
+  let jsonComplete = json !== null;
   const lastPositions = new Map<string, GlobalPosition>();
   for (const chunk of eventRowChunks(appends)) {
     try {
-      const copyText = copyFromStdin ? encodeCopyText(chunk) : undefined;
+      const copyText = copyFromStdin ? encodeCopyText(chunk, jsonComplete ? json : null) : undefined;
+      if (copyText === undefined) jsonComplete = false;
       if (copyText !== undefined) {
         await copyChunk(client, copyText, chunk.length);
       } else {
@@ -431,6 +524,10 @@ async function insertEvents(client: pg.PoolClient, appends: StreamAppend[], copy
     } catch (error) {
       throw toDuplicateEventIdError(error, chunk) ?? error;
     }
+  }
+  if (json !== null && !jsonComplete) {
+    json.data.length = 0;
+    json.metadata.length = 0;
   }
   return copyFromStdin ? readLastPositionsWritten(client, appends) : lastPositions;
 }
@@ -490,7 +587,7 @@ async function insertChunk(client: pg.PoolClient, rows: EventRowToInsert[]): Pro
  * The JSON is encoded here, before any COPY starts: an event that cannot be encoded fails
  * as it fails `JSON.stringify` in `insertChunk`, and never half-way through a COPY.
  */
-function encodeCopyText(rows: EventRowToInsert[]): string[] | undefined {
+function encodeCopyText(rows: EventRowToInsert[], json: CommittedEventsJson | null): string[] | undefined {
   const pieces: string[] = [];
   let piece = '';
   for (const row of rows) {
@@ -501,6 +598,10 @@ function encodeCopyText(rows: EventRowToInsert[]): string[] | undefined {
     if (TEXT_INSERT_REFUSES.test(row.stream_name) || TEXT_INSERT_REFUSES.test(row.type)) return undefined;
     if ((data !== null && JSON_ESCAPE_INSERT_REFUSES.test(data)) || (metadata !== null && JSON_ESCAPE_INSERT_REFUSES.test(metadata))) return undefined;
     piece += `${[row.stream_name, row.stream_version, row.event_id, row.type, data, metadata].map(copyTextValue).join('\t')}\n`;
+    if (json !== null && data !== null && metadata !== null) {
+      json.data.push(data);
+      json.metadata.push(metadata);
+    }
     if (piece.length >= COPY_PIECE_CHARACTERS) {
       pieces.push(piece);
       piece = '';

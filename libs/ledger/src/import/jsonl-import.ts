@@ -40,7 +40,11 @@ export async function importJsonlFile(options: {
   bus: CommandBus;
   context: () => CommandContext;
   batchSize?: number;
-  catchUpReadModels: () => Promise<{ eventsApplied: number }>;
+  /**
+   * Brings the read models up to date; called in the background after batches, and once at
+   * the end with `final: true`, which must project every event committed before the call.
+   */
+  catchUpReadModels: (round?: { final: boolean }) => Promise<{ eventsApplied: number }>;
   onProgress?: (progress: ImportProgress) => void;
   onRefusal?: (refusal: ImportRefusal) => void;
   /** Reads the clock for the summary's elapsed time; the caller owns the clock. */
@@ -70,7 +74,7 @@ export async function importJsonlFile(options: {
   let projectionFailure: { error: unknown } | null = null;
   const projectInBackground = () => {
     if (projecting !== null) return;
-    projecting = options.catchUpReadModels()
+    projecting = options.catchUpReadModels({ final: false })
       .then((result) => { summary.eventsProjected += result.eventsApplied; })
       .catch((error: unknown) => { projectionFailure ??= { error }; })
       .finally(() => { projecting = null; });
@@ -129,7 +133,7 @@ export async function importJsonlFile(options: {
   await flush();
   await projectionInFlight();
   throwIfProjectionFailed();
-  summary.eventsProjected += (await options.catchUpReadModels()).eventsApplied;
+  summary.eventsProjected += (await options.catchUpReadModels({ final: true })).eventsApplied;
   summary.elapsedMilliseconds = options.nowMilliseconds() - startedAt;
   return summary;
 }

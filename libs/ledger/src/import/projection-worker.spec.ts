@@ -1,5 +1,6 @@
 import { openTestLedger, type TestLedger } from '../../../../test/support/test-ledger';
-import { startProjectionWorker } from './projection-worker';
+import type { RecordedEvent } from '@rsi/event-store';
+import { committedEventsText, handedEventsQueue, parseCommittedEventsText, startProjectionWorker } from './projection-worker';
 
 const context = { actor: 'test:projection-worker', recordedAt: '2026-11-21T00:00:00.000Z' };
 const contract = {
@@ -73,5 +74,39 @@ describeOnServer('the projector in a worker thread', () => {
     } finally {
       await worker.close();
     }
+  });
+});
+
+describe('the events handed to the worker as one text', () => {
+  const events: RecordedEvent[] = [
+    {
+      eventId: '0b4c3f5e-1d2a-5b6c-8d9e-0f1a2b3c4d5e', type: 'RevenueRecorded', streamName: 'developer-dev-"é"', streamVersion: 9_007_199_254_740_993n,
+      data: { note: 'tab\t, quote ", backslash \\, emoji 😀, \u2028', amountMinor: '12', nested: { list: [1, 'two', null, true] } },
+      metadata: { commandId: 'RecordRevenue:r-1', actor: 'cli:test', recordedAt: '2026-11-21T00:00:00.000Z', schemaVersion: 1, hashScheme: 2, previousEventHash: '0'.repeat(64), eventHash: 'a'.repeat(64) },
+      globalPosition: { commit: 18_446_744_073_709_551_615n, prepare: 42n },
+    },
+    {
+      eventId: '1b4c3f5e-1d2a-5b6c-8d9e-0f1a2b3c4d5e', type: 'AppRegistered', streamName: 'developer-dev-1', streamVersion: 0n,
+      data: {}, metadata: { commandId: 'RegisterApp:a-1', actor: 'cli:test', recordedAt: '2026-11-21T00:00:00.001Z', schemaVersion: 1, previousEventHash: 'a'.repeat(64), eventHash: 'b'.repeat(64) },
+      globalPosition: { commit: 18_446_744_073_709_551_615n, prepare: 43n },
+    },
+  ];
+
+  it('parses back to the same events, from the stored texts or from the objects', () => {
+    expect(parseCommittedEventsText(committedEventsText(events, null))).toEqual(events);
+    const json = { data: events.map((event) => JSON.stringify(event.data)), metadata: events.map((event) => JSON.stringify(event.metadata)) };
+    expect(committedEventsText(events, json)).toBe(committedEventsText(events, null));
+  });
+
+  it('drops the queue, and says so, rather than hold more than its bound', () => {
+    const queue = handedEventsQueue();
+    queue.push(10_000, () => 'first');
+    queue.push(10_000, () => 'second');
+    expect(queue.takeAll()).toEqual({ appends: ['first', 'second'], dropped: false });
+    queue.push(15_000, () => 'third');
+    queue.push(15_000, () => { throw new Error('not built when dropped'); });
+    queue.push(1, () => 'fourth');
+    expect(queue.takeAll()).toEqual({ appends: ['fourth'], dropped: true });
+    expect(queue.takeAll()).toEqual({ appends: [], dropped: false });
   });
 });

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { CommittedEventsJson, RecordedEvent } from '@rsi/event-store';
 import type { CatchUpResult } from '@rsi/projections';
 import type { LedgerRuntime } from '../core/ledger-core.module';
 
@@ -23,17 +24,29 @@ type WorkerSettings = {
   /** Only what selects the database and the event store; never the whole environment. */
   environment: Record<string, string>;
 };
-type Request = { requestId: number; kind: 'catch-up' | 'close' };
-type Reply = { requestId: number; ok: true; eventsApplied: number } | { requestId: number; ok: false; message: string };
+type Request =
+  | { requestId: number; kind: 'catch-up' | 'close' }
+  | { requestId: number; kind: 'apply-committed'; eventsText: string };
+export type AppliedStatus = 'applied' | 'already_applied' | 'not_next';
+type Reply =
+  | { requestId: number; ok: true; eventsApplied: number; status?: AppliedStatus }
+  | { requestId: number; ok: false; message: string };
 
 /** Catch-ups waiting for their reply; more would mean a caller that does not wait for them. */
 const PENDING_REQUESTS_MAXIMUM = 64;
 const CLOSE_WAIT_MILLISECONDS = 30_000;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 const ENVIRONMENT_PASSED = ['DATABASE_URL', 'EVENT_STORE', 'EVENTSTORE_CONNECTION_STRING'] as const;
 
 export type ProjectionWorker = {
   /** Applies every event committed before the call, in the worker; resolves with the count applied. */
   catchUp(): Promise<{ eventsApplied: number }>;
+  /**
+   * `Projector.applyCommitted` in the worker, the events given as one text (`committedEventsText`):
+   * a string crosses to the worker as one copy, where the events themselves would be cloned
+   * field by field on the importing thread (measured: 0.6 s of its CPU per 100k events).
+   */
+  applyCommitted(eventsText: string): Promise<{ status: AppliedStatus; eventsApplied: number }>;
   /** Finishes the running catch-up, closes the worker's ledger and ends the thread. */
   close(): Promise<void>;
 };
@@ -75,28 +88,33 @@ export function startProjectionWorker(options: { environment: NodeJS.ProcessEnv 
   worker.on('error', (error) => failAll(error));
   worker.on('exit', (code) => failAll(new Error(`the projection worker exited (code ${code})`)));
 
-  const request = (kind: Request['kind']): Promise<Reply> => {
+  const request = (message: DistributiveOmit<Request, 'requestId'>): Promise<Reply> => {
     if (failure !== null) return Promise.reject(failure);
     if (pending.size >= PENDING_REQUESTS_MAXIMUM) return Promise.reject(new Error(`more than ${PENDING_REQUESTS_MAXIMUM} requests wait for the projection worker`));
     const requestId = nextRequestId;
     nextRequestId += 1;
     return new Promise<Reply>((resolve, reject) => {
       pending.set(requestId, { resolve, reject });
-      worker.postMessage({ requestId, kind } satisfies Request);
+      worker.postMessage({ ...message, requestId } satisfies Request);
     });
   };
 
   return {
     async catchUp() {
-      const reply = await request('catch-up');
+      const reply = await request({ kind: 'catch-up' });
       if (!reply.ok) throw new Error(`projection worker: ${reply.message}`);
       return { eventsApplied: reply.eventsApplied };
+    },
+    async applyCommitted(eventsText) {
+      const reply = await request({ kind: 'apply-committed', eventsText });
+      if (!reply.ok) throw new Error(`projection worker: ${reply.message}`);
+      return { status: reply.status ?? 'not_next', eventsApplied: reply.eventsApplied };
     },
     async close() {
       // A worker that failed already said why, to the catch-up that failed; it is only ended.
       const timer = setTimeout(() => { void worker.terminate(); }, CLOSE_WAIT_MILLISECONDS);
       try {
-        if (failure === null) await request('close');
+        if (failure === null) await request({ kind: 'close' });
       } finally {
         clearTimeout(timer);
         await worker.terminate();
@@ -106,23 +124,135 @@ export function startProjectionWorker(options: { environment: NodeJS.ProcessEnv 
 }
 
 /**
+ * Events of committed appends waiting to be handed to the projector, at most: an import that
+ * runs ahead of its projection drops them (the catch-up reads them back instead), so the
+ * queue never holds more than ten batches of the default size (two of the largest).
+ */
+const HANDED_EVENTS_MAXIMUM = 20_000;
+
+/**
  * Runs an import's work with the read models projected where the import should project
  * them: by a worker thread on a server, by the runtime's own projector on the embedded
  * database. `rsi-ledger import` and the benchmark both go through here, so that the
  * benchmark measures what the command does.
+ *
+ * With `handOverCommittedEvents` the import writes what it decided: the events of every
+ * append this process commits (observed on the store, after COMMIT, with their positions)
+ * are handed to the worker's projector, which applies them without reading them back when the store proves
+ * that reading them back would give exactly them (`Projector.applyCommitted`). The first
+ * batch that cannot be proven (another writer's events between, an older transaction still
+ * running, a queue that overflowed) makes that round a catch-up, which reads from the
+ * checkpoint as before; every round ends with a catch-up, so each still projects every
+ * event committed before it. The checkpoint protocol is the projector's either way.
  */
 export async function withImportProjection<Result>(
   runtime: LedgerRuntime,
-  options: { environment: NodeJS.ProcessEnv },
-  work: (catchUpReadModels: () => Promise<{ eventsApplied: number }>) => Promise<Result>,
+  options: {
+    environment: NodeJS.ProcessEnv;
+    /**
+     * Hand the committed appends to the worker's projector instead of letting it read them
+     * back. Off by default, measured (docs/benchmarks.md, "Import: decided events and
+     * per-step CPU"): sending the events to the thread costs the importing thread, the
+     * critical path, about 0.6 s per 100k events (and more garbage collection), and the
+     * worker more than reading them back: median process CPU 18.4 s against 16.6 s on 100k
+     * receipts. Correct either way. On the embedded database (no worker) it is ignored.
+     */
+    handOverCommittedEvents?: boolean;
+    /** Told what became of each handed-over append (the benchmark counts them; tests check the fallback). */
+    onHandedOver?: (outcome: { status: AppliedStatus; eventsApplied: number }) => void;
+  },
+  work: (catchUpReadModels: (round?: { final: boolean }) => Promise<{ eventsApplied: number }>) => Promise<Result>,
 ): Promise<Result> {
   if (runtime.connection.embedded) return work(() => runtime.projector.catchUp());
   const worker = startProjectionWorker(options);
+  const handed = handedEventsQueue();
+  const observe = options.handOverCommittedEvents === true ? runtime.store.observeCommittedAppends?.bind(runtime.store) : undefined;
+  const stopObserving = observe?.((events, json) => handed.push(events.length, () => committedEventsText(events, json))) ?? (() => undefined);
   try {
-    return await work(() => worker.catchUp());
+    return await work(async (round) => {
+      let eventsApplied = 0;
+      const taken = handed.takeAll();
+      // A catch-up is due when something was not applied as handed over (dropped, or not
+      // provably next), when nothing was handed over (another writer's events, say), and at
+      // the end. Not otherwise: it would read back the batches appended while this round
+      // ran, which the next round applies as handed over.
+      let catchUpDue = taken.dropped || taken.appends.length === 0 || round?.final === true;
+      for (const eventsText of taken.appends) {
+        const applied = await worker.applyCommitted(eventsText);
+        options.onHandedOver?.(applied);
+        eventsApplied += applied.eventsApplied;
+        if (applied.status === 'not_next') {
+          catchUpDue = true;
+          break;
+        }
+      }
+      if (catchUpDue) eventsApplied += (await worker.catchUp()).eventsApplied;
+      return { eventsApplied };
+    });
   } finally {
+    stopObserving();
     await worker.close();
   }
+}
+
+/** Committed appends in commit order, as texts, bounded by `HANDED_EVENTS_MAXIMUM` events (then emptied: the catch-up covers them). */
+export function handedEventsQueue(): {
+  /** Queues an append of `eventCount` events; `text` is called only if it is queued. */
+  push(eventCount: number, text: () => string): void;
+  /** The appends queued, in commit order, and whether any was dropped since the last call. */
+  takeAll(): { appends: string[]; dropped: boolean };
+} {
+  let appends: string[] = [];
+  let eventCount = 0;
+  let dropped = false;
+  return {
+    push(count, text) {
+      if (eventCount + count > HANDED_EVENTS_MAXIMUM) {
+        // Dropped with all queued before it: those lie before it, so it alone cannot be next.
+        appends = [];
+        eventCount = 0;
+        dropped = true;
+        return;
+      }
+      appends.push(text());
+      eventCount += count;
+    },
+    takeAll() {
+      const taken = { appends, dropped };
+      appends = [];
+      eventCount = 0;
+      dropped = false;
+      return taken;
+    },
+  };
+}
+
+/**
+ * The events of one committed append as one JSON text: an array of
+ * `[streamName, streamVersion, eventId, type, data, metadata, commit, prepare]`, bigints as
+ * decimal strings. Data and metadata are the very texts the store stored where it gives them
+ * (`json`), so that parsing them gives exactly what reading the events back gives; otherwise
+ * they are stringified here as the store stringifies them.
+ */
+export function committedEventsText(events: readonly RecordedEvent[], json: CommittedEventsJson | null): string {
+  const texts = json !== null && json.data.length === events.length && json.metadata.length === events.length ? json : null;
+  let text = '[';
+  for (let index = 0; index < events.length; index += 1) {
+    const event = events[index]!;
+    const data = texts === null ? JSON.stringify(event.data) : texts.data[index]!;
+    const metadata = texts === null ? JSON.stringify(event.metadata) : texts.metadata[index]!;
+    if (index > 0) text += ',';
+    text += `[${JSON.stringify(event.streamName)},"${event.streamVersion}",${JSON.stringify(event.eventId)},${JSON.stringify(event.type)},${data},${metadata},"${event.globalPosition.commit}","${event.globalPosition.prepare}"]`;
+  }
+  return `${text}]`;
+}
+
+/** The inverse of `committedEventsText`. */
+export function parseCommittedEventsText(text: string): RecordedEvent[] {
+  const rows = JSON.parse(text) as [string, string, string, string, RecordedEvent['data'], RecordedEvent['metadata'], string, string][];
+  return rows.map(([streamName, streamVersion, eventId, type, data, metadata, commit, prepare]) => ({
+    eventId, type, data, metadata, streamName, streamVersion: BigInt(streamVersion), globalPosition: { commit: BigInt(commit), prepare: BigInt(prepare) },
+  }));
 }
 
 /** The worker's side: open the ledger, answer catch-ups in order, close on request. */
@@ -144,6 +274,11 @@ async function runWorker(settings: WorkerSettings): Promise<void> {
         return;
       }
       try {
+        if (message.kind === 'apply-committed') {
+          const applied = await runtime.projector.applyCommitted(parseCommittedEventsText(message.eventsText));
+          port.postMessage({ requestId: message.requestId, ok: true, eventsApplied: applied.eventsApplied, status: applied.status } satisfies Reply);
+          return;
+        }
         const result: CatchUpResult = await runtime.projector.catchUp();
         port.postMessage({ requestId: message.requestId, ok: true, eventsApplied: result.eventsApplied } satisfies Reply);
       } catch (error) {
