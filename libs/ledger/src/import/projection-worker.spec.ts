@@ -99,7 +99,7 @@ describe('the events handed to the worker as one text', () => {
   });
 
   it('drops the queue, and says so, rather than hold more than its bound', () => {
-    const queue = handedEventsQueue();
+    const queue = handedEventsQueue<string>();
     queue.push(10_000, () => 'first');
     queue.push(10_000, () => 'second');
     expect(queue.takeAll()).toEqual({ appends: ['first', 'second'], dropped: false });

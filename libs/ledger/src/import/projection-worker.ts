@@ -155,7 +155,8 @@ export async function withImportProjection<Result>(
      * per-step CPU"): sending the events to the thread costs the importing thread, the
      * critical path, about 0.6 s per 100k events (and more garbage collection), and the
      * worker more than reading them back: median process CPU 18.4 s against 16.6 s on 100k
-     * receipts. Correct either way. On the embedded database (no worker) it is ignored.
+     * receipts. Correct either way. On the embedded database (no worker, no crossing) it
+     * is on unless set to false (`projectInThisThread`).
      */
     handOverCommittedEvents?: boolean;
     /** Told what became of each handed-over append (the benchmark counts them; tests check the fallback). */
@@ -163,9 +164,9 @@ export async function withImportProjection<Result>(
   },
   work: (catchUpReadModels: (round?: { final: boolean }) => Promise<{ eventsApplied: number }>) => Promise<Result>,
 ): Promise<Result> {
-  if (runtime.connection.embedded) return work(() => runtime.projector.catchUp());
+  if (runtime.connection.embedded) return projectInThisThread(runtime, options, work);
   const worker = startProjectionWorker(options);
-  const handed = handedEventsQueue();
+  const handed = handedEventsQueue<string>();
   const observe = options.handOverCommittedEvents === true ? runtime.store.observeCommittedAppends?.bind(runtime.store) : undefined;
   const stopObserving = observe?.((events, json) => handed.push(events.length, () => committedEventsText(events, json))) ?? (() => undefined);
   try {
@@ -195,18 +196,58 @@ export async function withImportProjection<Result>(
   }
 }
 
-/** Committed appends in commit order, as texts, bounded by `HANDED_EVENTS_MAXIMUM` events (then emptied: the catch-up covers them). */
-export function handedEventsQueue(): {
-  /** Queues an append of `eventCount` events; `text` is called only if it is queued. */
-  push(eventCount: number, text: () => string): void;
+/**
+ * The embedded database: the projector runs in the importing thread, on the one connection.
+ * There the hand-over costs no crossing between threads: the committed events are the very
+ * objects the store wrote (`observeCommittedAppends`), applied by `Projector.applyCommitted`
+ * under the same proof as on a server, instead of being read back through PGlite's wire
+ * protocol and parsed again. On by default here (measured: docs/benchmarks.md, "Import:
+ * decided events and per-step CPU"); `handOverCommittedEvents: false` reads them back.
+ */
+async function projectInThisThread<Result>(
+  runtime: LedgerRuntime,
+  options: { handOverCommittedEvents?: boolean; onHandedOver?: (outcome: { status: AppliedStatus; eventsApplied: number }) => void },
+  work: (catchUpReadModels: (round?: { final: boolean }) => Promise<{ eventsApplied: number }>) => Promise<Result>,
+): Promise<Result> {
+  const observe = options.handOverCommittedEvents === false ? undefined : runtime.store.observeCommittedAppends?.bind(runtime.store);
+  if (observe === undefined) return work(() => runtime.projector.catchUp());
+  const handed = handedEventsQueue<readonly RecordedEvent[]>();
+  const stopObserving = observe((events) => handed.push(events.length, () => events));
+  try {
+    return await work(async (round) => {
+      let eventsApplied = 0;
+      const taken = handed.takeAll();
+      // As on a server (withImportProjection): a catch-up when something was not applied as handed over, and at the end.
+      let catchUpDue = taken.dropped || taken.appends.length === 0 || round?.final === true;
+      for (const events of taken.appends) {
+        const applied = await runtime.projector.applyCommitted(events);
+        options.onHandedOver?.(applied);
+        eventsApplied += applied.eventsApplied;
+        if (applied.status === 'not_next') {
+          catchUpDue = true;
+          break;
+        }
+      }
+      if (catchUpDue) eventsApplied += (await runtime.projector.catchUp()).eventsApplied;
+      return { eventsApplied };
+    });
+  } finally {
+    stopObserving();
+  }
+}
+
+/** Committed appends in commit order (as texts for a worker, as events in this thread), bounded by `HANDED_EVENTS_MAXIMUM` events (then emptied: the catch-up covers them). */
+export function handedEventsQueue<Append>(): {
+  /** Queues an append of `eventCount` events; `append` is called only if it is queued. */
+  push(eventCount: number, append: () => Append): void;
   /** The appends queued, in commit order, and whether any was dropped since the last call. */
-  takeAll(): { appends: string[]; dropped: boolean };
+  takeAll(): { appends: Append[]; dropped: boolean };
 } {
-  let appends: string[] = [];
+  let appends: Append[] = [];
   let eventCount = 0;
   let dropped = false;
   return {
-    push(count, text) {
+    push(count, append) {
       if (eventCount + count > HANDED_EVENTS_MAXIMUM) {
         // Dropped with all queued before it: those lie before it, so it alone cannot be next.
         appends = [];
@@ -214,7 +255,7 @@ export function handedEventsQueue(): {
         dropped = true;
         return;
       }
-      appends.push(text());
+      appends.push(append());
       eventCount += count;
     },
     takeAll() {
