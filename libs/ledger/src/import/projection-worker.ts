@@ -170,26 +170,7 @@ export async function withImportProjection<Result>(
   const observe = options.handOverCommittedEvents === true ? runtime.store.observeCommittedAppends?.bind(runtime.store) : undefined;
   const stopObserving = observe?.((events, json) => handed.push(events.length, () => committedEventsText(events, json))) ?? (() => undefined);
   try {
-    return await work(async (round) => {
-      let eventsApplied = 0;
-      const taken = handed.takeAll();
-      // A catch-up is due when something was not applied as handed over (dropped, or not
-      // provably next), when nothing was handed over (another writer's events, say), and at
-      // the end. Not otherwise: it would read back the batches appended while this round
-      // ran, which the next round applies as handed over.
-      let catchUpDue = taken.dropped || taken.appends.length === 0 || round?.final === true;
-      for (const eventsText of taken.appends) {
-        const applied = await worker.applyCommitted(eventsText);
-        options.onHandedOver?.(applied);
-        eventsApplied += applied.eventsApplied;
-        if (applied.status === 'not_next') {
-          catchUpDue = true;
-          break;
-        }
-      }
-      if (catchUpDue) eventsApplied += (await worker.catchUp()).eventsApplied;
-      return { eventsApplied };
-    });
+    return await work(projectionRound(handed, (eventsText) => worker.applyCommitted(eventsText), () => worker.catchUp(), options.onHandedOver));
   } finally {
     stopObserving();
     await worker.close();
@@ -214,26 +195,42 @@ async function projectInThisThread<Result>(
   const handed = handedEventsQueue<readonly RecordedEvent[]>();
   const stopObserving = observe((events) => handed.push(events.length, () => events));
   try {
-    return await work(async (round) => {
-      let eventsApplied = 0;
-      const taken = handed.takeAll();
-      // As on a server (withImportProjection): a catch-up when something was not applied as handed over, and at the end.
-      let catchUpDue = taken.dropped || taken.appends.length === 0 || round?.final === true;
-      for (const events of taken.appends) {
-        const applied = await runtime.projector.applyCommitted(events);
-        options.onHandedOver?.(applied);
-        eventsApplied += applied.eventsApplied;
-        if (applied.status === 'not_next') {
-          catchUpDue = true;
-          break;
-        }
-      }
-      if (catchUpDue) eventsApplied += (await runtime.projector.catchUp()).eventsApplied;
-      return { eventsApplied };
-    });
+    return await work(projectionRound(handed, (events) => runtime.projector.applyCommitted(events), () => runtime.projector.catchUp(), options.onHandedOver));
   } finally {
     stopObserving();
   }
+}
+
+/**
+ * One round of the import's projection, as `importJsonlFile` asks for it: the appends handed
+ * over since the last round are applied in commit order while each is provably next; a
+ * catch-up follows when something was not applied as handed over (dropped, or not provably
+ * next), when nothing was handed over (another writer's events, say), and at the end. Not
+ * otherwise: it would read back the batches appended while this round ran, which the next
+ * round applies as handed over.
+ */
+function projectionRound<Append>(
+  handed: ReturnType<typeof handedEventsQueue<Append>>,
+  applyCommitted: (append: Append) => Promise<{ status: AppliedStatus; eventsApplied: number }>,
+  catchUp: () => Promise<{ eventsApplied: number }>,
+  onHandedOver: ((outcome: { status: AppliedStatus; eventsApplied: number }) => void) | undefined,
+): (round?: { final: boolean }) => Promise<{ eventsApplied: number }> {
+  return async (round) => {
+    let eventsApplied = 0;
+    const taken = handed.takeAll();
+    let catchUpDue = taken.dropped || taken.appends.length === 0 || round?.final === true;
+    for (const append of taken.appends) {
+      const applied = await applyCommitted(append);
+      onHandedOver?.(applied);
+      eventsApplied += applied.eventsApplied;
+      if (applied.status === 'not_next') {
+        catchUpDue = true;
+        break;
+      }
+    }
+    if (catchUpDue) eventsApplied += (await catchUp()).eventsApplied;
+    return { eventsApplied };
+  };
 }
 
 /** Committed appends in commit order (as texts for a worker, as events in this thread), bounded by `HANDED_EVENTS_MAXIMUM` events (then emptied: the catch-up covers them). */
