@@ -13,3 +13,4 @@ export { KEYS_PER_READ_MAXIMUM, PersonalDataKeys, displayedName, readDataKeys } 
 export type { DataKeyState } from './personal-data-keys';
 export { READ_REPLICA, ReadReplica } from './read-replica';
 export type { StaleTolerantReader } from './read-replica';
+export { inTransaction } from './transaction';

@@ -1,3 +1,4 @@
+import { inTransaction } from '@rsi/database';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -246,22 +247,14 @@ async function mergeShares(pool: Pool, schema: string, shareSchemas: readonly st
         [shareSchemas, table],
       );
       const largest = sizes.rows[0]!.share;
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+      await inTransaction(pool, async (client) => {
         await client.query(`DROP TABLE ${target(table)}`);
         await client.query(`ALTER TABLE ${share(largest, table)} SET SCHEMA ${quoteIdentifier(schema)}`);
         const others = shareSchemas.filter((shareSchema) => shareSchema !== largest);
         if (others.length > 0) {
           await client.query(`INSERT INTO ${target(table)} (${columnList}) ${others.map((shareSchema) => `SELECT ${columnList} FROM ${share(shareSchema, table)}`).join(' UNION ALL ')}`);
         }
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
       return;
     }
     if (rule.kind === 'identical') {

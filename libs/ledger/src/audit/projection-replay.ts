@@ -1,3 +1,4 @@
+import { inTransaction } from '@rsi/database';
 import type { Pool, PoolClient } from 'pg';
 import { compareGlobalPositions, PostgresEventStore, type EventStore, type GlobalPosition } from '@rsi/event-store';
 import type { ProjectionHandler } from '@rsi/projections';
@@ -99,9 +100,7 @@ export async function promoteReplay(pool: Pool, replay: ReplayResult): Promise<v
       [...replay.openFailures, ...liveOpen].slice(0, 5).map((failure) => `${describeFailedEvent(failure)}: ${failure.errorMessage}`).join('; ')
     }; resolve with rsi-ledger projections retry or skip first`);
   }
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     const live = replay.tables.map((table) => `public.${quoteIdentifier(table)}`).join(', ');
     await client.query(`LOCK TABLE ${live} IN ACCESS EXCLUSIVE MODE`);
     await client.query(`TRUNCATE ${live}`);
@@ -109,13 +108,7 @@ export async function promoteReplay(pool: Pool, replay: ReplayResult): Promise<v
       await client.query(`INSERT INTO public.${quoteIdentifier(table)} SELECT * FROM ${quoteIdentifier(replay.schema)}.${quoteIdentifier(table)}`);
     }
     await client.query(`DROP SCHEMA ${quoteIdentifier(replay.schema)} CASCADE`);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** Differing rows shown per table and side: enough to name the row, bounded. */
